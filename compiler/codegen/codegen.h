@@ -1,0 +1,29 @@
+/* LLVM backend: one module per graph, kernels linked in from the embedded bitcode, optimised for
+ * the target, then JIT-compiled (run) or written as an object file plus a C header (compile). */
+#ifndef HC_CODEGEN_H
+#define HC_CODEGEN_H
+
+#include "hydra/model.h"
+#include "ir/ir.h"
+
+typedef struct cg_target {
+  const char *triple;   /* NULL: the host */
+  const char *cpu;      /* NULL: the host CPU (or "generic" for a foreign triple) */
+  const char *features; /* NULL: the host's (or none for a foreign triple) */
+  int opt_level;        /* 0..3; default 3 */
+} cg_target;
+
+typedef enum cg_weights { CG_WEIGHTS_EMBED = 0, CG_WEIGHTS_FILE } cg_weights;
+
+/* A JIT-compiled model: model describes its entry (hydra/model.h); valid until cg_jit_free. */
+typedef struct cg_jit cg_jit;
+hy_status cg_jit_compile(ir_graph *g, const char *name, const cg_target *t, cg_jit **out);
+const hy_model *cg_jit_model(const cg_jit *j);
+void cg_jit_free(cg_jit *j);
+
+/* Writes obj_path (an object defining <name>_model and its entry) and header_path. With
+ * CG_WEIGHTS_FILE the constants go to weights_path and are mmapped at session create. */
+hy_status cg_emit_object(ir_graph *g, const char *name, const cg_target *t, cg_weights w,
+                         const char *obj_path, const char *header_path, const char *weights_path);
+
+#endif

@@ -1,0 +1,69 @@
+/* Attribute access for the op hooks, and node-located error messages. */
+#include <stdio.h>
+#include <string.h>
+
+#include "ir/ir.h"
+
+const ir_attr *ir_attr_find(const ir_node *n, const char *name) {
+  for (int32_t i = 0; i < n->n_attrs; i++)
+    if (!strcmp(n->attrs[i].name, name)) return &n->attrs[i];
+  return NULL;
+}
+
+int64_t ir_attr_int(const ir_node *n, const char *name, int64_t dflt) {
+  const ir_attr *a = ir_attr_find(n, name);
+  return a && a->kind == IR_ATTR_INT ? a->i : dflt;
+}
+
+float ir_attr_float(const ir_node *n, const char *name, float dflt) {
+  const ir_attr *a = ir_attr_find(n, name);
+  return a && a->kind == IR_ATTR_FLOAT ? a->f : dflt;
+}
+
+const char *ir_attr_string(const ir_node *n, const char *name, const char *dflt) {
+  const ir_attr *a = ir_attr_find(n, name);
+  return a && a->kind == IR_ATTR_STRING ? a->s : dflt;
+}
+
+bool ir_attr_ints(const ir_node *n, const char *name, const int64_t **vals, int32_t *count) {
+  const ir_attr *a = ir_attr_find(n, name);
+  if (!a || a->kind != IR_ATTR_INTS) return false;
+  *vals = a->ints;
+  *count = a->n;
+  return true;
+}
+
+bool ir_attr_floats(const ir_node *n, const char *name, const float **vals, int32_t *count) {
+  const ir_attr *a = ir_attr_find(n, name);
+  if (!a || a->kind != IR_ATTR_FLOATS) return false;
+  *vals = a->floats;
+  *count = a->n;
+  return true;
+}
+
+static hy_status node_verror(ir_graph *g, const ir_node *n, const char *attr, hy_status s,
+                             const char *fmt, va_list ap) {
+  char body[DIAG_MSG_MAX / 2];
+  vsnprintf(body, sizeof body, fmt, ap);
+  if (attr)
+    return diag_error(g->d, s, "%s: node '%s' (%s): attribute '%s': %s", g->file, n->name,
+                      n->op_type, attr, body);
+  return diag_error(g->d, s, "%s: node '%s' (%s): %s", g->file, n->name, n->op_type, body);
+}
+
+hy_status ir_node_error(ir_graph *g, const ir_node *n, hy_status s, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  hy_status r = node_verror(g, n, NULL, s, fmt, ap);
+  va_end(ap);
+  return r;
+}
+
+hy_status ir_attr_error(ir_graph *g, const ir_node *n, const char *attr, hy_status s,
+                        const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  hy_status r = node_verror(g, n, attr, s, fmt, ap);
+  va_end(ap);
+  return r;
+}

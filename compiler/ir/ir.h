@@ -1,0 +1,258 @@
+/* The IR: graphs of nodes and values with types, the op table, and the hook signatures every op
+ * implements. Everything is allocated in the graph's arena; nothing is freed individually. */
+#ifndef HC_IR_H
+#define HC_IR_H
+
+#include "hydra/kernel.h"
+#include "util/util.h"
+
+/* Highest default-domain opset Hydra understands (ONNX 1.12). */
+#define IR_MAX_OPSET 17
+
+typedef struct ir_graph ir_graph;
+typedef struct ir_node ir_node;
+typedef struct ir_value ir_value;
+
+/* ---- the op table: ops_*.def hold one OP(...) row per ONNX op ----
+ * OP(ident, domain, since, min_in, max_in, min_out, max_out, hooks)
+ *   ident   the ONNX op type (also the enum suffix: OP_Add)
+ *   domain  "" for the default ONNX domain
+ *   since   first opset version of the op; nodes from older opsets are refused
+ *   min_in/max_in, min_out/max_out  arity (max_in -1: variadic)
+ *   hooks   infer_<hooks>() and lower_<hooks>() implement it (several ops may share them) */
+#define IR_OP_LIST(OP)                                                                             \
+  IR_OPS_ELEMENTWISE(OP)                                                                           \
+  IR_OPS_LINALG(OP)                                                                                \
+  IR_OPS_NN(OP)                                                                                    \
+  IR_OPS_MOVEMENT(OP)
+
+#include "ir/ops_elementwise.def"
+#include "ir/ops_linalg.def"
+#include "ir/ops_movement.def"
+#include "ir/ops_nn.def"
+
+typedef enum ir_op {
+  OP_UNKNOWN = 0,
+#define IR_OP_ENUM(ident, ...) OP_##ident,
+  IR_OP_LIST(IR_OP_ENUM)
+#undef IR_OP_ENUM
+  OP_COUNT
+} ir_op;
+
+/* ---- types ---- */
+/* rank -1: unknown. dims[i] -1: not known yet, sym[i] its symbolic name when the model has one. */
+typedef struct ir_type {
+  hy_dtype dtype;
+  int32_t rank;
+  int64_t dims[HY_MAX_RANK];
+  const char *sym[HY_MAX_RANK];
+} ir_type;
+
+bool ir_type_is_static(const ir_type *t); /* rank and every dim known */
+int64_t ir_type_numel(const ir_type *t);  /* -1 when not static */
+int64_t ir_type_bytes(const ir_type *t);  /* -1 when not static */
+/* "float[2,3]" / "int64[batch,?]" into buf; returns buf. */
+const char *ir_type_str(const ir_type *t, char *buf, size_t n);
+
+/* ---- values ---- */
+typedef enum ir_mem {
+  IR_MEM_NONE = 0, /* not planned (dead, or not yet planned) */
+  IR_MEM_ARENA,    /* at offset in the activation arena */
+  IR_MEM_INPUT,    /* the caller's input buffer io_index */
+  IR_MEM_OUTPUT,   /* the caller's output buffer io_index */
+  IR_MEM_CONST,    /* data, a constant baked into the module */
+} ir_mem;
+
+typedef struct ir_use {
+  ir_node *node;
+  int32_t slot;
+} ir_use;
+
+struct ir_value {
+  const char *name;
+  ir_type type;
+  ir_node *producer; /* NULL for graph inputs and constants */
+  int32_t producer_slot;
+  /* Constant content (initializer, Constant node, folded): numel * dtype size bytes, row-major,
+   * owned by the arena or by the mapped model file. NULL when computed at run time. */
+  const void *data;
+  /* For `run`: the caller's value of a graph input, known at compile time. Shape inference may
+   * read it (a Reshape whose shape is an input); the value stays a run-time input otherwise. */
+  const void *bound;
+  int32_t input_index;  /* position among graph inputs, -1 if not one */
+  int32_t output_index; /* position among graph outputs, -1 if not one (first, if several) */
+  ir_use *uses;
+  int32_t n_uses, cap_uses;
+  int32_t id;
+  /* memory plan */
+  ir_mem mem;
+  int64_t offset; /* IR_MEM_ARENA: byte offset */
+};
+
+/* ---- attributes ---- */
+typedef enum ir_attr_kind {
+  IR_ATTR_FLOAT = 1,
+  IR_ATTR_INT,
+  IR_ATTR_STRING,
+  IR_ATTR_TENSOR,
+  IR_ATTR_GRAPH,
+  IR_ATTR_FLOATS,
+  IR_ATTR_INTS,
+  IR_ATTR_STRINGS,
+} ir_attr_kind;
+
+typedef struct ir_attr {
+  const char *name;
+  ir_attr_kind kind;
+  int64_t i;
+  float f;
+  const char *s; /* NUL-terminated copy; s_len bytes (may hold NULs) */
+  size_t s_len;
+  int64_t *ints;
+  float *floats;
+  const char **strings;
+  int32_t n; /* element count of ints/floats/strings */
+  ir_value *tensor; /* IR_ATTR_TENSOR: an unnamed constant value */
+  ir_graph *graph;  /* IR_ATTR_GRAPH */
+} ir_attr;
+
+/* ---- lowering: what the kernel call for a node looks like ---- */
+#define LOWER_MAX_INTS 256
+#define LOWER_MAX_FLOATS 32
+typedef struct ir_lowered {
+  hy_kernel_id kernel;
+  int32_t n_ints, n_floats;
+  int64_t ints[LOWER_MAX_INTS];
+  double floats[LOWER_MAX_FLOATS];
+  int64_t scratch_bytes;
+  int64_t scratch_offset; /* set by the memory planner */
+} ir_lowered;
+
+/* ---- nodes ---- */
+struct ir_node {
+  const char *name; /* never NULL: import names unnamed nodes "<op>_<index>" */
+  ir_op op;
+  const char *op_type; /* as written in the model */
+  const char *domain;
+  int32_t opset; /* version of the node's domain the model imports */
+  ir_value **in; /* in[i] NULL for an omitted optional input */
+  int32_t n_in;
+  ir_value **out; /* out[i] NULL for an omitted optional output */
+  int32_t n_out;
+  ir_attr *attrs;
+  int32_t n_attrs;
+  ir_node *prev, *next; /* topological order */
+  int32_t id;
+  ir_lowered *lowered; /* set by the lower pass */
+};
+
+struct ir_graph {
+  arena *a;
+  diag *d;
+  const char *file; /* for messages */
+  const char *name;
+  ir_graph *parent; /* enclosing graph of a subgraph (outer-scope names), NULL at top level */
+  ir_node *first, *last;
+  int32_t n_nodes, next_node_id;
+  ir_value **values;
+  int32_t n_values, cap_values;
+  ir_value **inputs; /* graph inputs that are not initializers, in order */
+  int32_t n_inputs;
+  ir_value **outputs;
+  int32_t n_outputs;
+  int64_t opset; /* default-domain opset */
+  int64_t arena_bytes; /* set by the memory planner */
+};
+
+/* ---- graph.c: construction and mutation (keeps use lists right) ---- */
+ir_graph *ir_graph_new(arena *a, diag *d, const char *file);
+ir_value *ir_value_new(ir_graph *g, const char *name);
+/* Appends a node with n_in/n_out empty slots; op_type is copied. */
+ir_node *ir_node_new(ir_graph *g, ir_op op, const char *op_type, const char *name, int32_t n_in,
+                     int32_t n_out);
+void ir_node_set_input(ir_graph *g, ir_node *n, int32_t slot, ir_value *v);
+void ir_node_set_output(ir_graph *g, ir_node *n, int32_t slot, ir_value *v);
+/* Unlinks n and drops its uses; its outputs keep their producer pointer cleared. */
+void ir_node_remove(ir_graph *g, ir_node *n);
+/* Every use of from becomes a use of to; graph outputs that were from become to. */
+void ir_replace_all_uses(ir_graph *g, ir_value *from, ir_value *to);
+/* A constant value owning a copy of nothing: data points at the given bytes (not copied). */
+ir_value *ir_const_new(ir_graph *g, const char *name, hy_dtype dt, int32_t rank,
+                       const int64_t *dims, const void *data);
+
+/* ---- ops.c: the op table ---- */
+const char *ir_op_name(ir_op op);
+/* OP_UNKNOWN if Hydra has no such op in that domain. */
+ir_op ir_op_lookup(const char *domain, const char *op_type);
+typedef struct ir_op_info {
+  const char *name, *domain;
+  int32_t since, min_in, max_in, min_out, max_out;
+  hy_status (*infer)(ir_graph *g, ir_node *n);
+  hy_status (*lower)(ir_graph *g, ir_node *n, ir_lowered *l);
+} ir_op_info;
+const ir_op_info *ir_op_get(ir_op op);
+
+/* ---- attr.c: attribute access for hooks ---- */
+const ir_attr *ir_attr_find(const ir_node *n, const char *name);
+int64_t ir_attr_int(const ir_node *n, const char *name, int64_t dflt);
+float ir_attr_float(const ir_node *n, const char *name, float dflt);
+const char *ir_attr_string(const ir_node *n, const char *name, const char *dflt);
+/* true when present (and an INTS attribute); vals points into the arena. */
+bool ir_attr_ints(const ir_node *n, const char *name, const int64_t **vals, int32_t *count);
+bool ir_attr_floats(const ir_node *n, const char *name, const float **vals, int32_t *count);
+
+/* ---- diag for nodes: "<file>: node '<name>' (<op>): <message>" ---- */
+hy_status ir_node_error(ir_graph *g, const ir_node *n, hy_status s, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* The same with the attribute named: "... (<op>): attribute 'axis': <message>" */
+hy_status ir_attr_error(ir_graph *g, const ir_node *n, const char *attr, hy_status s,
+                        const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* ---- hook helpers (infer.c in passes uses the same) ---- */
+/* The input's type, or NULL for an omitted optional input. */
+static inline const ir_type *ir_in_type(const ir_node *n, int32_t i) {
+  return (i < n->n_in && n->in[i]) ? &n->in[i]->type : NULL;
+}
+/* Compile-time content of a value: data if constant, else bound (for run), else NULL. */
+static inline const void *ir_value_known(const ir_value *v) {
+  return v ? (v->data ? v->data : v->bound) : NULL;
+}
+/* Reads a known int32/int64 1-D (or scalar) input as int64s into the arena; an error naming the
+ * node and input when it is not known at compile time. */
+hy_status ir_input_ints(ir_graph *g, ir_node *n, int32_t slot, const int64_t **vals,
+                        int32_t *count);
+/* Sets out[i]'s type; a no-op for an omitted output. */
+void ir_set_out(ir_node *n, int32_t i, hy_dtype dt, int32_t rank, const int64_t *dims);
+/* Checks that inputs [first, last] all have dtype of input first; error otherwise. */
+hy_status ir_check_same_dtype(ir_graph *g, ir_node *n, int32_t first, int32_t last);
+/* Numpy-style multidirectional broadcast of a and b into out; error naming the node if they
+ * do not broadcast. */
+hy_status ir_broadcast(ir_graph *g, ir_node *n, const ir_type *a, const ir_type *b, ir_type *out);
+/* Normalises axis in [-rank, rank) (or [-rank-1, rank] when inclusive) to [0, rank); error
+ * naming attr when out of range. */
+hy_status ir_norm_axis(ir_graph *g, ir_node *n, const char *attr, int64_t axis, int32_t rank,
+                       int64_t *out);
+
+/* lowering helpers */
+static inline void lower_int(ir_lowered *l, int64_t v) {
+  if (l->n_ints < LOWER_MAX_INTS) l->ints[l->n_ints] = v;
+  l->n_ints++; /* the lower pass reports overflow past LOWER_MAX_INTS */
+}
+static inline void lower_float(ir_lowered *l, double v) {
+  if (l->n_floats < LOWER_MAX_FLOATS) l->floats[l->n_floats] = v;
+  l->n_floats++;
+}
+
+/* ---- hook declarations, one pair per hooks family named in the .def rows ---- */
+#define IR_HOOK_DECL(ident, domain, since, min_in, max_in, min_out, max_out, hooks)               \
+  hy_status infer_##hooks(ir_graph *g, ir_node *n);                                                \
+  hy_status lower_##hooks(ir_graph *g, ir_node *n, ir_lowered *l);
+IR_OP_LIST(IR_HOOK_DECL)
+#undef IR_HOOK_DECL
+
+/* ---- verify.c ---- */
+/* Structural invariants: use lists match inputs, topological order, arity within the op table,
+ * every graph output produced. Returns an HY_ERR_INTERNAL diagnostic when broken. */
+hy_status ir_verify(ir_graph *g, const char *after_pass);
+
+#endif

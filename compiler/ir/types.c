@@ -1,0 +1,128 @@
+/* Types, and the helpers shape-inference hooks share (broadcast, axes, constant inputs). */
+#include <stdio.h>
+#include <string.h>
+
+#include "ir/ir.h"
+
+bool ir_type_is_static(const ir_type *t) {
+  if (t->rank < 0) return false;
+  for (int32_t i = 0; i < t->rank; i++)
+    if (t->dims[i] < 0) return false;
+  return true;
+}
+
+int64_t ir_type_numel(const ir_type *t) {
+  if (!ir_type_is_static(t)) return -1;
+  int64_t n = 1;
+  for (int32_t i = 0; i < t->rank; i++)
+    if (mul_overflows_i64(n, t->dims[i], &n)) return -1;
+  return n;
+}
+
+int64_t ir_type_bytes(const ir_type *t) {
+  int64_t n = ir_type_numel(t), b;
+  if (n < 0 || mul_overflows_i64(n, (int64_t)hy_dtype_size(t->dtype), &b)) return -1;
+  return b;
+}
+
+const char *ir_type_str(const ir_type *t, char *buf, size_t n) {
+  size_t k = (size_t)snprintf(buf, n, "%s", hy_dtype_name(t->dtype));
+  if (t->rank < 0) {
+    if (k < n) snprintf(buf + k, n - k, "[*]");
+    return buf;
+  }
+  if (k < n) k += (size_t)snprintf(buf + k, n - k, "[");
+  for (int32_t i = 0; i < t->rank && k < n; i++) {
+    const char *sep = i ? "," : "";
+    if (t->dims[i] >= 0)
+      k += (size_t)snprintf(buf + k, n - k, "%s%lld", sep, (long long)t->dims[i]);
+    else
+      k += (size_t)snprintf(buf + k, n - k, "%s%s", sep, t->sym[i] ? t->sym[i] : "?");
+  }
+  if (k < n) snprintf(buf + k, n - k, "]");
+  return buf;
+}
+
+void ir_set_out(ir_node *n, int32_t i, hy_dtype dt, int32_t rank, const int64_t *dims) {
+  if (i >= n->n_out || !n->out[i]) return;
+  ir_type *t = &n->out[i]->type;
+  memset(t, 0, sizeof *t);
+  t->dtype = dt;
+  t->rank = rank;
+  for (int32_t k = 0; k < rank; k++) t->dims[k] = dims[k];
+}
+
+hy_status ir_check_same_dtype(ir_graph *g, ir_node *n, int32_t first, int32_t last) {
+  const ir_type *t0 = ir_in_type(n, first);
+  for (int32_t i = first + 1; i <= last && i < n->n_in; i++) {
+    const ir_type *t = ir_in_type(n, i);
+    if (t && t0 && t->dtype != t0->dtype)
+      return ir_node_error(g, n, HY_ERR_DTYPE, "input %d has type %s, expected %s like input %d",
+                           i, hy_dtype_name(t->dtype), hy_dtype_name(t0->dtype), first);
+  }
+  return HY_OK;
+}
+
+hy_status ir_broadcast(ir_graph *g, ir_node *n, const ir_type *a, const ir_type *b, ir_type *out) {
+  int32_t r = a->rank > b->rank ? a->rank : b->rank;
+  ir_type o;
+  memset(&o, 0, sizeof o);
+  o.dtype = a->dtype;
+  o.rank = r;
+  for (int32_t i = 0; i < r; i++) {
+    int32_t ia = i - (r - a->rank), ib = i - (r - b->rank);
+    int64_t da = ia >= 0 ? a->dims[ia] : 1, db = ib >= 0 ? b->dims[ib] : 1;
+    if (da == db || db == 1) {
+      o.dims[i] = da;
+    } else if (da == 1) {
+      o.dims[i] = db;
+    } else {
+      char ta[128], tb[128];
+      return ir_node_error(g, n, HY_ERR_SHAPE, "shapes %s and %s do not broadcast",
+                           ir_type_str(a, ta, sizeof ta), ir_type_str(b, tb, sizeof tb));
+    }
+  }
+  *out = o;
+  return HY_OK;
+}
+
+hy_status ir_norm_axis(ir_graph *g, ir_node *n, const char *attr, int64_t axis, int32_t rank,
+                       int64_t *out) {
+  if (axis < -rank || axis >= rank)
+    return ir_attr_error(g, n, attr, HY_ERR_INVALID_MODEL,
+                         "axis %lld is out of range for rank %d", (long long)axis, rank);
+  *out = axis < 0 ? axis + rank : axis;
+  return HY_OK;
+}
+
+hy_status ir_input_ints(ir_graph *g, ir_node *n, int32_t slot, const int64_t **vals,
+                        int32_t *count) {
+  ir_value *v = slot < n->n_in ? n->in[slot] : NULL;
+  if (!v) return ir_node_error(g, n, HY_ERR_INVALID_MODEL, "input %d is missing", slot);
+  const void *known = ir_value_known(v);
+  if (!known)
+    return ir_node_error(g, n, HY_ERR_UNSUPPORTED,
+                         "input %d ('%s') must be known at compile time (a constant or an "
+                         "initializer): its value decides the output shape",
+                         slot, v->name);
+  if (v->type.rank > 1)
+    return ir_node_error(g, n, HY_ERR_INVALID_MODEL, "input %d ('%s') must be 1-D, has rank %d",
+                         slot, v->name, v->type.rank);
+  int64_t cnt = ir_type_numel(&v->type);
+  if (cnt < 0 || cnt > INT32_MAX)
+    return ir_node_error(g, n, HY_ERR_SHAPE, "input %d ('%s') has no static size", slot, v->name);
+  int64_t *out = arena_array(g->a, (size_t)(cnt ? cnt : 1), sizeof *out);
+  if (!out) return diag_error(g->d, HY_ERR_OUT_OF_MEMORY, "%s: out of memory", g->file);
+  for (int64_t i = 0; i < cnt; i++) {
+    switch (v->type.dtype) {
+    case HY_DTYPE_INT64: out[i] = ((const int64_t *)known)[i]; break;
+    case HY_DTYPE_INT32: out[i] = ((const int32_t *)known)[i]; break;
+    default:
+      return ir_node_error(g, n, HY_ERR_DTYPE, "input %d ('%s') must be int64 or int32, is %s",
+                           slot, v->name, hy_dtype_name(v->type.dtype));
+    }
+  }
+  *vals = out;
+  *count = (int32_t)cnt;
+  return HY_OK;
+}

@@ -1,0 +1,37 @@
+/* The optimisation pipeline: one file per pass, each taking and returning a verified graph. */
+#ifndef HC_PASSES_H
+#define HC_PASSES_H
+
+#include "ir/ir.h"
+
+/* A concrete shape for one graph input, from --shape name=2x128 or from run's actual inputs. */
+typedef struct pass_binding {
+  const char *input;     /* graph input name */
+  int32_t rank;
+  int64_t dims[HY_MAX_RANK];
+  const void *value;     /* run only: the input's content, for shape inference (may be NULL) */
+} pass_binding;
+
+/* bind.c: gives every graph input a static shape. Symbolic dims take their value from the
+ * bindings (the same symbol gets the same value everywhere); a binding that contradicts a static
+ * dim, an unknown input name, or an input left with an unknown dim is an error. */
+hy_status pass_bind_inputs(ir_graph *g, const pass_binding *b, int32_t n);
+
+/* infer.c: runs each node's infer hook in order and folds nodes whose inputs are all constant
+ * (shapes may depend on folded values: Shape → Gather → Concat → Reshape). */
+hy_status pass_infer_shapes(ir_graph *g);
+/* fold.c: computes n with the native reference kernel and turns its outputs into constants. */
+hy_status pass_fold_node(ir_graph *g, ir_node *n);
+/* simplify.c: removes Identity and inference-mode Dropout (and other no-ops). */
+hy_status pass_simplify(ir_graph *g);
+/* dce.c: removes nodes no graph output depends on. */
+hy_status pass_dce(ir_graph *g);
+/* lower.c: runs each node's lower hook (kernel choice, attribute block, scratch size). */
+hy_status pass_lower(ir_graph *g);
+/* memplan.c: liveness → offsets in one activation arena (g->arena_bytes); scratch too. */
+hy_status pass_plan_memory(ir_graph *g);
+
+/* pipeline.c: bind → infer/fold → simplify → dce → lower → plan, ir_verify after each. */
+hy_status pass_run_all(ir_graph *g, const pass_binding *b, int32_t n);
+
+#endif

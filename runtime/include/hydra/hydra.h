@@ -1,0 +1,75 @@
+/* Hydra runtime public API: status codes, dtypes, tensors and model sessions.
+ * This is what generated code and embedding programs include; it depends on libc only. */
+#ifndef HYDRA_HYDRA_H
+#define HYDRA_HYDRA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Every runtime function that sees caller input returns one of these. */
+typedef enum hy_status {
+  HY_OK = 0,
+  HY_ERR_INVALID_ARGUMENT, /* bad argument from the caller (NULL, wrong count) */
+  HY_ERR_INVALID_MODEL,    /* malformed model: missing input, cycle, bad attribute */
+  HY_ERR_UNSUPPORTED,      /* valid ONNX that Hydra does not implement yet */
+  HY_ERR_SHAPE,            /* shapes that do not fit, or index out of range */
+  HY_ERR_DTYPE,            /* element types that do not fit */
+  HY_ERR_OUT_OF_MEMORY,
+  HY_ERR_IO,               /* a file could not be read or written */
+  HY_ERR_INTERNAL,         /* a bug in Hydra */
+} hy_status;
+
+const char *hy_status_name(hy_status s);
+
+/* Element types; the values are ONNX TensorProto.DataType's so files map 1:1. */
+typedef enum hy_dtype {
+  HY_DTYPE_UNDEFINED = 0,
+  HY_DTYPE_FLOAT = 1,
+  HY_DTYPE_UINT8 = 2,
+  HY_DTYPE_INT8 = 3,
+  HY_DTYPE_UINT16 = 4,
+  HY_DTYPE_INT16 = 5,
+  HY_DTYPE_INT32 = 6,
+  HY_DTYPE_INT64 = 7,
+  HY_DTYPE_STRING = 8,
+  HY_DTYPE_BOOL = 9,
+  HY_DTYPE_FLOAT16 = 10,
+  HY_DTYPE_DOUBLE = 11,
+  HY_DTYPE_UINT32 = 12,
+  HY_DTYPE_UINT64 = 13,
+  HY_DTYPE_COMPLEX64 = 14,
+  HY_DTYPE_COMPLEX128 = 15,
+  HY_DTYPE_BFLOAT16 = 16,
+} hy_dtype;
+
+/* Size of one element in bytes; 0 for types Hydra cannot hold as plain memory. */
+size_t hy_dtype_size(hy_dtype t);
+/* ONNX spelling ("float", "int64", ...); "undefined" for unknown values. */
+const char *hy_dtype_name(hy_dtype t);
+
+float hy_f16_to_f32(uint16_t h);
+uint16_t hy_f32_to_f16(float f);
+
+#define HY_MAX_RANK 8
+
+/* A tensor as the caller sees it: dense, row-major, owned by whoever allocated data. */
+typedef struct hy_tensor {
+  hy_dtype dtype;
+  int32_t rank;
+  int64_t dims[HY_MAX_RANK];
+  void *data;
+} hy_tensor;
+
+int64_t hy_tensor_numel(const hy_tensor *t);
+size_t hy_tensor_bytes(const hy_tensor *t);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
