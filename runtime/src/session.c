@@ -1,0 +1,159 @@
+/* Sessions: one compiled model + one activation arena (allocated once at create) + how to run
+ * in parallel. Runs allocate nothing; the checked entry validates tensors against the model. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hydra/model.h"
+#include "threadpool.h"
+
+struct hy_session {
+  const hy_model *m;
+  uint8_t *arena;
+  hy_exec ex;
+  hy_pool *pool;
+  const void **in_ptrs; /* run_tensors' pointer arrays, sized at create */
+  void **out_ptrs;
+  char err[512];
+};
+
+static hy_status hy_fail(hy_session *s, hy_status st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static hy_status hy_fail(hy_session *s, hy_status st, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(s->err, sizeof s->err, fmt, ap);
+  va_end(ap);
+  return st;
+}
+
+static size_t hy_round64(uint64_t n) { return (size_t)((n + 63) & ~(uint64_t)63); }
+
+static hy_status hy_session_exec(hy_session *s, const hy_session_options *opt) {
+  s->ex.n_threads = 1;
+  if (!opt) return HY_OK;
+  if (opt->parallel_for) {
+    s->ex.n_threads = opt->n_threads;
+    s->ex.parallel_for = opt->parallel_for;
+    s->ex.user = opt->parallel_user;
+  } else if (opt->n_threads > 1) {
+    s->pool = hy_pool_create(opt->n_threads);
+    if (!s->pool) return HY_ERR_OUT_OF_MEMORY;
+    s->ex.n_threads = opt->n_threads;
+    s->ex.parallel_for = hy_pool_parallel_for;
+    s->ex.user = s->pool;
+  }
+  return HY_OK;
+}
+
+hy_status hy_session_create(const hy_model *m, const hy_session_options *opt, hy_session **out) {
+  if (!out) return HY_ERR_INVALID_ARGUMENT;
+  *out = NULL;
+  if (!m || !m->entry || m->n_inputs < 0 || m->n_outputs < 0) return HY_ERR_INVALID_ARGUMENT;
+  if (m->abi != HY_MODEL_ABI) return HY_ERR_UNSUPPORTED; /* built by another hydrac version */
+  if (opt && opt->n_threads < 0) return HY_ERR_INVALID_ARGUMENT;
+  hy_session *s = calloc(1, sizeof *s);
+  if (!s) return HY_ERR_OUT_OF_MEMORY;
+  s->m = m;
+  /* At least one line so the entry always gets a valid, aligned pointer. */
+  s->arena = aligned_alloc(64, hy_round64(m->arena_bytes ? m->arena_bytes : 64));
+  s->in_ptrs = calloc((size_t)m->n_inputs + 1, sizeof *s->in_ptrs);
+  s->out_ptrs = calloc((size_t)m->n_outputs + 1, sizeof *s->out_ptrs);
+  hy_status st = (s->arena && s->in_ptrs && s->out_ptrs) ? hy_session_exec(s, opt)
+                                                          : HY_ERR_OUT_OF_MEMORY;
+  if (st) {
+    hy_session_destroy(s);
+    return st;
+  }
+  *out = s;
+  return HY_OK;
+}
+
+void hy_session_destroy(hy_session *s) {
+  if (!s) return;
+  hy_pool_destroy(s->pool);
+  free(s->arena);
+  free(s->in_ptrs);
+  free(s->out_ptrs);
+  free(s);
+}
+
+const char *hy_session_error(const hy_session *s) { return s ? s->err : "no session"; }
+
+/* Bytes of an io descriptor's tensor: NULL data is fine only when it is empty. */
+static bool hy_desc_empty(const hy_io_desc *d) {
+  int64_t n = 1;
+  for (int32_t i = 0; i < d->rank; i++) n *= d->dims[i];
+  return n == 0 || hy_dtype_size(d->dtype) == 0;
+}
+
+static hy_status hy_check_ptrs(hy_session *s, const void *const *p, int32_t n, const hy_io_desc *d,
+                               const char *what) {
+  if (n > 0 && !p) return hy_fail(s, HY_ERR_INVALID_ARGUMENT, "no %s array", what);
+  for (int32_t i = 0; i < n; i++)
+    if (!p[i] && !hy_desc_empty(&d[i]))
+      return hy_fail(s, HY_ERR_INVALID_ARGUMENT, "%s %d '%s': NULL data", what, i, d[i].name);
+  return HY_OK;
+}
+
+hy_status hy_session_run(hy_session *s, const void *const *inputs, void *const *outputs) {
+  if (!s) return HY_ERR_INVALID_ARGUMENT;
+  const hy_model *m = s->m;
+  hy_status st = hy_check_ptrs(s, inputs, m->n_inputs, m->inputs, "input");
+  if (!st) st = hy_check_ptrs(s, (const void *const *)outputs, m->n_outputs, m->outputs, "output");
+  if (st) return st;
+  st = m->entry(s->arena, inputs, outputs, &s->ex);
+  if (st) return hy_fail(s, st, "model '%s': run failed: %s", m->name, hy_status_name(st));
+  s->err[0] = 0;
+  return HY_OK;
+}
+
+static void hy_dims_str(char *buf, size_t n, int32_t rank, const int64_t *dims) {
+  size_t k = (size_t)snprintf(buf, n, "[");
+  for (int32_t i = 0; i < rank && i < HY_MAX_RANK && k < n; i++)
+    k += (size_t)snprintf(buf + k, n - k, "%s%lld", i ? "," : "", (long long)dims[i]);
+  if (k < n) snprintf(buf + k, n - k, "]");
+}
+
+/* t must match d exactly: dtype, rank, every dim, and data present. */
+static hy_status hy_check_tensor(hy_session *s, const hy_tensor *t, const hy_io_desc *d, int32_t i,
+                                 const char *what) {
+  if ((hy_dtype)t->dtype != d->dtype)
+    return hy_fail(s, HY_ERR_DTYPE, "%s %d '%s': dtype %s, expected %s", what, i, d->name,
+                   hy_dtype_name(t->dtype), hy_dtype_name(d->dtype));
+  bool same = t->rank == d->rank;
+  for (int32_t k = 0; same && k < d->rank; k++) same = t->dims[k] == d->dims[k];
+  if (!same) {
+    char got[160], want[160];
+    hy_dims_str(got, sizeof got, t->rank < 0 ? 0 : t->rank, t->dims);
+    hy_dims_str(want, sizeof want, d->rank, d->dims);
+    return hy_fail(s, HY_ERR_SHAPE, "%s %d '%s': shape %s, expected %s", what, i, d->name, got,
+                   want);
+  }
+  if (!t->data && !hy_desc_empty(d))
+    return hy_fail(s, HY_ERR_INVALID_ARGUMENT, "%s %d '%s': NULL data", what, i, d->name);
+  return HY_OK;
+}
+
+hy_status hy_session_run_tensors(hy_session *s, const hy_tensor *inputs, int32_t n_inputs,
+                                 hy_tensor *outputs, int32_t n_outputs) {
+  if (!s) return HY_ERR_INVALID_ARGUMENT;
+  const hy_model *m = s->m;
+  if (n_inputs != m->n_inputs || n_outputs != m->n_outputs)
+    return hy_fail(s, HY_ERR_INVALID_ARGUMENT, "model '%s' takes %d inputs and %d outputs, got %d and %d",
+                   m->name, m->n_inputs, m->n_outputs, n_inputs, n_outputs);
+  if ((n_inputs && !inputs) || (n_outputs && !outputs))
+    return hy_fail(s, HY_ERR_INVALID_ARGUMENT, "NULL tensor array");
+  for (int32_t i = 0; i < n_inputs; i++) {
+    hy_status st = hy_check_tensor(s, &inputs[i], &m->inputs[i], i, "input");
+    if (st) return st;
+    s->in_ptrs[i] = inputs[i].data;
+  }
+  for (int32_t i = 0; i < n_outputs; i++) {
+    hy_status st = hy_check_tensor(s, &outputs[i], &m->outputs[i], i, "output");
+    if (st) return st;
+    s->out_ptrs[i] = outputs[i].data;
+  }
+  return hy_session_run(s, s->in_ptrs, s->out_ptrs);
+}

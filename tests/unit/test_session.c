@@ -1,0 +1,153 @@
+/* Sessions: the checked entry rejects wrong counts, dtypes and shapes with a message naming the
+ * tensor; runs reach the entry with the arena and exec; the thread pool covers every index once. */
+#include <criterion/criterion.h>
+#include <stdatomic.h>
+#include <string.h>
+
+#include "hydra/model.h"
+
+/* A hand-written model: out = in + 1 over int64[2,3], one parallel_for over rows. */
+typedef struct add_job {
+  const int64_t *in;
+  int64_t *out;
+} add_job;
+
+static void add_rows(void *arg, int64_t begin, int64_t end) {
+  add_job *j = arg;
+  for (int64_t r = begin; r < end; r++)
+    for (int c = 0; c < 3; c++) j->out[r * 3 + c] = j->in[r * 3 + c] + 1;
+}
+
+static hy_status add_entry(uint8_t *arena, const void *const *in, void *const *out,
+                           const hy_exec *ex) {
+  if (!arena || ((uintptr_t)arena & 63)) return HY_ERR_INTERNAL;
+  add_job j = {in[0], out[0]};
+  hy_parallel_for(ex, 2, add_rows, &j);
+  return HY_OK;
+}
+
+static const hy_io_desc k_in[] = {{"input_ids", HY_DTYPE_INT64, 2, {2, 3}}};
+static const hy_io_desc k_out[] = {{"logits", HY_DTYPE_INT64, 2, {2, 3}}};
+static const hy_model k_model = {HY_MODEL_ABI, "adder", 1, 1, k_in, k_out, 100, add_entry};
+
+static hy_session *make(int32_t threads) {
+  hy_session_options o = {.n_threads = threads};
+  hy_session *s = NULL;
+  cr_assert_eq(hy_session_create(&k_model, &o, &s), HY_OK);
+  return s;
+}
+
+Test(session, run_tensors_ok) {
+  hy_session *s = make(2);
+  int64_t x[6] = {1, 2, 3, 4, 5, 6}, y[6] = {0};
+  hy_tensor in = {HY_DTYPE_INT64, 2, {2, 3}, x}, out = {HY_DTYPE_INT64, 2, {2, 3}, y};
+  cr_assert_eq(hy_session_run_tensors(s, &in, 1, &out, 1), HY_OK, "%s", hy_session_error(s));
+  for (int i = 0; i < 6; i++) cr_expect_eq(y[i], x[i] + 1);
+  cr_expect_str_eq(hy_session_error(s), "");
+  hy_session_destroy(s);
+}
+
+Test(session, wrong_dtype_names_input) {
+  hy_session *s = make(1);
+  float x[6] = {0};
+  int64_t y[6];
+  hy_tensor in = {HY_DTYPE_FLOAT, 2, {2, 3}, x}, out = {HY_DTYPE_INT64, 2, {2, 3}, y};
+  cr_expect_eq(hy_session_run_tensors(s, &in, 1, &out, 1), HY_ERR_DTYPE);
+  cr_expect(strstr(hy_session_error(s), "input_ids"), "%s", hy_session_error(s));
+  cr_expect(strstr(hy_session_error(s), "int64"), "%s", hy_session_error(s));
+  hy_session_destroy(s);
+}
+
+Test(session, wrong_shape_names_input) {
+  hy_session *s = make(1);
+  int64_t x[6] = {0}, y[6];
+  hy_tensor in = {HY_DTYPE_INT64, 2, {3, 2}, x}, out = {HY_DTYPE_INT64, 2, {2, 3}, y};
+  cr_expect_eq(hy_session_run_tensors(s, &in, 1, &out, 1), HY_ERR_SHAPE);
+  cr_expect(strstr(hy_session_error(s), "input_ids"), "%s", hy_session_error(s));
+  cr_expect(strstr(hy_session_error(s), "[3,2]"), "%s", hy_session_error(s));
+  cr_expect(strstr(hy_session_error(s), "[2,3]"), "%s", hy_session_error(s));
+  in.rank = 1;
+  in.dims[0] = 6;
+  cr_expect_eq(hy_session_run_tensors(s, &in, 1, &out, 1), HY_ERR_SHAPE);
+  hy_session_destroy(s);
+}
+
+Test(session, wrong_output_and_count) {
+  hy_session *s = make(1);
+  int64_t x[6] = {0}, y[6];
+  hy_tensor in = {HY_DTYPE_INT64, 2, {2, 3}, x}, out = {HY_DTYPE_INT64, 2, {2, 4}, y};
+  cr_expect_eq(hy_session_run_tensors(s, &in, 1, &out, 1), HY_ERR_SHAPE);
+  cr_expect(strstr(hy_session_error(s), "logits"), "%s", hy_session_error(s));
+  cr_expect_eq(hy_session_run_tensors(s, &in, 0, &out, 1), HY_ERR_INVALID_ARGUMENT);
+  out.dims[1] = 3;
+  out.data = NULL;
+  cr_expect_eq(hy_session_run_tensors(s, &in, 1, &out, 1), HY_ERR_INVALID_ARGUMENT);
+  hy_session_destroy(s);
+}
+
+Test(session, bad_model_refused) {
+  hy_model m = k_model;
+  m.abi = 999;
+  hy_session *s = (hy_session *)1;
+  cr_expect_eq(hy_session_create(&m, NULL, &s), HY_ERR_UNSUPPORTED);
+  cr_expect_null(s);
+  cr_expect_eq(hy_session_create(NULL, NULL, &s), HY_ERR_INVALID_ARGUMENT);
+}
+
+/* Every index of a large range visited exactly once by the pool. */
+static atomic_int k_hits[10000];
+static void hit(void *arg, int64_t b, int64_t e) {
+  (void)arg;
+  for (int64_t i = b; i < e; i++) atomic_fetch_add(&k_hits[i], 1);
+}
+
+static hy_status hit_entry(uint8_t *arena, const void *const *in, void *const *out,
+                           const hy_exec *ex) {
+  hy_parallel_for(ex, 10000, hit, NULL);
+  return HY_OK;
+}
+
+Test(session, pool_covers_range_once) {
+  hy_model m = {HY_MODEL_ABI, "hits", 0, 0, NULL, NULL, 0, hit_entry};
+  hy_session_options o = {.n_threads = 4};
+  hy_session *s;
+  cr_assert_eq(hy_session_create(&m, &o, &s), HY_OK);
+  for (int rep = 0; rep < 50; rep++) cr_assert_eq(hy_session_run(s, NULL, NULL), HY_OK);
+  for (int i = 0; i < 10000; i++) cr_assert_eq(atomic_load(&k_hits[i]), 50, "index %d", i);
+  hy_session_destroy(s);
+}
+
+/* A caller-supplied parallel_for is used as given. */
+static int k_calls;
+static void my_pfor(void *user, int64_t n, hy_range_fn fn, void *arg) {
+  (*(int *)user)++;
+  fn(arg, 0, n);
+}
+
+Test(session, caller_parallel_for) {
+  hy_session_options o = {.n_threads = 8, .parallel_for = my_pfor, .parallel_user = &k_calls};
+  hy_session *s;
+  cr_assert_eq(hy_session_create(&k_model, &o, &s), HY_OK);
+  int64_t x[6] = {1, 2, 3, 4, 5, 6}, y[6] = {0};
+  const void *in[1] = {x};
+  void *out[1] = {y};
+  cr_assert_eq(hy_session_run(s, in, out), HY_OK);
+  cr_expect_eq(k_calls, 1);
+  cr_expect_eq(y[5], 7);
+  hy_session_destroy(s);
+}
+
+Test(session, error_on_failing_entry) {
+  hy_model m = k_model;
+  m.arena_bytes = 0;
+  hy_session *s;
+  cr_assert_eq(hy_session_create(&m, NULL, &s), HY_OK);
+  int64_t x[6] = {0}, y[6];
+  const void *in[1] = {x};
+  void *out[1] = {y};
+  cr_expect_eq(hy_session_run(s, in, out), HY_OK); /* arena still valid when arena_bytes is 0 */
+  const void *bad_in[1] = {NULL};
+  cr_expect_eq(hy_session_run(s, bad_in, out), HY_ERR_INVALID_ARGUMENT);
+  cr_expect(strstr(hy_session_error(s), "input_ids"), "%s", hy_session_error(s));
+  hy_session_destroy(s);
+}
