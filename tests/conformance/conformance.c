@@ -1,0 +1,625 @@
+/* hydra_conformance: runs the ONNX backend test suite through hc_run_model (the path of
+ * `hydrac run`), each case in a forked child with a timeout, and reports pass/fail/unsupported
+ * per case and per op; checks the checked-in list of cases that must pass. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "compare.h"
+#include "ir/ir.h"
+#include "model_file.h"
+#include "run/run_model.h"
+#include "tensor_io.h"
+
+#define REASON_MAX 600
+
+static const char *const SUITES[] = {"node", "simple", "pytorch-converted", "pytorch-operator"};
+
+typedef enum { ST_PENDING, ST_PASS, ST_FAIL, ST_UNSUPPORTED } case_status;
+
+typedef struct tcase {
+  char *name; /* "node/test_add" */
+  char *dir;
+  char **ops; /* distinct op types of the model (subgraphs included) */
+  int n_ops;
+  case_status status;
+  char reason[REASON_MAX];
+} tcase;
+
+typedef struct options {
+  const char *data_dir, *filter, *expected, *report, *write_expected;
+  int jobs;
+  double timeout;
+  bool verbose;
+} options;
+
+/* ---------------------------------------------------------------- small helpers */
+
+/* snprintf that truncates quietly: reasons are cut to fit, by design. */
+static void say(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void say(char *buf, size_t n, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, n, fmt, ap);
+  va_end(ap);
+}
+
+static void *xrealloc(void *p, size_t n) {
+  void *q = realloc(p, n);
+  if (!q) {
+    fputs("hydra_conformance: out of memory\n", stderr);
+    exit(2);
+  }
+  return q;
+}
+
+static char *xstrdup(const char *s) { return strcpy(xrealloc(NULL, strlen(s) + 1), s); }
+
+static bool is_dir(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static bool is_file(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static int cmp_str(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorted names of the entries of dir that start with prefix (NULL: all but dot files). */
+static char **list_dir(const char *dir, const char *prefix, int *count) {
+  char **names = NULL;
+  int n = 0;
+  DIR *d = opendir(dir);
+  if (d) {
+    for (struct dirent *e; (e = readdir(d));) {
+      if (e->d_name[0] == '.' || (prefix && strncmp(e->d_name, prefix, strlen(prefix)) != 0))
+        continue;
+      names = xrealloc(names, sizeof *names * (size_t)(n + 1));
+      names[n++] = xstrdup(e->d_name);
+    }
+    closedir(d);
+  }
+  if (n) qsort(names, (size_t)n, sizeof *names, cmp_str);
+  *count = n;
+  return names;
+}
+
+static void free_list(char **names, int n) {
+  for (int i = 0; i < n; i++) free(names[i]);
+  free(names);
+}
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* ---------------------------------------------------------------- op types of a case */
+
+static void add_op(tcase *c, const char *domain, const char *op) {
+  char buf[256];
+  bool onnx = !domain || !*domain || strcmp(domain, "ai.onnx") == 0;
+  say(buf, sizeof buf, "%s%s%s", onnx ? "" : domain, onnx ? "" : ":", op);
+  for (int i = 0; i < c->n_ops; i++)
+    if (strcmp(c->ops[i], buf) == 0) return;
+  c->ops = xrealloc(c->ops, sizeof *c->ops * (size_t)(c->n_ops + 1));
+  c->ops[c->n_ops++] = xstrdup(buf);
+}
+
+static void collect_ops(tcase *c, const Onnx__GraphProto *g) {
+  if (!g) return;
+  for (size_t i = 0; i < g->n_node; i++) {
+    const Onnx__NodeProto *n = g->node[i];
+    add_op(c, n->domain, n->op_type);
+    for (size_t a = 0; a < n->n_attribute; a++) {
+      collect_ops(c, n->attribute[a]->g);
+      for (size_t k = 0; k < n->attribute[a]->n_graphs; k++) collect_ops(c, n->attribute[a]->graphs[k]);
+    }
+  }
+}
+
+/* Fills c->ops from the model; a model that cannot be read leaves a failure reason. */
+static void read_case_ops(tcase *c) {
+  char path[4096], err[REASON_MAX];
+  say(path, sizeof path, "%s/model.onnx", c->dir);
+  pb_model m;
+  if (pb_model_open(path, &m, err, sizeof err) != HY_OK) {
+    c->status = ST_FAIL;
+    say(c->reason, sizeof c->reason, "%s", err);
+    return;
+  }
+  collect_ops(c, m.proto->graph);
+  qsort(c->ops, (size_t)c->n_ops, sizeof *c->ops, cmp_str);
+  pb_model_close(&m);
+}
+
+/* Marks the case unsupported when one of its ops is not in Hydra's op table. */
+static void check_supported(tcase *c) {
+  char missing[REASON_MAX - 16] = "";
+  size_t k = 0;
+  for (int i = 0; i < c->n_ops; i++) {
+    const char *colon = strrchr(c->ops[i], ':');
+    char domain[256] = "";
+    const char *op = c->ops[i];
+    if (colon) {
+      say(domain, sizeof domain, "%.*s", (int)(colon - op), op);
+      op = colon + 1;
+    }
+    if (ir_op_lookup(domain, op) != OP_UNKNOWN || k >= sizeof missing) continue;
+    k += (size_t)snprintf(missing + k, sizeof missing - k, "%s%s", k ? ", " : "", c->ops[i]);
+  }
+  if (!k) return;
+  c->status = ST_UNSUPPORTED;
+  say(c->reason, sizeof c->reason, "no op %s", missing);
+}
+
+/* ---------------------------------------------------------------- discovery */
+
+static void discover(const options *o, tcase **cases_out, int *n_out) {
+  tcase *cases = NULL;
+  int n = 0;
+  for (size_t s = 0; s < sizeof SUITES / sizeof *SUITES; s++) {
+    char sdir[2048];
+    say(sdir, sizeof sdir, "%s/%s", o->data_dir, SUITES[s]);
+    int nc;
+    char **names = list_dir(sdir, NULL, &nc);
+    for (int i = 0; i < nc; i++) {
+      char name[1024], dir[4096], model[4200];
+      say(name, sizeof name, "%s/%s", SUITES[s], names[i]);
+      say(dir, sizeof dir, "%s/%s", sdir, names[i]);
+      say(model, sizeof model, "%s/model.onnx", dir);
+      if (!is_file(model) || (o->filter && !strstr(name, o->filter))) continue;
+      cases = xrealloc(cases, sizeof *cases * (size_t)(n + 1));
+      cases[n] = (tcase){.name = xstrdup(name), .dir = xstrdup(dir)};
+      n++;
+    }
+    free_list(names, nc);
+  }
+  *cases_out = cases;
+  *n_out = n;
+}
+
+/* ---------------------------------------------------------------- one case, in the child */
+
+/* Reads prefix_0.pb, prefix_1.pb, ... from dir until one is missing. */
+static hy_status read_tensors(const char *dir, const char *prefix, hy_tensor **out, int32_t *n,
+                              char *err, size_t errlen) {
+  hy_tensor *ts = NULL;
+  int32_t k = 0;
+  for (;; k++) {
+    char path[4200];
+    say(path, sizeof path, "%s/%s_%d.pb", dir, prefix, (int)k);
+    if (!is_file(path)) break;
+    ts = xrealloc(ts, sizeof *ts * (size_t)(k + 1));
+    hy_status s = pb_tensor_read(path, &ts[k], NULL, err, errlen);
+    if (s != HY_OK) return s;
+  }
+  *out = ts;
+  *n = k;
+  return HY_OK;
+}
+
+/* Runs one data set; returns false with the reason in msg. */
+static bool run_data_set(const char *model, const char *ds_dir, const char *ds, char *msg,
+                         size_t n) {
+  char err[REASON_MAX];
+  hy_tensor *in = NULL, *exp = NULL, *out = NULL;
+  int32_t n_in = 0, n_exp = 0, n_out = 0;
+  if (read_tensors(ds_dir, "input", &in, &n_in, err, sizeof err) != HY_OK ||
+      read_tensors(ds_dir, "output", &exp, &n_exp, err, sizeof err) != HY_OK) {
+    say(msg, n, "%s: %s", ds, err);
+    return false;
+  }
+  diag d;
+  diag_init(&d);
+  if (hc_run_model(model, in, n_in, NULL, &out, &n_out, &d) != HY_OK) {
+    say(msg, n, "%s: %s: %s", ds, hy_status_name(d.status), d.msg);
+    return false;
+  }
+  if (n_out != n_exp) {
+    say(msg, n, "%s: %d outputs, expected %d", ds, (int)n_out, (int)n_exp);
+    return false;
+  }
+  for (int32_t i = 0; i < n_exp; i++) {
+    if (cmp_tensors(&out[i], &exp[i], CMP_TOL_ONNX, err, sizeof err)) continue;
+    say(msg, n, "%s: output %d: %s", ds, (int)i, err);
+    return false;
+  }
+  return true; /* the child exits right after: its allocations die with it */
+}
+
+/* Runs every test_data_set_* of the case; writes "P" or "F <reason>" to fd. */
+static void run_case_child(const tcase *c, int fd) {
+  char model[4200], msg[REASON_MAX] = "";
+  say(model, sizeof model, "%s/model.onnx", c->dir);
+  int nds;
+  char **sets = list_dir(c->dir, "test_data_set_", &nds);
+  bool ok = nds > 0;
+  if (!ok) say(msg, sizeof msg, "no test_data_set_* folder");
+  for (int i = 0; ok && i < nds; i++) {
+    char ds_dir[4500];
+    say(ds_dir, sizeof ds_dir, "%s/%s", c->dir, sets[i]);
+    ok = run_data_set(model, ds_dir, sets[i], msg, sizeof msg);
+  }
+  char line[REASON_MAX + 4];
+  int len = snprintf(line, sizeof line, "%s%s", ok ? "P" : "F ", ok ? "" : msg);
+  if (len > (int)sizeof line - 1) len = (int)sizeof line - 1;
+  for (int off = 0; off < len;) {
+    ssize_t w = write(fd, line + off, (size_t)(len - off));
+    if (w <= 0) break;
+    off += (int)w;
+  }
+}
+
+/* ---------------------------------------------------------------- the scheduler */
+
+typedef struct slot {
+  tcase *c;
+  pid_t pid;
+  int fd;
+  double deadline;
+  bool timed_out;
+  char buf[REASON_MAX + 8];
+  size_t len;
+} slot;
+
+static bool start_case(slot *s, tcase *c, const options *o) {
+  int p[2];
+  if (pipe(p) != 0) return false;
+  fflush(NULL);
+  pid_t pid = fork();
+  if (pid < 0) {
+    close(p[0]);
+    close(p[1]);
+    return false;
+  }
+  if (pid == 0) {
+    close(p[0]);
+    if (!o->verbose) { /* compiler chatter would bury the report */
+      int null = open("/dev/null", O_WRONLY);
+      if (null >= 0) dup2(null, 2), dup2(null, 1);
+    }
+    run_case_child(c, p[1]);
+    _exit(0);
+  }
+  close(p[1]);
+  *s = (slot){.c = c, .pid = pid, .fd = p[0], .deadline = now_s() + o->timeout};
+  return true;
+}
+
+/* The child closed its pipe (or was killed): reap it and classify the case. */
+static void finish_case(slot *s) {
+  int ws = 0;
+  while (waitpid(s->pid, &ws, 0) < 0 && errno == EINTR) {}
+  close(s->fd);
+  tcase *c = s->c;
+  s->buf[s->len] = 0;
+  if (s->timed_out) {
+    c->status = ST_FAIL;
+    say(c->reason, sizeof c->reason, "timeout");
+  } else if (WIFSIGNALED(ws)) {
+    c->status = ST_FAIL;
+    say(c->reason, sizeof c->reason, "crashed: signal %d (%s)", WTERMSIG(ws),
+             strsignal(WTERMSIG(ws)));
+  } else if (s->len && s->buf[0] == 'P') {
+    c->status = ST_PASS;
+  } else {
+    c->status = ST_FAIL;
+    say(c->reason, sizeof c->reason, "%s",
+             s->len > 2 ? s->buf + 2 : "exited without a result");
+  }
+  s->c = NULL;
+}
+
+/* Reads what the child wrote; true once it hit end of file. */
+static bool drain(slot *s) {
+  char tmp[512];
+  ssize_t r = read(s->fd, tmp, sizeof tmp);
+  if (r < 0) return errno != EINTR && errno != EAGAIN;
+  if (r == 0) return true;
+  size_t room = sizeof s->buf - 1 - s->len;
+  size_t k = (size_t)r < room ? (size_t)r : room;
+  memcpy(s->buf + s->len, tmp, k);
+  s->len += k;
+  return false;
+}
+
+static void print_progress(const tcase *c, int done, int total, bool verbose) {
+  if (c->status == ST_FAIL)
+    printf("[%d/%d] FAIL %s: %s\n", done, total, c->name, c->reason);
+  else if (verbose)
+    printf("[%d/%d] %s %s%s%s\n", done, total, c->status == ST_PASS ? "pass" : "unsupported",
+           c->name, c->status == ST_PASS ? "" : ": ", c->status == ST_PASS ? "" : c->reason);
+  fflush(stdout);
+}
+
+/* Runs the pending cases, o->jobs at a time. */
+static void run_all(tcase *cases, int n, const options *o) {
+  slot slots[16] = {{0}};
+  int jobs = o->jobs < 1 ? 1 : (o->jobs > 16 ? 16 : o->jobs);
+  int next = 0, done = 0, running = 0;
+  for (int i = 0; i < n; i++)
+    if (cases[i].status != ST_PENDING) print_progress(&cases[i], ++done, n, o->verbose);
+  for (;;) {
+    for (int j = 0; j < jobs; j++) {
+      while (!slots[j].c && next < n) {
+        tcase *c = &cases[next++];
+        if (c->status != ST_PENDING) continue;
+        if (start_case(&slots[j], c, o)) {
+          running++;
+        } else {
+          c->status = ST_FAIL;
+          say(c->reason, sizeof c->reason, "fork failed: %s", strerror(errno));
+          print_progress(c, ++done, n, o->verbose);
+        }
+      }
+    }
+    if (!running) break;
+    struct pollfd pf[16];
+    int map[16], np = 0;
+    for (int j = 0; j < jobs; j++)
+      if (slots[j].c) pf[np] = (struct pollfd){.fd = slots[j].fd, .events = POLLIN}, map[np++] = j;
+    poll(pf, (nfds_t)np, 200);
+    double t = now_s();
+    for (int k = 0; k < np; k++) {
+      slot *s = &slots[map[k]];
+      bool eof = (pf[k].revents & (POLLIN | POLLHUP | POLLERR)) && drain(s);
+      if (!eof && t > s->deadline && !s->timed_out) {
+        s->timed_out = true;
+        kill(s->pid, SIGKILL);
+      }
+      if (!eof && !s->timed_out) continue;
+      tcase *c = s->c;
+      finish_case(s);
+      running--;
+      print_progress(c, ++done, n, o->verbose);
+    }
+  }
+}
+
+/* ---------------------------------------------------------------- expected list */
+
+/* The case names of an expected-pass file ('#' starts a comment). NULL if it cannot be read. */
+static char **read_list(const char *path, int *count) {
+  FILE *f = fopen(path, "r");
+  if (!f) return NULL;
+  char **names = NULL, line[1024];
+  int n = 0;
+  while (fgets(line, sizeof line, f)) {
+    char *hash = strchr(line, '#');
+    if (hash) *hash = 0;
+    char *b = line, *e = line + strlen(line);
+    while (*b == ' ' || *b == '\t') b++;
+    while (e > b && (e[-1] == '\n' || e[-1] == '\r' || e[-1] == ' ' || e[-1] == '\t')) *--e = 0;
+    if (!*b) continue;
+    names = xrealloc(names, sizeof *names * (size_t)(n + 1));
+    names[n++] = xstrdup(b);
+  }
+  fclose(f);
+  *count = n;
+  return names ? names : xrealloc(NULL, 1);
+}
+
+static tcase *find_case(tcase *cases, int n, const char *name) {
+  for (int i = 0; i < n; i++)
+    if (strcmp(cases[i].name, name) == 0) return &cases[i];
+  return NULL;
+}
+
+/* Every listed case (within the filter) must pass; prints each one that does not. */
+static void check_expected(tcase *cases, int n, char **list, int n_list, const options *o,
+                           int *passed, int *failed) {
+  *passed = *failed = 0;
+  for (int i = 0; i < n_list; i++) {
+    if (o->filter && !strstr(list[i], o->filter)) continue;
+    const tcase *c = find_case(cases, n, list[i]);
+    if (c && c->status == ST_PASS) {
+      ++*passed;
+      continue;
+    }
+    ++*failed;
+    printf("expected to pass: %s: %s%s\n", list[i],
+           !c ? "case not found in the suite" : c->status == ST_UNSUPPORTED ? "unsupported: " : "",
+           c ? c->reason : "");
+  }
+}
+
+static int write_list(const char *path, tcase *cases, int n, char **old, int n_old) {
+  char **all = NULL;
+  int k = 0;
+  for (int i = 0; i < n_old + n; i++) {
+    const char *name = i < n_old ? old[i] : cases[i - n_old].status == ST_PASS ? cases[i - n_old].name : NULL;
+    if (!name) continue;
+    all = xrealloc(all, sizeof *all * (size_t)(k + 1));
+    all[k++] = (char *)name;
+  }
+  if (k) qsort(all, (size_t)k, sizeof *all, cmp_str);
+  FILE *f = fopen(path, "w");
+  if (!f) {
+    fprintf(stderr, "hydra_conformance: cannot write %s: %s\n", path, strerror(errno));
+    free(all);
+    return 1;
+  }
+  fputs("# ONNX backend cases that must pass (hydra_conformance --expected). The list only grows:\n"
+        "# regenerate with hydra_conformance --expected FILE --write-expected FILE.\n", f);
+  for (int i = 0; i < k; i++)
+    if (i == 0 || strcmp(all[i], all[i - 1]) != 0) fprintf(f, "%s\n", all[i]);
+  free(all);
+  return fclose(f) == 0 ? 0 : 1;
+}
+
+/* ---------------------------------------------------------------- report */
+
+typedef struct op_row {
+  const char *op;
+  int cases, passed;
+  bool known;
+} op_row;
+
+static int cmp_op_row(const void *a, const void *b) {
+  return strcmp(((const op_row *)a)->op, ((const op_row *)b)->op);
+}
+
+static op_row *op_table(tcase *cases, int n, int *n_rows) {
+  op_row *rows = NULL;
+  int k = 0;
+  for (int i = 0; i < n; i++) {
+    for (int j = 0; j < cases[i].n_ops; j++) {
+      int r = 0;
+      while (r < k && strcmp(rows[r].op, cases[i].ops[j]) != 0) r++;
+      if (r == k) {
+        rows = xrealloc(rows, sizeof *rows * (size_t)(k + 1));
+        const char *colon = strrchr(cases[i].ops[j], ':');
+        char dom[256] = "";
+        if (colon) say(dom, sizeof dom, "%.*s", (int)(colon - cases[i].ops[j]), cases[i].ops[j]);
+        rows[k++] = (op_row){cases[i].ops[j], 0, 0,
+                             ir_op_lookup(dom, colon ? colon + 1 : cases[i].ops[j]) != OP_UNKNOWN};
+      }
+      rows[r].cases++;
+      rows[r].passed += cases[i].status == ST_PASS;
+    }
+  }
+  if (k) qsort(rows, (size_t)k, sizeof *rows, cmp_op_row);
+  *n_rows = k;
+  return rows;
+}
+
+static void count(const tcase *cases, int n, const char *suite, int *total, int *p, int *u,
+                  int *f) {
+  *total = *p = *u = *f = 0;
+  size_t sl = suite ? strlen(suite) : 0;
+  for (int i = 0; i < n; i++) {
+    if (suite && (strncmp(cases[i].name, suite, sl) != 0 || cases[i].name[sl] != '/')) continue;
+    ++*total;
+    *p += cases[i].status == ST_PASS;
+    *u += cases[i].status == ST_UNSUPPORTED;
+    *f += cases[i].status == ST_FAIL;
+  }
+}
+
+static int write_report(const char *path, tcase *cases, int n, const options *o) {
+  FILE *f = fopen(path, "w");
+  if (!f) {
+    fprintf(stderr, "hydra_conformance: cannot write %s: %s\n", path, strerror(errno));
+    return 1;
+  }
+  int t, p, u, fl;
+  count(cases, n, NULL, &t, &p, &u, &fl);
+  fprintf(f, "# ONNX backend test suite: conformance\n\n"
+             "Generated by `hydra_conformance --report` over the ONNX 1.12 backend suite of the "
+             "system's test-data package (%s; `real` is skipped: its models are not shipped)%s%s%s. "
+             "A case passes when every data set's outputs match (same dtype and shape; floats "
+             "within 1e-7 + 1e-3·|expected|, NaN equal to NaN; integers and bools exactly). "
+             "Unsupported: the model uses an op Hydra does not have.\n\n",
+          o->data_dir, o->filter ? ", filter `" : "", o->filter ? o->filter : "", o->filter ? "`" : "");
+  fprintf(f, "**Whole suite: %d/%d cases pass** (%d unsupported, %d failed).\n\n", p, t, u, fl);
+  fprintf(f, "| suite | cases | pass | unsupported | fail |\n|---|---:|---:|---:|---:|\n");
+  for (size_t s = 0; s < sizeof SUITES / sizeof *SUITES; s++) {
+    count(cases, n, SUITES[s], &t, &p, &u, &fl);
+    fprintf(f, "| %s | %d | %d | %d | %d |\n", SUITES[s], t, p, u, fl);
+  }
+  int nr;
+  op_row *rows = op_table(cases, n, &nr);
+  fprintf(f, "\n## Per op\n\nA case counts for every op type its model contains.\n\n"
+             "| op | in Hydra | cases | passed |\n|---|---|---:|---:|\n");
+  for (int i = 0; i < nr; i++)
+    fprintf(f, "| %s | %s | %d | %d |\n", rows[i].op, rows[i].known ? "yes" : "no",
+            rows[i].cases, rows[i].passed);
+  free(rows);
+  fprintf(f, "\n## Failing cases\n\n");
+  for (int i = 0; i < n; i++)
+    if (cases[i].status == ST_FAIL) fprintf(f, "- `%s`: %s\n", cases[i].name, cases[i].reason);
+  return fclose(f) == 0 ? 0 : 1;
+}
+
+/* ---------------------------------------------------------------- main */
+
+static void usage(void) {
+  fputs("usage: hydra_conformance [--data DIR] [--filter SUBSTR] [--expected FILE]\n"
+        "                         [--report FILE.md] [--write-expected FILE] [--jobs N]\n"
+        "                         [--timeout SECONDS] [--verbose]\n"
+        "Runs the ONNX backend suite (DIR/{node,simple,pytorch-converted,pytorch-operator},\n"
+        "default /usr/share/libonnx-testdata/data) through hc_run_model, each case in its own\n"
+        "process. With --expected, exits 1 when a listed case does not pass.\n",
+        stderr);
+}
+
+static bool parse_args(int argc, char **argv, options *o) {
+  *o = (options){.data_dir = "/usr/share/libonnx-testdata/data", .jobs = 2, .timeout = 60};
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+    if (strcmp(a, "--verbose") == 0 || strcmp(a, "-v") == 0) {
+      o->verbose = true;
+      continue;
+    }
+    if (!v) return false;
+    i++;
+    if (strcmp(a, "--data") == 0) o->data_dir = v;
+    else if (strcmp(a, "--filter") == 0) o->filter = v;
+    else if (strcmp(a, "--expected") == 0) o->expected = v;
+    else if (strcmp(a, "--report") == 0) o->report = v;
+    else if (strcmp(a, "--write-expected") == 0) o->write_expected = v;
+    else if (strcmp(a, "--jobs") == 0) o->jobs = atoi(v);
+    else if (strcmp(a, "--timeout") == 0) o->timeout = atof(v);
+    else return false;
+  }
+  return o->timeout > 0;
+}
+
+int main(int argc, char **argv) {
+  options o;
+  if (!parse_args(argc, argv, &o)) {
+    usage();
+    return 2;
+  }
+  if (!is_dir(o.data_dir)) {
+    fprintf(stderr, "hydra_conformance: no test data at %s (install libonnx-testdata)\n", o.data_dir);
+    return 2;
+  }
+  char **list = NULL;
+  int n_list = 0;
+  if (o.expected && !(list = read_list(o.expected, &n_list))) {
+    fprintf(stderr, "hydra_conformance: cannot read %s: %s\n", o.expected, strerror(errno));
+    return 2;
+  }
+  tcase *cases;
+  int n;
+  discover(&o, &cases, &n);
+  for (int i = 0; i < n; i++) {
+    read_case_ops(&cases[i]);
+    if (cases[i].status == ST_PENDING) check_supported(&cases[i]);
+  }
+  double t0 = now_s();
+  run_all(cases, n, &o);
+  int t, p, u, f;
+  count(cases, n, NULL, &t, &p, &u, &f);
+  printf("conformance: whole suite: %d/%d cases pass (%d unsupported, %d failed) in %.0f s\n", p, t,
+         u, f, now_s() - t0);
+  int rc = 0;
+  if (o.report) rc |= write_report(o.report, cases, n, &o);
+  if (o.write_expected) rc |= write_list(o.write_expected, cases, n, list, n_list);
+  int passed = p, failed = f;
+  if (o.expected) {
+    check_expected(cases, n, list, n_list, &o, &passed, &failed);
+    if (failed) rc = 1;
+  }
+  printf("%d passed, %d failed\n", passed, failed);
+  return rc;
+}

@@ -1,0 +1,40 @@
+# One model test, run by ctest as `cmake -P`: MODE=run checks `hydrac run` against torch's outputs;
+# MODE=compile runs `hydrac compile`, links NAME.o into model_main.c and runs that program.
+# Variables (-D): MODE HYDRAC MODEL_DIR NAME SHAPES(comma separated name=AxB) WORK COMPARE
+#                 CC MODEL_MAIN INCLUDES LIBS (comma separated)
+cmake_minimum_required(VERSION 3.25)
+
+function(step what)
+  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "${NAME}: ${what} failed (${rc}): ${ARGN}")
+  endif()
+endfunction()
+
+set(data ${MODEL_DIR}/test_data_set_0)
+file(REMOVE_RECURSE ${WORK})
+file(MAKE_DIRECTORY ${WORK})
+string(REPLACE "," ";" shapes "${SHAPES}")
+set(shape_args)
+foreach(s ${shapes})
+  list(APPEND shape_args --shape ${s})
+endforeach()
+
+if(MODE STREQUAL "run")
+  file(GLOB inputs ${data}/input_*.pb)
+  list(SORT inputs COMPARE NATURAL)
+  step("hydrac run" ${HYDRAC} run ${MODEL_DIR}/model.onnx ${inputs} -o ${WORK})
+  step("comparison with torch" ${COMPARE} ${WORK} ${data} --rtol 1e-4 --atol 1e-4)
+elseif(MODE STREQUAL "compile")
+  step("hydrac compile" ${HYDRAC} compile ${MODEL_DIR}/model.onnx --name ${NAME} ${shape_args}
+       -o ${WORK}/${NAME}.o --header ${WORK}/${NAME}.h)
+  string(REPLACE "," ";" includes "${INCLUDES}")
+  string(REPLACE "," ";" libs "${LIBS}")
+  list(REMOVE_ITEM includes "")
+  list(TRANSFORM includes PREPEND -I)
+  step("linking ${NAME}.o" ${CC} -std=gnu11 -O1 -DHYDRA_MODEL_NAME=${NAME} -I${WORK} ${includes}
+       -include ${NAME}.h ${MODEL_MAIN} ${WORK}/${NAME}.o ${libs} -o ${WORK}/${NAME}_test)
+  step("${NAME}_test" ${WORK}/${NAME}_test ${data} --rtol 1e-4 --atol 1e-4)
+else()
+  message(FATAL_ERROR "MODE must be run or compile")
+endif()
