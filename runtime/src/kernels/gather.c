@@ -1,0 +1,47 @@
+/* gather: out[0][o, j, i] = in[0][o, idx[j], i] (Gather). in[1] holds the indices, int32 or
+ * int64, negative ones counting from the end; any index outside [-n, n) is HY_ERR_SHAPE.
+ *   ints: [0] outer (product of data dims before axis), [1] n (data dim at axis),
+ *         [2] inner (product of data dims after axis), [3] number of indices. */
+#include "movement.h"
+
+typedef struct gather_job {
+  const char *src;
+  char *dst;
+  const void *idx;
+  int32_t idx_dtype;
+  int64_t n, inner, n_idx, row_bytes;
+} gather_job;
+
+static int64_t gather_index(const gather_job *j, int64_t k) {
+  int64_t v = j->idx_dtype == HY_DTYPE_INT32 ? ((const int32_t *)j->idx)[k]
+                                             : ((const int64_t *)j->idx)[k];
+  return v < 0 ? v + j->n : v;
+}
+
+/* Unit u copies one row of inner elements: outer coordinate u / n_idx, index u % n_idx. */
+static void gather_range(void *arg, int64_t b, int64_t e) {
+  const gather_job *j = arg;
+  for (int64_t u = b; u < e; u++) {
+    int64_t o = u / j->n_idx, k = gather_index(j, u % j->n_idx);
+    memcpy(j->dst + u * j->row_bytes, j->src + (o * j->n + k) * j->row_bytes,
+           (size_t)j->row_bytes);
+  }
+}
+
+hy_status hy_kernel_gather(const hy_kparams *p, const void *const *in, void *const *out,
+                           void *scratch, const hy_exec *ex) {
+  (void)scratch;
+  int64_t es = mv_elsize(p->out[0].dtype);
+  if (p->n_ints < 4 || es <= 0) return HY_ERR_INTERNAL;
+  int32_t it = p->in[1].dtype;
+  if (it != HY_DTYPE_INT32 && it != HY_DTYPE_INT64) return HY_ERR_DTYPE;
+  gather_job j = {in[0], out[0], in[1], it, p->ints[1], p->ints[2], p->ints[3], p->ints[2] * es};
+  /* every index is checked before anything is written, so no read can leave the data */
+  for (int64_t k = 0; k < j.n_idx; k++) {
+    int64_t v = gather_index(&j, k);
+    if (v < 0 || v >= j.n) return HY_ERR_SHAPE;
+  }
+  int64_t units = p->ints[0] * j.n_idx;
+  mv_parallel(ex, units * j.row_bytes, units, gather_range, &j);
+  return HY_OK;
+}

@@ -1,0 +1,463 @@
+/* Data-movement ops: infer hooks on hand-built nodes (shapes, constants, error messages), and
+ * each node lowered and run through its native kernel against values worked out by hand or by a
+ * naive reference loop. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "ir/ir.h"
+
+static arena A;
+static diag D;
+static ir_graph *G;
+
+static void setup(void) {
+  arena_init(&A);
+  diag_init(&D);
+  G = ir_graph_new(&A, &D, "m.onnx");
+}
+static void teardown(void) { arena_free(&A); }
+
+TestSuite(movement, .init = setup, .fini = teardown);
+
+/* ---- building nodes ---- */
+static ir_value *tensor(hy_dtype dt, int32_t rank, const int64_t *dims, const void *data) {
+  ir_value *v = ir_value_new(G, "v");
+  v->type.dtype = dt;
+  v->type.rank = rank;
+  for (int32_t i = 0; i < rank; i++) v->type.dims[i] = dims[i];
+  v->data = data;
+  return v;
+}
+#define DIMS(...) ((const int64_t[]){__VA_ARGS__})
+#define NDIMS(...) (int32_t)(sizeof((int64_t[]){__VA_ARGS__}) / sizeof(int64_t))
+#define T(dt, data, ...) tensor(dt, NDIMS(__VA_ARGS__), DIMS(__VA_ARGS__), data)
+#define I64(...) tensor(HY_DTYPE_INT64, 1, DIMS(NDIMS(__VA_ARGS__)), DIMS(__VA_ARGS__))
+
+/* A node of op with the given inputs (NULL: omitted) and n_out fresh outputs. */
+static ir_node *node(ir_op op, int32_t opset, int32_t n_out, int32_t n_in, ir_value *const *in) {
+  ir_node *n = ir_node_new(G, op, NULL, "n", n_in, n_out);
+  n->opset = opset;
+  for (int32_t i = 0; i < n_in; i++)
+    if (in[i]) ir_node_set_input(G, n, i, in[i]);
+  for (int32_t i = 0; i < n_out; i++) ir_node_set_output(G, n, i, ir_value_new(G, "out"));
+  return n;
+}
+#define NODE(op, opset, n_out, ...)                                                                \
+  node(op, opset, n_out, (int32_t)(sizeof((ir_value *[]){__VA_ARGS__}) / sizeof(ir_value *)),    \
+       (ir_value *[]){__VA_ARGS__})
+
+static ir_attr *new_attr(ir_node *n, const char *name, ir_attr_kind kind) {
+  ir_attr *a = arena_array(&A, (size_t)n->n_attrs + 1, sizeof *a);
+  if (n->n_attrs) memcpy(a, n->attrs, (size_t)n->n_attrs * sizeof *a);
+  n->attrs = a;
+  a += n->n_attrs++;
+  a->name = name;
+  a->kind = kind;
+  return a;
+}
+static void attr_int(ir_node *n, const char *name, int64_t v) {
+  new_attr(n, name, IR_ATTR_INT)->i = v;
+}
+static void attr_ints(ir_node *n, const char *name, int32_t count, const int64_t *v) {
+  ir_attr *a = new_attr(n, name, IR_ATTR_INTS);
+  a->ints = (int64_t *)v;
+  a->n = count;
+}
+#define ATTR_INTS(n, name, ...) attr_ints(n, name, NDIMS(__VA_ARGS__), DIMS(__VA_ARGS__))
+static void attr_tensor(ir_node *n, const char *name, ir_value *v) {
+  new_attr(n, name, IR_ATTR_TENSOR)->tensor = v;
+}
+
+static hy_status infer(ir_node *n) { return ir_op_get(n->op)->infer(G, n); }
+
+static void expect_out(ir_node *n, int32_t slot, hy_dtype dt, int32_t rank, const int64_t *dims) {
+  const ir_type *t = &n->out[slot]->type;
+  cr_assert_eq(t->dtype, dt, "dtype %d, expected %d", t->dtype, dt);
+  cr_assert_eq(t->rank, rank, "rank %d, expected %d", t->rank, rank);
+  for (int32_t i = 0; i < rank; i++)
+    cr_assert_eq(t->dims[i], dims[i], "dim %d is %lld, expected %lld", i, (long long)t->dims[i],
+                 (long long)dims[i]);
+}
+#define EXPECT_OUT(n, slot, dt, ...) expect_out(n, slot, dt, NDIMS(__VA_ARGS__), DIMS(__VA_ARGS__))
+
+static void expect_error(ir_node *n, hy_status s, const char *msg) {
+  hy_status got = infer(n);
+  cr_assert_eq(got, s, "status %s, expected %s (%s)", hy_status_name(got), hy_status_name(s),
+               D.msg);
+  cr_assert(strstr(D.msg, msg), "message \"%s\" lacks \"%s\"", D.msg, msg);
+}
+
+/* Infers, lowers and runs n natively; inputs come from their values' data. Returns the kernel's
+ * status; outputs land in outs[i] (the caller's buffers). */
+static hy_status run(ir_node *n, void **outs) {
+  hy_status s = infer(n);
+  cr_assert_eq(s, HY_OK, "infer: %s", D.msg);
+  ir_lowered *l = arena_alloc(&A, sizeof *l);
+  s = ir_op_get(n->op)->lower(G, n, l);
+  cr_assert_eq(s, HY_OK, "lower: %s", D.msg);
+  cr_assert(l->n_ints <= LOWER_MAX_INTS);
+  hy_tdesc in[16] = {0}, out[16] = {0};
+  const void *ins[16] = {0};
+  for (int32_t i = 0; i < n->n_in; i++) {
+    if (!n->in[i]) continue;
+    const ir_type *t = &n->in[i]->type;
+    in[i].dtype = t->dtype;
+    in[i].rank = t->rank;
+    memcpy(in[i].dims, t->dims, sizeof t->dims);
+    ins[i] = n->in[i]->data;
+  }
+  for (int32_t i = 0; i < n->n_out; i++) {
+    const ir_type *t = &n->out[i]->type;
+    out[i].dtype = t->dtype;
+    out[i].rank = t->rank;
+    memcpy(out[i].dims, t->dims, sizeof t->dims);
+  }
+  hy_kparams p = {n->n_in, n->n_out, l->n_ints, l->n_floats, in, out, l->ints, l->floats};
+  return hy_kernel_table[l->kernel](&p, ins, outs, NULL, NULL);
+}
+static void run_ok(ir_node *n, void *out0) {
+  void *outs[1] = {out0};
+  hy_status s = run(n, outs);
+  cr_assert_eq(s, HY_OK, "kernel: %s", hy_status_name(s));
+}
+
+static void expect_floats(const float *got, const float *want, int64_t n) {
+  for (int64_t i = 0; i < n; i++)
+    cr_assert_eq(got[i], want[i], "element %lld: %g, expected %g", (long long)i, got[i], want[i]);
+}
+static void expect_i64(const int64_t *got, const int64_t *want, int64_t n) {
+  for (int64_t i = 0; i < n; i++)
+    cr_assert_eq(got[i], want[i], "element %lld: %lld, expected %lld", (long long)i,
+                 (long long)got[i], (long long)want[i]);
+}
+
+static const float k_x6[6] = {0, 1, 2, 3, 4, 5}; /* [2,3] */
+
+/* ---- shape-only ops ---- */
+Test(movement, reshape_zero_and_minus_one) {
+  ir_node *n = NODE(OP_Reshape, 13, 1, T(HY_DTYPE_FLOAT, k_x6, 2, 3), I64(0, -1));
+  float y[6];
+  run_ok(n, y);
+  EXPECT_OUT(n, 0, HY_DTYPE_FLOAT, 2, 3);
+  expect_floats(y, k_x6, 6);
+}
+
+Test(movement, reshape_allowzero_keeps_zero) {
+  ir_node *n = NODE(OP_Reshape, 14, 1, T(HY_DTYPE_FLOAT, NULL, 0, 3), I64(3, 0));
+  attr_int(n, "allowzero", 1);
+  cr_assert_eq(infer(n), HY_OK, "%s", D.msg);
+  EXPECT_OUT(n, 0, HY_DTYPE_FLOAT, 3, 0);
+}
+
+Test(movement, reshape_errors) {
+  ir_node *n = NODE(OP_Reshape, 13, 1, T(HY_DTYPE_FLOAT, NULL, 2, 3), I64(4, -1));
+  expect_error(n, HY_ERR_SHAPE,
+               "m.onnx: node 'n' (Reshape): cannot reshape [2,3] (6 elements) to [4,-1]");
+}
+
+Test(movement, reshape_needs_known_shape) {
+  ir_value *shape = T(HY_DTYPE_INT64, NULL, 2);
+  ir_node *n = NODE(OP_Reshape, 13, 1, T(HY_DTYPE_FLOAT, NULL, 2, 3), shape);
+  expect_error(n, HY_ERR_UNSUPPORTED, "must be known at compile time");
+  /* a value bound from run's inputs is accepted */
+  diag_init(&D);
+  shape->bound = DIMS(3, 2);
+  cr_assert_eq(infer(n), HY_OK, "%s", D.msg);
+  EXPECT_OUT(n, 0, HY_DTYPE_FLOAT, 3, 2);
+}
+
+Test(movement, squeeze_unsqueeze_both_opsets) {
+  ir_node *n = NODE(OP_Squeeze, 11, 1, T(HY_DTYPE_INT8, NULL, 1, 3, 1, 5));
+  ATTR_INTS(n, "axes", -2);
+  cr_assert_eq(infer(n), HY_OK, "%s", D.msg);
+  EXPECT_OUT(n, 0, HY_DTYPE_INT8, 1, 3, 5);
+  n = NODE(OP_Squeeze, 13, 1, T(HY_DTYPE_INT8, NULL, 1, 3, 1, 5));
+  cr_assert_eq(infer(n), HY_OK, "%s", D.msg); /* no axes: every 1 goes */
+  EXPECT_OUT(n, 0, HY_DTYPE_INT8, 3, 5);
+  n = NODE(OP_Unsqueeze, 13, 1, T(HY_DTYPE_INT8, NULL, 3, 5), I64(-1, 0));
+  cr_assert_eq(infer(n), HY_OK, "%s", D.msg);
+  EXPECT_OUT(n, 0, HY_DTYPE_INT8, 1, 3, 5, 1);
+  n = NODE(OP_Unsqueeze, 11, 1, T(HY_DTYPE_INT8, NULL, 3, 5));
+  ATTR_INTS(n, "axes", 1);
+  cr_assert_eq(infer(n), HY_OK, "%s", D.msg);
+  EXPECT_OUT(n, 0, HY_DTYPE_INT8, 3, 1, 5);
+}
+
+Test(movement, squeeze_errors) {
+  ir_node *n = NODE(OP_Squeeze, 13, 1, T(HY_DTYPE_FLOAT, NULL, 1, 3), I64(1));
+  expect_error(n, HY_ERR_SHAPE, "cannot squeeze axis 1 of size 3");
+  diag_init(&D);
+  n = NODE(OP_Unsqueeze, 13, 1, T(HY_DTYPE_FLOAT, NULL, 3), I64(0, 0));
+  expect_error(n, HY_ERR_INVALID_MODEL, "axis 0 is repeated");
+}
+
+Test(movement, flatten_axes) {
+  ir_node *n = NODE(OP_Flatten, 13, 1, T(HY_DTYPE_FLOAT, NULL, 2, 3, 4, 5));
+  attr_int(n, "axis", -1);
+  cr_assert_eq(infer(n), HY_OK, "%s", D.msg);
+  EXPECT_OUT(n, 0, HY_DTYPE_FLOAT, 24, 5);
+  n = NODE(OP_Flatten, 13, 1, T(HY_DTYPE_FLOAT, NULL, 2, 3, 4, 5));
+  attr_int(n, "axis", 0);
+  cr_assert_eq(infer(n), HY_OK, "%s", D.msg);
+  EXPECT_OUT(n, 0, HY_DTYPE_FLOAT, 1, 120);
+  n = NODE(OP_Flatten, 13, 1, T(HY_DTYPE_FLOAT, NULL, 2, 3, 4, 5));
+  attr_int(n, "axis", 4);
+  cr_assert_eq(infer(n), HY_OK, "%s", D.msg);
+  EXPECT_OUT(n, 0, HY_DTYPE_FLOAT, 120, 1);
+  n = NODE(OP_Flatten, 13, 1, T(HY_DTYPE_FLOAT, NULL, 2, 3));
+  attr_int(n, "axis", 3);
+  expect_error(n, HY_ERR_INVALID_MODEL, "attribute 'axis': 3 is out of range [-2, 2]");
+}
+
+Test(movement, dropout_is_identity_with_true_mask) {
+  ir_node *n = NODE(OP_Dropout, 13, 2, T(HY_DTYPE_FLOAT, k_x6, 2, 3));
+  float y[6];
+  uint8_t mask[6] = {0};
+  void *outs[2] = {y, mask};
+  cr_assert_eq(run(n, outs), HY_OK);
+  EXPECT_OUT(n, 1, HY_DTYPE_BOOL, 2, 3);
+  expect_floats(y, k_x6, 6);
+  for (int i = 0; i < 6; i++) cr_assert_eq(mask[i], 1);
+}
+
+Test(movement, dropout_training_mode_refused) {
+  static const uint8_t yes = 1;
+  static const float ratio = 0.5f;
+  ir_node *n = NODE(OP_Dropout, 13, 1, T(HY_DTYPE_FLOAT, NULL, 2, 3),
+                    tensor(HY_DTYPE_FLOAT, 0, NULL, &ratio), tensor(HY_DTYPE_BOOL, 0, NULL, &yes));
+  expect_error(n, HY_ERR_UNSUPPORTED, "training_mode is true");
+}
+
+/* ---- constants ---- */
+Test(movement, constant_forms) {
+  ir_node *n = NODE(OP_Constant, 13, 1, );
+  ATTR_INTS(n, "value_ints", 4, 5, 6);
+  cr_assert_eq(infer(n), HY_OK, "%s", D.msg);
+  EXPECT_OUT(n, 0, HY_DTYPE_INT64, 3);
+  expect_i64(n->out[0]->data, DIMS(4, 5, 6), 3);
+  n = NODE(OP_Constant, 13, 1, );
+  attr_tensor(n, "value", T(HY_DTYPE_FLOAT, k_x6, 3, 2));
+  cr_assert_eq(infer(n), HY_OK, "%s", D.msg);
+  EXPECT_OUT(n, 0, HY_DTYPE_FLOAT, 3, 2);
+  cr_assert_eq(n->out[0]->data, k_x6);
+  n = NODE(OP_Constant, 13, 1, );
+  expect_error(n, HY_ERR_INVALID_MODEL, "needs one of the attributes value");
+}
+
+Test(movement, shape_start_end_is_constant) {
+  ir_node *n = NODE(OP_Shape, 15, 1, T(HY_DTYPE_FLOAT, NULL, 2, 3, 4, 5));
+  attr_int(n, "start", 1);
+  attr_int(n, "end", -1);
+  cr_assert_eq(infer(n), HY_OK, "%s", D.msg);
+  EXPECT_OUT(n, 0, HY_DTYPE_INT64, 2);
+  expect_i64(n->out[0]->data, DIMS(3, 4), 2);
+  int64_t y[2] = {0}; /* the kernel, should a pass keep the node */
+  run_ok(n, y);
+  expect_i64(y, DIMS(3, 4), 2);
+  n = NODE(OP_Shape, 13, 1, T(HY_DTYPE_FLOAT, NULL, 2, 3, 4, 5));
+  attr_int(n, "start", 1); /* ignored before opset 15 */
+  cr_assert_eq(infer(n), HY_OK, "%s", D.msg);
+  EXPECT_OUT(n, 0, HY_DTYPE_INT64, 4);
+}
+
+Test(movement, constantofshape_fills) {
+  static const int32_t seven = 7;
+  ir_node *n = NODE(OP_ConstantOfShape, 9, 1, I64(2, 3));
+  attr_tensor(n, "value", T(HY_DTYPE_INT32, &seven, 1));
+  int32_t y[6] = {0};
+  run_ok(n, y);
+  EXPECT_OUT(n, 0, HY_DTYPE_INT32, 2, 3);
+  for (int i = 0; i < 6; i++) cr_assert_eq(y[i], 7);
+  n = NODE(OP_ConstantOfShape, 9, 1, I64(2));
+  float f[2] = {1, 1};
+  run_ok(n, f);
+  EXPECT_OUT(n, 0, HY_DTYPE_FLOAT, 2);
+  expect_floats(f, (const float[]){0, 0}, 2);
+}
+
+/* ---- Gather ---- */
+Test(movement, gather_negative_indices_axis1) {
+  static const int32_t idx[2] = {-1, 0};
+  ir_node *n = NODE(OP_Gather, 13, 1, T(HY_DTYPE_FLOAT, k_x6, 2, 3), T(HY_DTYPE_INT32, idx, 2));
+  attr_int(n, "axis", 1);
+  float y[4];
+  run_ok(n, y);
+  EXPECT_OUT(n, 0, HY_DTYPE_FLOAT, 2, 2);
+  expect_floats(y, (const float[]){2, 0, 5, 3}, 4);
+}
+
+Test(movement, gather_scalar_index_drops_axis) {
+  static const int64_t idx = 1;
+  ir_node *n = NODE(OP_Gather, 13, 1, T(HY_DTYPE_FLOAT, k_x6, 2, 3), tensor(HY_DTYPE_INT64, 0, NULL, &idx));
+  float y[3];
+  run_ok(n, y);
+  EXPECT_OUT(n, 0, HY_DTYPE_FLOAT, 3);
+  expect_floats(y, (const float[]){3, 4, 5}, 3);
+}
+
+Test(movement, gather_out_of_range) {
+  static const int64_t idx[2] = {0, 3};
+  ir_value *data = T(HY_DTYPE_FLOAT, k_x6, 2, 3), *indices = T(HY_DTYPE_INT64, idx, 2);
+  ir_node *n = NODE(OP_Gather, 13, 1, data, indices);
+  attr_int(n, "axis", 1);
+  expect_error(n, HY_ERR_SHAPE, "index 3 is out of range for axis 1 of size 3");
+  /* the same indices known only at run time: the kernel refuses them */
+  diag_init(&D);
+  indices->data = NULL;
+  float y[4];
+  void *outs[1] = {y};
+  ir_lowered l = {0};
+  cr_assert_eq(infer(n), HY_OK, "%s", D.msg);
+  cr_assert_eq(lower_gather(G, n, &l), HY_OK);
+  hy_tdesc in[2] = {{HY_DTYPE_FLOAT, 2, {2, 3}}, {HY_DTYPE_INT64, 1, {2}}};
+  hy_tdesc out[1] = {{HY_DTYPE_FLOAT, 2, {2, 2}}};
+  hy_kparams p = {2, 1, l.n_ints, 0, in, out, l.ints, l.floats};
+  const void *ins[2] = {k_x6, idx};
+  cr_assert_eq(hy_kernel_gather(&p, ins, outs, NULL, NULL), HY_ERR_SHAPE);
+}
+
+Test(movement, gather_axis_error) {
+  ir_node *n = NODE(OP_Gather, 13, 1, T(HY_DTYPE_FLOAT, NULL, 2, 3), I64(0));
+  attr_int(n, "axis", 2);
+  expect_error(n, HY_ERR_INVALID_MODEL,
+               "node 'n' (Gather): attribute 'axis': axis 2 is out of range for rank 2");
+}
+
+/* ---- Concat / Split ---- */
+Test(movement, concat_axis_minus_one_int64) {
+  static const int64_t a[4] = {1, 2, 3, 4}, b[2] = {9, 8};
+  ir_node *n = NODE(OP_Concat, 13, 1, T(HY_DTYPE_INT64, a, 2, 2), T(HY_DTYPE_INT64, b, 2, 1));
+  attr_int(n, "axis", -1);
+  int64_t y[6];
+  run_ok(n, y);
+  EXPECT_OUT(n, 0, HY_DTYPE_INT64, 2, 3);
+  expect_i64(y, DIMS(1, 2, 9, 3, 4, 8), 6);
+}
+
+Test(movement, concat_mismatch) {
+  ir_node *n =
+      NODE(OP_Concat, 13, 1, T(HY_DTYPE_FLOAT, NULL, 2, 2), T(HY_DTYPE_FLOAT, NULL, 3, 1));
+  attr_int(n, "axis", 1);
+  expect_error(n, HY_ERR_SHAPE, "input 1 has shape [3,1], which does not fit input 0's [2,2]");
+}
+
+Test(movement, split_sizes_input) {
+  ir_node *n = NODE(OP_Split, 13, 2, T(HY_DTYPE_FLOAT, k_x6, 2, 3), I64(1, 2));
+  attr_int(n, "axis", 1);
+  float a[2], b[4];
+  void *outs[2] = {a, b};
+  cr_assert_eq(run(n, outs), HY_OK);
+  EXPECT_OUT(n, 1, HY_DTYPE_FLOAT, 2, 2);
+  expect_floats(a, (const float[]){0, 3}, 2);
+  expect_floats(b, (const float[]){1, 2, 4, 5}, 4);
+}
+
+/* ---- Slice ---- */
+Test(movement, slice_negative_step_and_clamping) {
+  float x[20];
+  for (int i = 0; i < 20; i++) x[i] = (float)i; /* [4,5] */
+  ir_node *n = NODE(OP_Slice, 13, 1, T(HY_DTYPE_FLOAT, x, 4, 5), I64(-1, 20), I64(INT64_MIN, -100),
+                    I64(1, 0), I64(-2, -3));
+  float y[8];
+  run_ok(n, y);
+  /* axis 0 from 3 (clamped) down to -1 by 3: rows 3, 0; axis 1 from 4 (clamped) down to -1 by 2: cols 4, 2, 0 */
+  EXPECT_OUT(n, 0, HY_DTYPE_FLOAT, 2, 3);
+  expect_floats(y, (const float[]){19, 17, 15, 4, 2, 0}, 6);
+}
+
+Test(movement, slice_opset9_attributes_and_int64_max) {
+  float x[20];
+  for (int i = 0; i < 20; i++) x[i] = (float)i; /* [4,5] */
+  ir_node *n = NODE(OP_Slice, 9, 1, T(HY_DTYPE_FLOAT, x, 4, 5));
+  ATTR_INTS(n, "starts", 1, -2);
+  ATTR_INTS(n, "ends", INT64_MAX, 1000);
+  float y[6];
+  run_ok(n, y);
+  EXPECT_OUT(n, 0, HY_DTYPE_FLOAT, 3, 2);
+  expect_floats(y, (const float[]){8, 9, 13, 14, 18, 19}, 6);
+}
+
+Test(movement, slice_empty) {
+  ir_node *n = NODE(OP_Slice, 13, 1, T(HY_DTYPE_FLOAT, k_x6, 2, 3), I64(2), I64(1), I64(1));
+  float y[1] = {42};
+  run_ok(n, y);
+  EXPECT_OUT(n, 0, HY_DTYPE_FLOAT, 2, 0);
+  cr_assert_eq(y[0], 42);
+}
+
+/* ---- Transpose, against a naive reference over several element sizes ---- */
+static void check_transpose(hy_dtype dt, int32_t rank, const int64_t *dims, const int64_t *perm) {
+  int64_t numel = 1, es = (int64_t)hy_dtype_size(dt), istr[8];
+  for (int32_t k = rank - 1; k >= 0; k--) istr[k] = numel, numel *= dims[k];
+  uint8_t *x = arena_alloc(&A, (size_t)(numel * es)), *y = arena_alloc(&A, (size_t)(numel * es));
+  for (int64_t i = 0; i < numel * es; i++) x[i] = (uint8_t)(i * 7 + i / 251);
+  ir_node *n = node(OP_Transpose, 13, 1, 1, (ir_value *[]){tensor(dt, rank, dims, x)});
+  attr_ints(n, "perm", rank, perm);
+  run_ok(n, y);
+  int64_t c[8] = {0};
+  for (int64_t o = 0; o < numel; o++) {
+    int64_t src = 0, rest = o;
+    for (int32_t k = rank - 1; k >= 0; k--) {
+      c[k] = rest % dims[perm[k]];
+      rest /= dims[perm[k]];
+      src += c[k] * istr[perm[k]];
+    }
+    cr_assert(!memcmp(y + o * es, x + src * es, (size_t)es), "element %lld differs", (long long)o);
+  }
+}
+
+Test(movement, transpose_attention_and_tiles) {
+  check_transpose(HY_DTYPE_FLOAT, 4, DIMS(2, 5, 3, 4), DIMS(0, 2, 1, 3)); /* [B,S,H,D]→[B,H,S,D] */
+  check_transpose(HY_DTYPE_FLOAT, 4, DIMS(2, 3, 70, 45), DIMS(0, 1, 3, 2)); /* partial tiles */
+  check_transpose(HY_DTYPE_FLOAT16, 3, DIMS(33, 2, 40), DIMS(2, 0, 1));
+  check_transpose(HY_DTYPE_INT8, 3, DIMS(3, 4, 5), DIMS(1, 2, 0));
+  check_transpose(HY_DTYPE_INT64, 2, DIMS(65, 3), DIMS(1, 0));
+  check_transpose(HY_DTYPE_DOUBLE, 5, DIMS(2, 1, 3, 2, 4), DIMS(4, 2, 0, 3, 1));
+}
+
+Test(movement, transpose_default_reverses) {
+  ir_node *n = NODE(OP_Transpose, 13, 1, T(HY_DTYPE_FLOAT, k_x6, 2, 3));
+  float y[6];
+  run_ok(n, y);
+  EXPECT_OUT(n, 0, HY_DTYPE_FLOAT, 3, 2);
+  expect_floats(y, (const float[]){0, 3, 1, 4, 2, 5}, 6);
+}
+
+Test(movement, transpose_bad_perm) {
+  ir_node *n = NODE(OP_Transpose, 13, 1, T(HY_DTYPE_FLOAT, NULL, 2, 3, 4));
+  ATTR_INTS(n, "perm", 0, 2, 2);
+  expect_error(n, HY_ERR_INVALID_MODEL, "attribute 'perm': [0,2,2] is not a permutation of 0..2");
+}
+
+/* ---- Expand, Tile, DepthToSpace ---- */
+Test(movement, expand_broadcasts_both_ways) {
+  static const float x[3] = {1, 2, 3}; /* [3,1] */
+  ir_node *n = NODE(OP_Expand, 13, 1, T(HY_DTYPE_FLOAT, x, 3, 1), I64(2, 1, 2));
+  float y[12];
+  run_ok(n, y);
+  EXPECT_OUT(n, 0, HY_DTYPE_FLOAT, 2, 3, 2);
+  expect_floats(y, (const float[]){1, 1, 2, 2, 3, 3, 1, 1, 2, 2, 3, 3}, 12);
+  n = NODE(OP_Expand, 13, 1, T(HY_DTYPE_FLOAT, x, 3, 1), I64(2, 3));
+  expect_error(n, HY_ERR_SHAPE, "do not broadcast");
+}
+
+Test(movement, tile_repeats) {
+  ir_node *n = NODE(OP_Tile, 13, 1, T(HY_DTYPE_FLOAT, k_x6, 2, 3), I64(2, 2));
+  float y[24];
+  run_ok(n, y);
+  EXPECT_OUT(n, 0, HY_DTYPE_FLOAT, 4, 6);
+  expect_floats(y, (const float[]){0, 1, 2, 0, 1, 2, 3, 4, 5, 3, 4, 5}, 12);
+  expect_floats(y + 12, (const float[]){0, 1, 2, 0, 1, 2, 3, 4, 5, 3, 4, 5}, 12);
+}
+
+Test(movement, depth_to_space_dcr) {
+  float x[8];
+  for (int i = 0; i < 8; i++) x[i] = (float)i; /* [1,4,1,2] */
+  ir_node *n = NODE(OP_DepthToSpace, 13, 1, T(HY_DTYPE_FLOAT, x, 1, 4, 1, 2));
+  attr_int(n, "blocksize", 2);
+  float y[8];
+  run_ok(n, y);
+  EXPECT_OUT(n, 0, HY_DTYPE_FLOAT, 1, 1, 2, 4);
+  /* y[0,0,h*2+i,w*2+j] = x[0,i*2+j,h,w] */
+  expect_floats(y, (const float[]){0, 2, 1, 3, 4, 6, 5, 7}, 8);
+}
