@@ -1,0 +1,41 @@
+/* Codegen internals shared by its files: LLVM set-up, module building, optimisation, header. */
+#ifndef HC_CG_INTERNAL_H
+#define HC_CG_INTERNAL_H
+
+#include <llvm-c/Core.h>
+#include <llvm-c/Error.h>
+#include <llvm-c/TargetMachine.h>
+
+#include "codegen/codegen.h"
+
+/* target.c: LLVM targets initialised once per process (thread-safe). */
+void cg_llvm_init(void);
+/* A target machine for t (NULL: host, O3). On failure records a diagnostic in d and returns
+ * NULL. *cpu_out / *features_out (LLVMDisposeMessage) are what functions get as attributes. */
+LLVMTargetMachineRef cg_target_machine(diag *d, const cg_target *t, char **cpu_out,
+                                       char **features_out);
+int cg_opt_level(const cg_target *t);
+/* Records an LLVMErrorRef (consumed) as a diagnostic; returns its status. */
+hy_status cg_llvm_error(diag *d, LLVMErrorRef e, const char *what);
+
+/* module.c: the model module. */
+typedef struct cg_build {
+  ir_graph *g;
+  const char *name;   /* model name as the user wrote it (hy_model.name) */
+  const char *sym;    /* C identifier prefix of <sym>_entry and <sym>_model */
+  const char *triple; /* target triple and data layout the module is built for */
+  const char *datalayout;
+  const char *cpu, *features; /* function attributes */
+  LLVMTargetMachineRef tm;    /* for the optimisation pipeline's cost model */
+  int opt_level;
+} cg_build;
+
+/* Builds, links, checks and optimises the module in ctx. Errors go to b->g->d. */
+hy_status cg_build_module(const cg_build *b, LLVMContextRef ctx, LLVMModuleRef *out);
+/* A C identifier from any string (into the arena): other chars become '_'. */
+const char *cg_c_ident(arena *a, const char *s);
+
+/* header.c: NAME.h of `hydrac compile`. */
+hy_status cg_write_header(ir_graph *g, const char *sym, const char *path);
+
+#endif

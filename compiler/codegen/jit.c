@@ -1,0 +1,138 @@
+/* `hydrac run`: the model module compiled in-process by an ORC LLJIT, one JIT per model so that
+ * freeing it releases everything (the conformance runner compiles ~1000 models per process). */
+#include <stdlib.h>
+#include <string.h>
+
+#include <llvm-c/LLJIT.h>
+#include <llvm-c/Orc.h>
+
+#include "codegen/cg_internal.h"
+
+struct cg_jit {
+  LLVMOrcLLJITRef jit;
+  const hy_model *model;
+};
+
+/* Runtime functions kernels may call that are not in the bitcode (runtime/src/dtype.c); the
+ * driver is not linked with -rdynamic, so the process search would not find them. */
+static hy_status cg_define_runtime(LLVMOrcLLJITRef j) {
+  static const struct {
+    const char *name;
+    void (*addr)(void);
+  } syms[] = {
+      {"hy_dtype_size", (void (*)(void))hy_dtype_size},
+      {"hy_dtype_name", (void (*)(void))hy_dtype_name},
+      {"hy_f16_to_f32", (void (*)(void))hy_f16_to_f32},
+      {"hy_f32_to_f16", (void (*)(void))hy_f32_to_f16},
+      {"hy_tensor_numel", (void (*)(void))hy_tensor_numel},
+      {"hy_tensor_bytes", (void (*)(void))hy_tensor_bytes},
+      {"hy_status_name", (void (*)(void))hy_status_name},
+  };
+  enum { N = sizeof syms / sizeof syms[0] };
+  LLVMOrcCSymbolMapPair pairs[N];
+  for (size_t i = 0; i < N; i++) {
+    pairs[i].Name = LLVMOrcLLJITMangleAndIntern(j, syms[i].name);
+    pairs[i].Sym.Address = (LLVMOrcExecutorAddress)(uintptr_t)syms[i].addr;
+    pairs[i].Sym.Flags.GenericFlags = LLVMJITSymbolGenericFlagsExported |
+                                      LLVMJITSymbolGenericFlagsCallable;
+    pairs[i].Sym.Flags.TargetFlags = 0;
+  }
+  LLVMOrcMaterializationUnitRef mu = LLVMOrcAbsoluteSymbols(pairs, N);
+  LLVMErrorRef e = LLVMOrcJITDylibDefine(LLVMOrcLLJITGetMainJITDylib(j), mu);
+  if (e) {
+    LLVMOrcDisposeMaterializationUnit(mu);
+    LLVMConsumeError(e);
+    return HY_ERR_INTERNAL;
+  }
+  return HY_OK;
+}
+
+static hy_status cg_jit_create(diag *d, LLVMOrcLLJITRef *out) {
+  cg_llvm_init();
+  LLVMOrcJITTargetMachineBuilderRef jtmb;
+  LLVMErrorRef e = LLVMOrcJITTargetMachineBuilderDetectHost(&jtmb);
+  if (e) return cg_llvm_error(d, e, "detecting the host");
+  LLVMOrcLLJITBuilderRef builder = LLVMOrcCreateLLJITBuilder();
+  LLVMOrcLLJITBuilderSetJITTargetMachineBuilder(builder, jtmb);
+  LLVMOrcLLJITRef j;
+  e = LLVMOrcCreateLLJIT(&j, builder); /* consumes builder */
+  if (e) return cg_llvm_error(d, e, "creating the JIT");
+  /* libc and libm (memcpy, expf, ...) from the process. */
+  LLVMOrcDefinitionGeneratorRef gen;
+  e = LLVMOrcCreateDynamicLibrarySearchGeneratorForProcess(&gen, LLVMOrcLLJITGetGlobalPrefix(j),
+                                                           NULL, NULL);
+  if (!e) LLVMOrcJITDylibAddGenerator(LLVMOrcLLJITGetMainJITDylib(j), gen);
+  if (!e && cg_define_runtime(j)) e = LLVMCreateStringError("defining runtime symbols");
+  if (e) {
+    LLVMConsumeError(LLVMOrcDisposeLLJIT(j));
+    return cg_llvm_error(d, e, "setting up the JIT");
+  }
+  *out = j;
+  return HY_OK;
+}
+
+/* Builds and adds the module; the thread-safe context is shared with the JIT until it frees
+ * the module. */
+static hy_status cg_jit_add(ir_graph *g, const char *name, const cg_target *t, LLVMOrcLLJITRef j,
+                            const char *sym) {
+  char *cpu, *features;
+  cg_target host = {.opt_level = cg_opt_level(t)};
+  LLVMTargetMachineRef tm = cg_target_machine(g->d, &host, &cpu, &features);
+  if (!tm) return g->d->status;
+  cg_build b = {.g = g, .name = name, .sym = sym, .triple = LLVMOrcLLJITGetTripleString(j),
+                .datalayout = LLVMOrcLLJITGetDataLayoutStr(j), .cpu = cpu, .features = features,
+                .tm = tm, .opt_level = host.opt_level};
+  LLVMOrcThreadSafeContextRef tsc = LLVMOrcCreateNewThreadSafeContext();
+  LLVMModuleRef m;
+  hy_status s = cg_build_module(&b, LLVMOrcThreadSafeContextGetContext(tsc), &m);
+  if (!s) {
+    LLVMOrcThreadSafeModuleRef tsm = LLVMOrcCreateNewThreadSafeModule(m, tsc);
+    LLVMErrorRef e = LLVMOrcLLJITAddLLVMIRModule(j, LLVMOrcLLJITGetMainJITDylib(j), tsm);
+    if (e) {
+      LLVMOrcDisposeThreadSafeModule(tsm);
+      s = cg_llvm_error(g->d, e, "adding the module to the JIT");
+    }
+  }
+  LLVMOrcDisposeThreadSafeContext(tsc);
+  LLVMDisposeTargetMachine(tm);
+  LLVMDisposeMessage(cpu);
+  LLVMDisposeMessage(features);
+  return s;
+}
+
+hy_status cg_jit_compile(ir_graph *g, const char *name, const cg_target *t, cg_jit **out) {
+  *out = NULL;
+  if (t && t->triple)
+    return diag_error(g->d, HY_ERR_INVALID_ARGUMENT, "codegen: the JIT only targets the host");
+  const char *sym = cg_c_ident(g->a, name);
+  char *model_sym = sym ? arena_printf(g->a, "%s_model", sym) : NULL;
+  if (!model_sym) return diag_error(g->d, HY_ERR_OUT_OF_MEMORY, "codegen: out of memory");
+  cg_jit *cj = calloc(1, sizeof *cj);
+  if (!cj) return diag_error(g->d, HY_ERR_OUT_OF_MEMORY, "codegen: out of memory");
+  hy_status s = cg_jit_create(g->d, &cj->jit);
+  if (s) {
+    free(cj);
+    return s;
+  }
+  s = cg_jit_add(g, name, t, cj->jit, sym);
+  if (!s) {
+    LLVMOrcExecutorAddress addr = 0;
+    LLVMErrorRef e = LLVMOrcLLJITLookup(cj->jit, &addr, model_sym); /* compiles the module */
+    if (e) s = cg_llvm_error(g->d, e, "JIT compilation");
+    cj->model = (const hy_model *)(uintptr_t)addr;
+  }
+  if (s) {
+    cg_jit_free(cj);
+    return s;
+  }
+  *out = cj;
+  return HY_OK;
+}
+
+const hy_model *cg_jit_model(const cg_jit *j) { return j ? j->model : NULL; }
+
+void cg_jit_free(cg_jit *j) {
+  if (!j) return;
+  if (j->jit) LLVMConsumeError(LLVMOrcDisposeLLJIT(j->jit));
+  free(j);
+}

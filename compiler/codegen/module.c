@@ -1,0 +1,456 @@
+/* The model module: kernels linked in from the embedded bitcode, the entry function calling one
+ * kernel per node with constant hy_kparams, the hy_model descriptor, then the O-level pipeline. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <llvm-c/Analysis.h>
+#include <llvm-c/BitReader.h>
+#include <llvm-c/Linker.h>
+#include <llvm-c/Transforms/PassBuilder.h>
+
+#include "codegen/cg_internal.h"
+
+/* Built by runtime/CMakeLists.txt (clang-19 → llvm-link) and embedded by kernels_bc.S. */
+extern const char hc_kernels_bc[];
+extern const char hc_kernels_bc_end[];
+
+typedef struct cg_ctx {
+  const cg_build *b;
+  ir_graph *g;
+  LLVMContextRef c;
+  LLVMModuleRef m;
+  LLVMBuilderRef ir;     /* the node calls */
+  LLVMBuilderRef allocs; /* allocas, at the end of the entry block */
+  LLVMTypeRef i8, i32, i64, f64, ptr, tdesc, kparams, iodesc, model, entry_ty, kernel_ty;
+  LLVMValueRef entry, arena, inputs, outputs, ex, model_gv;
+  LLVMValueRef *consts; /* one global per constant value, by value id */
+  char diag_msg[512];   /* first error the LLVM context reported (linker) */
+} cg_ctx;
+
+static void cg_diag_handler(LLVMDiagnosticInfoRef di, void *user) {
+  cg_ctx *x = user;
+  if (LLVMGetDiagInfoSeverity(di) != LLVMDSError || x->diag_msg[0]) return;
+  char *s = LLVMGetDiagInfoDescription(di);
+  snprintf(x->diag_msg, sizeof x->diag_msg, "%s", s ? s : "?");
+  LLVMDisposeMessage(s);
+}
+
+static LLVMValueRef ci32(cg_ctx *x, int64_t v) { return LLVMConstInt(x->i32, (uint64_t)v, 1); }
+static LLVMValueRef ci64(cg_ctx *x, int64_t v) { return LLVMConstInt(x->i64, (uint64_t)v, 1); }
+
+/* Struct types mirroring hydra/kernel.h and hydra/model.h. LLVM lays out a non-packed struct
+ * with the data layout's natural alignment, which is the C layout for these fields. */
+static void cg_types(cg_ctx *x) {
+  LLVMContextRef c = x->c;
+  x->i8 = LLVMInt8TypeInContext(c);
+  x->i32 = LLVMInt32TypeInContext(c);
+  x->i64 = LLVMInt64TypeInContext(c);
+  x->f64 = LLVMDoubleTypeInContext(c);
+  x->ptr = LLVMPointerTypeInContext(c, 0);
+  LLVMTypeRef dims = LLVMArrayType2(x->i64, HY_MAX_RANK);
+  LLVMTypeRef td[] = {x->i32, x->i32, dims};
+  x->tdesc = LLVMStructTypeInContext(c, td, 3, 0);
+  LLVMTypeRef kp[] = {x->i32, x->i32, x->i32, x->i32, x->ptr, x->ptr, x->ptr, x->ptr};
+  x->kparams = LLVMStructTypeInContext(c, kp, 8, 0);
+  LLVMTypeRef io[] = {x->ptr, x->i32, x->i32, dims};
+  x->iodesc = LLVMStructTypeInContext(c, io, 4, 0);
+  LLVMTypeRef md[] = {x->i32, x->ptr, x->i32, x->i32, x->ptr, x->ptr, x->i64, x->ptr};
+  x->model = LLVMStructTypeInContext(c, md, 8, 0);
+  LLVMTypeRef ep[] = {x->ptr, x->ptr, x->ptr, x->ptr};
+  x->entry_ty = LLVMFunctionType(x->i32, ep, 4, 0);
+  LLVMTypeRef kp_args[] = {x->ptr, x->ptr, x->ptr, x->ptr, x->ptr};
+  x->kernel_ty = LLVMFunctionType(x->i32, kp_args, 5, 0);
+}
+
+/* A private constant global holding init; returns the global. */
+static LLVMValueRef cg_const_global(cg_ctx *x, LLVMValueRef init, const char *name, unsigned align) {
+  LLVMValueRef gv = LLVMAddGlobal(x->m, LLVMTypeOf(init), name);
+  LLVMSetInitializer(gv, init);
+  LLVMSetGlobalConstant(gv, 1);
+  LLVMSetLinkage(gv, LLVMPrivateLinkage);
+  LLVMSetUnnamedAddr(gv, 1);
+  if (align) LLVMSetAlignment(gv, align);
+  return gv;
+}
+
+static LLVMValueRef cg_cstring(cg_ctx *x, const char *s) {
+  return cg_const_global(x, LLVMConstStringInContext2(x->c, s, strlen(s), 0), "str", 1);
+}
+
+static LLVMValueRef cg_dims(cg_ctx *x, int32_t rank, const int64_t *dims) {
+  LLVMValueRef d[HY_MAX_RANK];
+  for (int32_t i = 0; i < HY_MAX_RANK; i++) d[i] = ci64(x, i < rank ? dims[i] : 0);
+  return LLVMConstArray2(x->i64, d, HY_MAX_RANK);
+}
+
+/* hy_tdesc of v; dtype 0 for an omitted operand. */
+static LLVMValueRef cg_tdesc(cg_ctx *x, const ir_value *v) {
+  int32_t rank = v ? v->type.rank : 0;
+  LLVMValueRef f[] = {ci32(x, v ? (int64_t)v->type.dtype : 0), ci32(x, rank),
+                      cg_dims(x, rank, v ? v->type.dims : NULL)};
+  return LLVMConstNamedStruct(x->tdesc, f, 3);
+}
+
+static LLVMValueRef cg_tdesc_array(cg_ctx *x, ir_value **vals, int32_t n) {
+  if (n == 0) return LLVMConstNull(x->ptr);
+  LLVMValueRef elems[n];
+  for (int32_t i = 0; i < n; i++) elems[i] = cg_tdesc(x, vals[i]);
+  return cg_const_global(x, LLVMConstArray2(x->tdesc, elems, (uint64_t)n), "tdesc", 8);
+}
+
+static LLVMValueRef cg_kparams(cg_ctx *x, const ir_node *n) {
+  const ir_lowered *l = n->lowered;
+  LLVMValueRef ints = LLVMConstNull(x->ptr), floats = LLVMConstNull(x->ptr);
+  if (l->n_ints > 0) {
+    LLVMValueRef v[l->n_ints];
+    for (int32_t i = 0; i < l->n_ints; i++) v[i] = ci64(x, l->ints[i]);
+    ints = cg_const_global(x, LLVMConstArray2(x->i64, v, (uint64_t)l->n_ints), "ints", 8);
+  }
+  if (l->n_floats > 0) {
+    LLVMValueRef v[l->n_floats];
+    for (int32_t i = 0; i < l->n_floats; i++) v[i] = LLVMConstReal(x->f64, l->floats[i]);
+    floats = cg_const_global(x, LLVMConstArray2(x->f64, v, (uint64_t)l->n_floats), "floats", 8);
+  }
+  LLVMValueRef f[] = {ci32(x, n->n_in),  ci32(x, n->n_out),
+                      ci32(x, l->n_ints), ci32(x, l->n_floats),
+                      cg_tdesc_array(x, n->in, n->n_in), cg_tdesc_array(x, n->out, n->n_out),
+                      ints, floats};
+  return cg_const_global(x, LLVMConstNamedStruct(x->kparams, f, 8), n->name, 8);
+}
+
+static hy_status cg_value_bytes(cg_ctx *x, const ir_value *v, int64_t *bytes) {
+  *bytes = ir_type_bytes(&v->type);
+  if (*bytes < 0)
+    return diag_error(x->g->d, HY_ERR_INTERNAL, "codegen: value '%s' has no static type",
+                      v->name ? v->name : "?");
+  return HY_OK;
+}
+
+/* The 64-byte aligned constant holding v's bytes (one per value). */
+static hy_status cg_const_data(cg_ctx *x, const ir_value *v, LLVMValueRef *out) {
+  bool cached = v->id >= 0 && v->id < x->g->n_values;
+  if (cached && x->consts[v->id]) {
+    *out = x->consts[v->id];
+    return HY_OK;
+  }
+  int64_t bytes;
+  hy_status s = cg_value_bytes(x, v, &bytes);
+  if (s) return s;
+  /* A zero-size constant still needs an address; one byte keeps it distinct. */
+  LLVMValueRef init = bytes ? LLVMConstStringInContext2(x->c, v->data, (size_t)bytes, 1)
+                            : LLVMConstNull(LLVMArrayType2(x->i8, 1));
+  *out = cg_const_global(x, init, "const", 64);
+  if (cached) x->consts[v->id] = *out;
+  return HY_OK;
+}
+
+static LLVMValueRef cg_load_io(cg_ctx *x, LLVMValueRef base, int32_t index) {
+  LLVMValueRef idx = ci64(x, index);
+  LLVMValueRef slot = LLVMBuildGEP2(x->ir, x->ptr, base, &idx, 1, "");
+  return LLVMBuildLoad2(x->ir, x->ptr, slot, "");
+}
+
+static LLVMValueRef cg_arena_at(cg_ctx *x, int64_t offset) {
+  LLVMValueRef off = ci64(x, offset);
+  return LLVMBuildInBoundsGEP2(x->ir, x->i8, x->arena, &off, 1, "");
+}
+
+/* Where v lives at run time. */
+static hy_status cg_value_ptr(cg_ctx *x, const ir_value *v, LLVMValueRef *out) {
+  if (!v) {
+    *out = LLVMConstNull(x->ptr);
+    return HY_OK;
+  }
+  if (v->data) return cg_const_data(x, v, out);
+  if (v->input_index >= 0) {
+    *out = cg_load_io(x, x->inputs, v->input_index);
+    return HY_OK;
+  }
+  if (v->mem == IR_MEM_ARENA) {
+    *out = cg_arena_at(x, v->offset);
+    return HY_OK;
+  }
+  if (v->output_index >= 0) {
+    *out = cg_load_io(x, x->outputs, v->output_index);
+    return HY_OK;
+  }
+  return diag_error(x->g->d, HY_ERR_INTERNAL, "codegen: value '%s' has no memory planned",
+                    v->name ? v->name : "?");
+}
+
+/* An alloca'd [n x ptr] filled with the operands' addresses. */
+static hy_status cg_ptr_array(cg_ctx *x, ir_value **vals, int32_t n, LLVMValueRef *out) {
+  if (n == 0) {
+    *out = LLVMConstNull(x->ptr);
+    return HY_OK;
+  }
+  LLVMTypeRef arr_ty = LLVMArrayType2(x->ptr, (uint64_t)n);
+  LLVMValueRef arr = LLVMBuildAlloca(x->allocs, arr_ty, "ops");
+  for (int32_t i = 0; i < n; i++) {
+    LLVMValueRef p;
+    hy_status s = cg_value_ptr(x, vals[i], &p);
+    if (s) return s;
+    LLVMValueRef idx[] = {ci64(x, 0), ci64(x, i)};
+    LLVMBuildStore(x->ir, p, LLVMBuildInBoundsGEP2(x->ir, arr_ty, arr, idx, 2, ""));
+  }
+  *out = arr;
+  return HY_OK;
+}
+
+/* if (st != HY_OK) return st; */
+static void cg_check_status(cg_ctx *x, LLVMValueRef st) {
+  LLVMBasicBlockRef fail = LLVMAppendBasicBlockInContext(x->c, x->entry, "fail");
+  LLVMBasicBlockRef next = LLVMAppendBasicBlockInContext(x->c, x->entry, "next");
+  LLVMValueRef ok = LLVMBuildICmp(x->ir, LLVMIntEQ, st, ci32(x, 0), "");
+  LLVMBuildCondBr(x->ir, ok, next, fail);
+  LLVMPositionBuilderAtEnd(x->ir, fail);
+  LLVMBuildRet(x->ir, st);
+  LLVMPositionBuilderAtEnd(x->ir, next);
+}
+
+static hy_status cg_node(cg_ctx *x, const ir_node *n) {
+  const ir_lowered *l = n->lowered;
+  if (!l) return ir_node_error(x->g, n, HY_ERR_INTERNAL, "codegen: node was not lowered");
+  if (l->n_ints > LOWER_MAX_INTS || l->n_floats > LOWER_MAX_FLOATS || l->n_ints < 0 ||
+      l->n_floats < 0)
+    return ir_node_error(x->g, n, HY_ERR_INTERNAL, "codegen: attribute block too large");
+  const char *sym = hy_kernel_symbol(l->kernel);
+  if (!sym) return ir_node_error(x->g, n, HY_ERR_INTERNAL, "codegen: bad kernel id %d", l->kernel);
+  /* Declared here; cg_link_kernels brings in the definition. */
+  LLVMValueRef fn = LLVMGetNamedFunction(x->m, sym);
+  if (!fn) fn = LLVMAddFunction(x->m, sym, x->kernel_ty);
+  LLVMValueRef args[5];
+  args[0] = cg_kparams(x, n);
+  hy_status s = cg_ptr_array(x, n->in, n->n_in, &args[1]);
+  if (!s) s = cg_ptr_array(x, n->out, n->n_out, &args[2]);
+  if (s) return s;
+  args[3] = l->scratch_bytes > 0 ? cg_arena_at(x, l->scratch_offset) : LLVMConstNull(x->ptr);
+  args[4] = x->ex;
+  LLVMValueRef st = LLVMBuildCall2(x->ir, x->kernel_ty, fn, args, 5, "");
+  /* Every call inlined, even of a kernel used many times: inlining is what specialises the
+   * kernel on this node's constant shapes and attributes. */
+  unsigned always = LLVMGetEnumAttributeKindForName("alwaysinline", 12);
+  LLVMAddCallSiteAttribute(st, LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(x->c, always, 0));
+  cg_check_status(x, st);
+  return HY_OK;
+}
+
+/* Outputs not written in place by their producer: constants, graph inputs, arena values and
+ * the second listing of a value are copied into the caller's buffer. */
+static hy_status cg_copy_outputs(cg_ctx *x) {
+  for (int32_t i = 0; i < x->g->n_outputs; i++) {
+    const ir_value *v = x->g->outputs[i];
+    bool in_place = !v->data && v->input_index < 0 && v->mem != IR_MEM_ARENA &&
+                    v->output_index == i;
+    if (in_place) continue;
+    int64_t bytes;
+    LLVMValueRef src;
+    hy_status s = cg_value_bytes(x, v, &bytes);
+    if (!s) s = cg_value_ptr(x, v, &src);
+    if (s) return s;
+    if (bytes == 0) continue;
+    LLVMBuildMemCpy(x->ir, cg_load_io(x, x->outputs, i), 1, src, 1, ci64(x, bytes));
+  }
+  return HY_OK;
+}
+
+static hy_status cg_entry(cg_ctx *x) {
+  char *fname = arena_printf(x->g->a, "%s_entry", x->b->sym);
+  if (!fname) return diag_error(x->g->d, HY_ERR_OUT_OF_MEMORY, "codegen: out of memory");
+  x->entry = LLVMAddFunction(x->m, fname, x->entry_ty);
+  x->arena = LLVMGetParam(x->entry, 0);
+  x->inputs = LLVMGetParam(x->entry, 1);
+  x->outputs = LLVMGetParam(x->entry, 2);
+  x->ex = LLVMGetParam(x->entry, 3);
+  LLVMBasicBlockRef top = LLVMAppendBasicBlockInContext(x->c, x->entry, "top");
+  LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(x->c, x->entry, "body");
+  LLVMPositionBuilderAtEnd(x->allocs, top);
+  LLVMPositionBuilderAtEnd(x->ir, body);
+  for (const ir_node *n = x->g->first; n; n = n->next) {
+    hy_status s = cg_node(x, n);
+    if (s) return s;
+  }
+  hy_status s = cg_copy_outputs(x);
+  if (s) return s;
+  LLVMBuildRet(x->ir, ci32(x, HY_OK));
+  LLVMPositionBuilderAtEnd(x->allocs, top);
+  LLVMBuildBr(x->allocs, body);
+  return HY_OK;
+}
+
+static hy_status cg_io_descs(cg_ctx *x, ir_value **vals, int32_t n, LLVMValueRef *out) {
+  if (n == 0) {
+    *out = LLVMConstNull(x->ptr);
+    return HY_OK;
+  }
+  LLVMValueRef elems[n];
+  for (int32_t i = 0; i < n; i++) {
+    const ir_value *v = vals[i];
+    if (!ir_type_is_static(&v->type))
+      return diag_error(x->g->d, HY_ERR_INTERNAL, "codegen: graph value '%s' has no static shape",
+                        v->name ? v->name : "?");
+    LLVMValueRef f[] = {cg_cstring(x, v->name ? v->name : ""), ci32(x, v->type.dtype),
+                        ci32(x, v->type.rank), cg_dims(x, v->type.rank, v->type.dims)};
+    elems[i] = LLVMConstNamedStruct(x->iodesc, f, 4);
+  }
+  *out = cg_const_global(x, LLVMConstArray2(x->iodesc, elems, (uint64_t)n), "io", 8);
+  return HY_OK;
+}
+
+/* const hy_model <sym>_model = {...}: external, the one symbol a program needs. */
+static hy_status cg_model_global(cg_ctx *x) {
+  LLVMValueRef ins, outs;
+  hy_status s = cg_io_descs(x, x->g->inputs, x->g->n_inputs, &ins);
+  if (!s) s = cg_io_descs(x, x->g->outputs, x->g->n_outputs, &outs);
+  if (s) return s;
+  LLVMValueRef f[] = {ci32(x, HY_MODEL_ABI),        cg_cstring(x, x->b->name),
+                      ci32(x, x->g->n_inputs),      ci32(x, x->g->n_outputs),
+                      ins,                          outs,
+                      ci64(x, x->g->arena_bytes),   x->entry};
+  char *gname = arena_printf(x->g->a, "%s_model", x->b->sym);
+  if (!gname) return diag_error(x->g->d, HY_ERR_OUT_OF_MEMORY, "codegen: out of memory");
+  LLVMValueRef gv = LLVMAddGlobal(x->m, x->model, gname);
+  LLVMSetInitializer(gv, LLVMConstNamedStruct(x->model, f, 8));
+  LLVMSetGlobalConstant(gv, 1);
+  LLVMSetAlignment(gv, 8);
+  x->model_gv = gv;
+  return HY_OK;
+}
+
+/* The kernel bitcode is read lazily and every definition in it made linkonce_odr: the linker
+ * then copies (and materialises) only what the entry's kernel declarations reach, instead of
+ * parsing and optimising every kernel for every model. */
+static hy_status cg_link_kernels(cg_ctx *x) {
+  LLVMMemoryBufferRef buf = LLVMCreateMemoryBufferWithMemoryRange(
+      hc_kernels_bc, (size_t)(hc_kernels_bc_end - hc_kernels_bc), "hydra_kernels.bc", 0);
+  LLVMModuleRef km = NULL;
+  if (LLVMGetBitcodeModuleInContext2(x->c, buf, &km)) { /* owns buf on success only */
+    LLVMDisposeMemoryBuffer(buf);
+    return diag_error(x->g->d, HY_ERR_INTERNAL, "codegen: embedded kernel bitcode: %s",
+                      x->diag_msg[0] ? x->diag_msg : "unreadable");
+  }
+  /* Same triple and layout as the model module, so the linker has nothing to warn about. */
+  LLVMSetTarget(km, x->b->triple);
+  LLVMSetDataLayout(km, x->b->datalayout);
+  for (LLVMValueRef f = LLVMGetFirstFunction(km); f; f = LLVMGetNextFunction(f))
+    if (LLVMGetLinkage(f) == LLVMExternalLinkage && !LLVMIsDeclaration(f))
+      LLVMSetLinkage(f, LLVMLinkOnceODRLinkage);
+  for (LLVMValueRef gv = LLVMGetFirstGlobal(km); gv; gv = LLVMGetNextGlobal(gv))
+    if (LLVMGetLinkage(gv) == LLVMExternalLinkage && !LLVMIsDeclaration(gv))
+      LLVMSetLinkage(gv, LLVMLinkOnceODRLinkage);
+  if (LLVMLinkModules2(x->m, km)) /* km is destroyed either way */
+    return diag_error(x->g->d, HY_ERR_INTERNAL, "codegen: linking kernels: %s",
+                      x->diag_msg[0] ? x->diag_msg : "failed");
+  for (const ir_node *n = x->g->first; n; n = n->next) {
+    const char *sym = hy_kernel_symbol(n->lowered->kernel);
+    LLVMValueRef fn = LLVMGetNamedFunction(x->m, sym);
+    if (!fn || LLVMIsDeclaration(fn))
+      return ir_node_error(x->g, n, HY_ERR_INTERNAL, "codegen: kernel '%s' is not in the bitcode",
+                           sym);
+  }
+  return HY_OK;
+}
+
+/* Kernels become internal (unused ones are dropped, used ones inlined); every definition gets
+ * the target's CPU and features, without which the inliner refuses to inline across them. */
+static void cg_prepare_functions(cg_ctx *x) {
+  LLVMAttributeRef cpu = LLVMCreateStringAttribute(x->c, "target-cpu", 10, x->b->cpu,
+                                                   (unsigned)strlen(x->b->cpu));
+  LLVMAttributeRef feat = LLVMCreateStringAttribute(x->c, "target-features", 15, x->b->features,
+                                                    (unsigned)strlen(x->b->features));
+  for (LLVMValueRef f = LLVMGetFirstFunction(x->m); f; f = LLVMGetNextFunction(f)) {
+    if (LLVMIsDeclaration(f)) continue;
+    if (f != x->entry) LLVMSetLinkage(f, LLVMInternalLinkage);
+    LLVMRemoveStringAttributeAtIndex(f, LLVMAttributeFunctionIndex, "tune-cpu", 8);
+    LLVMAddAttributeAtIndex(f, LLVMAttributeFunctionIndex, cpu);
+    LLVMAddAttributeAtIndex(f, LLVMAttributeFunctionIndex, feat);
+  }
+  for (LLVMValueRef gv = LLVMGetFirstGlobal(x->m); gv; gv = LLVMGetNextGlobal(gv)) {
+    if (LLVMIsDeclaration(gv) || gv == x->model_gv) continue;
+    LLVMLinkage lk = LLVMGetLinkage(gv);
+    if (lk != LLVMPrivateLinkage) LLVMSetLinkage(gv, LLVMInternalLinkage);
+  }
+}
+
+static hy_status cg_optimise(cg_ctx *x) {
+  LLVMPassBuilderOptionsRef opts = LLVMCreatePassBuilderOptions();
+  bool vec = x->b->opt_level >= 2;
+  LLVMPassBuilderOptionsSetLoopVectorization(opts, vec);
+  LLVMPassBuilderOptionsSetSLPVectorization(opts, vec);
+  LLVMPassBuilderOptionsSetLoopUnrolling(opts, vec);
+  LLVMPassBuilderOptionsSetLoopInterleaving(opts, vec);
+  /* Drop the kernels this model does not call before the pipeline spends time on them. */
+  LLVMErrorRef e = LLVMRunPasses(x->m, "globaldce", x->b->tm, opts);
+  if (!e) {
+    char pipeline[32];
+    snprintf(pipeline, sizeof pipeline, "default<O%d>", x->b->opt_level);
+    e = LLVMRunPasses(x->m, pipeline, x->b->tm, opts);
+  }
+  LLVMDisposePassBuilderOptions(opts);
+  return e ? cg_llvm_error(x->g->d, e, "optimising") : HY_OK;
+}
+
+/* HYDRA_DUMP_IR=dir writes <dir>/<sym>.pre.ll and <sym>.ll, before and after optimisation. */
+static void cg_dump(cg_ctx *x, const char *suffix) {
+  const char *dir = getenv("HYDRA_DUMP_IR");
+  if (!dir || !*dir) return;
+  char path[4096];
+  snprintf(path, sizeof path, "%s/%s%s.ll", dir, x->b->sym, suffix);
+  char *err = NULL;
+  LLVMPrintModuleToFile(x->m, path, &err);
+  LLVMDisposeMessage(err);
+}
+
+const char *cg_c_ident(arena *a, const char *s) {
+  size_t n = strlen(s);
+  char *r = arena_alloc(a, n + 2);
+  if (!r) return NULL;
+  size_t j = 0;
+  if (n == 0 || (s[0] >= '0' && s[0] <= '9')) r[j++] = '_';
+  for (size_t i = 0; i < n; i++) {
+    char ch = s[i];
+    bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
+    r[j++] = ok ? ch : '_';
+  }
+  r[j] = 0;
+  return r;
+}
+
+hy_status cg_build_module(const cg_build *b, LLVMContextRef ctx, LLVMModuleRef *out) {
+  ir_graph *g = b->g;
+  cg_ctx x = {.b = b, .g = g, .c = ctx};
+  x.consts = arena_array(g->a, (size_t)(g->n_values > 0 ? g->n_values : 1), sizeof(LLVMValueRef));
+  if (!x.consts) return diag_error(g->d, HY_ERR_OUT_OF_MEMORY, "codegen: out of memory");
+  LLVMContextSetDiagnosticHandler(ctx, cg_diag_handler, &x);
+  x.m = LLVMModuleCreateWithNameInContext(b->sym, ctx);
+  LLVMSetTarget(x.m, b->triple);
+  LLVMSetDataLayout(x.m, b->datalayout);
+  x.ir = LLVMCreateBuilderInContext(ctx);
+  x.allocs = LLVMCreateBuilderInContext(ctx);
+  cg_types(&x);
+  hy_status s = cg_entry(&x);
+  if (!s) s = cg_model_global(&x);
+  if (!s) { /* what we emitted; the kernels come verified from clang */
+    char *msg = NULL;
+    if (LLVMVerifyModule(x.m, LLVMReturnStatusAction, &msg))
+      s = diag_error(g->d, HY_ERR_INTERNAL, "codegen: invalid module: %.1000s", msg);
+    LLVMDisposeMessage(msg);
+  }
+  if (!s) s = cg_link_kernels(&x);
+  if (!s) {
+    cg_prepare_functions(&x);
+    cg_dump(&x, ".pre");
+    s = cg_optimise(&x);
+  }
+  if (!s) cg_dump(&x, "");
+  LLVMDisposeBuilder(x.ir);
+  LLVMDisposeBuilder(x.allocs);
+  LLVMContextSetDiagnosticHandler(ctx, NULL, NULL);
+  if (s) {
+    LLVMDisposeModule(x.m);
+    return s;
+  }
+  *out = x.m;
+  return HY_OK;
+}

@@ -1,0 +1,184 @@
+/* Codegen: a hand-built graph (input → copy → arena → copy → output, plus outputs that are a
+ * constant, a graph input and a repeated value) JIT-compiled and run through a session, and the
+ * same graph written as an object file and header. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "codegen/codegen.h"
+
+typedef struct fixture {
+  arena a;
+  diag d;
+  ir_graph *g;
+} fixture;
+
+static const float k_const[2] = {7.0f, 8.0f};
+
+static ir_value *fvalue(ir_graph *g, const char *name, int32_t rank, const int64_t *dims) {
+  ir_value *v = ir_value_new(g, name);
+  v->type.dtype = HY_DTYPE_FLOAT;
+  v->type.rank = rank;
+  for (int32_t i = 0; i < rank; i++) v->type.dims[i] = dims[i];
+  return v;
+}
+
+static void add_copy(ir_graph *g, ir_value *in, ir_value *out) {
+  ir_node *n = ir_node_new(g, OP_UNKNOWN, "Identity", NULL, 1, 1);
+  ir_node_set_input(g, n, 0, in);
+  ir_node_set_output(g, n, 0, out);
+  out->producer = n;
+  n->lowered = arena_alloc(g->a, sizeof *n->lowered);
+  n->lowered->kernel = HY_KERNEL_copy;
+}
+
+/* outputs: y (computed), y again, the constant c, the input x. */
+static void build(fixture *f) {
+  arena_init(&f->a);
+  diag_init(&f->d);
+  ir_graph *g = f->g = ir_graph_new(&f->a, &f->d, "hand.onnx");
+  const int64_t dims[2] = {2, 3}, cdims[1] = {2};
+  ir_value *x = fvalue(g, "in.x", 2, dims), *t = fvalue(g, "t", 2, dims);
+  ir_value *y = fvalue(g, "y", 2, dims);
+  ir_value *c = ir_const_new(g, "c", HY_DTYPE_FLOAT, 1, cdims, k_const);
+  x->input_index = 0;
+  x->mem = IR_MEM_INPUT;
+  t->mem = IR_MEM_ARENA;
+  t->offset = 64;
+  y->output_index = 0;
+  y->mem = IR_MEM_OUTPUT;
+  add_copy(g, x, t);
+  add_copy(g, t, y);
+  g->inputs = arena_array(g->a, 1, sizeof *g->inputs);
+  g->inputs[0] = x;
+  g->n_inputs = 1;
+  g->outputs = arena_array(g->a, 4, sizeof *g->outputs);
+  g->outputs[0] = y;
+  g->outputs[1] = y;
+  g->outputs[2] = c;
+  g->outputs[3] = x;
+  g->n_outputs = 4;
+  g->arena_bytes = 128;
+}
+
+static void run_and_check(const hy_model *m, int32_t n_threads) {
+  hy_session_options opt = {.n_threads = n_threads};
+  hy_session *s;
+  cr_assert_eq(hy_session_create(m, &opt, &s), HY_OK);
+  float x[6] = {1, 2, 3, 4, 5, 6}, y[6] = {0}, y2[6] = {0}, c[2] = {0}, x2[6] = {0};
+  const void *in[1] = {x};
+  void *out[4] = {y, y2, c, x2};
+  cr_assert_eq(hy_session_run(s, in, out), HY_OK, "%s", hy_session_error(s));
+  for (int i = 0; i < 6; i++) {
+    cr_expect_eq(y[i], x[i]);
+    cr_expect_eq(y2[i], x[i]);
+    cr_expect_eq(x2[i], x[i]);
+  }
+  cr_expect_eq(c[0], 7.0f);
+  cr_expect_eq(c[1], 8.0f);
+  hy_session_destroy(s);
+}
+
+Test(codegen, jit_runs_copy_graph) {
+  fixture f;
+  build(&f);
+  cg_jit *j;
+  hy_status st = cg_jit_compile(f.g, "hand model", NULL, &j);
+  cr_assert_eq(st, HY_OK, "%s", f.d.msg);
+  const hy_model *m = cg_jit_model(j);
+  cr_assert_not_null(m);
+  cr_expect_eq(m->abi, HY_MODEL_ABI);
+  cr_expect_str_eq(m->name, "hand model");
+  cr_expect_eq(m->n_inputs, 1);
+  cr_expect_eq(m->n_outputs, 4);
+  cr_expect_eq(m->arena_bytes, 128);
+  cr_expect_str_eq(m->inputs[0].name, "in.x");
+  cr_expect_eq(m->inputs[0].dtype, HY_DTYPE_FLOAT);
+  cr_expect_eq(m->inputs[0].rank, 2);
+  cr_expect_eq(m->inputs[0].dims[1], 3);
+  cr_expect_eq(m->outputs[2].rank, 1);
+  cr_expect_eq(m->outputs[2].dims[0], 2);
+  run_and_check(m, 1);
+  run_and_check(m, 3);
+  cg_jit_free(j);
+  arena_free(&f.a);
+}
+
+/* The conformance runner compiles many models in one process. */
+Test(codegen, repeated_jit_compiles) {
+  for (int i = 0; i < 20; i++) {
+    fixture f;
+    build(&f);
+    cg_jit *j;
+    cr_assert_eq(cg_jit_compile(f.g, "m", NULL, &j), HY_OK, "%s", f.d.msg);
+    run_and_check(cg_jit_model(j), 1);
+    cg_jit_free(j);
+    arena_free(&f.a);
+  }
+}
+
+Test(codegen, unlowered_node_is_an_error) {
+  fixture f;
+  build(&f);
+  f.g->first->lowered = NULL;
+  cg_jit *j;
+  cr_assert_eq(cg_jit_compile(f.g, "m", NULL, &j), HY_ERR_INTERNAL);
+  cr_expect_null(j);
+  cr_expect(strstr(f.d.msg, "not lowered"), "%s", f.d.msg);
+  arena_free(&f.a);
+}
+
+static char *read_file(const char *path) {
+  FILE *fp = fopen(path, "rb");
+  if (!fp) return NULL;
+  static char buf[1 << 16];
+  size_t n = fread(buf, 1, sizeof buf - 1, fp);
+  buf[n] = 0;
+  fclose(fp);
+  return buf;
+}
+
+Test(codegen, object_and_header) {
+  fixture f;
+  build(&f);
+  char dir[] = "/tmp/hydra_cg_XXXXXX";
+  cr_assert_not_null(mkdtemp(dir));
+  char obj[128], hdr[128];
+  snprintf(obj, sizeof obj, "%s/hand.o", dir);
+  snprintf(hdr, sizeof hdr, "%s/hand.h", dir);
+  hy_status st = cg_emit_object(f.g, "hand", NULL, CG_WEIGHTS_EMBED, obj, hdr, NULL);
+  cr_assert_eq(st, HY_OK, "%s", f.d.msg);
+  struct stat sb;
+  cr_assert_eq(stat(obj, &sb), 0);
+  cr_expect_gt(sb.st_size, 0);
+  const char *h = read_file(hdr);
+  cr_assert_not_null(h);
+  cr_expect(strstr(h, "extern const hy_model hand_model;"), "%s", h);
+  cr_expect(strstr(h, "hand_run(hand_ctx *ctx,\n    const float *in_x"), "%s", h);
+  cr_expect(strstr(h, "float *y /* output"), "%s", h);
+  cr_expect(strstr(h, "float *y_2 /* output"), "%s", h);
+  cr_expect(strstr(h, "hand_run_tensors(hand_ctx *ctx"), "%s", h);
+  unlink(obj);
+  unlink(hdr);
+  rmdir(dir);
+  arena_free(&f.a);
+}
+
+Test(codegen, weights_file_is_reported_unsupported) {
+  fixture f;
+  build(&f);
+  hy_status st = cg_emit_object(f.g, "hand", NULL, CG_WEIGHTS_FILE, "/tmp/x.o", NULL, "/tmp/x.w");
+  cr_expect_eq(st, HY_ERR_UNSUPPORTED);
+  arena_free(&f.a);
+}
+
+Test(codegen, name_must_be_c_identifier) {
+  fixture f;
+  build(&f);
+  cr_expect_eq(cg_emit_object(f.g, "9 bad", NULL, CG_WEIGHTS_EMBED, "/tmp/x.o", NULL, NULL),
+               HY_ERR_INVALID_ARGUMENT);
+  arena_free(&f.a);
+}
