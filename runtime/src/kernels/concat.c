@@ -19,11 +19,11 @@ static void concat_range(void *arg, int64_t b, int64_t e) {
     char *w = j->whole + o * j->row;
     for (int32_t i = 0; i < j->n; i++) {
       int64_t c = j->chunk[i];
-      char *part = (char *)j->parts[i] + o * c;
-      if (c && j->split && part)
-        memcpy(part, w, (size_t)c);
-      else if (c && !j->split)
-        memcpy(w, part, (size_t)c);
+      char *part = (char *)j->parts[i]; /* NULL: an omitted Split output */
+      if (c && part && j->split)
+        memcpy(part + o * c, w, (size_t)c);
+      else if (c && part)
+        memcpy(w, part + o * c, (size_t)c);
       w += c;
     }
   }
