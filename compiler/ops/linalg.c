@@ -1,0 +1,292 @@
+/* Shape inference and lowering of the linalg ops: MatMul, Gemm, Conv. Their kernels (and the
+ * attribute blocks they read) are in runtime/src/kernels/{matmul,gemm,conv}.c. */
+#include <string.h>
+
+#include "hydra/gemm.h"
+#include "ir/ir.h"
+
+/* The input's static type, with a dtype among those the op's kernel computes. */
+static hy_status lin_input(ir_graph *g, ir_node *n, int32_t slot, bool ints_too,
+                           const ir_type **t) {
+  const ir_type *it = ir_in_type(n, slot);
+  if (!it) return ir_node_error(g, n, HY_ERR_INVALID_MODEL, "input %d is missing", slot);
+  if (!ir_type_is_static(it)) {
+    char buf[160];
+    return ir_node_error(g, n, HY_ERR_SHAPE, "input %d ('%s') has no static shape: %s", slot,
+                         n->in[slot]->name, ir_type_str(it, buf, sizeof buf));
+  }
+  switch (it->dtype) {
+  case HY_DTYPE_FLOAT: case HY_DTYPE_DOUBLE: case HY_DTYPE_FLOAT16:
+    break;
+  case HY_DTYPE_INT32: case HY_DTYPE_INT64: case HY_DTYPE_UINT32: case HY_DTYPE_UINT64:
+    if (ints_too) break;
+    /* fall through */
+  default:
+    return ir_node_error(g, n, HY_ERR_UNSUPPORTED, "input %d ('%s') has type %s, not supported",
+                         slot, n->in[slot]->name, hy_dtype_name(it->dtype));
+  }
+  *t = it;
+  return HY_OK;
+}
+
+static int64_t rows_of(const ir_type *t) { return ir_type_numel(t) / t->dims[t->rank - 1]; }
+
+/* ---- MatMul ---- */
+
+hy_status infer_matmul(ir_graph *g, ir_node *n) {
+  const ir_type *a, *b;
+  hy_status s;
+  if ((s = lin_input(g, n, 0, true, &a)) || (s = lin_input(g, n, 1, true, &b)) ||
+      (s = ir_check_same_dtype(g, n, 0, 1)))
+    return s;
+  if (a->rank < 1 || b->rank < 1)
+    return ir_node_error(g, n, HY_ERR_SHAPE, "inputs must have rank >= 1, have %d and %d",
+                         a->rank, b->rank);
+  int64_t ka = a->dims[a->rank - 1], kb = b->rank == 1 ? b->dims[0] : b->dims[b->rank - 2];
+  if (ka != kb) {
+    char ta[160], tb[160];
+    return ir_node_error(g, n, HY_ERR_SHAPE, "inner dimensions differ: %s x %s",
+                         ir_type_str(a, ta, sizeof ta), ir_type_str(b, tb, sizeof tb));
+  }
+  ir_type ba = *a, bb = *b, out;
+  ba.rank = a->rank > 2 ? a->rank - 2 : 0;
+  bb.rank = b->rank > 2 ? b->rank - 2 : 0;
+  if ((s = ir_broadcast(g, n, &ba, &bb, &out))) return s;
+  if (a->rank >= 2) out.dims[out.rank++] = a->dims[a->rank - 2];
+  if (b->rank >= 2) out.dims[out.rank++] = b->dims[b->rank - 1];
+  ir_set_out(n, 0, a->dtype, out.rank, out.dims);
+  return HY_OK;
+}
+
+hy_status lower_matmul(ir_graph *g, ir_node *n, ir_lowered *l) {
+  (void)g;
+  const ir_type *a = ir_in_type(n, 0), *b = ir_in_type(n, 1);
+  int64_t K = a->dims[a->rank - 1], N = b->rank >= 2 ? b->dims[b->rank - 1] : 1;
+  l->kernel = HY_KERNEL_matmul;
+  lower_int(l, HY_GEMM_MAX_TASKS);
+  if (a->dtype == HY_DTYPE_FLOAT)
+    l->scratch_bytes = (int64_t)hy_sgemm_scratch_bytes(rows_of(a), N, K, HY_GEMM_MAX_TASKS);
+  return HY_OK;
+}
+
+/* ---- Gemm ---- */
+
+static hy_status gemm_flag(ir_graph *g, ir_node *n, const char *attr, int64_t *v) {
+  *v = ir_attr_int(n, attr, 0);
+  if (*v != 0 && *v != 1)
+    return ir_attr_error(g, n, attr, HY_ERR_INVALID_MODEL, "must be 0 or 1, is %lld",
+                         (long long)*v);
+  return HY_OK;
+}
+
+/* C must broadcast unidirectionally to [M, N]. */
+static hy_status gemm_check_c(ir_graph *g, ir_node *n, const ir_type *c, int64_t M, int64_t N) {
+  int64_t want[2] = {M, N};
+  bool ok = c->rank <= 2;
+  for (int32_t i = 0; ok && i < c->rank; i++) {
+    int64_t d = c->dims[i], w = want[2 - c->rank + i];
+    ok = d == w || d == 1;
+  }
+  if (ok) return HY_OK;
+  char tc[160];
+  return ir_node_error(g, n, HY_ERR_SHAPE, "input C %s does not broadcast to [%lld,%lld]",
+                       ir_type_str(c, tc, sizeof tc), (long long)M, (long long)N);
+}
+
+hy_status infer_gemm(ir_graph *g, ir_node *n) {
+  const ir_type *a, *b, *c = NULL;
+  int64_t ta, tb;
+  hy_status s;
+  if ((s = lin_input(g, n, 0, true, &a)) || (s = lin_input(g, n, 1, true, &b)) ||
+      (s = ir_check_same_dtype(g, n, 0, 2)) || (s = gemm_flag(g, n, "transA", &ta)) ||
+      (s = gemm_flag(g, n, "transB", &tb)))
+    return s;
+  if (a->rank != 2 || b->rank != 2)
+    return ir_node_error(g, n, HY_ERR_SHAPE, "A and B must be 2-D, have rank %d and %d", a->rank,
+                         b->rank);
+  int64_t M = ta ? a->dims[1] : a->dims[0], K = ta ? a->dims[0] : a->dims[1];
+  int64_t N = tb ? b->dims[0] : b->dims[1], Kb = tb ? b->dims[1] : b->dims[0];
+  if (K != Kb)
+    return ir_node_error(g, n, HY_ERR_SHAPE, "inner dimensions differ: op(A) is [%lld,%lld], "
+                         "op(B) is [%lld,%lld]", (long long)M, (long long)K, (long long)Kb,
+                         (long long)N);
+  if (n->n_in > 2 && n->in[2]) {
+    if ((s = lin_input(g, n, 2, true, &c)) || (s = gemm_check_c(g, n, c, M, N))) return s;
+  } else if (n->opset < 11) {
+    return ir_node_error(g, n, HY_ERR_INVALID_MODEL, "input C is required before opset 11");
+  }
+  int64_t dims[2] = {M, N};
+  ir_set_out(n, 0, a->dtype, 2, dims);
+  return HY_OK;
+}
+
+hy_status lower_gemm(ir_graph *g, ir_node *n, ir_lowered *l) {
+  (void)g;
+  const ir_type *a = ir_in_type(n, 0), *b = ir_in_type(n, 1);
+  int64_t ta = ir_attr_int(n, "transA", 0), tb = ir_attr_int(n, "transB", 0);
+  int64_t M = ta ? a->dims[1] : a->dims[0], K = ta ? a->dims[0] : a->dims[1];
+  int64_t N = tb ? b->dims[0] : b->dims[1];
+  l->kernel = HY_KERNEL_gemm;
+  lower_int(l, ta);
+  lower_int(l, tb);
+  lower_int(l, HY_GEMM_MAX_TASKS);
+  lower_float(l, ir_attr_float(n, "alpha", 1.0f));
+  lower_float(l, ir_attr_float(n, "beta", 1.0f));
+  if (a->dtype == HY_DTYPE_FLOAT)
+    l->scratch_bytes = (int64_t)hy_sgemm_scratch_bytes(M, N, K, HY_GEMM_MAX_TASKS);
+  return HY_OK;
+}
+
+/* ---- Conv ---- */
+
+typedef struct conv_geom {
+  int32_t nsp;
+  int64_t group;
+  int64_t k[HY_MAX_RANK], st[HY_MAX_RANK], dl[HY_MAX_RANK], pb[HY_MAX_RANK], pe[HY_MAX_RANK];
+  int64_t out[HY_MAX_RANK]; /* output spatial dims */
+} conv_geom;
+
+/* An INTS attribute of nsp values >= lo, or all `dflt` when absent. */
+static hy_status conv_ints(ir_graph *g, ir_node *n, const char *attr, int32_t count, int64_t lo,
+                           int64_t dflt, int64_t *out) {
+  const int64_t *v;
+  int32_t cnt;
+  if (!ir_attr_ints(n, attr, &v, &cnt)) {
+    if (ir_attr_find(n, attr))
+      return ir_attr_error(g, n, attr, HY_ERR_INVALID_MODEL, "must be a list of ints");
+    for (int32_t i = 0; i < count; i++) out[i] = dflt;
+    return HY_OK;
+  }
+  if (cnt != count)
+    return ir_attr_error(g, n, attr, HY_ERR_INVALID_MODEL, "has %d values, expected %d", cnt,
+                         count);
+  for (int32_t i = 0; i < count; i++) {
+    if (v[i] < lo)
+      return ir_attr_error(g, n, attr, HY_ERR_INVALID_MODEL, "value %lld is below %lld",
+                           (long long)v[i], (long long)lo);
+    out[i] = v[i];
+  }
+  return HY_OK;
+}
+
+/* Pads from auto_pad (SAME_*: output = ceil(input / stride)) or the pads attribute. */
+static hy_status conv_pads(ir_graph *g, ir_node *n, const ir_type *x, conv_geom *c) {
+  const char *ap = ir_attr_string(n, "auto_pad", "NOTSET");
+  int32_t nsp = c->nsp;
+  if (!strcmp(ap, "NOTSET")) {
+    int64_t pads[2 * HY_MAX_RANK];
+    hy_status s = conv_ints(g, n, "pads", 2 * nsp, 0, 0, pads);
+    if (s) return s;
+    for (int32_t d = 0; d < nsp; d++) c->pb[d] = pads[d], c->pe[d] = pads[nsp + d];
+    return HY_OK;
+  }
+  bool upper = !strcmp(ap, "SAME_UPPER"), lower = !strcmp(ap, "SAME_LOWER");
+  if (!upper && !lower && strcmp(ap, "VALID"))
+    return ir_attr_error(g, n, "auto_pad", HY_ERR_INVALID_MODEL,
+                         "'%s' is not NOTSET, SAME_UPPER, SAME_LOWER or VALID", ap);
+  for (int32_t d = 0; d < nsp; d++) {
+    int64_t in = x->dims[2 + d], total = 0;
+    if (upper || lower) {
+      int64_t out = (in + c->st[d] - 1) / c->st[d];
+      total = (out - 1) * c->st[d] + (c->k[d] - 1) * c->dl[d] + 1 - in;
+      if (total < 0) total = 0;
+    }
+    c->pb[d] = upper ? total / 2 : total - total / 2;
+    c->pe[d] = total - c->pb[d];
+  }
+  return HY_OK;
+}
+
+static hy_status conv_geometry(ir_graph *g, ir_node *n, const ir_type *x, const ir_type *w,
+                               conv_geom *c) {
+  hy_status s;
+  memset(c, 0, sizeof *c);
+  c->nsp = x->rank - 2;
+  c->group = ir_attr_int(n, "group", 1);
+  if (c->group < 1)
+    return ir_attr_error(g, n, "group", HY_ERR_INVALID_MODEL, "must be >= 1, is %lld",
+                         (long long)c->group);
+  for (int32_t d = 0; d < c->nsp; d++) c->k[d] = w->dims[2 + d];
+  int64_t ks[HY_MAX_RANK];
+  if ((s = conv_ints(g, n, "kernel_shape", c->nsp, 1, 1, ks))) return s;
+  for (int32_t d = 0; d < c->nsp && ir_attr_find(n, "kernel_shape"); d++)
+    if (ks[d] != c->k[d])
+      return ir_attr_error(g, n, "kernel_shape", HY_ERR_SHAPE,
+                           "value %lld differs from W's spatial dim %lld", (long long)ks[d],
+                           (long long)c->k[d]);
+  if ((s = conv_ints(g, n, "strides", c->nsp, 1, 1, c->st)) ||
+      (s = conv_ints(g, n, "dilations", c->nsp, 1, 1, c->dl)) || (s = conv_pads(g, n, x, c)))
+    return s;
+  for (int32_t d = 0; d < c->nsp; d++) {
+    int64_t span = (c->k[d] - 1) * c->dl[d] + 1, in = x->dims[2 + d] + c->pb[d] + c->pe[d];
+    if (in < span)
+      return ir_node_error(g, n, HY_ERR_SHAPE,
+                           "spatial dim %d: padded input %lld is smaller than the kernel's span "
+                           "%lld", d, (long long)in, (long long)span);
+    c->out[d] = (in - span) / c->st[d] + 1;
+  }
+  return HY_OK;
+}
+
+static hy_status conv_check_shapes(ir_graph *g, ir_node *n, const ir_type *x, const ir_type *w,
+                                   int64_t group) {
+  if (x->rank < 3 || w->rank != x->rank)
+    return ir_node_error(g, n, HY_ERR_SHAPE,
+                         "X must have rank >= 3 and W the same rank, have %d and %d", x->rank,
+                         w->rank);
+  if (w->dims[1] * group != x->dims[1] || w->dims[0] % group != 0)
+    return ir_node_error(g, n, HY_ERR_SHAPE,
+                         "X has %lld channels and W is [%lld,%lld,...]: with group %lld, W must "
+                         "be [multiple of group, channels / group, ...]",
+                         (long long)x->dims[1], (long long)w->dims[0], (long long)w->dims[1],
+                         (long long)group);
+  const ir_type *b = ir_in_type(n, 2);
+  if (b && (b->rank != 1 || b->dims[0] != w->dims[0]))
+    return ir_node_error(g, n, HY_ERR_SHAPE, "B must be 1-D of W's %lld output channels",
+                         (long long)w->dims[0]);
+  return HY_OK;
+}
+
+hy_status infer_conv(ir_graph *g, ir_node *n) {
+  const ir_type *x, *w, *b;
+  conv_geom c;
+  hy_status s;
+  if ((s = lin_input(g, n, 0, false, &x)) || (s = lin_input(g, n, 1, false, &w)) ||
+      (n->n_in > 2 && n->in[2] && (s = lin_input(g, n, 2, false, &b))) ||
+      (s = ir_check_same_dtype(g, n, 0, 2)))
+    return s;
+  if ((s = conv_check_shapes(g, n, x, w, ir_attr_int(n, "group", 1))) ||
+      (s = conv_geometry(g, n, x, w, &c)))
+    return s;
+  int64_t dims[HY_MAX_RANK] = {x->dims[0], w->dims[0]};
+  for (int32_t d = 0; d < c.nsp; d++) dims[2 + d] = c.out[d];
+  ir_set_out(n, 0, x->dtype, x->rank, dims);
+  return HY_OK;
+}
+
+hy_status lower_conv(ir_graph *g, ir_node *n, ir_lowered *l) {
+  const ir_type *x = ir_in_type(n, 0), *w = ir_in_type(n, 1);
+  conv_geom c;
+  hy_status s = conv_geometry(g, n, x, w, &c);
+  if (s) return s;
+  bool direct = true; /* a 1x1 kernel, unit strides, no pads: X is its own column matrix */
+  int64_t kvol = 1, osz = 1;
+  for (int32_t d = 0; d < c.nsp; d++) {
+    direct = direct && c.k[d] == 1 && c.st[d] == 1 && c.pb[d] == 0 && c.pe[d] == 0;
+    kvol *= c.k[d];
+    osz *= c.out[d];
+  }
+  l->kernel = HY_KERNEL_conv;
+  lower_int(l, c.nsp);
+  lower_int(l, c.group);
+  lower_int(l, HY_GEMM_MAX_TASKS);
+  lower_int(l, !direct);
+  const int64_t *blocks[5] = {c.k, c.st, c.dl, c.pb, c.pe};
+  for (int32_t i = 0; i < 5; i++)
+    for (int32_t d = 0; d < c.nsp; d++) lower_int(l, blocks[i][d]);
+  int64_t rows = w->dims[1] * kvol, Mg = w->dims[0] / c.group;
+  size_t bytes = direct ? 0 : hy_conv_col_bytes(rows, osz, hy_dtype_size(x->dtype));
+  if (x->dtype == HY_DTYPE_FLOAT) bytes += hy_sgemm_scratch_bytes(Mg, osz, rows, HY_GEMM_MAX_TASKS);
+  l->scratch_bytes = (int64_t)bytes;
+  return HY_OK;
+}
