@@ -461,3 +461,63 @@ Test(movement, depth_to_space_dcr) {
   /* y[0,0,h*2+i,w*2+j] = x[0,i*2+j,h,w] */
   expect_floats(y, (const float[]){0, 2, 1, 3, 4, 6, 5, 7}, 8);
 }
+
+/* ---- GatherElements, ScatterElements, Pad, Range ---- */
+Test(movement, gather_elements_axis1) {
+  static const int64_t idx[4] = {0, 0, -1, 0}; /* [2,2] */
+  ir_node *n =
+      NODE(OP_GatherElements, 13, 1, T(HY_DTYPE_FLOAT, k_x6, 2, 3), T(HY_DTYPE_INT64, idx, 2, 2));
+  attr_int(n, "axis", 1);
+  float y[4];
+  run_ok(n, y);
+  EXPECT_OUT(n, 0, HY_DTYPE_FLOAT, 2, 2);
+  expect_floats(y, (const float[]){0, 0, 5, 3}, 4);
+}
+
+Test(movement, scatter_elements_and_bad_index) {
+  static const int32_t idx[2] = {2, -3}; /* [1,2] */
+  static const float upd[2] = {10, 11};
+  ir_value *indices = T(HY_DTYPE_INT32, idx, 1, 2);
+  ir_node *n = NODE(OP_ScatterElements, 13, 1, T(HY_DTYPE_FLOAT, k_x6, 2, 3), indices,
+                    T(HY_DTYPE_FLOAT, upd, 1, 2));
+  attr_int(n, "axis", 1);
+  float y[6];
+  run_ok(n, y);
+  expect_floats(y, (const float[]){11, 1, 10, 3, 4, 5}, 6);
+  static const int32_t bad[2] = {3, 0};
+  indices->data = bad;
+  void *outs[1] = {y};
+  cr_assert_eq(run(n, outs), HY_ERR_SHAPE);
+}
+
+Test(movement, pad_modes) {
+  static const float x[3] = {1, 2, 3};
+  static const char *const modes[3] = {"constant", "reflect", "edge"};
+  static const float want[3][7] = {{0, 0, 1, 2, 3, 0, 0}, {3, 2, 1, 2, 3, 2, 1},
+                                   {1, 1, 1, 2, 3, 3, 3}};
+  for (int m = 0; m < 3; m++) {
+    ir_node *n = NODE(OP_Pad, 13, 1, T(HY_DTYPE_FLOAT, x, 3), I64(2, 2));
+    new_attr(n, "mode", IR_ATTR_STRING)->s = modes[m];
+    float y[7];
+    run_ok(n, y);
+    EXPECT_OUT(n, 0, HY_DTYPE_FLOAT, 7);
+    expect_floats(y, want[m], 7);
+  }
+  /* opset 2: attributes, a value, and a negative pad that crops */
+  ir_node *n = NODE(OP_Pad, 2, 1, T(HY_DTYPE_FLOAT, x, 3));
+  ATTR_INTS(n, "pads", 1, -1);
+  new_attr(n, "value", IR_ATTR_FLOAT)->f = 9;
+  float y[3];
+  run_ok(n, y);
+  expect_floats(y, (const float[]){9, 1, 2}, 3);
+}
+
+Test(movement, range_is_constant) {
+  static const int32_t start = 10, limit = 4, delta = -3;
+  ir_node *n = NODE(OP_Range, 13, 1, tensor(HY_DTYPE_INT32, 0, NULL, &start),
+                    tensor(HY_DTYPE_INT32, 0, NULL, &limit), tensor(HY_DTYPE_INT32, 0, NULL, &delta));
+  cr_assert_eq(infer(n), HY_OK, "%s", D.msg);
+  EXPECT_OUT(n, 0, HY_DTYPE_INT32, 2);
+  const int32_t *y = n->out[0]->data;
+  cr_assert(y[0] == 10 && y[1] == 7);
+}

@@ -45,3 +45,62 @@ hy_status hy_kernel_gather(const hy_kparams *p, const void *const *in, void *con
   mv_parallel(ex, units * j.row_bytes, units, gather_range, &j);
   return HY_OK;
 }
+
+/* ---- GatherElements / ScatterElements: one index per element along one axis ----
+ *   ints: [0] axis. Shapes from the descriptors: data in[0]; indices in[1] (same rank, int32 or
+ *   int64); updates in[2] for scatter. Any index outside [-n, n) is HY_ERR_SHAPE. */
+
+/* Offset in data (dims d) of indices element e (dims id) with its axis coordinate replaced by the
+ * index; -1 when the index is out of range. */
+static int64_t elements_offset(const hy_tdesc *d, const hy_tdesc *id, const void *idx,
+                               int64_t axis, int64_t e) {
+  int64_t off = 0, stride = 1, rest = e;
+  int64_t v = id->dtype == HY_DTYPE_INT32 ? ((const int32_t *)idx)[e] : ((const int64_t *)idx)[e];
+  int64_t n = d->dims[axis];
+  if (v < -n || v >= n) return -1;
+  if (v < 0) v += n;
+  for (int32_t k = id->rank - 1; k >= 0; k--) {
+    int64_t c = rest % id->dims[k];
+    rest /= id->dims[k];
+    off += (k == axis ? v : c) * stride;
+    stride *= d->dims[k];
+  }
+  return off;
+}
+
+static bool elements_ok(const hy_kparams *p) {
+  int32_t it = p->in[1].dtype;
+  return p->n_ints >= 1 && (it == HY_DTYPE_INT32 || it == HY_DTYPE_INT64) &&
+         p->in[1].rank == p->in[0].rank && p->ints[0] >= 0 && p->ints[0] < p->in[0].rank &&
+         mv_elsize(p->in[0].dtype) > 0;
+}
+
+hy_status hy_kernel_gather_elements(const hy_kparams *p, const void *const *in,
+                                    void *const *out, void *scratch, const hy_exec *ex) {
+  (void)scratch, (void)ex;
+  if (!elements_ok(p)) return HY_ERR_INTERNAL;
+  int64_t es = mv_elsize(p->in[0].dtype), n = hy_tdesc_numel(&p->in[1]);
+  for (int64_t e = 0; e < n; e++) {
+    int64_t off = elements_offset(&p->in[0], &p->in[1], in[1], p->ints[0], e);
+    if (off < 0) return HY_ERR_SHAPE;
+    memcpy((char *)out[0] + e * es, (const char *)in[0] + off * es, (size_t)es);
+  }
+  return HY_OK;
+}
+
+hy_status hy_kernel_scatter_elements(const hy_kparams *p, const void *const *in,
+                                     void *const *out, void *scratch, const hy_exec *ex) {
+  (void)scratch, (void)ex;
+  if (!elements_ok(p)) return HY_ERR_INTERNAL;
+  int64_t es = mv_elsize(p->in[0].dtype), n = hy_tdesc_numel(&p->in[1]);
+  /* indices are checked first so a bad one leaves the output untouched */
+  for (int64_t e = 0; e < n; e++)
+    if (elements_offset(&p->in[0], &p->in[1], in[1], p->ints[0], e) < 0) return HY_ERR_SHAPE;
+  if (out[0] != in[0])
+    memmove(out[0], in[0], (size_t)(hy_tdesc_numel(&p->in[0]) * es));
+  for (int64_t e = 0; e < n; e++) {
+    int64_t off = elements_offset(&p->in[0], &p->in[1], in[1], p->ints[0], e);
+    memcpy((char *)out[0] + off * es, (const char *)in[2] + e * es, (size_t)es);
+  }
+  return HY_OK;
+}

@@ -1,0 +1,202 @@
+/* Ops with a kernel of their own beyond plain views: GatherElements, ScatterElements (and the
+ * older Scatter), Pad; and Range, whose output the infer hook computes as a constant. */
+#include <math.h>
+#include <string.h>
+
+#include "ops/movement.h"
+
+/* ---- GatherElements / ScatterElements ---- */
+static hy_status elements_check(ir_graph *g, ir_node *n, const ir_type **t, int64_t *axis) {
+  const ir_type *it;
+  hy_status s = mv_input(g, n, 0, t);
+  if (!s) s = mv_input(g, n, 1, &it);
+  if (s) return s;
+  if (it->dtype != HY_DTYPE_INT32 && it->dtype != HY_DTYPE_INT64)
+    return ir_node_error(g, n, HY_ERR_DTYPE, "indices must be int32 or int64, are %s",
+                         hy_dtype_name(it->dtype));
+  if (it->rank != (*t)->rank || (*t)->rank < 1)
+    return ir_node_error(g, n, HY_ERR_SHAPE, "indices have rank %d, data %d: they must be equal "
+                         "and at least 1", it->rank, (*t)->rank);
+  return ir_norm_axis(g, n, "axis", ir_attr_int(n, "axis", 0), (*t)->rank, axis);
+}
+
+hy_status infer_gatherelements(ir_graph *g, ir_node *n) {
+  const ir_type *t;
+  int64_t axis;
+  hy_status s = elements_check(g, n, &t, &axis);
+  if (s) return s;
+  const ir_type *it = ir_in_type(n, 1);
+  for (int32_t k = 0; k < t->rank; k++)
+    if (k != axis && it->dims[k] > t->dims[k])
+      return ir_node_error(g, n, HY_ERR_SHAPE, "indices dim %d (%lld) exceeds the data's (%lld)",
+                           k, (long long)it->dims[k], (long long)t->dims[k]);
+  ir_set_out(n, 0, t->dtype, it->rank, it->dims);
+  return HY_OK;
+}
+hy_status lower_gatherelements(ir_graph *g, ir_node *n, ir_lowered *l) {
+  const ir_type *t;
+  int64_t axis;
+  hy_status s = elements_check(g, n, &t, &axis);
+  l->kernel = HY_KERNEL_gather_elements;
+  lower_int(l, axis);
+  return s;
+}
+
+hy_status infer_scatterelements(ir_graph *g, ir_node *n) {
+  const ir_type *t, *ut;
+  int64_t axis;
+  hy_status s = elements_check(g, n, &t, &axis);
+  if (!s) s = mv_input(g, n, 2, &ut);
+  if (s) return s;
+  if (ut->dtype != t->dtype)
+    return ir_node_error(g, n, HY_ERR_DTYPE, "updates are %s, data %s", hy_dtype_name(ut->dtype),
+                         hy_dtype_name(t->dtype));
+  const ir_type *it = ir_in_type(n, 1);
+  for (int32_t k = 0; k < it->rank; k++)
+    if (ut->dims[k] != it->dims[k] || (k != axis && it->dims[k] > t->dims[k]))
+      return ir_node_error(g, n, HY_ERR_SHAPE, "updates and indices must have the same shape, "
+                           "within the data's off the axis");
+  const char *red = ir_attr_string(n, "reduction", "none");
+  if (strcmp(red, "none"))
+    return ir_attr_error(g, n, "reduction", HY_ERR_UNSUPPORTED, "'%s' is not supported", red);
+  ir_set_out(n, 0, t->dtype, t->rank, t->dims);
+  return HY_OK;
+}
+hy_status lower_scatterelements(ir_graph *g, ir_node *n, ir_lowered *l) {
+  const ir_type *t;
+  int64_t axis;
+  hy_status s = elements_check(g, n, &t, &axis);
+  l->kernel = HY_KERNEL_scatter_elements;
+  lower_int(l, axis);
+  return s;
+}
+
+/* ---- Pad ---- */
+typedef struct pad_plan {
+  int64_t mode; /* the kernel's: 0 constant, 1 reflect, 2 edge */
+  int64_t begin[HY_MAX_RANK], dims[HY_MAX_RANK];
+  double value; /* the opset < 11 constant */
+} pad_plan;
+
+static hy_status pad_get(ir_graph *g, ir_node *n, const ir_type *t, pad_plan *p) {
+  const char *mode = ir_attr_string(n, "mode", "constant");
+  const int64_t *pads;
+  int32_t count;
+  bool present;
+  hy_status s = mv_ints_arg(g, n, "pads", 1, 11, &pads, &count, &present);
+  if (s) return s;
+  if (!present) return ir_node_error(g, n, HY_ERR_INVALID_MODEL, "pads are required");
+  if (count != 2 * t->rank)
+    return ir_node_error(g, n, HY_ERR_INVALID_MODEL, "pads has %d entries for rank %d", count,
+                         t->rank);
+  if (!strcmp(mode, "constant")) p->mode = 0;
+  else if (!strcmp(mode, "reflect")) p->mode = 1;
+  else if (!strcmp(mode, "edge")) p->mode = 2;
+  else return ir_attr_error(g, n, "mode", HY_ERR_UNSUPPORTED, "'%s' is not supported", mode);
+  p->value = n->opset < 11 ? ir_attr_float(n, "value", 0.0f) : 0.0;
+  for (int32_t k = 0; k < t->rank; k++) {
+    p->begin[k] = pads[k];
+    p->dims[k] = t->dims[k] + pads[k] + pads[k + t->rank];
+    if (p->dims[k] < 0)
+      return ir_node_error(g, n, HY_ERR_SHAPE, "pads crop axis %d of size %lld below zero", k,
+                           (long long)t->dims[k]);
+    if (p->mode && t->dims[k] == 0 && p->dims[k] > 0)
+      return ir_attr_error(g, n, "mode", HY_ERR_SHAPE, "%s padding of an empty axis %d", mode, k);
+  }
+  return HY_OK;
+}
+
+hy_status infer_pad(ir_graph *g, ir_node *n) {
+  const ir_type *t, *vt;
+  pad_plan p;
+  hy_status s = mv_input(g, n, 0, &t);
+  if (!s) s = pad_get(g, n, t, &p);
+  if (s) return s;
+  if (n->n_in > 2 && n->in[2]) {
+    if ((s = mv_input(g, n, 2, &vt))) return s;
+    if (vt->dtype != t->dtype || ir_type_numel(vt) != 1)
+      return ir_node_error(g, n, HY_ERR_DTYPE, "constant_value must be one %s",
+                           hy_dtype_name(t->dtype));
+  }
+  ir_set_out(n, 0, t->dtype, t->rank, p.dims);
+  return HY_OK;
+}
+
+/* The bytes of v as one element of dt, for the kernel's int block. */
+static int64_t value_bits(hy_dtype dt, double v) {
+  int64_t bits = 0;
+  switch (dt) {
+  case HY_DTYPE_FLOAT: { float f = (float)v; memcpy(&bits, &f, sizeof f); break; }
+  case HY_DTYPE_DOUBLE: memcpy(&bits, &v, sizeof v); break;
+  case HY_DTYPE_FLOAT16: { uint16_t h = hy_f32_to_f16((float)v); memcpy(&bits, &h, 2); break; }
+  default: { int64_t i = (int64_t)v; memcpy(&bits, &i, hy_dtype_size(dt)); break; }
+  }
+  return bits;
+}
+
+hy_status lower_pad(ir_graph *g, ir_node *n, ir_lowered *l) {
+  const ir_type *t = ir_in_type(n, 0);
+  pad_plan p;
+  hy_status s = pad_get(g, n, t, &p);
+  if (s) return s;
+  l->kernel = HY_KERNEL_pad;
+  lower_int(l, t->rank);
+  lower_int(l, p.mode);
+  lower_int(l, value_bits(t->dtype, p.value));
+  for (int32_t k = 0; k < t->rank; k++) lower_int(l, p.begin[k]);
+  return HY_OK;
+}
+
+/* ---- Range: start, limit, delta known at compile time, so the output is a constant ---- */
+#define RANGE_MAX_ELEMENTS ((int64_t)1 << 26)
+
+/* Scalar input slot as a double (ints stay exact up to 2^53, far beyond RANGE_MAX_ELEMENTS). */
+static hy_status range_scalar(ir_graph *g, ir_node *n, int32_t slot, double *out) {
+  const ir_type *t;
+  hy_status s = mv_input(g, n, slot, &t);
+  if (s) return s;
+  const void *v = ir_value_known(n->in[slot]);
+  if (!v || ir_type_numel(t) != 1)
+    return ir_node_error(g, n, HY_ERR_UNSUPPORTED, "input %d must be a scalar known at compile "
+                         "time: it decides the output's length", slot);
+  switch (t->dtype) {
+  case HY_DTYPE_FLOAT: *out = *(const float *)v; break;
+  case HY_DTYPE_DOUBLE: *out = *(const double *)v; break;
+  case HY_DTYPE_INT16: *out = *(const int16_t *)v; break;
+  case HY_DTYPE_INT32: *out = *(const int32_t *)v; break;
+  case HY_DTYPE_INT64: *out = (double)*(const int64_t *)v; break;
+  default:
+    return ir_node_error(g, n, HY_ERR_DTYPE, "type %s is not float, double, int16, int32 or int64",
+                         hy_dtype_name(t->dtype));
+  }
+  return HY_OK;
+}
+
+hy_status infer_range(ir_graph *g, ir_node *n) {
+  double v[3];
+  hy_status s = HY_OK;
+  for (int32_t i = 0; i < 3 && !s; i++) s = range_scalar(g, n, i, &v[i]);
+  if (!s) s = ir_check_same_dtype(g, n, 0, 2);
+  if (s) return s;
+  if (v[2] == 0) return ir_node_error(g, n, HY_ERR_INVALID_MODEL, "delta is 0");
+  hy_dtype dt = n->in[0]->type.dtype;
+  double cnt = ceil((v[1] - v[0]) / v[2]);
+  int64_t len = cnt > 0 ? (int64_t)fmin(cnt, (double)RANGE_MAX_ELEMENTS + 1) : 0;
+  if (len > RANGE_MAX_ELEMENTS)
+    return ir_node_error(g, n, HY_ERR_UNSUPPORTED, "more than %lld elements",
+                         (long long)RANGE_MAX_ELEMENTS);
+  size_t es = hy_dtype_size(dt);
+  char *data = arena_alloc(g->a, (size_t)len * es + 1);
+  for (int64_t i = 0; data && i < len; i++) {
+    double x = v[0] + (double)i * v[2];
+    int64_t bits = dt == HY_DTYPE_INT64 ? (int64_t)x : value_bits(dt, x);
+    memcpy(data + (size_t)i * es, &bits, es);
+  }
+  return mv_const_out(g, n, 0, dt, 1, &len, data);
+}
+/* Range survives lowering only as a graph output; codegen copies its constant. */
+hy_status lower_range(ir_graph *g, ir_node *n, ir_lowered *l) {
+  (void)g, (void)n;
+  l->kernel = HY_KERNEL_nop;
+  return HY_OK;
+}
