@@ -15,6 +15,14 @@
 #define NC HY_GEMM_NC
 #define NV (NR / 16)
 
+/* Clang splits 512-bit vectors in two when the CPU's tuning prefers 256-bit ones (Intel server
+ * parts) unless the function says it needs 512-bit registers; inlining keeps the larger width. */
+#if defined(__clang__)
+#define VEC512 __attribute__((min_vector_width(512)))
+#else
+#define VEC512
+#endif
+
 typedef float v16f __attribute__((vector_size(64)));
 typedef float v16f_u __attribute__((vector_size(64), aligned(4)));
 
@@ -48,7 +56,7 @@ size_t hy_sgemm_packed_b_bytes(int64_t K, int64_t N) {
 /* ---- the micro-kernel ---- */
 
 /* Writes alpha * acc (+ beta * C unless beta == 0) to the m x n corner of the tile at c. */
-static inline void tile_store(v16f acc[MR][NV], float alpha, float beta, float *restrict c,
+VEC512 static inline void tile_store(v16f acc[MR][NV], float alpha, float beta, float *restrict c,
                               int64_t ldc, int64_t m, int64_t n) {
   if (m == MR && n == NR) {
 #pragma GCC unroll 16
@@ -74,7 +82,7 @@ static inline void tile_store(v16f acc[MR][NV], float alpha, float beta, float *
 
 /* acc = sum over k of ap[k][0..MR) x bp[k][0..NR) (outer products), then stored. ap and bp are
  * 64-byte aligned packed panels; the accumulators live in registers (MR * NV zmm). */
-static inline void ukernel(int64_t kc, const float *restrict ap, const float *restrict bp,
+VEC512 static inline void ukernel(int64_t kc, const float *restrict ap, const float *restrict bp,
                            float alpha, float beta, float *restrict c, int64_t ldc, int64_t m,
                            int64_t n) {
   v16f acc[MR][NV];
@@ -161,7 +169,7 @@ typedef struct gemm_job {
 } gemm_job;
 
 /* Computes rows [m0, m1) x columns [n0, n1) of C; n0 is a multiple of NR. */
-static void gemm_rect(const gemm_job *j, float *bbuf, float *abuf, int64_t m0, int64_t m1,
+VEC512 static void gemm_rect(const gemm_job *j, float *bbuf, float *abuf, int64_t m0, int64_t m1,
                       int64_t n0, int64_t n1) {
   for (int64_t jc = n0; jc < n1; jc += NC) {
     int64_t nc = imin(NC, n1 - jc);
@@ -189,7 +197,7 @@ static void gemm_rect(const gemm_job *j, float *bbuf, float *abuf, int64_t m0, i
   }
 }
 
-static void gemm_tasks(void *arg, int64_t begin, int64_t end) {
+VEC512 static void gemm_tasks(void *arg, int64_t begin, int64_t end) {
   const gemm_job *j = arg;
   for (int64_t t = begin; t < end; t++) {
     uintptr_t base = (uintptr_t)(j->scratch + (size_t)t * j->task_bytes);
