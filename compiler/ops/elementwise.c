@@ -1,0 +1,383 @@
+/* Hooks of the elementwise ops (unary math, broadcasting binary ops and comparisons, Sum/Mean/
+ * Min/Max, Where, Clip, Cast/CastLike): dtype checks, numpy broadcasting, and the attribute
+ * blocks of the kernels in runtime/src/kernels/{unary,binary,where,clip,cast}.c (layouts in
+ * hydra/kernels_elementwise.def). */
+#include <string.h>
+
+#include "ir/ir.h"
+
+/* ---- dtype classes ---- */
+
+static bool ew_is_float(hy_dtype t) {
+  return t == HY_DTYPE_FLOAT || t == HY_DTYPE_DOUBLE || t == HY_DTYPE_FLOAT16;
+}
+
+static bool ew_is_int(hy_dtype t) {
+  switch (t) {
+  case HY_DTYPE_INT8: case HY_DTYPE_INT16: case HY_DTYPE_INT32: case HY_DTYPE_INT64:
+  case HY_DTYPE_UINT8: case HY_DTYPE_UINT16: case HY_DTYPE_UINT32: case HY_DTYPE_UINT64:
+    return true;
+  default: return false;
+  }
+}
+
+static bool ew_is_numeric(hy_dtype t) { return ew_is_float(t) || ew_is_int(t); }
+
+typedef enum ew_class { EW_FLOAT, EW_NUMERIC, EW_BOOL, EW_ANY } ew_class;
+
+static const char *ew_class_name(ew_class c) {
+  switch (c) {
+  case EW_FLOAT: return "float, double or float16";
+  case EW_NUMERIC: return "a numeric type";
+  case EW_BOOL: return "bool";
+  case EW_ANY: break;
+  }
+  return "a numeric type or bool";
+}
+
+/* Input slot must be present with a dtype of class c; the error names the input and, for types
+ * ONNX allows but Hydra lacks (bfloat16, string, complex), says so. */
+static hy_status ew_check_input(ir_graph *g, ir_node *n, int32_t slot, ew_class c) {
+  const ir_type *t = ir_in_type(n, slot);
+  if (!t) return ir_node_error(g, n, HY_ERR_INVALID_MODEL, "input %d is missing", slot);
+  hy_dtype d = t->dtype;
+  bool ok = c == EW_FLOAT     ? ew_is_float(d)
+            : c == EW_NUMERIC ? ew_is_numeric(d)
+            : c == EW_BOOL    ? d == HY_DTYPE_BOOL
+                              : ew_is_numeric(d) || d == HY_DTYPE_BOOL;
+  if (ok) return HY_OK;
+  bool later = d == HY_DTYPE_BFLOAT16 || d == HY_DTYPE_STRING || d == HY_DTYPE_COMPLEX64 ||
+               d == HY_DTYPE_COMPLEX128;
+  return ir_node_error(g, n, later ? HY_ERR_UNSUPPORTED : HY_ERR_DTYPE,
+                       "input %d ('%s') has type %s; %s %s", slot, n->in[slot]->name,
+                       hy_dtype_name(d), later ? "not supported yet, expected" : "expected",
+                       ew_class_name(c));
+}
+
+static hy_status ew_check_all(ir_graph *g, ir_node *n, ew_class c) {
+  for (int32_t i = 0; i < n->n_in; i++) {
+    hy_status s = ew_check_input(g, n, i, c);
+    if (s != HY_OK) return s;
+  }
+  return ir_check_same_dtype(g, n, 0, n->n_in - 1);
+}
+
+/* Output type: every present input broadcast together, with dtype dt. */
+static hy_status ew_broadcast_out(ir_graph *g, ir_node *n, hy_dtype dt) {
+  ir_type o = *ir_in_type(n, 0);
+  for (int32_t i = 1; i < n->n_in; i++) {
+    const ir_type *t = ir_in_type(n, i);
+    if (!t) continue;
+    hy_status s = ir_broadcast(g, n, &o, t, &o);
+    if (s != HY_OK) return s;
+  }
+  ir_set_out(n, 0, dt, o.rank, o.dims);
+  return HY_OK;
+}
+
+/* ---- the broadcasting walk handed to the kernels ---- */
+
+/* Operands one walk can carry in the int block: {op, n, rank, dims, strides[n][rank]}. */
+#define EW_MAX_OPS ((LOWER_MAX_INTS - 3 - HY_MAX_RANK) / HY_MAX_RANK)
+
+/* Appends {rank, dims[rank], strides[n_ops][rank]} for operands ops[] broadcast to out: output
+ * dims of size 1 are dropped and neighbouring dims every operand walks alike are merged, so the
+ * common cases (same shape, a scalar, a bias row) become rank 1 or 2 and the kernel's inner loop
+ * is long. Strides are in elements, 0 where an operand is broadcast. */
+static void ew_lower_walk(ir_lowered *l, int32_t n_ops, const ir_type *const *ops,
+                          const ir_type *out) {
+  int64_t dims[HY_MAX_RANK], st[EW_MAX_OPS][HY_MAX_RANK];
+  int32_t r = 0;
+  int64_t numel = ir_type_numel(out);
+  for (int32_t i = 0; i < out->rank && numel != 0; i++) {
+    if (out->dims[i] == 1) continue;
+    for (int32_t k = 0; k < n_ops; k++) {
+      const ir_type *t = ops[k];
+      int32_t j = i - (out->rank - t->rank);
+      int64_t stride = 1;
+      for (int32_t q = j + 1; q < t->rank; q++) stride *= t->dims[q];
+      st[k][r] = (j < 0 || t->dims[j] == 1) ? 0 : stride;
+    }
+    dims[r++] = out->dims[i];
+  }
+  /* merge dim d into d-1 when each operand steps over both as one */
+  int32_t m = 0;
+  for (int32_t d = 0; d < r; d++) {
+    bool merge = m > 0;
+    for (int32_t k = 0; k < n_ops && merge; k++) merge = st[k][m - 1] == st[k][d] * dims[d];
+    if (merge) {
+      dims[m - 1] *= dims[d];
+      for (int32_t k = 0; k < n_ops; k++) st[k][m - 1] = st[k][d];
+    } else {
+      dims[m] = dims[d];
+      for (int32_t k = 0; k < n_ops; k++) st[k][m] = st[k][d];
+      m++;
+    }
+  }
+  if (m == 0) { /* a scalar, or no elements at all */
+    dims[0] = numel == 0 ? 0 : 1;
+    for (int32_t k = 0; k < n_ops; k++) st[k][0] = 0;
+    m = 1;
+  }
+  lower_int(l, m);
+  for (int32_t d = 0; d < m; d++) lower_int(l, dims[d]);
+  for (int32_t k = 0; k < n_ops; k++)
+    for (int32_t d = 0; d < m; d++) lower_int(l, st[k][d]);
+}
+
+/* ---- unary ---- */
+
+/* The kernel op code and the dtype class the op accepts. */
+static hy_ew_unary ew_unary_code(ir_op op, ew_class *c) {
+  *c = EW_FLOAT;
+  switch (op) {
+  case OP_Abs: *c = EW_NUMERIC; return HY_UN_ABS;
+  case OP_Neg: *c = EW_NUMERIC; return HY_UN_NEG;
+  case OP_Relu: *c = EW_NUMERIC; return HY_UN_RELU;
+  case OP_Sign: *c = EW_NUMERIC; return HY_UN_SIGN;
+  case OP_Not: *c = EW_BOOL; return HY_UN_NOT;
+  case OP_Sqrt: return HY_UN_SQRT;
+  case OP_Exp: return HY_UN_EXP;
+  case OP_Log: return HY_UN_LOG;
+  case OP_Tanh: return HY_UN_TANH;
+  case OP_Sigmoid: return HY_UN_SIGMOID;
+  case OP_Erf: return HY_UN_ERF;
+  case OP_Reciprocal: return HY_UN_RECIPROCAL;
+  case OP_Floor: return HY_UN_FLOOR;
+  case OP_Ceil: return HY_UN_CEIL;
+  case OP_Sin: return HY_UN_SIN;
+  case OP_Cos: return HY_UN_COS;
+  case OP_Softplus: return HY_UN_SOFTPLUS;
+  case OP_LeakyRelu: return HY_UN_LEAKYRELU;
+  case OP_Elu: return HY_UN_ELU;
+  case OP_HardSigmoid: return HY_UN_HARDSIGMOID;
+  case OP_IsNaN: return HY_UN_ISNAN;
+  default: return HY_UN_COUNT;
+  }
+}
+
+hy_status infer_unary(ir_graph *g, ir_node *n) {
+  ew_class c;
+  if (ew_unary_code(n->op, &c) == HY_UN_COUNT)
+    return ir_node_error(g, n, HY_ERR_INTERNAL, "not a unary elementwise op");
+  hy_status s = ew_check_input(g, n, 0, c);
+  if (s != HY_OK) return s;
+  const ir_type *t = ir_in_type(n, 0);
+  ir_set_out(n, 0, n->op == OP_IsNaN ? HY_DTYPE_BOOL : t->dtype, t->rank, t->dims);
+  return HY_OK;
+}
+
+/* A float attribute that must be finite (alpha, beta). */
+static hy_status ew_float_attr(ir_graph *g, ir_node *n, const char *name, float dflt, float *v) {
+  const ir_attr *a = ir_attr_find(n, name);
+  if (a && a->kind != IR_ATTR_FLOAT)
+    return ir_attr_error(g, n, name, HY_ERR_INVALID_MODEL, "must be a float");
+  *v = a ? a->f : dflt;
+  if (*v != *v || *v - *v != 0)
+    return ir_attr_error(g, n, name, HY_ERR_INVALID_MODEL, "must be finite, is %g", (double)*v);
+  return HY_OK;
+}
+
+hy_status lower_unary(ir_graph *g, ir_node *n, ir_lowered *l) {
+  ew_class c;
+  float alpha = 0, beta = 0;
+  hy_status s = HY_OK;
+  if (n->op == OP_LeakyRelu) s = ew_float_attr(g, n, "alpha", 0.01f, &alpha);
+  if (n->op == OP_Elu) s = ew_float_attr(g, n, "alpha", 1.0f, &alpha);
+  if (n->op == OP_HardSigmoid) {
+    s = ew_float_attr(g, n, "alpha", 0.2f, &alpha);
+    if (s == HY_OK) s = ew_float_attr(g, n, "beta", 0.5f, &beta);
+  }
+  if (s != HY_OK) return s;
+  l->kernel = HY_KERNEL_unary;
+  lower_int(l, ew_unary_code(n->op, &c));
+  lower_float(l, alpha);
+  lower_float(l, beta);
+  return HY_OK;
+}
+
+/* ---- binary ---- */
+
+static hy_ew_binary ew_binary_code(ir_op op) {
+  switch (op) {
+  case OP_Add: case OP_Sum: return HY_BIN_ADD;
+  case OP_Sub: return HY_BIN_SUB;
+  case OP_Mul: return HY_BIN_MUL;
+  case OP_Div: return HY_BIN_DIV;
+  case OP_Pow: return HY_BIN_POW;
+  case OP_Min: return HY_BIN_MIN;
+  case OP_Max: return HY_BIN_MAX;
+  case OP_Mean: return HY_BIN_MEAN;
+  case OP_Equal: return HY_BIN_EQUAL;
+  case OP_Less: return HY_BIN_LESS;
+  case OP_Greater: return HY_BIN_GREATER;
+  case OP_LessOrEqual: return HY_BIN_LESS_EQUAL;
+  case OP_GreaterOrEqual: return HY_BIN_GREATER_EQUAL;
+  case OP_And: return HY_BIN_AND;
+  case OP_Or: return HY_BIN_OR;
+  case OP_Xor: return HY_BIN_XOR;
+  default: return HY_BIN_COUNT;
+  }
+}
+
+hy_status infer_binary(ir_graph *g, ir_node *n) {
+  hy_ew_binary code = ew_binary_code(n->op);
+  const ir_type *a = ir_in_type(n, 0);
+  hy_status s;
+  switch (code) {
+  case HY_BIN_POW: /* base and exponent may differ (opset 12+); the result is the base's type */
+    s = ew_check_input(g, n, 0, EW_NUMERIC);
+    if (s == HY_OK) s = ew_check_input(g, n, 1, EW_NUMERIC);
+    if (s == HY_OK && n->opset < 12) s = ir_check_same_dtype(g, n, 0, 1);
+    return s != HY_OK ? s : ew_broadcast_out(g, n, a->dtype);
+  case HY_BIN_AND: case HY_BIN_OR: case HY_BIN_XOR:
+    s = ew_check_all(g, n, EW_BOOL);
+    return s != HY_OK ? s : ew_broadcast_out(g, n, HY_DTYPE_BOOL);
+  case HY_BIN_EQUAL:
+    s = ew_check_all(g, n, EW_ANY);
+    return s != HY_OK ? s : ew_broadcast_out(g, n, HY_DTYPE_BOOL);
+  case HY_BIN_LESS: case HY_BIN_GREATER: case HY_BIN_LESS_EQUAL: case HY_BIN_GREATER_EQUAL:
+    s = ew_check_all(g, n, EW_NUMERIC);
+    return s != HY_OK ? s : ew_broadcast_out(g, n, HY_DTYPE_BOOL);
+  case HY_BIN_COUNT: return ir_node_error(g, n, HY_ERR_INTERNAL, "not a binary elementwise op");
+  default:
+    s = ew_check_all(g, n, EW_NUMERIC);
+    return s != HY_OK ? s : ew_broadcast_out(g, n, a->dtype);
+  }
+}
+
+hy_status lower_binary(ir_graph *g, ir_node *n, ir_lowered *l) {
+  const ir_type *ops[2] = {ir_in_type(n, 0), ir_in_type(n, 1)};
+  l->kernel = HY_KERNEL_binary;
+  lower_int(l, ew_binary_code(n->op));
+  ew_lower_walk(l, 2, ops, &n->out[0]->type);
+  return HY_OK;
+}
+
+/* ---- Sum, Mean, Min, Max ---- */
+
+hy_status infer_variadic(ir_graph *g, ir_node *n) {
+  bool float_only = n->op == OP_Mean;
+  hy_status s = ew_check_all(g, n, float_only ? EW_FLOAT : EW_NUMERIC);
+  return s != HY_OK ? s : ew_broadcast_out(g, n, ir_in_type(n, 0)->dtype);
+}
+
+hy_status lower_variadic(ir_graph *g, ir_node *n, ir_lowered *l) {
+  const ir_type *ops[EW_MAX_OPS];
+  if (n->n_in > EW_MAX_OPS)
+    return ir_node_error(g, n, HY_ERR_UNSUPPORTED, "%d inputs; at most %d are supported",
+                         n->n_in, EW_MAX_OPS);
+  for (int32_t i = 0; i < n->n_in; i++) ops[i] = ir_in_type(n, i);
+  l->kernel = HY_KERNEL_variadic;
+  lower_int(l, ew_binary_code(n->op));
+  lower_int(l, n->n_in);
+  ew_lower_walk(l, n->n_in, ops, &n->out[0]->type);
+  return HY_OK;
+}
+
+/* ---- Where ---- */
+
+hy_status infer_where(ir_graph *g, ir_node *n) {
+  hy_status s = ew_check_input(g, n, 0, EW_BOOL);
+  if (s == HY_OK) s = ew_check_input(g, n, 1, EW_ANY);
+  if (s == HY_OK) s = ir_check_same_dtype(g, n, 1, 2);
+  return s != HY_OK ? s : ew_broadcast_out(g, n, ir_in_type(n, 1)->dtype);
+}
+
+hy_status lower_where(ir_graph *g, ir_node *n, ir_lowered *l) {
+  const ir_type *ops[3] = {ir_in_type(n, 0), ir_in_type(n, 1), ir_in_type(n, 2)};
+  l->kernel = HY_KERNEL_where;
+  ew_lower_walk(l, 3, ops, &n->out[0]->type);
+  return HY_OK;
+}
+
+/* ---- Clip ---- */
+
+/* Opset 11+: min (slot 1) and max (slot 2) are optional scalars of the input's type. */
+static hy_status clip_bound(ir_graph *g, ir_node *n, int32_t slot) {
+  const ir_type *t = ir_in_type(n, slot), *x = ir_in_type(n, 0);
+  if (!t) return HY_OK;
+  if (t->dtype != x->dtype)
+    return ir_node_error(g, n, HY_ERR_DTYPE,
+                         "input %d ('%s') has type %s, expected %s like input 0",
+                         slot, n->in[slot]->name, hy_dtype_name(t->dtype), hy_dtype_name(x->dtype));
+  if (ir_type_numel(t) != 1) {
+    char buf[128];
+    return ir_node_error(g, n, HY_ERR_SHAPE, "input %d ('%s') must be a scalar, has shape %s",
+                         slot, n->in[slot]->name, ir_type_str(t, buf, sizeof buf));
+  }
+  return HY_OK;
+}
+
+hy_status infer_clip(ir_graph *g, ir_node *n) {
+  hy_status s = ew_check_input(g, n, 0, EW_NUMERIC);
+  if (s == HY_OK && n->opset < 11 && n->n_in > 1)
+    s = ir_node_error(g, n, HY_ERR_INVALID_MODEL,
+                      "has %d inputs; before opset 11 min and max are attributes", n->n_in);
+  if (s == HY_OK && n->opset < 11) s = ew_check_input(g, n, 0, EW_FLOAT);
+  if (s == HY_OK) s = clip_bound(g, n, 1);
+  if (s == HY_OK) s = clip_bound(g, n, 2);
+  if (s != HY_OK) return s;
+  const ir_type *t = ir_in_type(n, 0);
+  ir_set_out(n, 0, t->dtype, t->rank, t->dims);
+  return HY_OK;
+}
+
+/* Before opset 11 the bounds are the float attributes min and max; from 11 the kernel reads the
+ * inputs and these stay unset. */
+hy_status lower_clip(ir_graph *g, ir_node *n, ir_lowered *l) {
+  l->kernel = HY_KERNEL_clip;
+  const char *names[2] = {"min", "max"};
+  float vals[2] = {0, 0};
+  for (int i = 0; i < 2; i++) {
+    const ir_attr *a = n->opset < 11 ? ir_attr_find(n, names[i]) : NULL;
+    if (a && a->kind != IR_ATTR_FLOAT)
+      return ir_attr_error(g, n, names[i], HY_ERR_INVALID_MODEL, "must be a float");
+    lower_int(l, a != NULL);
+    vals[i] = a ? a->f : 0;
+  }
+  lower_float(l, vals[0]);
+  lower_float(l, vals[1]);
+  return HY_OK;
+}
+
+/* ---- Cast, CastLike ---- */
+
+/* The target type: attribute 'to' (Cast) or input 1's type (CastLike). */
+static hy_status cast_target(ir_graph *g, ir_node *n, hy_dtype *to) {
+  if (n->op == OP_CastLike) {
+    hy_status s = ew_check_input(g, n, 1, EW_ANY);
+    *to = s == HY_OK ? ir_in_type(n, 1)->dtype : HY_DTYPE_UNDEFINED;
+    return s;
+  }
+  const ir_attr *a = ir_attr_find(n, "to");
+  if (!a || a->kind != IR_ATTR_INT)
+    return ir_attr_error(g, n, "to", HY_ERR_INVALID_MODEL, "is required (an int dtype)");
+  hy_dtype d = (hy_dtype)a->i;
+  if (ew_is_numeric(d) || d == HY_DTYPE_BOOL) {
+    *to = d;
+    return HY_OK;
+  }
+  bool known = a->i > 0 && a->i <= HY_DTYPE_BFLOAT16;
+  return ir_attr_error(g, n, "to", known ? HY_ERR_UNSUPPORTED : HY_ERR_INVALID_MODEL,
+                       "%s %lld (%s)", known ? "casting to this type is not supported yet:"
+                                             : "is not a tensor element type:",
+                       (long long)a->i, known ? hy_dtype_name(d) : "?");
+}
+
+hy_status infer_cast(ir_graph *g, ir_node *n) {
+  hy_dtype to = HY_DTYPE_UNDEFINED;
+  hy_status s = ew_check_input(g, n, 0, EW_ANY);
+  if (s == HY_OK) s = cast_target(g, n, &to);
+  if (s != HY_OK) return s;
+  const ir_type *t = ir_in_type(n, 0);
+  ir_set_out(n, 0, to, t->rank, t->dims);
+  return HY_OK;
+}
+
+hy_status lower_cast(ir_graph *g, ir_node *n, ir_lowered *l) {
+  (void)g;
+  (void)n;
+  l->kernel = HY_KERNEL_cast;
+  return HY_OK;
+}
