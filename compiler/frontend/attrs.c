@@ -14,7 +14,8 @@ hy_status fe_tensor_value(fe_ctx *c, ir_graph *g, const Onnx__TensorProto *tp, c
   hy_status s = pb_tensor_from_proto(tp, arena_alloc_fn, c->a, &t, what, err, sizeof err);
   if (s) return diag_error(c->d, s, "%s", err);
   *out = ir_const_new(g, name, t.dtype, t.rank, t.dims, t.data);
-  if (!*out) return diag_error(c->d, HY_ERR_OUT_OF_MEMORY, "%s: out of memory", c->file);
+  if (!*out || !(*out)->name)
+    return diag_error(c->d, HY_ERR_OUT_OF_MEMORY, "%s: out of memory", c->file);
   return HY_OK;
 }
 

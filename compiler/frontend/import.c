@@ -32,11 +32,14 @@ static bool domain_is_known(const char *domain) {
   return false;
 }
 
+/* A model that only uses other domains (training ops) may import no default opset; its nodes
+ * are then checked one by one in import_node. */
 static hy_status check_opsets(fe_ctx *c) {
   c->opset = fe_domain_version(c, "");
-  if (c->opset < 0)
-    return diag_error(c->d, HY_ERR_INVALID_MODEL, "%s: the model imports no opset of the default "
-                      "ONNX domain", c->file);
+  if (c->opset < 0) {
+    c->opset = IR_MAX_OPSET;
+    return HY_OK;
+  }
   if (c->opset < 1 || c->opset > IR_MAX_OPSET)
     return diag_error(c->d, HY_ERR_UNSUPPORTED,
                       "%s: opset %lld of the default ONNX domain is not supported (Hydra "
@@ -171,7 +174,7 @@ static hy_status import_inputs(fe_ctx *c, ir_graph *g, const Onnx__GraphProto *g
       return diag_error(c->d, HY_ERR_INVALID_MODEL, "%s: graph input '%s' is %s", c->file, name,
                         *name ? "given twice" : "unnamed");
     ir_value *v = ir_value_new(g, name);
-    if (!v) return oom(c);
+    if (!v || !v->name) return oom(c);
     hy_status s = import_type(c, vi, &v->type);
     if (s) return s;
     v->input_index = g->n_inputs;
@@ -202,8 +205,9 @@ static hy_status import_node(fe_ctx *c, ir_graph *g, const Onnx__NodeProto *np, 
   int64_t version = fe_domain_version(c, domain);
   if (version < 0)
     return diag_error(c->d, HY_ERR_INVALID_MODEL,
-                      "%s: node '%s' (%s): domain '%s' is not among the model's opset imports",
-                      c->file, name, np->op_type, domain);
+                      "%s: node '%s' (%s): the model imports no opset of %s%s%s", c->file, name,
+                      np->op_type, *domain ? "domain '" : "the default ONNX domain", domain,
+                      *domain ? "'" : "");
   ir_op op;
   hy_status s = lookup_op(c, np, name, version, &op);
   if (s) return s;
@@ -218,7 +222,7 @@ static hy_status import_node(fe_ctx *c, ir_graph *g, const Onnx__NodeProto *np, 
     const char *o = np->output[i];
     if (!o || !*o) continue; /* an omitted optional output */
     ir_value *v = ir_value_new(g, o);
-    if (!v || !fe_map_put(scope, v->name, v)) return oom(c);
+    if (!v || !v->name || !fe_map_put(scope, v->name, v)) return oom(c);
     ir_node_set_output(g, n, (int32_t)i, v);
   }
   if (op != OP_UNKNOWN && (s = check_arity(g, n))) return s;
