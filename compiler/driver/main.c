@@ -1,6 +1,43 @@
-/* hydrac: the driver (placeholder until the driver lands). */
-#include <stdio.h>
-int main(void) {
-  fputs("hydrac: driver not built yet\n", stderr);
-  return 1;
+/* hydrac: the command-line compiler. Dispatches to one command per file (cmd_*.c). */
+#include <string.h>
+
+#include "driver/driver.h"
+
+static const char usage[] =
+    "usage: hydrac <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  run      MODEL.onnx [INPUT.pb ...] [-o OUTDIR]   compile in-process and run once\n"
+    "  compile  MODEL.onnx -o NAME.o [--header NAME.h] [--name NAME] [--shape in=1x128 ...]\n"
+    "                                                   write an object file and its C header\n"
+    "  inspect  MODEL.onnx [--shape ...] [--json]       the graph after optimisation\n"
+    "  bench    MODEL.onnx [--shape ...] [--iters N]    time the compiled model\n"
+    "\n"
+    "'hydrac <command> --help' describes each command's options.\n";
+
+typedef struct command {
+  const char *name;
+  int (*run)(int argc, char **argv);
+} command;
+
+static const command commands[] = {
+    {"run", cmd_run}, {"compile", cmd_compile}, {"inspect", cmd_inspect}, {"bench", cmd_bench}};
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    fputs(usage, stderr);
+    return DRV_EXIT_USAGE;
+  }
+  if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+    fputs(usage, stdout);
+    return DRV_EXIT_OK;
+  }
+  if (!strcmp(argv[1], "--version")) {
+    printf("hydrac 0.1.0\n");
+    return DRV_EXIT_OK;
+  }
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc, argv);
+  fprintf(stderr, "hydrac: unknown command '%s'\n\n%s", argv[1], usage);
+  return DRV_EXIT_USAGE;
 }

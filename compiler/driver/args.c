@@ -1,0 +1,123 @@
+/* Command-line parsing for hydrac: a small table of options per command, shapes, targets. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "driver/driver.h"
+
+int drv_usage_error(const char *cmd, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fprintf(stderr, "hydrac %s: ", cmd);
+  vfprintf(stderr, fmt, ap);
+  fprintf(stderr, "\n(see 'hydrac %s --help')\n", cmd);
+  va_end(ap);
+  return DRV_EXIT_USAGE;
+}
+
+int drv_fail(const diag *d) {
+  fprintf(stderr, "hydrac: error: %s\n", d->msg[0] ? d->msg : hy_status_name(d->status));
+  return DRV_EXIT_ERROR;
+}
+
+/* The spec matching arg ("--x", "--x=v" or the alias); *inline_val gets "v" for "--x=v". */
+static const drv_arg *find_spec(const drv_arg *specs, int n, const char *arg,
+                                const char **inline_val) {
+  *inline_val = NULL;
+  for (int i = 0; i < n; i++) {
+    size_t len = strlen(specs[i].name);
+    if (!strcmp(arg, specs[i].name) || (specs[i].alias && !strcmp(arg, specs[i].alias)))
+      return &specs[i];
+    if (specs[i].kind != DRV_FLAG && !strncmp(arg, specs[i].name, len) && arg[len] == '=') {
+      *inline_val = arg + len + 1;
+      return &specs[i];
+    }
+  }
+  return NULL;
+}
+
+static int store(const char *cmd, const drv_arg *s, const char *val) {
+  if (s->kind == DRV_FLAG) {
+    *(bool *)s->dst = true;
+  } else if (s->kind == DRV_VALUE) {
+    *(const char **)s->dst = val;
+  } else {
+    drv_list *l = s->dst;
+    if (l->n == DRV_MAX_LIST) return drv_usage_error(cmd, "too many %s options", s->name);
+    l->v[l->n++] = val;
+  }
+  return 0;
+}
+
+int drv_parse_args(const char *cmd, const char *help, int argc, char **argv, int first,
+                   const drv_arg *specs, int n_specs, drv_list *positional) {
+  for (int i = first; i < argc; i++) {
+    const char *a = argv[i], *val = NULL;
+    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+      fputs(help, stdout);
+      return -1;
+    }
+    if (a[0] != '-' || !a[1]) {
+      if (positional->n == DRV_MAX_LIST) return drv_usage_error(cmd, "too many arguments");
+      positional->v[positional->n++] = a;
+      continue;
+    }
+    const drv_arg *s = find_spec(specs, n_specs, a, &val);
+    if (!s) return drv_usage_error(cmd, "unknown option '%s'", a);
+    if (s->kind != DRV_FLAG && !val) {
+      if (i + 1 >= argc) return drv_usage_error(cmd, "option '%s' needs a value", a);
+      val = argv[++i];
+    }
+    if (store(cmd, s, val)) return DRV_EXIT_USAGE;
+  }
+  return 0;
+}
+
+bool drv_parse_int(const char *s, long lo, long hi, long *out) {
+  if (!s || !*s) return false;
+  char *end;
+  errno = 0;
+  long v = strtol(s, &end, 10);
+  if (errno || *end || v < lo || v > hi) return false;
+  *out = v;
+  return true;
+}
+
+bool drv_parse_shape(const char *spec, pass_binding *b) {
+  const char *eq = strrchr(spec, '=');
+  if (!eq || eq == spec) return false;
+  memset(b, 0, sizeof *b);
+  b->input = strndup(spec, (size_t)(eq - spec)); /* lives as long as the process */
+  if (!b->input) return false;
+  const char *p = eq + 1;
+  while (*p) {
+    if (b->rank == HY_MAX_RANK) return false;
+    char *end;
+    errno = 0;
+    long long d = strtoll(p, &end, 10);
+    if (errno || end == p || d < 0 || (*end && *end != 'x' && *end != ',')) return false;
+    b->dims[b->rank++] = d;
+    p = *end ? end + 1 : end;
+    if (*end && !*p) return false; /* trailing separator */
+  }
+  return true;
+}
+
+bool drv_parse_target(const char *triple, const char *cpu, const char *features, const char *opt,
+                      cg_target *t) {
+  long level = 3;
+  if (opt && !drv_parse_int(opt, 0, 3, &level)) return false;
+  t->triple = triple;
+  t->cpu = cpu;
+  t->features = features;
+  t->opt_level = (int)level;
+  return true;
+}
+
+int drv_shapes_to_bindings(const char *cmd, const drv_list *shapes, pass_binding *b) {
+  for (int i = 0; i < shapes->n; i++)
+    if (!drv_parse_shape(shapes->v[i], &b[i]))
+      return drv_usage_error(cmd, "--shape wants NAME=DIMS like x=1x128, not '%s'", shapes->v[i]);
+  return 0;
+}

@@ -1,0 +1,213 @@
+/* hydrac bench: JIT-compile a model for given shapes, run it on deterministic inputs and report
+ * the compile time and run-time percentiles (last line: median_ms=… p10_ms=… p90_ms=…). */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "driver/driver.h"
+#include "frontend/frontend.h"
+#include "tensor_io.h"
+
+static const char help[] =
+    "usage: hydrac bench MODEL.onnx [--shape in=1x128 ...] [--input I=FILE.pb ...]\n"
+    "                    [--threads N] [--iters N] [--warmup N]\n"
+    "\n"
+    "Compiles MODEL.onnx for this machine and times hy_session_run. Inputs are deterministic\n"
+    "(floats in [-1, 1), integers in [0, 100), the small valid ids models take) unless given.\n"
+    "  --shape IN=DIMS    static shape of an input with symbolic dims (repeatable)\n"
+    "  --input I=FILE.pb  take input I (its index or name) from a TensorProto file\n"
+    "  --threads N        worker threads (default 1)\n"
+    "  --iters N          timed runs (default 20)\n"
+    "  --warmup N         untimed runs first (default 3)\n";
+
+typedef struct bench_opts {
+  drv_list pos, shapes, inputs;
+  const char *threads, *iters, *warmup;
+  long n_threads, n_iters, n_warmup;
+} bench_opts;
+
+static double now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static int parse(int argc, char **argv, bench_opts *o) {
+  const drv_arg specs[] = {{"--shape", NULL, DRV_LIST, &o->shapes},
+                           {"--input", NULL, DRV_LIST, &o->inputs},
+                           {"--threads", NULL, DRV_VALUE, &o->threads},
+                           {"--iters", NULL, DRV_VALUE, &o->iters},
+                           {"--warmup", NULL, DRV_VALUE, &o->warmup}};
+  int r = drv_parse_args("bench", help, argc, argv, 2, specs, 5, &o->pos);
+  if (r) return r;
+  if (o->pos.n != 1) return drv_usage_error("bench", "one MODEL.onnx expected, %d given", o->pos.n);
+  o->n_threads = 1, o->n_iters = 20, o->n_warmup = 3;
+  if (o->threads && !drv_parse_int(o->threads, 1, 1024, &o->n_threads))
+    return drv_usage_error("bench", "--threads wants a number in [1, 1024]");
+  if (o->iters && !drv_parse_int(o->iters, 1, 100000000, &o->n_iters))
+    return drv_usage_error("bench", "--iters wants a positive number");
+  if (o->warmup && !drv_parse_int(o->warmup, 0, 100000000, &o->n_warmup))
+    return drv_usage_error("bench", "--warmup wants a number >= 0");
+  return 0;
+}
+
+/* The graph input an --input spec names (by index or name), or -1. */
+static int32_t input_slot(const ir_graph *g, const char *key, size_t len) {
+  char buf[256];
+  long idx;
+  if (len >= sizeof buf) return -1;
+  memcpy(buf, key, len);
+  buf[len] = '\0';
+  if (drv_parse_int(buf, 0, g->n_inputs - 1, &idx)) return (int32_t)idx;
+  for (int32_t i = 0; i < g->n_inputs; i++)
+    if (!strcmp(g->inputs[i]->name, buf)) return i;
+  return -1;
+}
+
+/* Reads the --input files into given[slot] and adds their bindings after the --shape ones. */
+static int read_given(const bench_opts *o, const ir_graph *g, hy_tensor *given, pass_binding *b,
+                      int *nb) {
+  for (int k = 0; k < o->inputs.n; k++) {
+    const char *spec = o->inputs.v[k], *eq = strchr(spec, '=');
+    int32_t slot = eq ? input_slot(g, spec, (size_t)(eq - spec)) : -1;
+    if (slot < 0) return drv_usage_error("bench", "--input '%s' names no graph input", spec);
+    char err[1024];
+    if (given[slot].data) return drv_usage_error("bench", "input %d given twice", slot);
+    if (pb_tensor_read(eq + 1, &given[slot], NULL, err, sizeof err) != HY_OK) {
+      fprintf(stderr, "hydrac: error: %s\n", err);
+      return DRV_EXIT_ERROR;
+    }
+    pass_binding *x = &b[(*nb)++];
+    memset(x, 0, sizeof *x);
+    x->input = g->inputs[slot]->name;
+    x->rank = given[slot].rank;
+    memcpy(x->dims, given[slot].dims, sizeof x->dims);
+    x->value = given[slot].data;
+  }
+  return 0;
+}
+
+/* Deterministic content: an LCG per input; integers are ids in [0, 100). */
+static void fill(hy_tensor *t, uint32_t seed) {
+  int64_t n = hy_tensor_numel(t);
+  uint32_t s = seed * 2654435761u + 12345u;
+  for (int64_t i = 0; i < n; i++) {
+    s = s * 1664525u + 1013904223u;
+    double u = (double)(s >> 8) / (double)(1u << 24) * 2.0 - 1.0;
+    int64_t id = (int64_t)((s >> 8) % 100);
+    switch (t->dtype) {
+    case HY_DTYPE_FLOAT: ((float *)t->data)[i] = (float)u; break;
+    case HY_DTYPE_DOUBLE: ((double *)t->data)[i] = u; break;
+    case HY_DTYPE_FLOAT16: ((uint16_t *)t->data)[i] = hy_f32_to_f16((float)u); break;
+    case HY_DTYPE_BOOL: ((uint8_t *)t->data)[i] = (uint8_t)(id & 1); break;
+    case HY_DTYPE_INT64: case HY_DTYPE_UINT64: ((int64_t *)t->data)[i] = id; break;
+    case HY_DTYPE_INT32: case HY_DTYPE_UINT32: ((int32_t *)t->data)[i] = (int32_t)id; break;
+    case HY_DTYPE_INT16: case HY_DTYPE_UINT16: ((int16_t *)t->data)[i] = (int16_t)id; break;
+    default: memset((char *)t->data + i * (int64_t)hy_dtype_size(t->dtype), (int)id,
+                    hy_dtype_size(t->dtype)); break;
+    }
+  }
+}
+
+/* Buffers for the model's inputs (given ones reused) and outputs; false when out of memory. */
+static bool make_buffers(const hy_model *m, hy_tensor *given, void **in, void **out, void **owned) {
+  for (int32_t i = 0; i < m->n_inputs; i++) {
+    if (given[i].data) {
+      in[i] = given[i].data;
+      continue;
+    }
+    hy_tensor t = {m->inputs[i].dtype, m->inputs[i].rank, {0}, NULL};
+    memcpy(t.dims, m->inputs[i].dims, sizeof t.dims);
+    t.data = owned[i] = in[i] = calloc(1, hy_tensor_bytes(&t) + 1);
+    if (!t.data) return false;
+    fill(&t, (uint32_t)i + 1);
+  }
+  for (int32_t i = 0; i < m->n_outputs; i++) {
+    hy_tensor t = {m->outputs[i].dtype, m->outputs[i].rank, {0}, NULL};
+    memcpy(t.dims, m->outputs[i].dims, sizeof t.dims);
+    out[i] = owned[m->n_inputs + i] = calloc(1, hy_tensor_bytes(&t) + 1);
+    if (!out[i]) return false;
+  }
+  return true;
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+static double percentile(const double *sorted, long n, double p) {
+  return sorted[(long)(p * (double)(n - 1) + 0.5)];
+}
+
+static int time_runs(const bench_opts *o, const hy_model *m, hy_tensor *given) {
+  int32_t nio = m->n_inputs + m->n_outputs;
+  void **in = calloc((size_t)m->n_inputs + 1, sizeof *in);
+  void **out = calloc((size_t)m->n_outputs + 1, sizeof *out);
+  void **owned = calloc((size_t)nio + 1, sizeof *owned);
+  double *ms = calloc((size_t)o->n_iters, sizeof *ms);
+  hy_session_options so = {(int32_t)o->n_threads, NULL, NULL};
+  hy_session *s = NULL;
+  int rc = DRV_EXIT_ERROR;
+  if (!in || !out || !owned || !ms || !make_buffers(m, given, in, out, owned)) {
+    fprintf(stderr, "hydrac: error: out of memory\n");
+  } else if (hy_session_create(m, &so, &s) != HY_OK) {
+    fprintf(stderr, "hydrac: error: cannot create a session: %s\n", hy_session_error(s));
+  } else {
+    rc = DRV_EXIT_OK;
+    for (long i = 0; i < o->n_warmup + o->n_iters && rc == DRV_EXIT_OK; i++) {
+      double t0 = now_ms();
+      if (hy_session_run(s, (const void *const *)in, out) != HY_OK) {
+        fprintf(stderr, "hydrac: error: run failed: %s\n", hy_session_error(s));
+        rc = DRV_EXIT_ERROR;
+      }
+      if (i >= o->n_warmup) ms[i - o->n_warmup] = now_ms() - t0;
+    }
+    if (rc == DRV_EXIT_OK) {
+      qsort(ms, (size_t)o->n_iters, sizeof *ms, cmp_double);
+      printf("median_ms=%.4f p10_ms=%.4f p90_ms=%.4f\n", percentile(ms, o->n_iters, 0.5),
+             percentile(ms, o->n_iters, 0.1), percentile(ms, o->n_iters, 0.9));
+    }
+  }
+  hy_session_destroy(s);
+  for (int32_t i = 0; owned && i < nio; i++) free(owned[i]);
+  free(in), free(out), free(owned), free(ms);
+  return rc;
+}
+
+/* Load, bind (--shape and --input), passes, JIT; then time. */
+static int bench(const bench_opts *o, arena *a, diag *d) {
+  ir_graph *g = NULL;
+  cg_jit *jit = NULL;
+  double t0 = now_ms();
+  if (fe_load_model(a, d, o->pos.v[0], &g) != HY_OK) return drv_fail(d);
+  hy_tensor *given = calloc((size_t)g->n_inputs + 1, sizeof *given);
+  pass_binding b[2 * DRV_MAX_LIST];
+  int nb = o->shapes.n;
+  int rc = given ? drv_shapes_to_bindings("bench", &o->shapes, b) : DRV_EXIT_ERROR;
+  if (!rc) rc = read_given(o, g, given, b, &nb);
+  if (!rc && (pass_run_all(g, b, nb) != HY_OK || cg_jit_compile(g, "model", NULL, &jit) != HY_OK))
+    rc = drv_fail(d);
+  if (!rc) {
+    printf("compile_ms=%.1f nodes=%d arena_bytes=%lld\n", now_ms() - t0, g->n_nodes,
+           (long long)g->arena_bytes);
+    rc = time_runs(o, cg_jit_model(jit), given);
+  }
+  if (jit) cg_jit_free(jit);
+  for (int32_t i = 0; given && i < g->n_inputs; i++) pb_tensor_free(&given[i]);
+  free(given);
+  return rc;
+}
+
+int cmd_bench(int argc, char **argv) {
+  bench_opts o = {0};
+  int r = parse(argc, argv, &o);
+  if (r) return r < 0 ? DRV_EXIT_OK : r;
+  diag d;
+  diag_init(&d);
+  arena a;
+  arena_init(&a);
+  int rc = bench(&o, &a, &d);
+  arena_free(&a);
+  return rc;
+}

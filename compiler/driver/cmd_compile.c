@@ -1,0 +1,123 @@
+/* hydrac compile: optimise a model for fixed input shapes and write an object file plus the C
+ * header that declares its API (and, with --weights file, a weights file beside the object). */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "driver/driver.h"
+
+static const char help[] =
+    "usage: hydrac compile MODEL.onnx -o NAME.o [--header NAME.h] [--name NAME]\n"
+    "                      [--shape in=1x128 ...] [--target TRIPLE] [--cpu CPU]\n"
+    "                      [--features +avx2,...] [-O 0..3] [--weights embed|file]\n"
+    "\n"
+    "  -o, --output FILE  the object file to write\n"
+    "  --header FILE      the C header (default: FILE with .h)\n"
+    "  --name NAME        C prefix of the generated API (default: the object's file stem)\n"
+    "  --shape IN=DIMS    static shape of an input with symbolic dims (2x128; repeatable)\n"
+    "  --target TRIPLE    LLVM target triple (default: this machine)\n"
+    "  --cpu CPU          target CPU (default: this machine's, or generic for --target)\n"
+    "  --features LIST    target features\n"
+    "  -O LEVEL           optimisation level (default 3)\n"
+    "  --weights MODE     embed constants in the object (default) or write them to FILE.weights\n";
+
+/* path with its extension replaced by ext (".h"); malloc'd. */
+static char *with_ext(const char *path, const char *ext) {
+  const char *slash = strrchr(path, '/'), *dot = strrchr(path, '.');
+  size_t stem = (dot && (!slash || dot > slash)) ? (size_t)(dot - path) : strlen(path);
+  char *s = malloc(stem + strlen(ext) + 1);
+  if (!s) return NULL;
+  memcpy(s, path, stem);
+  strcpy(s + stem, ext);
+  return s;
+}
+
+/* The object's file stem made into a C identifier ("my-model.o" → "my_model"); malloc'd. */
+static char *default_name(const char *obj) {
+  const char *slash = strrchr(obj, '/');
+  char *s = with_ext(slash ? slash + 1 : obj, "");
+  if (!s) return NULL;
+  for (char *p = s; *p; p++)
+    if (!isalnum((unsigned char)*p)) *p = '_';
+  if (!*s || isdigit((unsigned char)s[0])) {
+    char *t = malloc(strlen(s) + 2);
+    if (t) sprintf(t, "_%s", s);
+    free(s);
+    s = t;
+  }
+  return s;
+}
+
+static bool is_c_identifier(const char *s) {
+  if (!*s || isdigit((unsigned char)*s)) return false;
+  for (; *s; s++)
+    if (!isalnum((unsigned char)*s) && *s != '_') return false;
+  return true;
+}
+
+typedef struct compile_opts {
+  const char *obj, *header, *name, *triple, *cpu, *features, *opt, *weights;
+  drv_list shapes, pos;
+} compile_opts;
+
+static int parse(int argc, char **argv, compile_opts *o) {
+  const drv_arg specs[] = {
+      {"--output", "-o", DRV_VALUE, &o->obj},         {"--header", NULL, DRV_VALUE, &o->header},
+      {"--name", NULL, DRV_VALUE, &o->name},          {"--shape", NULL, DRV_LIST, &o->shapes},
+      {"--target", NULL, DRV_VALUE, &o->triple},      {"--cpu", NULL, DRV_VALUE, &o->cpu},
+      {"--features", NULL, DRV_VALUE, &o->features},  {"--opt", "-O", DRV_VALUE, &o->opt},
+      {"--weights", NULL, DRV_VALUE, &o->weights}};
+  int r = drv_parse_args("compile", help, argc, argv, 2, specs, sizeof specs / sizeof specs[0],
+                         &o->pos);
+  if (r) return r;
+  if (o->pos.n == 0) return drv_usage_error("compile", "missing MODEL.onnx");
+  if (o->pos.n > 1) return drv_usage_error("compile", "one MODEL.onnx expected, %d given", o->pos.n);
+  if (!o->obj) return drv_usage_error("compile", "missing -o NAME.o");
+  if (o->weights && strcmp(o->weights, "embed") && strcmp(o->weights, "file"))
+    return drv_usage_error("compile", "--weights is 'embed' or 'file', not '%s'", o->weights);
+  if (o->name && !is_c_identifier(o->name))
+    return drv_usage_error("compile", "--name '%s' is not a C identifier", o->name);
+  return 0;
+}
+
+static int emit(const compile_opts *o, const char *name, const char *header,
+                const char *weights_path) {
+  cg_target t;
+  if (!drv_parse_target(o->triple, o->cpu, o->features, o->opt, &t))
+    return drv_usage_error("compile", "-O wants 0, 1, 2 or 3, not '%s'", o->opt);
+  pass_binding b[DRV_MAX_LIST];
+  int r = drv_shapes_to_bindings("compile", &o->shapes, b);
+  if (r) return r;
+  diag d;
+  diag_init(&d);
+  arena a;
+  arena_init(&a);
+  ir_graph *g = NULL;
+  cg_weights w = o->weights && !strcmp(o->weights, "file") ? CG_WEIGHTS_FILE : CG_WEIGHTS_EMBED;
+  int rc = DRV_EXIT_OK;
+  if (hc_compile_graph(&a, &d, o->pos.v[0], b, o->shapes.n, &g) != HY_OK ||
+      cg_emit_object(g, name, &t, w, o->obj, header, w == CG_WEIGHTS_FILE ? weights_path : NULL) !=
+          HY_OK)
+    rc = drv_fail(&d);
+  else
+    printf("wrote %s and %s%s%s\n", o->obj, header, w == CG_WEIGHTS_FILE ? " and " : "",
+           w == CG_WEIGHTS_FILE ? weights_path : "");
+  arena_free(&a);
+  return rc;
+}
+
+int cmd_compile(int argc, char **argv) {
+  compile_opts o = {0};
+  int r = parse(argc, argv, &o);
+  if (r) return r < 0 ? DRV_EXIT_OK : r;
+  char *header = o.header ? NULL : with_ext(o.obj, ".h");
+  char *name = o.name ? NULL : default_name(o.obj);
+  char *weights = with_ext(o.obj, ".weights");
+  int rc = (!header && !o.header) || (!name && !o.name) || !weights
+               ? (fprintf(stderr, "hydrac: error: out of memory\n"), DRV_EXIT_ERROR)
+               : emit(&o, o.name ? o.name : name, o.header ? o.header : header, weights);
+  free(header);
+  free(name);
+  free(weights);
+  return rc;
+}

@@ -1,0 +1,151 @@
+/* Bind: gives every graph input a static shape from the caller's bindings; a symbolic dim gets
+ * one value everywhere it appears, and anything left unknown is an error naming the input. */
+#include <string.h>
+
+#include "passes/pass_internal.h"
+
+/* One symbolic dim name and the value it was bound to, with where that happened (messages). */
+typedef struct sym_value {
+  const char *sym;
+  int64_t value;
+  const char *input;
+} sym_value;
+
+typedef struct sym_table {
+  sym_value *v;
+  int32_t n, cap;
+} sym_table;
+
+static const sym_value *sym_find(const sym_table *t, const char *sym) {
+  for (int32_t i = 0; i < t->n; i++)
+    if (!strcmp(t->v[i].sym, sym)) return &t->v[i];
+  return NULL;
+}
+
+static hy_status sym_add(ir_graph *g, sym_table *t, const char *sym, int64_t value,
+                         const char *input) {
+  if (t->n == t->cap) {
+    int32_t cap = t->cap ? t->cap * 2 : 16;
+    sym_value *nv = arena_array(g->a, (size_t)cap, sizeof *nv);
+    if (!nv) return pass_oom(g);
+    if (t->n) memcpy(nv, t->v, (size_t)t->n * sizeof *nv);
+    t->v = nv;
+    t->cap = cap;
+  }
+  t->v[t->n++] = (sym_value){sym, value, input};
+  return HY_OK;
+}
+
+static ir_value *find_input(const ir_graph *g, const char *name) {
+  for (int32_t i = 0; i < g->n_inputs; i++)
+    if (!strcmp(g->inputs[i]->name, name)) return g->inputs[i];
+  return NULL;
+}
+
+/* "a, b, c" into buf: the model's input names, for the unknown-name message. */
+static const char *input_names(const ir_graph *g, char *buf, size_t n) {
+  size_t k = 0;
+  buf[0] = '\0';
+  for (int32_t i = 0; i < g->n_inputs && k + 1 < n; i++) {
+    const char *sep = i ? ", " : "";
+    size_t len = strlen(sep) + strlen(g->inputs[i]->name);
+    if (k + len + 1 >= n) break;
+    strcpy(buf + k, sep);
+    strcat(buf + k, g->inputs[i]->name);
+    k += len;
+  }
+  return g->n_inputs ? buf : "none";
+}
+
+static hy_status check_binding_target(ir_graph *g, const pass_binding *b, int32_t idx,
+                                      ir_value **out) {
+  ir_value *v = b[idx].input ? find_input(g, b[idx].input) : NULL;
+  if (!v) {
+    char names[512];
+    return diag_error(g->d, HY_ERR_INVALID_ARGUMENT,
+                      "%s: no graph input named '%s' (the inputs are: %s)", g->file,
+                      b[idx].input ? b[idx].input : "(null)", input_names(g, names, sizeof names));
+  }
+  for (int32_t j = 0; j < idx; j++)
+    if (b[j].input && !strcmp(b[j].input, b[idx].input))
+      return diag_error(g->d, HY_ERR_INVALID_ARGUMENT, "%s: input '%s' is given a shape twice",
+                        g->file, v->name);
+  if (b[idx].rank < 0 || b[idx].rank > HY_MAX_RANK)
+    return diag_error(g->d, HY_ERR_INVALID_ARGUMENT, "%s: input '%s': rank %d is not in [0, %d]",
+                      g->file, v->name, b[idx].rank, HY_MAX_RANK);
+  if (v->type.rank >= 0 && v->type.rank != b[idx].rank) {
+    char tb[256], db[256];
+    return diag_error(g->d, HY_ERR_SHAPE, "%s: input '%s' has type %s (rank %d), given shape %s",
+                      g->file, v->name, ir_type_str(&v->type, tb, sizeof tb), v->type.rank,
+                      format_dims(db, sizeof db, b[idx].rank, b[idx].dims));
+  }
+  *out = v;
+  return HY_OK;
+}
+
+/* Applies one binding to input v: static dims must agree, symbols must agree across inputs. */
+static hy_status apply_binding(ir_graph *g, sym_table *syms, ir_value *v, const pass_binding *b) {
+  char tb[256], db[256];
+  bool declared = v->type.rank >= 0;
+  for (int32_t i = 0; i < b->rank; i++) {
+    int64_t d = b->dims[i];
+    if (d < 0)
+      return diag_error(g->d, HY_ERR_INVALID_ARGUMENT, "%s: input '%s': dim %d is negative (%lld)",
+                        g->file, v->name, i, (long long)d);
+    if (declared && v->type.dims[i] >= 0 && v->type.dims[i] != d)
+      return diag_error(g->d, HY_ERR_SHAPE, "%s: input '%s' has type %s, given shape %s (dim %d)",
+                        g->file, v->name, ir_type_str(&v->type, tb, sizeof tb),
+                        format_dims(db, sizeof db, b->rank, b->dims), i);
+    const char *sym = declared && v->type.dims[i] < 0 ? v->type.sym[i] : NULL;
+    if (sym && *sym) {
+      const sym_value *s = sym_find(syms, sym);
+      if (s && s->value != d)
+        return diag_error(g->d, HY_ERR_SHAPE,
+                          "%s: dim '%s' is %lld in input '%s' but %lld in input '%s'", g->file,
+                          sym, (long long)s->value, s->input, (long long)d, v->name);
+      if (!s && sym_add(g, syms, sym, d, v->name) != HY_OK) return g->d->status;
+    }
+  }
+  if (!declared) memset(v->type.sym, 0, sizeof v->type.sym);
+  v->type.rank = b->rank;
+  for (int32_t i = 0; i < b->rank; i++) v->type.dims[i] = b->dims[i];
+  v->bound = b->value;
+  return HY_OK;
+}
+
+/* An input nobody bound: its symbols may be known from other inputs; anything else unknown. */
+static hy_status complete_input(ir_graph *g, const sym_table *syms, ir_value *v) {
+  if (v->type.rank < 0)
+    return diag_error(g->d, HY_ERR_SHAPE,
+                      "%s: input '%s' has no declared shape; give one (--shape %s=2x3)", g->file,
+                      v->name, v->name);
+  for (int32_t i = 0; i < v->type.rank; i++) {
+    if (v->type.dims[i] >= 0) continue;
+    const char *sym = v->type.sym[i];
+    const sym_value *s = sym && *sym ? sym_find(syms, sym) : NULL;
+    if (!s) {
+      char tb[256];
+      return diag_error(g->d, HY_ERR_SHAPE,
+                        "%s: input '%s' has type %s: dim %d%s%s%s is unknown; give a shape "
+                        "(--shape %s=...)",
+                        g->file, v->name, ir_type_str(&v->type, tb, sizeof tb), i,
+                        sym ? " ('" : "", sym ? sym : "", sym ? "')" : "", v->name);
+    }
+    v->type.dims[i] = s->value;
+  }
+  return HY_OK;
+}
+
+hy_status pass_bind_inputs(ir_graph *g, const pass_binding *b, int32_t n) {
+  sym_table syms = {0};
+  for (int32_t k = 0; k < n; k++) {
+    ir_value *v;
+    if (check_binding_target(g, b, k, &v) != HY_OK) return g->d->status;
+    if (apply_binding(g, &syms, v, &b[k]) != HY_OK) return g->d->status;
+  }
+  for (int32_t i = 0; i < g->n_inputs; i++) {
+    ir_value *v = g->inputs[i];
+    if (!ir_type_is_static(&v->type) && complete_input(g, &syms, v) != HY_OK) return g->d->status;
+  }
+  return HY_OK;
+}

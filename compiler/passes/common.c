@@ -1,0 +1,43 @@
+/* Helpers the passes share: graph-output test, out-of-memory report, checked lowering. */
+#include <string.h>
+
+#include "passes/pass_internal.h"
+
+bool pass_is_graph_output(const ir_graph *g, const ir_value *v) {
+  for (int32_t i = 0; i < g->n_outputs; i++)
+    if (g->outputs[i] == v) return true;
+  return false;
+}
+
+hy_status pass_oom(ir_graph *g) {
+  return diag_error(g->d, HY_ERR_OUT_OF_MEMORY, "%s: out of memory", g->file);
+}
+
+static hy_status check_lowered(ir_graph *g, ir_node *n, const ir_lowered *l) {
+  if (l->n_ints < 0 || l->n_ints > LOWER_MAX_INTS)
+    return ir_node_error(g, n, HY_ERR_INTERNAL, "lowering wrote %d ints (at most %d fit)",
+                         l->n_ints, LOWER_MAX_INTS);
+  if (l->n_floats < 0 || l->n_floats > LOWER_MAX_FLOATS)
+    return ir_node_error(g, n, HY_ERR_INTERNAL, "lowering wrote %d floats (at most %d fit)",
+                         l->n_floats, LOWER_MAX_FLOATS);
+  if ((unsigned)l->kernel >= HY_KERNEL_COUNT || !hy_kernel_table[l->kernel])
+    return ir_node_error(g, n, HY_ERR_INTERNAL, "lowering chose kernel %d, which does not exist",
+                         (int)l->kernel);
+  if (l->scratch_bytes < 0)
+    return ir_node_error(g, n, HY_ERR_INTERNAL, "lowering asked for %lld scratch bytes",
+                         (long long)l->scratch_bytes);
+  return HY_OK;
+}
+
+hy_status pass_lower_node(ir_graph *g, ir_node *n, ir_lowered *l) {
+  const ir_op_info *info = ir_op_get(n->op);
+  if (n->op == OP_UNKNOWN || !info->lower)
+    return ir_node_error(g, n, HY_ERR_UNSUPPORTED, "Hydra does not implement this op");
+  memset(l, 0, sizeof *l);
+  hy_status s = info->lower(g, n, l);
+  if (s != HY_OK)
+    return diag_failed(g->d) ? g->d->status
+                             : ir_node_error(g, n, s, "lowering failed (%s)", hy_status_name(s));
+  if (g->a->failed) return pass_oom(g);
+  return check_lowered(g, n, l);
+}

@@ -1,0 +1,81 @@
+/* Fold: computes a node whose inputs are all constants with the runtime's native kernel (the same
+ * C code the generated module inlines) and turns its outputs into constants. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "passes/pass_internal.h"
+
+/* Constants are handed to kernels like arena tensors: 64-byte aligned (vector loads). */
+#define FOLD_ALIGN 64
+
+static void tdesc_of(const ir_value *v, hy_tdesc *t) {
+  memset(t, 0, sizeof *t);
+  if (!v) return; /* dtype 0: an omitted optional operand */
+  t->dtype = (int32_t)v->type.dtype;
+  t->rank = v->type.rank;
+  for (int32_t i = 0; i < v->type.rank; i++) t->dims[i] = v->type.dims[i];
+}
+
+/* Zeroed, aligned, never NULL (a constant with NULL data would read as "not constant"). */
+static void *alloc_aligned(ir_graph *g, int64_t bytes) {
+  uint8_t *p = arena_alloc(g->a, (size_t)bytes + FOLD_ALIGN);
+  if (!p) return NULL;
+  uintptr_t u = ((uintptr_t)p + FOLD_ALIGN - 1) & ~(uintptr_t)(FOLD_ALIGN - 1);
+  return (void *)u;
+}
+
+/* Operand arrays for the kernel call; outputs get fresh aligned arena memory. */
+static hy_status fold_operands(ir_graph *g, ir_node *n, hy_tdesc *ti, hy_tdesc *to,
+                               const void **in, void **out) {
+  for (int32_t i = 0; i < n->n_in; i++) {
+    tdesc_of(n->in[i], &ti[i]);
+    in[i] = n->in[i] ? n->in[i]->data : NULL;
+  }
+  for (int32_t i = 0; i < n->n_out; i++) {
+    tdesc_of(n->out[i], &to[i]);
+    out[i] = NULL;
+    if (!n->out[i]) continue;
+    int64_t bytes = ir_type_bytes(&n->out[i]->type);
+    if (bytes < 0) return ir_node_error(g, n, HY_ERR_INTERNAL, "output %d has no static size", i);
+    out[i] = alloc_aligned(g, bytes);
+    if (!out[i]) return pass_oom(g);
+  }
+  return HY_OK;
+}
+
+static hy_status fold_call(ir_graph *g, ir_node *n, const ir_lowered *l, const hy_kparams *p,
+                           const void *const *in, void *const *out) {
+  void *scratch = NULL;
+  if (l->scratch_bytes > 0) {
+    scratch = aligned_alloc(FOLD_ALIGN, ((size_t)l->scratch_bytes + FOLD_ALIGN - 1) &
+                                            ~(size_t)(FOLD_ALIGN - 1));
+    if (!scratch) return pass_oom(g);
+    memset(scratch, 0, (size_t)l->scratch_bytes);
+  }
+  hy_exec ex = {1, NULL, NULL};
+  hy_status s = hy_kernel_table[l->kernel](p, in, out, scratch, &ex);
+  free(scratch);
+  if (s != HY_OK)
+    return ir_node_error(g, n, s, "constant folding failed: kernel %s returned %s",
+                         hy_kernel_symbol(l->kernel), hy_status_name(s));
+  return HY_OK;
+}
+
+hy_status pass_fold_node(ir_graph *g, ir_node *n) {
+  ir_lowered *l = arena_alloc(g->a, sizeof *l);
+  int32_t ni = n->n_in > 0 ? n->n_in : 1, no = n->n_out > 0 ? n->n_out : 1;
+  hy_tdesc *ti = arena_array(g->a, (size_t)ni, sizeof *ti);
+  hy_tdesc *to = arena_array(g->a, (size_t)no, sizeof *to);
+  const void **in = arena_array(g->a, (size_t)ni, sizeof *in);
+  void **out = arena_array(g->a, (size_t)no, sizeof *out);
+  if (!l || !ti || !to || !in || !out)
+    return pass_oom(g);
+  if (pass_lower_node(g, n, l) != HY_OK) return g->d->status;
+  if (fold_operands(g, n, ti, to, in, out) != HY_OK) return g->d->status;
+  hy_kparams p = {n->n_in, n->n_out, l->n_ints, l->n_floats, ti, to, l->ints, l->floats};
+  if (fold_call(g, n, l, &p, in, out) != HY_OK) return g->d->status;
+  for (int32_t i = 0; i < n->n_out; i++)
+    if (n->out[i]) n->out[i]->data = out[i];
+  ir_node_remove(g, n);
+  return HY_OK;
+}

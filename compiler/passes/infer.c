@@ -1,0 +1,102 @@
+/* Infer: runs each node's shape-inference hook in order, so every value ends with a static type,
+ * and folds nodes whose inputs are all constants (later shapes may depend on the folded values:
+ * Shape → Gather → Concat → Reshape). */
+#include <string.h>
+
+#include "passes/pass_internal.h"
+
+/* Folding bakes the result into the module: beyond this it costs more than it saves. */
+#define INFER_FOLD_MAX_BYTES ((int64_t)64 << 20)
+
+/* Random ops have no inputs to depend on but must not become constants. */
+static bool is_nondeterministic(const ir_node *n) {
+  return !strncmp(n->op_type, "Random", 6) || !strcmp(n->op_type, "Bernoulli") ||
+         !strcmp(n->op_type, "Multinomial");
+}
+
+/* Ops whose result depends on their input's type only: they fold even when the input is
+ * computed at run time (the kernel gets NULL for its data). */
+static bool depends_on_type_only(const ir_node *n) {
+  const char *op = ir_op_name(n->op);
+  return !strcmp(op, "Shape") || !strcmp(op, "Size");
+}
+
+/* All present inputs are constants, the outputs are small, and none is a graph output (those stay
+ * computed so the output buffer is written by a kernel, not copied from a constant). */
+static bool foldable(const ir_graph *g, const ir_node *n) {
+  if (is_nondeterministic(n)) return false;
+  for (int32_t i = 0; i < n->n_in && !depends_on_type_only(n); i++)
+    if (n->in[i] && !n->in[i]->data) return false;
+  int64_t total = 0;
+  for (int32_t i = 0; i < n->n_out; i++) {
+    const ir_value *v = n->out[i];
+    if (!v) continue;
+    int64_t b = ir_type_bytes(&v->type);
+    if (b < 0 || hy_dtype_size(v->type.dtype) == 0 || pass_is_graph_output(g, v)) return false;
+    total += b;
+    if (total > INFER_FOLD_MAX_BYTES) return false;
+  }
+  return true;
+}
+
+static hy_status check_inputs_static(ir_graph *g, ir_node *n) {
+  for (int32_t i = 0; i < n->n_in; i++) {
+    const ir_value *v = n->in[i];
+    if (v && !ir_type_is_static(&v->type)) {
+      char tb[256];
+      return ir_node_error(g, n, HY_ERR_INTERNAL, "input %d ('%s') has no static type (%s)", i,
+                           v->name, ir_type_str(&v->type, tb, sizeof tb));
+    }
+  }
+  return HY_OK;
+}
+
+static hy_status check_outputs_static(ir_graph *g, ir_node *n) {
+  for (int32_t i = 0; i < n->n_out; i++) {
+    const ir_value *v = n->out[i];
+    if (v && (!ir_type_is_static(&v->type) || v->type.dtype == HY_DTYPE_UNDEFINED)) {
+      char tb[256];
+      return ir_node_error(g, n, HY_ERR_INTERNAL,
+                           "shape inference left output %d ('%s') without a static type (%s)", i,
+                           v->name, ir_type_str(&v->type, tb, sizeof tb));
+    }
+  }
+  return HY_OK;
+}
+
+static hy_status infer_node(ir_graph *g, ir_node *n) {
+  const ir_op_info *info = ir_op_get(n->op);
+  if (n->op == OP_UNKNOWN || !info->infer)
+    return ir_node_error(g, n, HY_ERR_UNSUPPORTED, "Hydra does not implement this op");
+  if (check_inputs_static(g, n) != HY_OK) return g->d->status;
+  hy_status s = info->infer(g, n);
+  if (s != HY_OK)
+    return diag_failed(g->d) ? g->d->status
+                             : ir_node_error(g, n, s, "shape inference failed (%s)",
+                                             hy_status_name(s));
+  if (g->a->failed) return pass_oom(g);
+  return check_outputs_static(g, n);
+}
+
+/* A hook may compute its outputs itself (Shape knows them from the type): then the node goes. */
+static bool outputs_already_constant(const ir_graph *g, const ir_node *n) {
+  int32_t present = 0;
+  for (int32_t i = 0; i < n->n_out; i++) {
+    if (!n->out[i]) continue;
+    if (!n->out[i]->data || pass_is_graph_output(g, n->out[i])) return false;
+    present++;
+  }
+  return present > 0;
+}
+
+hy_status pass_infer_shapes(ir_graph *g) {
+  for (ir_node *n = g->first, *next; n; n = next) {
+    next = n->next; /* folding unlinks n */
+    if (infer_node(g, n) != HY_OK) return g->d->status;
+    if (outputs_already_constant(g, n))
+      ir_node_remove(g, n);
+    else if (foldable(g, n) && pass_fold_node(g, n) != HY_OK)
+      return g->d->status;
+  }
+  return HY_OK;
+}

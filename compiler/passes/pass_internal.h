@@ -1,0 +1,14 @@
+/* Helpers the passes share (not part of the passes API). */
+#ifndef HC_PASS_INTERNAL_H
+#define HC_PASS_INTERNAL_H
+
+#include "passes/passes.h"
+
+/* common.c */
+bool pass_is_graph_output(const ir_graph *g, const ir_value *v);
+hy_status pass_oom(ir_graph *g);
+/* Runs n's lower hook into l (zeroed first) and checks the result against the ABI limits; the
+ * fold and lower passes both use it. */
+hy_status pass_lower_node(ir_graph *g, ir_node *n, ir_lowered *l);
+
+#endif

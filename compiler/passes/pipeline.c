@@ -1,0 +1,49 @@
+/* The pipeline: bind → dce → infer/fold → simplify → dce → lower → plan, with ir_verify after each
+ * pass. An internal error always says which pass it came from. */
+#include <stdio.h>
+#include <string.h>
+
+#include "passes/pass_internal.h"
+
+typedef struct pass_def {
+  const char *name;
+  hy_status (*run)(ir_graph *g);
+} pass_def;
+
+/* DCE runs first too: dead nodes need no shapes (and may not have any). */
+static const pass_def pass_list[] = {
+    {"dce", pass_dce},       {"infer", pass_infer_shapes}, {"simplify", pass_simplify},
+    {"dce", pass_dce},       {"lower", pass_lower},        {"memplan", pass_plan_memory},
+};
+
+/* Prefixes "internal error in pass 'x': " to an internal error's message (first error kept). */
+static void name_pass(diag *d, const char *pass) {
+  if (d->status != HY_ERR_INTERNAL || strstr(d->msg, "internal error in pass")) return;
+  char prefix[128];
+  int n = snprintf(prefix, sizeof prefix, "internal error in pass '%s': ", pass);
+  size_t plen = n > 0 && (size_t)n < sizeof prefix ? (size_t)n : 0;
+  size_t keep = strnlen(d->msg, sizeof d->msg - 1);
+  if (keep + plen >= sizeof d->msg) keep = sizeof d->msg - 1 - plen;
+  memmove(d->msg + plen, d->msg, keep);
+  memcpy(d->msg, prefix, plen);
+  d->msg[plen + keep] = '\0';
+}
+
+/* The pass's status, with a diagnostic guaranteed (a failing pass without one is a bug). */
+static hy_status after_pass(ir_graph *g, const char *pass, hy_status s) {
+  if (s != HY_OK && !diag_failed(g->d))
+    diag_error(g->d, HY_ERR_INTERNAL, "%s: pass failed with %s but gave no message", g->file,
+               hy_status_name(s));
+  if (s == HY_OK && !diag_failed(g->d)) s = ir_verify(g, pass);
+  if (s == HY_OK && diag_failed(g->d)) s = g->d->status; /* an error recorded, OK returned */
+  if (s != HY_OK) name_pass(g->d, pass);
+  return s != HY_OK ? g->d->status : HY_OK;
+}
+
+hy_status pass_run_all(ir_graph *g, const pass_binding *b, int32_t n) {
+  if (diag_failed(g->d)) return g->d->status;
+  if (after_pass(g, "bind", pass_bind_inputs(g, b, n)) != HY_OK) return g->d->status;
+  for (size_t i = 0; i < sizeof pass_list / sizeof pass_list[0]; i++)
+    if (after_pass(g, pass_list[i].name, pass_list[i].run(g)) != HY_OK) return g->d->status;
+  return HY_OK;
+}

@@ -1,0 +1,173 @@
+/* hc_run_model: the one path from a model file and input tensors to output tensors. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "frontend/frontend.h"
+#include "run/run_model.h"
+
+void hc_tensors_free(hy_tensor *t, int32_t n) {
+  if (!t) return;
+  for (int32_t i = 0; i < n; i++) free(t[i].data);
+  free(t);
+}
+
+void hc_names_free(char **names, int32_t n) {
+  if (!names) return;
+  for (int32_t i = 0; i < n; i++) free(names[i]);
+  free(names);
+}
+
+static hy_status copy_names(const hy_model *m, char ***names, diag *d) {
+  char **nm = calloc((size_t)(m->n_outputs > 0 ? m->n_outputs : 1), sizeof *nm);
+  if (!nm) return diag_error(d, HY_ERR_OUT_OF_MEMORY, "out of memory");
+  for (int32_t i = 0; i < m->n_outputs; i++) {
+    nm[i] = strdup(m->outputs[i].name ? m->outputs[i].name : "");
+    if (!nm[i]) {
+      hc_names_free(nm, i);
+      return diag_error(d, HY_ERR_OUT_OF_MEMORY, "out of memory");
+    }
+  }
+  *names = nm;
+  return HY_OK;
+}
+
+hy_status hc_compile_graph(arena *a, diag *d, const char *model_path, const pass_binding *b,
+                           int32_t n_bindings, ir_graph **out) {
+  ir_graph *g = NULL;
+  *out = NULL;
+  if (fe_load_model(a, d, model_path, &g) != HY_OK) return d->status;
+  if (pass_run_all(g, b, n_bindings) != HY_OK) return d->status;
+  *out = g;
+  return HY_OK;
+}
+
+/* "a, b, c" (cut with "..." when long): the graph's input names for messages. */
+static const char *input_list(const ir_graph *g, char *buf, size_t n) {
+  size_t k = 0;
+  buf[0] = '\0';
+  for (int32_t i = 0; i < g->n_inputs && k < n; i++) {
+    const char *name = g->inputs[i]->name;
+    if (k + strlen(name) + 6 >= n) {
+      snprintf(buf + k, n - k, "%s...", i ? ", " : "");
+      break;
+    }
+    k += (size_t)snprintf(buf + k, n - k, "%s%s", i ? ", " : "", name);
+  }
+  return g->n_inputs ? buf : "none";
+}
+
+hy_status hc_bind_tensors(ir_graph *g, const hy_tensor *inputs, int32_t n_inputs,
+                          pass_binding *b) {
+  if (n_inputs != g->n_inputs) {
+    char names[512];
+    return diag_error(g->d, HY_ERR_INVALID_ARGUMENT,
+                      "%s: the model has %d input%s (%s), %d given", g->file, g->n_inputs,
+                      g->n_inputs == 1 ? "" : "s", input_list(g, names, sizeof names), n_inputs);
+  }
+  for (int32_t i = 0; i < n_inputs; i++) {
+    const ir_value *v = g->inputs[i];
+    const hy_tensor *t = &inputs[i];
+    if (v->type.dtype != HY_DTYPE_UNDEFINED && t->dtype != v->type.dtype)
+      return diag_error(g->d, HY_ERR_DTYPE, "%s: input %d ('%s') is %s, the model expects %s",
+                        g->file, i, v->name, hy_dtype_name(t->dtype),
+                        hy_dtype_name(v->type.dtype));
+    if (t->rank < 0 || t->rank > HY_MAX_RANK || (!t->data && hy_tensor_numel(t) > 0))
+      return diag_error(g->d, HY_ERR_INVALID_ARGUMENT, "%s: input %d ('%s') is not a valid tensor",
+                        g->file, i, v->name);
+    memset(&b[i], 0, sizeof b[i]);
+    b[i].input = v->name;
+    b[i].rank = t->rank;
+    memcpy(b[i].dims, t->dims, sizeof b[i].dims);
+    b[i].value = t->data;
+  }
+  return HY_OK;
+}
+
+/* Output tensors shaped like the model's descriptors, data malloc'd (at least one byte). */
+static hy_status alloc_outputs(const hy_model *m, hy_tensor **out, diag *d) {
+  hy_tensor *t = calloc((size_t)(m->n_outputs > 0 ? m->n_outputs : 1), sizeof *t);
+  if (!t) return diag_error(d, HY_ERR_OUT_OF_MEMORY, "out of memory");
+  for (int32_t i = 0; i < m->n_outputs; i++) {
+    const hy_io_desc *o = &m->outputs[i];
+    t[i].dtype = o->dtype;
+    t[i].rank = o->rank;
+    memcpy(t[i].dims, o->dims, sizeof t[i].dims);
+    size_t bytes = hy_tensor_bytes(&t[i]);
+    t[i].data = malloc(bytes ? bytes : 1);
+    if (!t[i].data) {
+      hc_tensors_free(t, i);
+      return diag_error(d, HY_ERR_OUT_OF_MEMORY, "out of memory for output %d (%zu bytes)", i,
+                        bytes);
+    }
+  }
+  *out = t;
+  return HY_OK;
+}
+
+/* Creates a session on the JIT-compiled model and runs it once into freshly allocated outputs. */
+static hy_status run_jitted(const char *path, const hy_model *m, const hy_tensor *inputs,
+                            int32_t n_inputs, const hc_run_options *opt, hy_tensor **outputs,
+                            int32_t *n_outputs, diag *d) {
+  hy_session_options so = {opt ? opt->n_threads : 0, NULL, NULL};
+  hy_session *s = NULL;
+  hy_status st = hy_session_create(m, &so, &s);
+  if (st != HY_OK)
+    return diag_error(d, st, "%s: cannot create a session: %s", path, hy_session_error(s));
+  hy_tensor *outs = NULL;
+  st = alloc_outputs(m, &outs, d);
+  if (st == HY_OK) {
+    st = hy_session_run_tensors(s, inputs, n_inputs, outs, m->n_outputs);
+    if (st != HY_OK) {
+      diag_error(d, st, "%s: run failed: %s", path, hy_session_error(s));
+      hc_tensors_free(outs, m->n_outputs);
+    } else {
+      *outputs = outs;
+      *n_outputs = m->n_outputs;
+    }
+  }
+  hy_session_destroy(s);
+  return st;
+}
+
+hy_status hc_run_model(const char *model_path, const hy_tensor *inputs, int32_t n_inputs,
+                       const hc_run_options *opt, hy_tensor **outputs, int32_t *n_outputs,
+                       diag *d) {
+  return hc_run_model_named(model_path, inputs, n_inputs, opt, outputs, n_outputs, NULL, d);
+}
+
+hy_status hc_run_model_named(const char *model_path, const hy_tensor *inputs, int32_t n_inputs,
+                             const hc_run_options *opt, hy_tensor **outputs, int32_t *n_outputs,
+                             char ***names, diag *d) {
+  if (names) *names = NULL;
+  *outputs = NULL;
+  *n_outputs = 0;
+  arena a;
+  arena_init(&a);
+  ir_graph *g = NULL;
+  cg_jit *jit = NULL;
+  pass_binding *b = NULL;
+  if (fe_load_model(&a, d, model_path, &g) != HY_OK) goto done;
+  b = arena_array(&a, (size_t)(g->n_inputs + 1), sizeof *b);
+  if (!b) {
+    diag_error(d, HY_ERR_OUT_OF_MEMORY, "%s: out of memory", model_path);
+    goto done;
+  }
+  if (hc_bind_tensors(g, inputs, n_inputs, b) != HY_OK) goto done;
+  if (pass_run_all(g, b, n_inputs) != HY_OK) goto done;
+  if (cg_jit_compile(g, "model", opt ? opt->target : NULL, &jit) != HY_OK) {
+    if (!diag_failed(d)) diag_error(d, HY_ERR_INTERNAL, "%s: JIT compilation failed", model_path);
+    goto done;
+  }
+  if (run_jitted(model_path, cg_jit_model(jit), inputs, n_inputs, opt, outputs, n_outputs, d) ==
+          HY_OK &&
+      names && copy_names(cg_jit_model(jit), names, d) != HY_OK) {
+    hc_tensors_free(*outputs, *n_outputs);
+    *outputs = NULL;
+    *n_outputs = 0;
+  }
+done:
+  if (jit) cg_jit_free(jit);
+  arena_free(&a);
+  return d->status;
+}

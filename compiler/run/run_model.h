@@ -1,0 +1,43 @@
+/* Running a model end to end in-process: load → bind the caller's inputs → passes → JIT → one
+ * session run. `hydrac run`, the conformance runner and the tests all go through here, so what
+ * they check is what users get. Also the compile-only half for inspect/compile/bench. */
+#ifndef HC_RUN_MODEL_H
+#define HC_RUN_MODEL_H
+
+#include "codegen/codegen.h"
+#include "passes/passes.h"
+
+typedef struct hc_run_options {
+  int32_t n_threads;       /* 0 or 1: the calling thread only */
+  const cg_target *target; /* NULL: the host at O3 */
+} hc_run_options;
+
+/* Runs the model at model_path on inputs (in graph-input order, initializers excluded; their
+ * dtypes and shapes decide the compiled shapes, and their values are visible to shape inference).
+ * On success *outputs is a malloc'd array of *n_outputs tensors with malloc'd data in graph-output
+ * order; free it with hc_tensors_free. On failure the first error is in d. opt may be NULL. */
+hy_status hc_run_model(const char *model_path, const hy_tensor *inputs, int32_t n_inputs,
+                       const hc_run_options *opt, hy_tensor **outputs, int32_t *n_outputs,
+                       diag *d);
+
+/* The same, also returning the outputs' names when names is not NULL (*names: a malloc'd array
+ * of *n_outputs malloc'd strings; free with hc_names_free). */
+hy_status hc_run_model_named(const char *model_path, const hy_tensor *inputs, int32_t n_inputs,
+                             const hc_run_options *opt, hy_tensor **outputs, int32_t *n_outputs,
+                             char ***names, diag *d);
+
+void hc_tensors_free(hy_tensor *t, int32_t n);
+void hc_names_free(char **names, int32_t n);
+
+/* Loads model_path into a new graph in a and runs the passes with the given bindings: the
+ * optimised, lowered, memory-planned graph that codegen takes. The graph lives until
+ * arena_free(a). */
+hy_status hc_compile_graph(arena *a, diag *d, const char *model_path, const pass_binding *b,
+                           int32_t n_bindings, ir_graph **out);
+
+/* Bindings for run: one per given tensor, checked against the graph's inputs (count and dtype)
+ * with a message naming the input. b has room for g->n_inputs entries. */
+hy_status hc_bind_tensors(ir_graph *g, const hy_tensor *inputs, int32_t n_inputs,
+                          pass_binding *b);
+
+#endif

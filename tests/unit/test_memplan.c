@@ -1,0 +1,168 @@
+/* The memory planner on hand-built graphs: no two intermediates live at the same time share bytes,
+ * offsets are 64-byte aligned, scratch never overlaps what its node reads or writes, and freed
+ * blocks are reused. */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "passes/passes.h"
+
+static arena A;
+static diag D;
+static ir_graph *G;
+
+static void setup(void) {
+  arena_init(&A);
+  diag_init(&D);
+  G = ir_graph_new(&A, &D, "m.onnx");
+  G->inputs = arena_array(&A, 64, sizeof *G->inputs);
+  G->outputs = arena_array(&A, 64, sizeof *G->outputs);
+}
+static void teardown(void) { arena_free(&A); }
+TestSuite(memplan, .init = setup, .fini = teardown);
+
+static ir_value *fvec(const char *name, int64_t n) {
+  ir_value *v = ir_value_new(G, name);
+  v->type.dtype = HY_DTYPE_FLOAT;
+  v->type.rank = 1;
+  v->type.dims[0] = n;
+  return v;
+}
+
+/* The planner only needs structure: nodes are of no known op, lowered by hand. */
+static ir_node *op(ir_value **in, int32_t n_in, ir_value **out, int32_t n_out, int64_t scratch) {
+  ir_node *n = ir_node_new(G, OP_UNKNOWN, "Op", NULL, n_in, n_out);
+  for (int32_t i = 0; i < n_in; i++) ir_node_set_input(G, n, i, in[i]);
+  for (int32_t i = 0; i < n_out; i++) ir_node_set_output(G, n, i, out[i]);
+  n->lowered = arena_alloc(&A, sizeof *n->lowered);
+  n->lowered->scratch_bytes = scratch;
+  return n;
+}
+
+static int64_t span(const ir_value *v) { return ir_type_bytes(&v->type); }
+
+static bool overlap(int64_t a, int64_t alen, int64_t b, int64_t blen) {
+  return alen > 0 && blen > 0 && a < b + blen && b < a + alen;
+}
+
+/* Positions: where each value is defined and last used, from the node order. */
+static void live_range(const ir_value *v, int32_t *def, int32_t *last) {
+  int32_t pos = 0;
+  *def = *last = -1;
+  for (const ir_node *n = G->first; n; n = n->next, pos++) {
+    for (int32_t i = 0; i < n->n_out; i++)
+      if (n->out[i] == v) *def = *last = pos;
+    for (int32_t i = 0; i < n->n_in; i++)
+      if (n->in[i] == v) *last = pos;
+  }
+}
+
+static void check_plan(void) {
+  for (int32_t i = 0; i < G->n_values; i++) {
+    const ir_value *a = G->values[i];
+    if (a->mem != IR_MEM_ARENA) continue;
+    cr_assert_eq(a->offset % 64, 0, "%s at %lld", a->name, (long long)a->offset);
+    cr_assert_leq(a->offset + span(a), G->arena_bytes);
+    int32_t da, la;
+    live_range(a, &da, &la);
+    for (int32_t j = i + 1; j < G->n_values; j++) {
+      const ir_value *b = G->values[j];
+      if (b->mem != IR_MEM_ARENA) continue;
+      int32_t db, lb;
+      live_range(b, &db, &lb);
+      if (da <= lb && db <= la)
+        cr_assert(!overlap(a->offset, span(a), b->offset, span(b)),
+                  "%s [%d,%d] @%lld+%lld overlaps %s [%d,%d] @%lld+%lld", a->name, da, la,
+                  (long long)a->offset, (long long)span(a), b->name, db, lb, (long long)b->offset,
+                  (long long)span(b));
+    }
+  }
+  int32_t pos = 0;
+  for (const ir_node *n = G->first; n; n = n->next, pos++) {
+    const ir_lowered *l = n->lowered;
+    if (!l->scratch_bytes) continue;
+    cr_assert_eq(l->scratch_offset % 64, 0);
+    cr_assert_leq(l->scratch_offset + l->scratch_bytes, G->arena_bytes);
+    for (int32_t i = 0; i < G->n_values; i++) {
+      const ir_value *v = G->values[i];
+      int32_t d, last;
+      live_range(v, &d, &last);
+      if (v->mem == IR_MEM_ARENA && d <= pos && pos <= last)
+        cr_assert(!overlap(l->scratch_offset, l->scratch_bytes, v->offset, span(v)),
+                  "scratch of node %d overlaps %s", pos, v->name);
+    }
+  }
+}
+
+Test(memplan, chain_reuses_two_blocks) {
+  ir_value *v[11];
+  for (int i = 0; i <= 10; i++) v[i] = fvec(i ? "t" : "x", 1000);
+  G->inputs[G->n_inputs++] = v[0];
+  v[0]->input_index = 0;
+  for (int i = 0; i < 10; i++) op(&v[i], 1, &v[i + 1], 1, 0);
+  G->outputs[G->n_outputs++] = v[10];
+  cr_assert_eq(pass_plan_memory(G), HY_OK, "%s", D.msg);
+  cr_assert_eq(v[0]->mem, IR_MEM_INPUT);
+  cr_assert_eq(v[10]->mem, IR_MEM_OUTPUT);
+  cr_assert_eq(v[10]->output_index, 0);
+  for (int i = 1; i < 10; i++) cr_assert_eq(v[i]->mem, IR_MEM_ARENA);
+  cr_assert_eq(G->arena_bytes, 2 * 4032, "4000 bytes round to 4032; a chain needs two blocks");
+  check_plan();
+}
+
+Test(memplan, constants_inputs_outputs_stay_out_of_the_arena) {
+  ir_value *x = fvec("x", 8), *t = fvec("t", 8), *y = fvec("y", 8);
+  static const float w[8] = {0};
+  ir_value *c = ir_const_new(G, "w", HY_DTYPE_FLOAT, 1, (const int64_t[]){8}, w);
+  G->inputs[G->n_inputs++] = x;
+  x->input_index = 0;
+  op((ir_value *[]){x, c}, 2, &t, 1, 0);
+  op(&t, 1, &y, 1, 100);
+  G->outputs[G->n_outputs++] = y;
+  cr_assert_eq(pass_plan_memory(G), HY_OK, "%s", D.msg);
+  cr_assert_eq(c->mem, IR_MEM_CONST);
+  cr_assert_eq(t->mem, IR_MEM_ARENA);
+  cr_assert_eq(G->last->lowered->scratch_offset % 64, 0);
+  cr_assert_eq(G->arena_bytes, 64 + 128, "t (32 B → 64) and its reader's scratch (100 → 128)");
+  check_plan();
+}
+
+Test(memplan, unused_outputs_still_get_a_buffer) {
+  ir_value *x = fvec("x", 16), *outs[2] = {fvec("a", 16), fvec("unused", 16)}, *y = fvec("y", 16);
+  G->inputs[G->n_inputs++] = x;
+  x->input_index = 0;
+  op(&x, 1, outs, 2, 0);
+  op(&outs[0], 1, &y, 1, 0);
+  G->outputs[G->n_outputs++] = y;
+  cr_assert_eq(pass_plan_memory(G), HY_OK, "%s", D.msg);
+  cr_assert_eq(outs[1]->mem, IR_MEM_ARENA, "the kernel writes it even if nobody reads it");
+  check_plan();
+}
+
+/* Random DAGs: each node reads 1-3 earlier values and writes 1-2 new ones of random sizes. */
+Test(memplan, random_dags_never_overlap_live_values) {
+  srand(12345);
+  for (int trial = 0; trial < 40; trial++) {
+    teardown();
+    setup();
+    ir_value *pool[256];
+    int np = 0;
+    for (int i = 0; i < 3; i++) {
+      pool[np] = fvec("in", 1 + rand() % 500);
+      pool[np]->input_index = G->n_inputs;
+      G->inputs[G->n_inputs++] = pool[np++];
+    }
+    int n_nodes = 5 + rand() % 40;
+    for (int k = 0; k < n_nodes && np < 250; k++) {
+      ir_value *in[3], *out[2];
+      int n_in = 1 + rand() % 3, n_out = 1 + rand() % 2;
+      for (int i = 0; i < n_in; i++) in[i] = pool[rand() % np];
+      for (int i = 0; i < n_out; i++) out[i] = pool[np++] = fvec("t", rand() % 3000);
+      op(in, n_in, out, n_out, rand() % 3 ? 0 : rand() % 5000);
+    }
+    G->outputs[G->n_outputs++] = pool[np - 1];
+    if (np > 8) G->outputs[G->n_outputs++] = pool[np / 2];
+    cr_assert_eq(pass_plan_memory(G), HY_OK, "%s", D.msg);
+    check_plan();
+  }
+}
