@@ -33,8 +33,9 @@ hy_status infer_gather(ir_graph *g, ir_node *n) {
   for (int64_t k = 0; known && k < cnt; k++) {
     int64_t v = index_at(n->in[1], known, k);
     if (v < -d || v >= d)
-      return ir_node_error(g, n, HY_ERR_SHAPE, "index %lld is out of range for axis %lld of size %lld",
-                           (long long)v, (long long)axis, (long long)d);
+      return ir_node_error(g, n, HY_ERR_SHAPE,
+                           "index %lld is out of range for axis %lld of size %lld", (long long)v,
+                           (long long)axis, (long long)d);
   }
   int32_t o = 0;
   for (int32_t k = 0; k < axis; k++) dims[o++] = t->dims[k];

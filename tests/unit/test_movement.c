@@ -288,7 +288,8 @@ Test(movement, gather_negative_indices_axis1) {
 
 Test(movement, gather_scalar_index_drops_axis) {
   static const int64_t idx = 1;
-  ir_node *n = NODE(OP_Gather, 13, 1, T(HY_DTYPE_FLOAT, k_x6, 2, 3), tensor(HY_DTYPE_INT64, 0, NULL, &idx));
+  ir_node *n = NODE(OP_Gather, 13, 1, T(HY_DTYPE_FLOAT, k_x6, 2, 3),
+                    tensor(HY_DTYPE_INT64, 0, NULL, &idx));
   float y[3];
   run_ok(n, y);
   EXPECT_OUT(n, 0, HY_DTYPE_FLOAT, 3);
@@ -360,7 +361,8 @@ Test(movement, slice_negative_step_and_clamping) {
                     I64(1, 0), I64(-2, -3));
   float y[8];
   run_ok(n, y);
-  /* axis 0 from 3 (clamped) down to -1 by 3: rows 3, 0; axis 1 from 4 (clamped) down to -1 by 2: cols 4, 2, 0 */
+  /* axis 0 from 3 (clamped) down to -1 by 3: rows 3, 0;
+   * axis 1 from 4 (clamped) down to -1 by 2: cols 4, 2, 0 */
   EXPECT_OUT(n, 0, HY_DTYPE_FLOAT, 2, 3);
   expect_floats(y, (const float[]){19, 17, 15, 4, 2, 0}, 6);
 }
@@ -407,8 +409,9 @@ static void check_transpose(hy_dtype dt, int32_t rank, const int64_t *dims, cons
 }
 
 Test(movement, transpose_attention_and_tiles) {
-  check_transpose(HY_DTYPE_FLOAT, 4, DIMS(2, 5, 3, 4), DIMS(0, 2, 1, 3)); /* [B,S,H,D]→[B,H,S,D] */
-  check_transpose(HY_DTYPE_FLOAT, 4, DIMS(2, 3, 70, 45), DIMS(0, 1, 3, 2)); /* partial tiles */
+  /* [B,S,H,D] → [B,H,S,D], then the last two dims swapped with partial tiles */
+  check_transpose(HY_DTYPE_FLOAT, 4, DIMS(2, 5, 3, 4), DIMS(0, 2, 1, 3));
+  check_transpose(HY_DTYPE_FLOAT, 4, DIMS(2, 3, 70, 45), DIMS(0, 1, 3, 2));
   check_transpose(HY_DTYPE_FLOAT16, 3, DIMS(33, 2, 40), DIMS(2, 0, 1));
   check_transpose(HY_DTYPE_INT8, 3, DIMS(3, 4, 5), DIMS(1, 2, 0));
   check_transpose(HY_DTYPE_INT64, 2, DIMS(65, 3), DIMS(1, 0));
@@ -515,7 +518,8 @@ Test(movement, pad_modes) {
 Test(movement, range_is_constant) {
   static const int32_t start = 10, limit = 4, delta = -3;
   ir_node *n = NODE(OP_Range, 13, 1, tensor(HY_DTYPE_INT32, 0, NULL, &start),
-                    tensor(HY_DTYPE_INT32, 0, NULL, &limit), tensor(HY_DTYPE_INT32, 0, NULL, &delta));
+                    tensor(HY_DTYPE_INT32, 0, NULL, &limit),
+                    tensor(HY_DTYPE_INT32, 0, NULL, &delta));
   cr_assert_eq(infer(n), HY_OK, "%s", D.msg);
   EXPECT_OUT(n, 0, HY_DTYPE_INT32, 2);
   const int32_t *y = n->out[0]->data;

@@ -1,6 +1,6 @@
 /* fill: every element of out[0] set to one value (ConstantOfShape).
- * ints: [0] holds the value: its first element-size bytes in memory are the element (so int64 values
- * survive exactly, which a double would not guarantee). No inputs are read. */
+ * ints: [0] holds the value: its first element-size bytes in memory are the element (so int64
+ * values survive exactly, which a double would not guarantee). No inputs are read. */
 #include "movement.h"
 
 typedef struct fill_job {
