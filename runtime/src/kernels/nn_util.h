@@ -1,0 +1,146 @@
+/* Row primitives for the nn kernels (softmax, normalisation, reductions): float32 loops written
+ * with vector extensions, because the kernels are built without -ffast-math and LLVM will not
+ * reassociate a scalar float reduction (sum, max) into vector lanes on its own. Target-neutral:
+ * LLVM legalises the 16-lane types to whatever the target CPU has. */
+#ifndef HY_NN_UTIL_H
+#define HY_NN_UTIL_H
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "kernels/kernel_util.h"
+
+/* The vectors only cross static inline calls, so the compilers' note that their by-value ABI depends
+ * on AVX-512 does not apply. */
+#pragma GCC diagnostic ignored "-Wpsabi"
+/* Always inlined, so no vector ever crosses a real call (gcc notes the ABI otherwise). */
+#define NN_INLINE static inline __attribute__((always_inline))
+
+typedef float nn_v16f __attribute__((vector_size(64)));
+typedef int32_t nn_v16i __attribute__((vector_size(64)));
+#define NN_LANES 16
+
+/* Vectors are only returned, never passed by value (gcc notes a by-value 64-byte ABI change):
+ * the helpers that take vectors are macros or take pointers. */
+NN_INLINE nn_v16f nn_load(const float *p) {
+  nn_v16f v;
+  memcpy(&v, p, sizeof v);
+  return v;
+}
+NN_INLINE nn_v16f nn_splat(float x) { return (nn_v16f){0} + x; }
+#define nn_store(p, v)                                                                            \
+  do {                                                                                            \
+    nn_v16f st_ = (v);                                                                            \
+    memcpy((p), &st_, sizeof st_);                                                                \
+  } while (0)
+
+/* The first k (< 16) elements of p, the other lanes fill. */
+NN_INLINE nn_v16f nn_load_part(const float *p, int64_t k, float fill) {
+  float buf[NN_LANES];
+  for (int64_t i = 0; i < NN_LANES; i++) buf[i] = i < k ? p[i] : fill;
+  return nn_load(buf);
+}
+NN_INLINE void nn_store_part(float *p, int64_t k, const nn_v16f *v) {
+  float buf[NN_LANES];
+  memcpy(buf, v, sizeof buf);
+  for (int64_t i = 0; i < k; i++) p[i] = buf[i];
+}
+
+#define nn_select(mask, a, b) ((nn_v16f)(((nn_v16i)(a) & (mask)) | ((nn_v16i)(b) & ~(mask))))
+#define nn_vmax(a, b)                                                                             \
+  ({                                                                                              \
+    nn_v16f ma_ = (a), mb_ = (b);                                                                 \
+    nn_select(ma_ > mb_, ma_, mb_);                                                               \
+  })
+
+NN_INLINE float nn_hsum(const nn_v16f *v) {
+  float s = 0;
+  for (int i = 0; i < NN_LANES; i++) s += (*v)[i];
+  return s;
+}
+NN_INLINE float nn_hmax(const nn_v16f *v) {
+  float m = (*v)[0];
+  for (int i = 1; i < NN_LANES; i++) m = (*v)[i] > m ? (*v)[i] : m;
+  return m;
+}
+
+/* exp on 16 lanes (Cephes expf: 2^n * p(r), r = x - n ln2), ~2 ulp; below -87 it is 0. It is
+ * plain arithmetic, so it vectorises where a call to expf would stay scalar. */
+NN_INLINE nn_v16f nn_vexp(const nn_v16f *px) {
+  nn_v16f x = *px;
+  nn_v16i tiny = x < nn_splat(-87.0f);
+  x = nn_select(x > nn_splat(88.0f), nn_splat(88.0f), x);
+  x = nn_select(tiny, nn_splat(-87.0f), x);
+  nn_v16f fx = x * 1.44269504088896341f + 0.5f;
+  nn_v16i n = __builtin_convertvector(fx, nn_v16i);
+  n = n + (__builtin_convertvector(n, nn_v16f) > fx); /* truncation → floor (mask is -1) */
+  nn_v16f nf = __builtin_convertvector(n, nn_v16f);
+  x = x - nf * 0.693359375f + nf * 2.12194440e-4f;
+  nn_v16f y = 1.9875691500E-4f * x + 1.3981999507E-3f;
+  y = y * x + 8.3334519073E-3f;
+  y = y * x + 4.1665795894E-2f;
+  y = y * x + 1.6666665459E-1f;
+  y = y * x + 5.0000001201E-1f;
+  y = y * x * x + x + 1.0f;
+  nn_v16i pow2 = (n + 127) << 23;
+  y = y * (nn_v16f)pow2;
+  return nn_select(tiny, nn_splat(0.0f), y);
+}
+
+NN_INLINE float nn_row_max(const float *x, int64_t n) {
+  nn_v16f m = nn_splat(-INFINITY);
+  int64_t i = 0;
+  for (; i + NN_LANES <= n; i += NN_LANES) m = nn_vmax(m, nn_load(x + i));
+  if (i < n) m = nn_vmax(m, nn_load_part(x + i, n - i, -INFINITY));
+  return nn_hmax(&m);
+}
+
+NN_INLINE float nn_row_sum(const float *x, int64_t n) {
+  nn_v16f s0 = nn_splat(0), s1 = nn_splat(0);
+  int64_t i = 0;
+  for (; i + 2 * NN_LANES <= n; i += 2 * NN_LANES) {
+    s0 += nn_load(x + i);
+    s1 += nn_load(x + i + NN_LANES);
+  }
+  for (; i + NN_LANES <= n; i += NN_LANES) s0 += nn_load(x + i);
+  if (i < n) s1 += nn_load_part(x + i, n - i, 0.0f);
+  s0 += s1;
+  return nn_hsum(&s0);
+}
+
+/* sum of (x[i] - c)^2 */
+NN_INLINE float nn_row_sqdiff(const float *x, int64_t n, float c) {
+  nn_v16f s = nn_splat(0), vc = nn_splat(c);
+  int64_t i = 0;
+  for (; i + NN_LANES <= n; i += NN_LANES) {
+    nn_v16f d = nn_load(x + i) - vc;
+    s += d * d;
+  }
+  if (i < n) {
+    nn_v16f d = nn_load_part(x + i, n - i, c) - vc;
+    s += d * d;
+  }
+  return nn_hsum(&s);
+}
+
+/* y[i] = exp(x[i] - m) (y may be NULL: only the sum is wanted); returns the sum. */
+NN_INLINE float nn_row_exp_sum(const float *x, float *y, int64_t n, float m) {
+  nn_v16f s = nn_splat(0), vm = nn_splat(m);
+  int64_t i = 0;
+  for (; i + NN_LANES <= n; i += NN_LANES) {
+    nn_v16f e = nn_load(x + i) - vm;
+    e = nn_vexp(&e);
+    if (y) nn_store(y + i, e);
+    s += e;
+  }
+  if (i < n) {
+    nn_v16f e = nn_load_part(x + i, n - i, -INFINITY) - vm;
+    e = nn_vexp(&e);
+    if (y) nn_store_part(y + i, n - i, &e);
+    s += e;
+  }
+  return nn_hsum(&s);
+}
+
+#endif
