@@ -42,6 +42,16 @@ hy_status lower_gatherelements(ir_graph *g, ir_node *n, ir_lowered *l) {
   return s;
 }
 
+/* The kernel's reduction code: 0 none, 1 add, 2 mul (opset 16; max/min come in opset 18). */
+static hy_status scatter_reduction(ir_graph *g, ir_node *n, int64_t *red) {
+  const char *r = ir_attr_string(n, "reduction", "none");
+  if (!strcmp(r, "none")) *red = 0;
+  else if (!strcmp(r, "add")) *red = 1;
+  else if (!strcmp(r, "mul")) *red = 2;
+  else return ir_attr_error(g, n, "reduction", HY_ERR_UNSUPPORTED, "'%s' is not supported", r);
+  return HY_OK;
+}
+
 hy_status infer_scatterelements(ir_graph *g, ir_node *n) {
   const ir_type *t, *ut;
   int64_t axis;
@@ -56,18 +66,24 @@ hy_status infer_scatterelements(ir_graph *g, ir_node *n) {
     if (ut->dims[k] != it->dims[k] || (k != axis && it->dims[k] > t->dims[k]))
       return ir_node_error(g, n, HY_ERR_SHAPE, "updates and indices must have the same shape, "
                            "within the data's off the axis");
-  const char *red = ir_attr_string(n, "reduction", "none");
-  if (strcmp(red, "none"))
-    return ir_attr_error(g, n, "reduction", HY_ERR_UNSUPPORTED, "'%s' is not supported", red);
+  int64_t red;
+  if ((s = scatter_reduction(g, n, &red))) return s;
+  if (red && (t->dtype == HY_DTYPE_BOOL || t->dtype == HY_DTYPE_BFLOAT16 ||
+              t->dtype == HY_DTYPE_COMPLEX64 || t->dtype == HY_DTYPE_COMPLEX128))
+    return ir_attr_error(g, n, "reduction", HY_ERR_UNSUPPORTED, "not supported for %s",
+                         hy_dtype_name(t->dtype));
   ir_set_out(n, 0, t->dtype, t->rank, t->dims);
   return HY_OK;
 }
 hy_status lower_scatterelements(ir_graph *g, ir_node *n, ir_lowered *l) {
   const ir_type *t;
   int64_t axis;
+  int64_t red = 0;
   hy_status s = elements_check(g, n, &t, &axis);
+  if (!s) s = scatter_reduction(g, n, &red);
   l->kernel = HY_KERNEL_scatter_elements;
   lower_int(l, axis);
+  lower_int(l, red);
   return s;
 }
 

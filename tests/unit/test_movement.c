@@ -525,3 +525,14 @@ Test(movement, range_is_constant) {
   const int32_t *y = n->out[0]->data;
   cr_assert(y[0] == 10 && y[1] == 7);
 }
+
+Test(movement, scatter_elements_add_duplicates) {
+  static const int64_t idx[2] = {1, 1};
+  static const int32_t data[3] = {1, 2, 3}, upd[2] = {10, 20};
+  ir_node *n = NODE(OP_ScatterElements, 16, 1, T(HY_DTYPE_INT32, data, 3),
+                    T(HY_DTYPE_INT64, idx, 2), T(HY_DTYPE_INT32, upd, 2));
+  new_attr(n, "reduction", IR_ATTR_STRING)->s = "add";
+  int32_t y[3];
+  run_ok(n, y);
+  cr_assert(y[0] == 1 && y[1] == 32 && y[2] == 3, "got %d %d %d", y[0], y[1], y[2]);
+}

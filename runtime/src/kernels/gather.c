@@ -2,6 +2,7 @@
  * int64, negative ones counting from the end; any index outside [-n, n) is HY_ERR_SHAPE.
  *   ints: [0] outer (product of data dims before axis), [1] n (data dim at axis),
  *         [2] inner (product of data dims after axis), [3] number of indices. */
+#include "kernel_util.h"
 #include "movement.h"
 
 typedef struct gather_job {
@@ -47,8 +48,9 @@ hy_status hy_kernel_gather(const hy_kparams *p, const void *const *in, void *con
 }
 
 /* ---- GatherElements / ScatterElements: one index per element along one axis ----
- *   ints: [0] axis. Shapes from the descriptors: data in[0]; indices in[1] (same rank, int32 or
- *   int64); updates in[2] for scatter. Any index outside [-n, n) is HY_ERR_SHAPE. */
+ *   ints: [0] axis, [1] scatter's reduction (0 none, 1 add, 2 mul; absent: none). Shapes from
+ *   the descriptors: data in[0]; indices in[1] (same rank, int32 or int64); updates in[2] for
+ *   scatter. Any index outside [-n, n) is HY_ERR_SHAPE. */
 
 /* Offset in data (dims d) of indices element e (dims id) with its axis coordinate replaced by the
  * index; -1 when the index is out of range. */
@@ -88,6 +90,42 @@ hy_status hy_kernel_gather_elements(const hy_kparams *p, const void *const *in,
   return HY_OK;
 }
 
+enum { SCATTER_NONE, SCATTER_ADD, SCATTER_MUL };
+
+#define SCATTER_COMBINE(T, dst, src, red)                                                          \
+  do {                                                                                             \
+    T a_, b_;                                                                                      \
+    memcpy(&a_, dst, sizeof a_);                                                                   \
+    memcpy(&b_, src, sizeof b_);                                                                   \
+    a_ = (T)(red == SCATTER_ADD ? a_ + b_ : a_ * b_);                                              \
+    memcpy(dst, &a_, sizeof a_);                                                                   \
+  } while (0)
+
+/* dst = dst + src or dst * src in dtype; false for a dtype without arithmetic here. */
+static bool scatter_combine(int32_t dtype, int64_t red, char *dst, const char *src) {
+  switch (dtype) {
+  case HY_DTYPE_FLOAT: SCATTER_COMBINE(float, dst, src, red); return true;
+  case HY_DTYPE_DOUBLE: SCATTER_COMBINE(double, dst, src, red); return true;
+  case HY_DTYPE_INT8: SCATTER_COMBINE(int8_t, dst, src, red); return true;
+  case HY_DTYPE_UINT8: SCATTER_COMBINE(uint8_t, dst, src, red); return true;
+  case HY_DTYPE_INT16: SCATTER_COMBINE(int16_t, dst, src, red); return true;
+  case HY_DTYPE_UINT16: SCATTER_COMBINE(uint16_t, dst, src, red); return true;
+  case HY_DTYPE_INT32: SCATTER_COMBINE(int32_t, dst, src, red); return true;
+  case HY_DTYPE_UINT32: SCATTER_COMBINE(uint32_t, dst, src, red); return true;
+  case HY_DTYPE_INT64: SCATTER_COMBINE(int64_t, dst, src, red); return true;
+  case HY_DTYPE_UINT64: SCATTER_COMBINE(uint64_t, dst, src, red); return true;
+  case HY_DTYPE_FLOAT16: {
+    uint16_t a, b;
+    memcpy(&a, dst, 2), memcpy(&b, src, 2);
+    float x = hy_k_f16_to_f32(a), y = hy_k_f16_to_f32(b);
+    a = hy_k_f32_to_f16(red == SCATTER_ADD ? x + y : x * y);
+    memcpy(dst, &a, 2);
+    return true;
+  }
+  default: return false;
+  }
+}
+
 hy_status hy_kernel_scatter_elements(const hy_kparams *p, const void *const *in,
                                      void *const *out, void *scratch, const hy_exec *ex) {
   (void)scratch, (void)ex;
@@ -98,9 +136,15 @@ hy_status hy_kernel_scatter_elements(const hy_kparams *p, const void *const *in,
     if (elements_offset(&p->in[0], &p->in[1], in[1], p->ints[0], e) < 0) return HY_ERR_SHAPE;
   if (out[0] != in[0])
     memmove(out[0], in[0], (size_t)(hy_tdesc_numel(&p->in[0]) * es));
+  int64_t red = p->n_ints > 1 ? p->ints[1] : SCATTER_NONE;
   for (int64_t e = 0; e < n; e++) {
     int64_t off = elements_offset(&p->in[0], &p->in[1], in[1], p->ints[0], e);
-    memcpy((char *)out[0] + off * es, (const char *)in[2] + e * es, (size_t)es);
+    char *dst = (char *)out[0] + off * es;
+    const char *src = (const char *)in[2] + e * es;
+    if (red == SCATTER_NONE)
+      memcpy(dst, src, (size_t)es);
+    else if (!scatter_combine(p->in[0].dtype, red, dst, src))
+      return HY_ERR_DTYPE;
   }
   return HY_OK;
 }
