@@ -126,10 +126,11 @@ static ir_attr attr_ints(const char *name, int64_t *v, int32_t n) {
 }
 
 /* Runs op on ins; out (caller's, large enough) gets the result and *ot its type. The node's
- * error message, if any, goes to msg. */
-static hy_status run_node(ir_op op, int32_t opset, const tin *ins, int32_t n_in, ir_attr *attrs,
-                          int32_t n_attrs, const hy_exec *ex, void *out, ir_type *ot,
-                          char *msg) {
+ * error message, if any, goes to msg. Bit i of runtime makes input i a run-time value rather
+ * than a constant; *packed tells whether the lowering pre-packed input 1. */
+static hy_status run_node_p(ir_op op, int32_t opset, const tin *ins, int32_t n_in,
+                            ir_attr *attrs, int32_t n_attrs, const hy_exec *ex, void *out,
+                            ir_type *ot, char *msg, uint32_t runtime, bool *packed) {
   arena a;
   diag d;
   arena_init(&a);
@@ -142,7 +143,7 @@ static hy_status run_node(ir_op op, int32_t opset, const tin *ins, int32_t n_in,
   for (int32_t i = 0; i < n_in; i++)
     if (ins[i].data)
       ir_node_set_input(g, n, i, ir_const_new(g, "in", ins[i].dt, ins[i].rank, ins[i].dims,
-                                              ins[i].data));
+                                              (runtime >> i) & 1 ? NULL : ins[i].data));
   ir_node_set_output(g, n, 0, ir_value_new(g, "y"));
   const ir_op_info *info = ir_op_get(op);
   ir_lowered l;
@@ -152,11 +153,13 @@ static hy_status run_node(ir_op op, int32_t opset, const tin *ins, int32_t n_in,
   if (s == HY_OK) {
     hy_tdesc td[4], od;
     const void *ptrs[4];
-    for (int32_t i = 0; i < n_in; i++) {
-      td[i] = (hy_tdesc){.dtype = ins[i].data ? ins[i].dt : 0, .rank = ins[i].rank};
-      memcpy(td[i].dims, ins[i].dims, sizeof td[i].dims);
-      ptrs[i] = ins[i].data;
+    for (int32_t i = 0; i < n_in; i++) { /* the lowering may have replaced a constant input */
+      const ir_value *v = n->in[i];
+      td[i] = (hy_tdesc){.dtype = v ? v->type.dtype : 0, .rank = v ? v->type.rank : 0};
+      if (v) memcpy(td[i].dims, v->type.dims, sizeof td[i].dims);
+      ptrs[i] = v ? (v->data ? v->data : ins[i].data) : NULL;
     }
+    if (packed) *packed = n->in[1] && strstr(n->in[1]->name, "packed");
     *ot = n->out[0]->type;
     od = (hy_tdesc){.dtype = ot->dtype, .rank = ot->rank};
     memcpy(od.dims, ot->dims, sizeof od.dims);
@@ -169,6 +172,12 @@ static hy_status run_node(ir_op op, int32_t opset, const tin *ins, int32_t n_in,
   if (msg) snprintf(msg, 512, "%.500s", d.msg);
   arena_free(&a);
   return s;
+}
+
+static hy_status run_node(ir_op op, int32_t opset, const tin *ins, int32_t n_in, ir_attr *attrs,
+                          int32_t n_attrs, const hy_exec *ex, void *out, ir_type *ot,
+                          char *msg) {
+  return run_node_p(op, opset, ins, n_in, attrs, n_attrs, ex, out, ot, msg, 0, NULL);
 }
 
 /* ---- MatMul ---- */
@@ -451,4 +460,41 @@ Test(conv, rejects_bad_models) {
   ir_attr ap[2] = {attr_int("group", 2), attr_str("auto_pad", "SAME")};
   cr_assert_eq(run_node(OP_Conv, 11, in, 2, ap, 2, NULL, z, &ot, msg), HY_ERR_INVALID_MODEL);
   cr_assert(strstr(msg, "attribute 'auto_pad'"), "%s", msg);
+}
+
+/* A constant float B is pre-packed at compile time when A is a run-time input. */
+Test(prepack, matmul_and_gemm_with_constant_weights) {
+  static const int64_t mkn[][3] = {{7, 13, 5}, {130, 300, 70}, {1, 768, 40}};
+  for (int c = 0; c < 3; c++) {
+    int64_t M = mkn[c][0], K = mkn[c][1], N = mkn[c][2];
+    float *A = frand_buf(3 * M * K), *B = frand_buf(K * N), *C = frand_buf(N);
+    float *Y = malloc(sizeof(float) * (size_t)(3 * M * N));
+    double *ref = malloc(sizeof(double) * (size_t)(3 * M * N));
+    ir_type ot;
+    char msg[512];
+    bool packed = false;
+    /* MatMul [3, M, K] x [K, N] */
+    tin mm[2] = {{HY_DTYPE_FLOAT, 3, {3, M, K}, A}, {HY_DTYPE_FLOAT, 2, {K, N}, B}};
+    cr_assert_eq(run_node_p(OP_MatMul, 13, mm, 2, NULL, 0, &two_threads, Y, &ot, msg, 1, &packed),
+                 HY_OK, "%s", msg);
+    cr_assert(packed, "MatMul's constant B was not pre-packed");
+    ref_matmul(&mm[0], &mm[1], &ot, ref);
+    expect_close(Y, ref, 3 * M * N, K, "prepacked matmul");
+    /* Gemm with transB: B given as [N, K] */
+    tin gm[3] = {{HY_DTYPE_FLOAT, 2, {M, K}, A}, {HY_DTYPE_FLOAT, 2, {N, K}, B},
+                 {HY_DTYPE_FLOAT, 1, {N}, C}};
+    ir_attr at[3] = {attr_int("transB", 1), attr_float("alpha", 0.5f), attr_float("beta", 2.0f)};
+    packed = false;
+    cr_assert_eq(run_node_p(OP_Gemm, 13, gm, 3, at, 3, NULL, Y, &ot, msg, 1, &packed), HY_OK, "%s",
+                 msg);
+    cr_assert(packed, "Gemm's constant B was not pre-packed");
+    for (int64_t i = 0; i < M; i++)
+      for (int64_t j = 0; j < N; j++) {
+        double sum = 0;
+        for (int64_t k = 0; k < K; k++) sum += (double)A[i * K + k] * B[j * K + k];
+        ref[i * N + j] = 0.5 * sum + 2.0 * C[j];
+      }
+    expect_close(Y, ref, M * N, K, "prepacked gemm");
+    free(A), free(B), free(C), free(Y), free(ref);
+  }
 }

@@ -43,6 +43,8 @@ void hy_sgemm(int64_t M, int64_t N, int64_t K, float alpha, const float *A, int6
 size_t hy_sgemm_packed_b_bytes(int64_t K, int64_t N);
 /* Packs all of B (element (k, n) at B[k*rsb + n*csb]) into dst in the packed-B layout. */
 void hy_sgemm_pack_b(int64_t K, int64_t N, const float *B, int64_t rsb, int64_t csb, float *dst);
+/* Scratch bytes for hy_sgemm_prepacked with up to `tasks` concurrent tasks (packed A only). */
+size_t hy_sgemm_prepacked_scratch_bytes(int64_t M, int64_t N, int64_t K, int32_t tasks);
 /* hy_sgemm with B already in the packed-B layout; scratch then only holds packed A. */
 void hy_sgemm_prepacked(int64_t M, int64_t N, int64_t K, float alpha, const float *A, int64_t rsa,
                         int64_t csa, const float *Bpacked, float beta, float *C, int64_t ldc,

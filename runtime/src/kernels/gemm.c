@@ -49,6 +49,17 @@ size_t hy_sgemm_scratch_bytes(int64_t M, int64_t N, int64_t K, int32_t tasks) {
   return (size_t)(tasks < 1 ? 1 : tasks) * hy_sgemm_task_bytes(M, N, K);
 }
 
+/* With B pre-packed a task only packs A. */
+static size_t prepacked_task_bytes(int64_t M, int64_t N, int64_t K) {
+  (void)N;
+  if (M <= 0 || N <= 0 || K <= 0) return 0;
+  return a_block_bytes(M, K) + 64;
+}
+
+size_t hy_sgemm_prepacked_scratch_bytes(int64_t M, int64_t N, int64_t K, int32_t tasks) {
+  return (size_t)(tasks < 1 ? 1 : tasks) * prepacked_task_bytes(M, N, K);
+}
+
 size_t hy_sgemm_packed_b_bytes(int64_t K, int64_t N) {
   return (size_t)(round_up(N, NR) * K) * sizeof(float);
 }
@@ -163,7 +174,7 @@ typedef struct gemm_job {
   float *C;
   int64_t ldc;
   char *scratch;
-  size_t task_bytes;
+  size_t task_bytes, b_bytes; /* per task: all of it, and its packed-B part */
   int64_t n_tasks, tiles;
   int split_n; /* tasks own column ranges (else row ranges) */
 } gemm_job;
@@ -202,7 +213,7 @@ VEC512 static void gemm_tasks(void *arg, int64_t begin, int64_t end) {
   for (int64_t t = begin; t < end; t++) {
     uintptr_t base = (uintptr_t)(j->scratch + (size_t)t * j->task_bytes);
     float *bbuf = (float *)((base + 63) & ~(uintptr_t)63);
-    float *abuf = (float *)((char *)bbuf + b_block_bytes(j->N, j->K));
+    float *abuf = (float *)((char *)bbuf + j->b_bytes);
     int64_t lo = t * j->tiles / j->n_tasks, hi = (t + 1) * j->tiles / j->n_tasks;
     if (j->split_n)
       gemm_rect(j, bbuf, abuf, 0, j->M, lo * NR, imin(hi * NR, j->N));
@@ -230,7 +241,9 @@ static void gemm_run(gemm_job *j, int32_t tasks, const hy_exec *ex) {
   j->split_n = tiles_n >= tiles_m || tiles_n >= 4 * t;
   j->tiles = j->split_n ? tiles_n : tiles_m;
   j->n_tasks = imin(t < 1 ? 1 : t, j->tiles);
-  j->task_bytes = hy_sgemm_task_bytes(j->M, j->N, j->K);
+  j->task_bytes = j->Bpk ? prepacked_task_bytes(j->M, j->N, j->K)
+                        : hy_sgemm_task_bytes(j->M, j->N, j->K);
+  j->b_bytes = j->Bpk ? 0 : b_block_bytes(j->N, j->K);
   hy_parallel_for(ex, j->n_tasks, gemm_tasks, j);
 }
 
@@ -325,8 +338,10 @@ hy_status hy_gemm_any(hy_dtype dt, int64_t M, int64_t N, int64_t K, double alpha
 
 /* ---- the Gemm op ----
  * gemm: Y = alpha * op(A) * op(B) + beta * C. in: A, B, C (optional, unidirectionally
- * broadcast to [M, N]). ints: [transA, transB, tasks]; floats: [alpha, beta]. scratch:
- * hy_sgemm_scratch_bytes(M, N, K, tasks) for float, else 0. */
+ * broadcast to [M, N]). ints: [transA, transB, tasks, packed]; floats: [alpha, beta]. packed 1:
+ * B is float in the packed-B layout (pre-packed at compile time) and the transB flag is moot.
+ * scratch: hy_sgemm_scratch_bytes(M, N, K, tasks) for float (hy_sgemm_prepacked_scratch_bytes
+ * when packed), else 0. */
 
 /* Y (M x N) = C broadcast, element by element as bytes. */
 static void broadcast_c(const hy_tdesc *ct, const char *C, char *Y, int64_t M, int64_t N,
@@ -344,16 +359,22 @@ static void broadcast_c(const hy_tdesc *ct, const char *C, char *Y, int64_t M, i
 
 hy_status hy_kernel_gemm(const hy_kparams *p, const void *const *in, void *const *out,
                          void *scratch, const hy_exec *ex) {
-  const hy_tdesc *a = &p->in[0], *b = &p->in[1];
+  const hy_tdesc *a = &p->in[0];
   int64_t ta = p->ints[0], tb = p->ints[1];
   int64_t M = ta ? a->dims[1] : a->dims[0], K = ta ? a->dims[0] : a->dims[1];
-  int64_t N = tb ? b->dims[0] : b->dims[1];
+  int64_t N = p->out[0].dims[1];
   double alpha = p->floats[0], beta = p->floats[1];
   hy_dtype dt = (hy_dtype)p->out[0].dtype;
   bool has_c = p->n_in > 2 && in[2] && p->in[2].dtype != HY_DTYPE_UNDEFINED && beta != 0.0;
   if (has_c) broadcast_c(&p->in[2], in[2], out[0], M, N, hy_linalg_esize(dt));
   /* element (i, k) of op(A) is at i*rsa + k*csa; a transpose swaps the strides */
   int64_t rsa = ta ? 1 : K, csa = ta ? M : 1, rsb = tb ? 1 : N, csb = tb ? K : 1;
+  if (p->ints[3]) {
+    if (dt != HY_DTYPE_FLOAT) return HY_ERR_DTYPE;
+    hy_sgemm_prepacked(M, N, K, (float)alpha, in[0], rsa, csa, in[1], has_c ? (float)beta : 0.0f,
+                       out[0], N, scratch, (int32_t)p->ints[2], ex);
+    return HY_OK;
+  }
   return hy_gemm_any(dt, M, N, K, alpha, in[0], rsa, csa, in[1], rsb, csb, has_c ? beta : 0.0,
                      out[0], N, scratch, (int32_t)p->ints[2], ex);
 }

@@ -1,8 +1,10 @@
 /* MatMul (numpy matmul: batch broadcasting, 1-D operands) for every dtype the ONNX suite tests:
  * float through the packed GEMM, the others through hy_gemm_any's loops.
  *
- * matmul: in A [..., M, K] (or [K]), B [..., K, N] (or [K]); out Y. ints: [tasks].
- * scratch: hy_sgemm_scratch_bytes(rows of A, N, K, tasks) for float, else 0. */
+ * matmul: in A [..., M, K] (or [K]), B [..., K, N] (or [K]); out Y. ints: [tasks, packed].
+ * packed 1: B is a float K x N matrix in the packed-B layout of hydra/gemm.h (pre-packed at
+ * compile time; N is Y's last dim). scratch: hy_sgemm_scratch_bytes(rows of A, N, K, tasks) for
+ * float (hy_sgemm_prepacked_scratch_bytes when packed), else 0. */
 #include "kernels/linalg.h"
 
 /* The product as a list of GEMMs: batch dims broadcast, strides in elements (0: broadcast). */
@@ -43,6 +45,7 @@ typedef struct mm_job {
   hy_dtype dt;
   size_t es;
   const char *A, *B;
+  bool packed;
   char *Y;
   char *scratch;
   size_t task_bytes;
@@ -58,6 +61,12 @@ static hy_status mm_batch(const mm_job *j, int64_t b, void *scratch, int32_t tas
     rest /= s->bdims[d];
     oa += i * s->sa[d];
     ob += i * s->sb[d];
+  }
+  if (j->packed) {
+    hy_sgemm_prepacked(s->M, s->N, s->K, 1.0f, (const float *)j->A + oa, s->K, 1,
+                       (const float *)j->B, 0.0f, (float *)j->Y + b * s->M * s->N, s->N, scratch,
+                       tasks, ex);
+    return HY_OK;
   }
   return hy_gemm_any(j->dt, s->M, s->N, s->K, 1.0, j->A + (size_t)oa * j->es, s->K, 1,
                      j->B + (size_t)ob * j->es, s->N, 1, 0.0,
@@ -87,11 +96,16 @@ static bool mm_dtype_ok(int32_t dt) {
 hy_status hy_kernel_matmul(const hy_kparams *p, const void *const *in, void *const *out,
                            void *scratch, const hy_exec *ex) {
   mm_shape s;
-  mm_shape_of(&p->in[0], &p->in[1], &s);
-  if (!mm_dtype_ok(p->out[0].dtype)) return HY_ERR_DTYPE;
+  bool packed = p->ints[1] != 0;
+  const hy_tdesc *a = &p->in[0], *y = &p->out[0];
+  /* a packed B is K x N, N being Y's last dim */
+  int64_t yn = y->rank > 0 ? y->dims[y->rank - 1] : 1;
+  hy_tdesc bk = {.dtype = y->dtype, .rank = 2, .dims = {a->dims[a->rank - 1], yn}};
+  mm_shape_of(a, packed ? &bk : &p->in[1], &s);
+  if (!mm_dtype_ok(y->dtype) || (packed && y->dtype != HY_DTYPE_FLOAT)) return HY_ERR_DTYPE;
   int32_t tasks = (int32_t)p->ints[0];
   mm_job j = {.s = &s, .dt = (hy_dtype)p->out[0].dtype, .es = hy_linalg_esize(p->out[0].dtype),
-              .A = in[0], .B = in[1], .Y = out[0], .scratch = scratch};
+              .A = in[0], .B = in[1], .packed = packed, .Y = out[0], .scratch = scratch};
   int64_t threads = ex && ex->parallel_for && ex->n_threads > 1 ? ex->n_threads : 1;
   if (s.batches > 1 && threads > 1 && tasks > 1) {
     /* many small products (attention heads): one serial GEMM per batch, batches in parallel */
