@@ -28,7 +28,22 @@ typedef struct cg_build {
   const char *cpu, *features; /* function attributes */
   LLVMTargetMachineRef tm;    /* for the optimisation pipeline's cost model */
   int opt_level;
+  /* Weights-file mode: constants are not embedded but laid out in *weights (filled by
+   * cg_build_module) and reached through the entry's weights argument. NULL: embed. */
+  struct cg_weights_out *weights;
+  const char *weights_file; /* recorded in hy_model.weights_file */
 } cg_build;
+
+typedef struct cg_blob {
+  const void *data;
+  int64_t bytes, offset;
+} cg_blob;
+
+typedef struct cg_weights_out {
+  cg_blob *blobs;
+  int32_t n, cap;
+  int64_t total; /* file size */
+} cg_weights_out;
 
 /* Builds, links, checks and optimises the module in ctx. Errors go to b->g->d. */
 hy_status cg_build_module(const cg_build *b, LLVMContextRef ctx, LLVMModuleRef *out);

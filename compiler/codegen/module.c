@@ -23,7 +23,7 @@ typedef struct cg_ctx {
   LLVMBuilderRef ir;     /* the node calls */
   LLVMBuilderRef allocs; /* allocas, at the end of the entry block */
   LLVMTypeRef i8, i32, i64, f64, ptr, tdesc, kparams, iodesc, model, entry_ty, kernel_ty;
-  LLVMValueRef entry, arena, inputs, outputs, ex, model_gv;
+  LLVMValueRef entry, arena, inputs, outputs, ex, weights, model_gv;
   LLVMValueRef *consts; /* one global per constant value, by value id */
   char diag_msg[512];   /* first error the LLVM context reported (linker) */
 } cg_ctx;
@@ -55,10 +55,11 @@ static void cg_types(cg_ctx *x) {
   x->kparams = LLVMStructTypeInContext(c, kp, 8, 0);
   LLVMTypeRef io[] = {x->ptr, x->i32, x->i32, dims};
   x->iodesc = LLVMStructTypeInContext(c, io, 4, 0);
-  LLVMTypeRef md[] = {x->i32, x->ptr, x->i32, x->i32, x->ptr, x->ptr, x->i64, x->ptr};
-  x->model = LLVMStructTypeInContext(c, md, 8, 0);
-  LLVMTypeRef ep[] = {x->ptr, x->ptr, x->ptr, x->ptr};
-  x->entry_ty = LLVMFunctionType(x->i32, ep, 4, 0);
+  LLVMTypeRef md[] = {x->i32, x->ptr, x->i32, x->i32, x->ptr, x->ptr,
+                      x->i64, x->ptr, x->ptr, x->i64, x->ptr};
+  x->model = LLVMStructTypeInContext(c, md, 11, 0);
+  LLVMTypeRef ep[] = {x->ptr, x->ptr, x->ptr, x->ptr, x->ptr}; /* + weights in file mode */
+  x->entry_ty = LLVMFunctionType(x->i32, ep, x->b->weights ? 5 : 4, 0);
   LLVMTypeRef kp_args[] = {x->ptr, x->ptr, x->ptr, x->ptr, x->ptr};
   x->kernel_ty = LLVMFunctionType(x->i32, kp_args, 5, 0);
 }
@@ -127,6 +128,25 @@ static hy_status cg_value_bytes(cg_ctx *x, const ir_value *v, int64_t *bytes) {
   return HY_OK;
 }
 
+/* Weights-file mode: v's bytes go to the next 64-byte aligned offset of the file; the address
+ * is computed once in the entry block from the weights argument. */
+static LLVMValueRef cg_weights_blob(cg_ctx *x, const ir_value *v, int64_t bytes) {
+  cg_weights_out *w = x->b->weights;
+  if (w->n == w->cap) {
+    int32_t cap = w->cap ? w->cap * 2 : 64;
+    cg_blob *nb = arena_array(x->g->a, (size_t)cap, sizeof *nb);
+    if (!nb) return NULL;
+    if (w->n) memcpy(nb, w->blobs, (size_t)w->n * sizeof *nb);
+    w->blobs = nb;
+    w->cap = cap;
+  }
+  int64_t off = (w->total + 63) & ~(int64_t)63;
+  w->blobs[w->n++] = (cg_blob){v->data, bytes, off};
+  w->total = off + bytes;
+  LLVMValueRef o = ci64(x, off);
+  return LLVMBuildInBoundsGEP2(x->allocs, x->i8, x->weights, &o, 1, "w");
+}
+
 /* The 64-byte aligned constant holding v's bytes (one per value). */
 static hy_status cg_const_data(cg_ctx *x, const ir_value *v, LLVMValueRef *out) {
   bool cached = v->id >= 0 && v->id < x->g->n_values;
@@ -137,6 +157,12 @@ static hy_status cg_const_data(cg_ctx *x, const ir_value *v, LLVMValueRef *out) 
   int64_t bytes;
   hy_status s = cg_value_bytes(x, v, &bytes);
   if (s) return s;
+  if (x->b->weights && bytes > 0) {
+    *out = cg_weights_blob(x, v, bytes);
+    if (!*out) return diag_error(x->g->d, HY_ERR_OUT_OF_MEMORY, "codegen: out of memory");
+    if (cached) x->consts[v->id] = *out;
+    return HY_OK;
+  }
   /* A zero-size constant still needs an address; one byte keeps it distinct. */
   LLVMValueRef init = bytes ? LLVMConstStringInContext2(x->c, v->data, (size_t)bytes, 1)
                             : LLVMConstNull(LLVMArrayType2(x->i8, 1));
@@ -263,6 +289,7 @@ static hy_status cg_entry(cg_ctx *x) {
   x->inputs = LLVMGetParam(x->entry, 1);
   x->outputs = LLVMGetParam(x->entry, 2);
   x->ex = LLVMGetParam(x->entry, 3);
+  x->weights = x->b->weights ? LLVMGetParam(x->entry, 4) : NULL;
   LLVMBasicBlockRef top = LLVMAppendBasicBlockInContext(x->c, x->entry, "top");
   LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(x->c, x->entry, "body");
   LLVMPositionBuilderAtEnd(x->allocs, top);
@@ -304,14 +331,23 @@ static hy_status cg_model_global(cg_ctx *x) {
   hy_status s = cg_io_descs(x, x->g->inputs, x->g->n_inputs, &ins);
   if (!s) s = cg_io_descs(x, x->g->outputs, x->g->n_outputs, &outs);
   if (s) return s;
-  LLVMValueRef f[] = {ci32(x, HY_MODEL_ABI),        cg_cstring(x, x->b->name),
-                      ci32(x, x->g->n_inputs),      ci32(x, x->g->n_outputs),
-                      ins,                          outs,
-                      ci64(x, x->g->arena_bytes),   x->entry};
+  LLVMValueRef null = LLVMConstNull(x->ptr);
+  cg_weights_out *w = x->b->weights;
+  LLVMValueRef f[] = {ci32(x, HY_MODEL_ABI),
+                      cg_cstring(x, x->b->name),
+                      ci32(x, x->g->n_inputs),
+                      ci32(x, x->g->n_outputs),
+                      ins,
+                      outs,
+                      ci64(x, x->g->arena_bytes),
+                      w ? null : x->entry,
+                      w ? cg_cstring(x, x->b->weights_file ? x->b->weights_file : "") : null,
+                      ci64(x, w ? w->total : 0),
+                      w ? x->entry : null};
   char *gname = arena_printf(x->g->a, "%s_model", x->b->sym);
   if (!gname) return diag_error(x->g->d, HY_ERR_OUT_OF_MEMORY, "codegen: out of memory");
   LLVMValueRef gv = LLVMAddGlobal(x->m, x->model, gname);
-  LLVMSetInitializer(gv, LLVMConstNamedStruct(x->model, f, 8));
+  LLVMSetInitializer(gv, LLVMConstNamedStruct(x->model, f, 11));
   LLVMSetGlobalConstant(gv, 1);
   LLVMSetAlignment(gv, 8);
   x->model_gv = gv;

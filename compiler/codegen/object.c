@@ -1,5 +1,6 @@
 /* `hydrac compile`: the model module written as a relocatable object (PIC) for the target,
  * plus the C header that declares its typed API. */
+#include <stdio.h>
 #include <string.h>
 
 #include <llvm-c/Target.h>
@@ -28,15 +29,31 @@ static hy_status cg_emit(ir_graph *g, LLVMTargetMachineRef tm, LLVMModuleRef m, 
   return HY_OK;
 }
 
+/* The constants at their offsets, zero padding between them. */
+static hy_status cg_write_weights(ir_graph *g, const cg_weights_out *w, const char *path) {
+  FILE *f = fopen(path, "wb");
+  if (!f) return diag_error(g->d, HY_ERR_IO, "%s: cannot create the weights file", path);
+  static const char zeros[64];
+  int64_t at = 0;
+  bool ok = true;
+  for (int32_t i = 0; i < w->n && ok; i++) {
+    const cg_blob *b = &w->blobs[i];
+    ok = fwrite(zeros, 1, (size_t)(b->offset - at), f) == (size_t)(b->offset - at) &&
+         fwrite(b->data, 1, (size_t)b->bytes, f) == (size_t)b->bytes;
+    at = b->offset + b->bytes;
+  }
+  if (fclose(f) != 0 || !ok) return diag_error(g->d, HY_ERR_IO, "%s: write failed", path);
+  return HY_OK;
+}
+
 hy_status cg_emit_object(ir_graph *g, const char *name, const cg_target *t, cg_weights w,
                          const char *obj_path, const char *header_path, const char *weights_path) {
-  (void)weights_path;
   if (!cg_is_c_ident(name))
     return diag_error(g->d, HY_ERR_INVALID_ARGUMENT,
                       "codegen: model name '%s' is not a C identifier", name ? name : "");
-  if (w == CG_WEIGHTS_FILE)
-    return diag_error(g->d, HY_ERR_UNSUPPORTED,
-                      "codegen: weights in a separate file are not supported yet; embed them");
+  if (w == CG_WEIGHTS_FILE && !weights_path)
+    return diag_error(g->d, HY_ERR_INVALID_ARGUMENT, "codegen: no path for the weights file");
+  cg_weights_out wout = {0};
   char *cpu, *features;
   LLVMTargetMachineRef tm = cg_target_machine(g->d, t, &cpu, &features);
   if (!tm) return g->d->status;
@@ -44,7 +61,8 @@ hy_status cg_emit_object(ir_graph *g, const char *name, const cg_target *t, cg_w
   char *layout = LLVMCopyStringRepOfTargetData(td);
   char *triple = LLVMGetTargetMachineTriple(tm);
   cg_build b = {.g = g, .name = name, .sym = name, .triple = triple, .datalayout = layout,
-                .cpu = cpu, .features = features, .tm = tm, .opt_level = cg_opt_level(t)};
+                .cpu = cpu, .features = features, .tm = tm, .opt_level = cg_opt_level(t),
+                .weights = w == CG_WEIGHTS_FILE ? &wout : NULL, .weights_file = weights_path};
   LLVMContextRef ctx = LLVMContextCreate();
   LLVMModuleRef m;
   hy_status s = cg_build_module(&b, ctx, &m);
@@ -52,6 +70,7 @@ hy_status cg_emit_object(ir_graph *g, const char *name, const cg_target *t, cg_w
     s = cg_emit(g, tm, m, obj_path);
     LLVMDisposeModule(m);
   }
+  if (!s && w == CG_WEIGHTS_FILE) s = cg_write_weights(g, &wout, weights_path);
   if (!s && header_path) s = cg_write_header(g, name, header_path);
   LLVMContextDispose(ctx);
   LLVMDisposeMessage(triple);

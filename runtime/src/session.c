@@ -4,6 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "hydra/model.h"
 #include "threadpool.h"
@@ -15,6 +19,8 @@ struct hy_session {
   hy_pool *pool;
   const void **in_ptrs; /* run_tensors' pointer arrays, sized at create */
   void **out_ptrs;
+  const uint8_t *weights; /* the mapped weights file (weights-file models) */
+  size_t weights_len;
   char err[512];
 };
 
@@ -47,10 +53,40 @@ static hy_status hy_session_exec(hy_session *s, const hy_session_options *opt) {
   return HY_OK;
 }
 
+/* Maps the model's weights file read-only; its size must be the one hydrac wrote. */
+static hy_status hy_session_map_weights(hy_session *s, const char *weights_path) {
+  const hy_model *m = s->m;
+  const char *path = weights_path ? weights_path : m->weights_file;
+  if (m->weights_bytes == 0) return HY_OK;
+  if (!path) return HY_ERR_INVALID_ARGUMENT;
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return HY_ERR_IO;
+  struct stat st;
+  hy_status r = HY_OK;
+  if (fstat(fd, &st) != 0 || (uint64_t)st.st_size != m->weights_bytes) {
+    r = HY_ERR_IO;
+  } else {
+    void *p = mmap(NULL, (size_t)m->weights_bytes, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (p == MAP_FAILED) {
+      r = HY_ERR_IO;
+    } else {
+      s->weights = p;
+      s->weights_len = (size_t)m->weights_bytes;
+    }
+  }
+  close(fd);
+  return r;
+}
+
 hy_status hy_session_create(const hy_model *m, const hy_session_options *opt, hy_session **out) {
+  return hy_session_create_weights(m, opt, NULL, out);
+}
+
+hy_status hy_session_create_weights(const hy_model *m, const hy_session_options *opt,
+                                    const char *weights_path, hy_session **out) {
   if (!out) return HY_ERR_INVALID_ARGUMENT;
   *out = NULL;
-  if (!m || !m->entry || m->n_inputs < 0 || m->n_outputs < 0) return HY_ERR_INVALID_ARGUMENT;
+  if (!m || !(m->entry || m->entry_weights) || m->n_inputs < 0 || m->n_outputs < 0) return HY_ERR_INVALID_ARGUMENT;
   if (m->abi != HY_MODEL_ABI) return HY_ERR_UNSUPPORTED; /* built by another hydrac version */
   if (opt && opt->n_threads < 0) return HY_ERR_INVALID_ARGUMENT;
   hy_session *s = calloc(1, sizeof *s);
@@ -62,6 +98,7 @@ hy_status hy_session_create(const hy_model *m, const hy_session_options *opt, hy
   s->out_ptrs = calloc((size_t)m->n_outputs + 1, sizeof *s->out_ptrs);
   hy_status st = (s->arena && s->in_ptrs && s->out_ptrs) ? hy_session_exec(s, opt)
                                                           : HY_ERR_OUT_OF_MEMORY;
+  if (!st && !m->entry) st = hy_session_map_weights(s, weights_path);
   if (st) {
     hy_session_destroy(s);
     return st;
@@ -73,6 +110,7 @@ hy_status hy_session_create(const hy_model *m, const hy_session_options *opt, hy
 void hy_session_destroy(hy_session *s) {
   if (!s) return;
   hy_pool_destroy(s->pool);
+  if (s->weights) munmap((void *)s->weights, s->weights_len);
   free(s->arena);
   free(s->in_ptrs);
   free(s->out_ptrs);
@@ -103,7 +141,8 @@ hy_status hy_session_run(hy_session *s, const void *const *inputs, void *const *
   hy_status st = hy_check_ptrs(s, inputs, m->n_inputs, m->inputs, "input");
   if (!st) st = hy_check_ptrs(s, (const void *const *)outputs, m->n_outputs, m->outputs, "output");
   if (st) return st;
-  st = m->entry(s->arena, inputs, outputs, &s->ex);
+  st = m->entry ? m->entry(s->arena, inputs, outputs, &s->ex)
+               : m->entry_weights(s->arena, inputs, outputs, &s->ex, s->weights);
   if (st) return hy_fail(s, st, "model '%s': run failed: %s", m->name, hy_status_name(st));
   s->err[0] = 0;
   return HY_OK;

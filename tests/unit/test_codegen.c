@@ -167,11 +167,26 @@ Test(codegen, object_and_header) {
   arena_free(&f.a);
 }
 
-Test(codegen, weights_file_is_reported_unsupported) {
+/* --weights: the constants go to a file (here the one 8-byte constant, at offset 0). */
+Test(codegen, weights_file) {
   fixture f;
   build(&f);
-  hy_status st = cg_emit_object(f.g, "hand", NULL, CG_WEIGHTS_FILE, "/tmp/x.o", NULL, "/tmp/x.w");
-  cr_expect_eq(st, HY_ERR_UNSUPPORTED);
+  char dir[] = "/tmp/hydra_cg_XXXXXX";
+  cr_assert_not_null(mkdtemp(dir));
+  char obj[128], wts[128];
+  snprintf(obj, sizeof obj, "%s/hand.o", dir);
+  snprintf(wts, sizeof wts, "%s/hand.weights", dir);
+  hy_status st = cg_emit_object(f.g, "hand", NULL, CG_WEIGHTS_FILE, obj, NULL, wts);
+  cr_assert_eq(st, HY_OK, "%s", f.d.msg);
+  FILE *fp = fopen(wts, "rb");
+  cr_assert_not_null(fp);
+  float got[3];
+  cr_expect_eq(fread(got, 1, sizeof got, fp), sizeof k_const);
+  fclose(fp);
+  cr_expect_eq(memcmp(got, k_const, sizeof k_const), 0);
+  unlink(obj);
+  unlink(wts);
+  rmdir(dir);
   arena_free(&f.a);
 }
 

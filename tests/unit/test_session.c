@@ -3,6 +3,7 @@
 #include <criterion/criterion.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hydra/model.h"
 
@@ -28,7 +29,9 @@ static hy_status add_entry(uint8_t *arena, const void *const *in, void *const *o
 
 static const hy_io_desc k_in[] = {{"input_ids", HY_DTYPE_INT64, 2, {2, 3}}};
 static const hy_io_desc k_out[] = {{"logits", HY_DTYPE_INT64, 2, {2, 3}}};
-static const hy_model k_model = {HY_MODEL_ABI, "adder", 1, 1, k_in, k_out, 100, add_entry};
+static const hy_model k_model = {.abi = HY_MODEL_ABI, .name = "adder", .n_inputs = 1,
+                                 .n_outputs = 1, .inputs = k_in, .outputs = k_out,
+                                 .arena_bytes = 100, .entry = add_entry};
 
 static hy_session *make(int32_t threads) {
   hy_session_options o = {.n_threads = threads};
@@ -108,7 +111,7 @@ static hy_status hit_entry(uint8_t *arena, const void *const *in, void *const *o
 }
 
 Test(session, pool_covers_range_once) {
-  hy_model m = {HY_MODEL_ABI, "hits", 0, 0, NULL, NULL, 0, hit_entry};
+  hy_model m = {.abi = HY_MODEL_ABI, .name = "hits", .entry = hit_entry};
   hy_session_options o = {.n_threads = 4};
   hy_session *s;
   cr_assert_eq(hy_session_create(&m, &o, &s), HY_OK);
@@ -150,4 +153,37 @@ Test(session, error_on_failing_entry) {
   cr_expect_eq(hy_session_run(s, bad_in, out), HY_ERR_INVALID_ARGUMENT);
   cr_expect(strstr(hy_session_error(s), "input_ids"), "%s", hy_session_error(s));
   hy_session_destroy(s);
+}
+
+/* A weights-file model: the session maps the file and hands its bytes to the entry. */
+static hy_status weights_entry(uint8_t *arena, const void *const *in, void *const *out,
+                               const hy_exec *ex, const uint8_t *w) {
+  memcpy(out[0], w, 6 * sizeof(int64_t));
+  return HY_OK;
+}
+
+Test(session, weights_file_mapped) {
+  char path[] = "/tmp/hydra_w_XXXXXX";
+  int fd = mkstemp(path);
+  cr_assert_geq(fd, 0);
+  int64_t w[6] = {10, 20, 30, 40, 50, 60};
+  cr_assert_eq(write(fd, w, sizeof w), (ssize_t)sizeof w);
+  close(fd);
+  hy_model m = k_model;
+  m.entry = NULL;
+  m.entry_weights = weights_entry;
+  m.weights_file = "/nonexistent/hydra.weights";
+  m.weights_bytes = sizeof w;
+  hy_session *s;
+  cr_expect_eq(hy_session_create(&m, NULL, &s), HY_ERR_IO);
+  cr_assert_eq(hy_session_create_weights(&m, NULL, path, &s), HY_OK);
+  int64_t x[6] = {0}, y[6] = {0};
+  const void *in[1] = {x};
+  void *out[1] = {y};
+  cr_assert_eq(hy_session_run(s, in, out), HY_OK);
+  cr_expect_eq(y[5], 60);
+  hy_session_destroy(s);
+  m.weights_bytes = 8; /* a file of another size is refused */
+  cr_expect_eq(hy_session_create_weights(&m, NULL, path, &s), HY_ERR_IO);
+  unlink(path);
 }

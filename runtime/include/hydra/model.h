@@ -25,6 +25,12 @@ typedef struct hy_io_desc {
 typedef hy_status (*hy_entry_fn)(uint8_t *arena, const void *const *inputs, void *const *outputs,
                                  const hy_exec *ex);
 
+/* The entry of a model whose constants live in a separate weights file (hydrac compile
+ * --weights): weights is that file's content, mapped by the session. */
+typedef hy_status (*hy_entry_weights_fn)(uint8_t *arena, const void *const *inputs,
+                                         void *const *outputs, const hy_exec *ex,
+                                         const uint8_t *weights);
+
 typedef struct hy_model {
   uint32_t abi;
   const char *name;
@@ -32,7 +38,12 @@ typedef struct hy_model {
   const hy_io_desc *inputs;
   const hy_io_desc *outputs;
   uint64_t arena_bytes;
-  hy_entry_fn entry;
+  hy_entry_fn entry; /* NULL when the model needs a weights file (entry_weights is set) */
+  /* Weights-file models only (else NULL/0/NULL): the file hydrac wrote, its exact size, and
+   * the entry taking the mapped bytes. hy_session_create maps the file. */
+  const char *weights_file;
+  uint64_t weights_bytes;
+  hy_entry_weights_fn entry_weights;
 } hy_model;
 
 typedef struct hy_session_options {
@@ -45,6 +56,9 @@ typedef struct hy_session hy_session;
 
 /* opt may be NULL. *out is freed with hy_session_destroy. */
 hy_status hy_session_create(const hy_model *m, const hy_session_options *opt, hy_session **out);
+/* The same for a weights-file model whose file is not at m->weights_file (NULL: that path). */
+hy_status hy_session_create_weights(const hy_model *m, const hy_session_options *opt,
+                                    const char *weights_path, hy_session **out);
 void hy_session_destroy(hy_session *s);
 /* Plain pointers in the model's input/output order; shapes are the descriptors'. */
 hy_status hy_session_run(hy_session *s, const void *const *inputs, void *const *outputs);
