@@ -35,6 +35,18 @@ hy_status lower_identity(ir_graph *g, ir_node *n, ir_lowered *l) {
 }
 
 /* ---- Dropout: inference only, the output is the input and the mask all "kept" ---- */
+/* True when input 1 (ratio) is known to be 0: training mode then drops nothing either. */
+static bool ratio_is_zero(const ir_node *n) {
+  const void *r = n->n_in > 1 && n->in[1] ? ir_value_known(n->in[1]) : NULL;
+  if (!r || ir_type_numel(&n->in[1]->type) != 1) return false;
+  switch (n->in[1]->type.dtype) {
+  case HY_DTYPE_FLOAT: return *(const float *)r == 0.0f;
+  case HY_DTYPE_DOUBLE: return *(const double *)r == 0.0;
+  case HY_DTYPE_FLOAT16: return (*(const uint16_t *)r & 0x7FFF) == 0;
+  default: return false;
+  }
+}
+
 hy_status infer_dropout(ir_graph *g, ir_node *n) {
   const ir_type *t;
   hy_status s = mv_input(g, n, 0, &t);
@@ -47,10 +59,10 @@ hy_status infer_dropout(ir_graph *g, ir_node *n) {
     if (!mode)
       return ir_node_error(g, n, HY_ERR_UNSUPPORTED,
                            "input 2 (training_mode) must be known at compile time");
-    if (*(const uint8_t *)mode)
+    if (*(const uint8_t *)mode && !ratio_is_zero(n))
       return ir_node_error(g, n, HY_ERR_UNSUPPORTED,
-                           "training_mode is true; Hydra runs inference only (Dropout is the "
-                           "identity there)");
+                           "training_mode is true with a ratio that is not a known 0; Hydra "
+                           "runs inference only (Dropout is the identity there)");
   }
   s = same_bytes_out(g, n, t->rank, t->dims);
   /* the mask is bool from opset 10, the input's type before */

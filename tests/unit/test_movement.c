@@ -226,6 +226,12 @@ Test(movement, dropout_training_mode_refused) {
   ir_node *n = NODE(OP_Dropout, 13, 1, T(HY_DTYPE_FLOAT, NULL, 2, 3),
                     tensor(HY_DTYPE_FLOAT, 0, NULL, &ratio), tensor(HY_DTYPE_BOOL, 0, NULL, &yes));
   expect_error(n, HY_ERR_UNSUPPORTED, "training_mode is true");
+  /* with a known ratio of 0 training drops nothing: accepted */
+  static const float zero = 0.0f;
+  diag_init(&D);
+  n = NODE(OP_Dropout, 13, 1, T(HY_DTYPE_FLOAT, NULL, 2, 3), tensor(HY_DTYPE_FLOAT, 0, NULL, &zero),
+           tensor(HY_DTYPE_BOOL, 0, NULL, &yes));
+  cr_assert_eq(infer(n), HY_OK, "%s", D.msg);
 }
 
 /* ---- constants ---- */
