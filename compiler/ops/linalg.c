@@ -39,7 +39,8 @@ static int64_t rows_of(const ir_type *t) { return ir_type_numel(t) / t->dims[t->
 #define PACKED_TAG "#gemm_packed"
 static bool lin_prepack_b(ir_graph *g, ir_node *n, int64_t K, int64_t N, bool trans) {
   ir_value *b = n->in[1];
-  if (strstr(b->name, PACKED_TAG)) return true;
+  if (b->data && b->type.rank == 2 && b->type.dims[1] == HY_GEMM_NR && strstr(b->name, PACKED_TAG))
+    return true;
   if (!b->data || b->type.dtype != HY_DTYPE_FLOAT || b->type.rank != 2 ||
       ir_value_known(n->in[0]) || K == 0 || N == 0)
     return false;
