@@ -120,6 +120,36 @@ Test(unary, float_ops_match_reference_math) {
   }
 }
 
+/* The float32 exp/tanh/erf are vectorisable approximations: sweep them against double libm
+ * (tighter than ONNX's rtol 1e-3) including the clamps, the subnormal range and NaN. */
+Test(unary, fast_float_math_is_accurate) {
+  enum { N = 20001 };
+  static float x[N + 6], y[N + 6];
+  for (int i = 0; i < N; i++) x[i] = -110.f + 200.f * (float)i / (N - 1);
+  const float extra[] = {0.f, -0.f, 1e-6f, -3e-5f, INFINITY, -INFINITY};
+  memcpy(x + N, extra, sizeof extra);
+  const struct {
+    hy_ew_unary op;
+    double (*ref)(double);
+  } fns[] = {{HY_UN_EXP, exp}, {HY_UN_TANH, tanh}, {HY_UN_ERF, erf}};
+  for (int f = 0; f < 3; f++) {
+    unary_f32(fns[f].op, x, y, N + 6, 0, 0);
+    for (int i = 0; i < N + 6; i++) {
+      double want = fns[f].ref((double)x[i]);
+      if (want > 3.4e38) { /* overflows float */
+        cr_assert(isinf(y[i]) && y[i] > 0, "op %d(%g) = %g", fns[f].op, (double)x[i], (double)y[i]);
+        continue;
+      }
+      double tol = 1e-44 + 2e-6 * fabs(want);
+      cr_assert(fabs(y[i] - want) <= tol, "op %d(%.9g) = %.9g, expected %.9g", fns[f].op,
+                (double)x[i], (double)y[i], want);
+    }
+    float nan_in = NAN, nan_out;
+    unary_f32(fns[f].op, &nan_in, &nan_out, 1, 0, 0);
+    cr_assert(isnan(nan_out), "op %d keeps NaN", fns[f].op);
+  }
+}
+
 Test(unary, sigmoid_and_softplus_do_not_overflow) {
   const float x[] = {-1000.f, -100.f, 100.f, 1000.f};
   float y[4];

@@ -79,7 +79,7 @@ static inline int64_t ew_ipow_s(int64_t b, int64_t e) {
     BIN_COMPARE_CASES(name)
 
 #define BIN_SIGNATURE(name, ST)                                                                    \
-  static hy_status bin_##name(int64_t op, int32_t rank, const int64_t *dims, const int64_t *st,    \
+  EW_INLINE hy_status bin_##name(int64_t op, int32_t rank, const int64_t *dims, const int64_t *st, \
                               const ST *a, const ST *b, void *out)
 
 /* Floats: NaN propagates through Min/Max like numpy's minimum/maximum. */
@@ -149,7 +149,7 @@ EW_BOOL_TYPES(BIN_BOOL_FN)
 
 /* Pow with base and exponent of different types (opset 12+): computed in double, stored in the
  * base's type. Not a hot path; the per-element dtype switches fold after inlining. */
-static hy_status bin_pow_mixed(int32_t ta, int32_t tb, int32_t rank, const int64_t *dims,
+EW_INLINE hy_status bin_pow_mixed(int32_t ta, int32_t tb, int32_t rank, const int64_t *dims,
                                const int64_t *st, const void *a, const void *b, void *out) {
   int64_t idx[HY_MAX_RANK] = {0}, off[2] = {0, 0};
   int64_t w = dims[rank - 1], rows = hy_k_rows(rank, dims);
@@ -166,7 +166,7 @@ static hy_status bin_pow_mixed(int32_t ta, int32_t tb, int32_t rank, const int64
 
 /* out = a op b over the walk (rank, dims, st = {a strides, b strides}); a and b have dtypes ta
  * and tb (equal except for Pow). out may be a itself. */
-static hy_status ew_binary_apply(int64_t op, int32_t ta, int32_t tb, int32_t rank,
+EW_INLINE hy_status ew_binary_apply(int64_t op, int32_t ta, int32_t tb, int32_t rank,
                                  const int64_t *dims, const int64_t *st, const void *a,
                                  const void *b, void *out) {
   if (ta != tb) {
@@ -193,7 +193,7 @@ hy_status hy_kernel_binary(const hy_kparams *p, const void *const *in, void *con
 }
 
 /* Mean's last step: the sum divided by the input count (float types only). */
-static hy_status ew_scale_mean(int32_t dt, void *out, int64_t numel, int64_t count) {
+EW_INLINE hy_status ew_scale_mean(int32_t dt, void *out, int64_t numel, int64_t count) {
   switch (dt) {
 #define MEAN_CASE(name, dtype, ST, CT, UT)                                                         \
   case dtype: {                                                                                    \

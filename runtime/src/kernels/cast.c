@@ -4,7 +4,7 @@
 #include "kernels/ew_util.h"
 
 #define CAST_FROM(sname_, sdt, SST, SCT, SUT)                                                      \
-  static hy_status cast_from_##sname_(const SST *a, int32_t to, void *out, int64_t n) {            \
+  EW_INLINE hy_status cast_from_##sname_(const SST *a, int32_t to, void *out, int64_t n) {         \
     switch (to) {                                                                                  \
       CAST_NUMERIC_TARGETS(sname_)                                                                 \
     case HY_DTYPE_BOOL: {                                                                          \

@@ -5,7 +5,7 @@
 #include "kernels/ew_util.h"
 
 #define CLIP_FN(name, dt, ST, CT, UT)                                                              \
-  static void clip_##name(const hy_kparams *p, const void *const *in, ST *o, int64_t n) {          \
+  EW_INLINE void clip_##name(const hy_kparams *p, const void *const *in, ST *o, int64_t n) {       \
     const ST *a = in[0];                                                                           \
     bool has_lo = (p->n_in > 1 && in[1]) || (p->n_ints > 0 && p->ints[0]);                         \
     bool has_hi = (p->n_in > 2 && in[2]) || (p->n_ints > 1 && p->ints[1]);                         \

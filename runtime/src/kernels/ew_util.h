@@ -31,6 +31,10 @@
   EW_FLOAT_TYPES(X) EW_SIGNED_TYPES(X) EW_UNSIGNED_TYPES(X) EW_BOOL_TYPES(X)
 
 #define EW_UNUSED __attribute__((unused))
+/* Every level of an elementwise kernel is inlined into the kernel entry, and codegen inlines the
+ * entry into each call site with its constant hy_kparams: the dtype and op switches then fold
+ * while the body is cloned, so a call site costs only its own loop, not all of them. */
+#define EW_INLINE static inline __attribute__((always_inline))
 
 /* ew_ld_<name>: storage -> compute type; ew_st_<name>: compute -> storage type. */
 #define EW_LDST(name, dt, ST, CT, UT)                                                              \

@@ -6,10 +6,75 @@
 
 #include "kernels/ew_util.h"
 
+/* float32 exp, tanh and erf as straight-line code (selects, no calls) so the loops over them
+ * vectorise; libm's expf/tanhf/erff are opaque calls that keep the loop scalar. Accuracy is a
+ * few ulp (the unit tests sweep them against double libm); double keeps libm. */
+static inline float ew_expf(float x) {
+  /* e^x = 2^n * e^r, |r| <= ln2/2; Cephes' polynomial for e^r; 2^n applied in two halves so
+   * results down to the subnormals and up to overflow come out right */
+  float xc = x < -104.f ? -104.f : x > 89.f ? 89.f : x;
+  float n = floorf(xc * 1.44269504088896341f + 0.5f);
+  float r = xc - n * 0.693359375f + n * 2.12194440e-4f;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * r * r + r + 1.f;
+  int32_t ni = (int32_t)n, n1 = ni / 2, n2 = ni - n1;
+  float s1 = hy_k_bits_f32((uint32_t)(n1 + 127) << 23);
+  float s2 = hy_k_bits_f32((uint32_t)(n2 + 127) << 23);
+  return x != x ? x : p * s1 * s2;
+}
+
+/* Rational minimax fits (as in Eigen's fast tanh/erf): odd numerator over even denominator. */
+static inline float ew_tanhf(float x) {
+  float xc = x < -7.90531110763549805f ? -7.90531110763549805f
+             : x > 7.90531110763549805f ? 7.90531110763549805f : x;
+  float x2 = xc * xc;
+  float p = -2.76076847742355e-16f;
+  p = p * x2 + 2.00018790482477e-13f;
+  p = p * x2 - 8.60467152213735e-11f;
+  p = p * x2 + 5.12229709037114e-08f;
+  p = p * x2 + 1.48572235717979e-05f;
+  p = p * x2 + 6.37261928875436e-04f;
+  p = p * x2 + 4.89352455891786e-03f;
+  float q = 1.19825839466702e-06f;
+  q = q * x2 + 1.18534705686654e-04f;
+  q = q * x2 + 2.26843463243900e-03f;
+  q = q * x2 + 4.89352518554385e-03f;
+  float t = xc * p / q;
+  return fabsf(x) < 0.0004f ? x : t; /* tiny: tanh x = x, also keeps -0 and NaN */
+}
+
+static inline float ew_erff(float x) {
+  float xc = x < -4.f ? -4.f : x > 4.f ? 4.f : x; /* erf is +-1 in float beyond */
+  float x2 = xc * xc;
+  float p = -2.72614225801306e-10f;
+  p = p * x2 + 2.77068142495902e-08f;
+  p = p * x2 - 2.10102402082508e-06f;
+  p = p * x2 - 5.69250639462346e-05f;
+  p = p * x2 - 7.34990630326855e-04f;
+  p = p * x2 - 2.95459980854025e-03f;
+  p = p * x2 - 1.60960333262415e-02f;
+  float q = -1.45660718464996e-05f;
+  q = q * x2 - 2.13374055278905e-04f;
+  q = q * x2 - 1.68282697438203e-03f;
+  q = q * x2 - 7.37332916720468e-03f;
+  q = q * x2 - 1.42647390514189e-02f;
+  return x != x ? x : xc * p / q;
+}
+
+/* The fast float versions for float compute types, libm for double. */
+#define EW_EXP(x) _Generic((x), float: ew_expf, default: exp)(x)
+#define EW_TANH(x) _Generic((x), float: ew_tanhf, default: tanh)(x)
+#define EW_ERF(x) _Generic((x), float: ew_erff, default: erf)(x)
+
 /* Sigmoid without overflow: exp of a non-positive argument only. */
-#define EW_SIGMOID(x) ((x) >= 0 ? 1 / (1 + exp(-(x))) : exp(x) / (1 + exp(x)))
+#define EW_SIGMOID(x) ((x) >= 0 ? 1 / (1 + EW_EXP(-(x))) : EW_EXP(x) / (1 + EW_EXP(x)))
 /* Softplus log(1 + e^x) = max(x, 0) + log1p(e^-|x|), exact where the naive form overflows. */
-#define EW_SOFTPLUS(x) (((x) > 0 ? (x) : 0) + log1p(exp(-fabs(x))))
+#define EW_SOFTPLUS(x) (((x) > 0 ? (x) : 0) + log1p(EW_EXP(-fabs(x))))
 
 /* One tight loop: x is the loaded element, E its image; ew_ct is the function's compute type. */
 #define UN_MAP(name, E)                                                                            \
@@ -20,19 +85,19 @@
   return HY_OK;
 
 #define UN_FLOAT_FN(name, dt, ST, CT, UT)                                                          \
-  static hy_status un_##name(int64_t op, const ST *a, void *out, int64_t n, CT al, CT be) {        \
+  EW_INLINE hy_status un_##name(int64_t op, const ST *a, void *out, int64_t n, CT al, CT be) {     \
     ST *o = out;                                                                                   \
     typedef CT ew_ct;                                                                              \
     switch (op) {                                                                                  \
     case HY_UN_ABS: UN_MAP(name, fabs(x))                                                          \
     case HY_UN_NEG: UN_MAP(name, -x)                                                               \
     case HY_UN_SQRT: UN_MAP(name, sqrt(x))                                                         \
-    case HY_UN_EXP: UN_MAP(name, exp(x))                                                           \
+    case HY_UN_EXP: UN_MAP(name, EW_EXP(x))                                                        \
     case HY_UN_LOG: UN_MAP(name, log(x))                                                           \
-    case HY_UN_TANH: UN_MAP(name, tanh(x))                                                         \
+    case HY_UN_TANH: UN_MAP(name, EW_TANH(x))                                                      \
     case HY_UN_RELU: UN_MAP(name, x < 0 ? 0 : x)                                                   \
     case HY_UN_SIGMOID: UN_MAP(name, EW_SIGMOID(x))                                                \
-    case HY_UN_ERF: UN_MAP(name, erf(x))                                                           \
+    case HY_UN_ERF: UN_MAP(name, EW_ERF(x))                                                        \
     case HY_UN_RECIPROCAL: UN_MAP(name, 1 / x)                                                     \
     case HY_UN_FLOOR: UN_MAP(name, floor(x))                                                       \
     case HY_UN_CEIL: UN_MAP(name, ceil(x))                                                         \
@@ -55,7 +120,7 @@ EW_FLOAT_TYPES(UN_FLOAT_FN)
 
 /* Integers: negation wraps (in the wrap type) like two's complement hardware. */
 #define UN_SIGNED_FN(name, dt, ST, CT, UT)                                                         \
-  static hy_status un_##name(int64_t op, const ST *a, void *out, int64_t n) {                      \
+  EW_INLINE hy_status un_##name(int64_t op, const ST *a, void *out, int64_t n) {                   \
     ST *o = out;                                                                                   \
     typedef CT ew_ct;                                                                              \
     switch (op) {                                                                                  \
@@ -69,7 +134,7 @@ EW_FLOAT_TYPES(UN_FLOAT_FN)
 EW_SIGNED_TYPES(UN_SIGNED_FN)
 
 #define UN_UNSIGNED_FN(name, dt, ST, CT, UT)                                                       \
-  static hy_status un_##name(int64_t op, const ST *a, void *out, int64_t n) {                      \
+  EW_INLINE hy_status un_##name(int64_t op, const ST *a, void *out, int64_t n) {                   \
     ST *o = out;                                                                                   \
     typedef CT ew_ct;                                                                              \
     switch (op) {                                                                                  \
@@ -82,7 +147,7 @@ EW_SIGNED_TYPES(UN_SIGNED_FN)
   }
 EW_UNSIGNED_TYPES(UN_UNSIGNED_FN)
 
-static hy_status un_b8(int64_t op, const uint8_t *a, void *out, int64_t n) {
+EW_INLINE hy_status un_b8(int64_t op, const uint8_t *a, void *out, int64_t n) {
   uint8_t *o = out;
   if (op != HY_UN_NOT) return HY_ERR_UNSUPPORTED;
   for (int64_t i = 0; i < n; i++) o[i] = !a[i];
