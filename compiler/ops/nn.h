@@ -22,8 +22,9 @@ static inline hy_status nn_input(ir_graph *g, ir_node *n, int32_t slot, const ir
 static inline hy_status nn_require_float(ir_graph *g, ir_node *n, int32_t slot) {
   const ir_type *t = ir_in_type(n, slot);
   if (t && !nn_is_float(t->dtype))
-    return ir_node_error(g, n, HY_ERR_DTYPE, "input %d has type %s; expected float, double or float16",
-                         slot, hy_dtype_name(t->dtype));
+    return ir_node_error(g, n, HY_ERR_DTYPE,
+                         "input %d has type %s; expected float, double or float16", slot,
+                         hy_dtype_name(t->dtype));
   return HY_OK;
 }
 

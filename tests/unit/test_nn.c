@@ -65,7 +65,8 @@ static hy_status infer(ir_node *n) { return ir_op_get(n->op)->infer(G, n); }
 static void chunky_for(void *user, int64_t n, hy_range_fn fn, void *arg) {
   (void)user;
   int64_t step = n / 3 + 1;
-  for (int64_t b = ((n - 1) / step) * step; b >= 0; b -= step) fn(arg, b, b + step < n ? b + step : n);
+  for (int64_t b = ((n - 1) / step) * step; b >= 0; b -= step)
+    fn(arg, b, b + step < n ? b + step : n);
 }
 static const hy_exec EX = {4, chunky_for, NULL};
 
@@ -477,7 +478,8 @@ Test(nn, reduce_sum_axes_input_from_opset13_and_noop) {
   int64_t dims[2] = {3, 40}, one = 1, ax[1] = {1}, zero = 0;
   float x[120], y[120];
   fill(x, 120, 4);
-  ir_value *in_v[2] = {val(HY_DTYPE_FLOAT, 2, dims), ir_const_new(G, "axes", HY_DTYPE_INT64, 1, &one, ax)};
+  ir_value *in_v[2] = {val(HY_DTYPE_FLOAT, 2, dims),
+                       ir_const_new(G, "axes", HY_DTYPE_INT64, 1, &one, ax)};
   const void *in[2] = {x, ax};
   void *out[1] = {y};
   ir_node *nd = node("ReduceSum", 13, in_v, 2, 1);
@@ -505,8 +507,13 @@ Test(nn, reduce_family_values) {
   int64_t dims[2] = {2, 3}, ax = 1;
   const char *ops[] = {"ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2",
                        "ReduceSumSquare", "ReduceLogSumExp"};
-  const double want[][2] = {{3, 6}, {-2, -5}, {-6, -120}, {6, 15}, {sqrt(14), sqrt(77)},
-                            {14, 77}, {log(exp(1) + exp(-2) + exp(3)), log(exp(4) + exp(-5) + exp(6))}};
+  const double want[][2] = {{3, 6},
+                            {-2, -5},
+                            {-6, -120},
+                            {6, 15},
+                            {sqrt(14), sqrt(77)},
+                            {14, 77},
+                            {log(exp(1) + exp(-2) + exp(3)), log(exp(4) + exp(-5) + exp(6))}};
   for (size_t o = 0; o < sizeof ops / sizeof *ops; o++) {
     ir_value *v = val(HY_DTYPE_DOUBLE, 2, dims);
     ir_node *nd = node(ops[o], 13, &v, 1, 1);

@@ -11,10 +11,10 @@
 
 #include "kernels/kernel_util.h"
 
-/* The vectors only cross static inline calls, so the compilers' note that their by-value ABI depends
- * on AVX-512 does not apply. */
+/* Vectors only cross always-inlined calls, so the warning that their by-value ABI depends on
+ * AVX-512 does not apply. */
 #pragma GCC diagnostic ignored "-Wpsabi"
-/* Always inlined, so no vector ever crosses a real call (gcc notes the ABI otherwise). */
+/* Always inlined: no vector crosses a real call (gcc notes the ABI otherwise). */
 #define NN_INLINE static inline __attribute__((always_inline))
 
 typedef float nn_v16f __attribute__((vector_size(64)));

@@ -55,7 +55,7 @@ static void layernorm_rows_f32(void *arg, int64_t begin, int64_t end) {
 }
 
 #define LAYERNORM_GENERIC(SFX, T, ACC, LOAD, STORE)                                              \
-  static void layernorm_rows_generic_##SFX(void *arg, int64_t begin, int64_t end) {                      \
+  static void layernorm_rows_generic_##SFX(void *arg, int64_t begin, int64_t end) {              \
     const layernorm_job *j = arg;                                                                 \
     const hy_kparams *p = j->p;                                                                   \
     int64_t n = j->n, ns = hy_tdesc_numel(&p->in[1]);                                             \

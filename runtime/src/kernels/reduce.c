@@ -1,12 +1,11 @@
 /* reduce: the Reduce* family (and GlobalAveragePool / GlobalMaxPool, which reduce the spatial
- * dims). ints = {op (hy_reduce_op, kernels_nn.def), mask (bit i set: input dim i is reduced)}. The output
- * holds the kept dims in order (keepdims only changes the output's shape, not its layout).
- * Dims are coalesced first, so a reduction over trailing contiguous dims becomes a row loop. */
+ * dims). ints = {op (hy_reduce_op, in kernels_nn.def), mask (bit i: input dim i is reduced)}.
+ * The output holds the kept dims in order (keepdims changes its shape, not its layout). Dims
+ * are coalesced first, so a reduction over trailing contiguous dims becomes a row loop. */
 #include <math.h>
 
 #include "hydra/kernel.h"
 #include "kernels/nn_util.h"
-
 
 typedef struct reduce_job {
   const void *x;
@@ -65,45 +64,48 @@ static inline int64_t reduce_base(const reduce_job *j, int64_t o) {
 }
 
 /* Every element of output o's reduced set as v (type ACC), running STMT. */
-#define REDUCE_EACH(ACC, LOAD, STMT)                                                                         \
-  for (int64_t r = 0; r < j->count; r++) {                                                        \
-    ACC v = LOAD(x[base + reduce_offset(j, r)]);                                                  \
-    STMT;                                                                                         \
+#define REDUCE_EACH(ACC, LOAD, STMT)                                                               \
+  for (int64_t r = 0; r < j->count; r++) {                                                         \
+    ACC v = LOAD(x[base + reduce_offset(j, r)]);                                                   \
+    STMT;                                                                                          \
   }
 
-/* One output element of any dtype; ACC is the compute type. FIN turns a double back into T. */
-#define REDUCE_GENERIC(SFX, T, ACC, LOAD, STORE, ABS)                                            \
-  static ACC reduce_one_##SFX(const reduce_job *j, int64_t base) {                               \
-    const T *x = j->x;                                                                            \
-    ACC acc = 0;                                                                                  \
-    switch (j->op) {                                                                              \
-    case HY_REDUCE_SUM: case HY_REDUCE_MEAN: case HY_REDUCE_LOGSUM: REDUCE_EACH(ACC, LOAD, acc += v) break;                    \
-    case HY_REDUCE_L1: REDUCE_EACH(ACC, LOAD, acc += ABS(v)) break;                                                \
-    case HY_REDUCE_L2: case HY_REDUCE_SUMSQ: REDUCE_EACH(ACC, LOAD, acc += v * v) break;                                 \
-    case HY_REDUCE_PROD: acc = 1; REDUCE_EACH(ACC, LOAD, acc *= v) break;                                          \
-    case HY_REDUCE_MAX:                                                                                 \
-      REDUCE_EACH(ACC, LOAD, if (r == 0 || v > acc) acc = v) break;                                          \
-    case HY_REDUCE_MIN:                                                                                 \
-      REDUCE_EACH(ACC, LOAD, if (r == 0 || v < acc) acc = v) break;                                          \
-    case HY_REDUCE_LOGSUMEXP: {                                                                         \
-      ACC m = 0;                                                                                  \
-      REDUCE_EACH(ACC, LOAD, if (r == 0 || v > m) m = v)                                                     \
-      double s = 0;                                                                               \
-      REDUCE_EACH(ACC, LOAD, s += exp((double)v - (double)m))                                                      \
-      return (ACC)((double)m + log(s));                                                           \
-    }                                                                                             \
-    }                                                                                             \
-    switch (j->op) {                                                                              \
-    case HY_REDUCE_MEAN: return j->count ? (ACC)(acc / (ACC)j->count) : acc;                            \
-    case HY_REDUCE_L2: return (ACC)sqrt((double)acc);                                                   \
-    case HY_REDUCE_LOGSUM: return (ACC)log((double)acc);                                                \
-    default: return acc;                                                                          \
-    }                                                                                             \
-  }                                                                                               \
-  static void reduce_outs_##SFX(void *arg, int64_t begin, int64_t end) {                         \
-    const reduce_job *j = arg;                                                                    \
-    for (int64_t o = begin; o < end; o++)                                                         \
-      ((T *)j->y)[o] = STORE(reduce_one_##SFX(j, reduce_base(j, o)));                             \
+/* One output element of any dtype; ACC is the compute type. */
+#define REDUCE_GENERIC(SFX, T, ACC, LOAD, STORE, ABS)                                              \
+  static ACC reduce_one_##SFX(const reduce_job *j, int64_t base) {                                 \
+    const T *x = j->x;                                                                             \
+    ACC acc = 0;                                                                                   \
+    switch (j->op) {                                                                               \
+    case HY_REDUCE_SUM:                                                                            \
+    case HY_REDUCE_MEAN:                                                                           \
+    case HY_REDUCE_LOGSUM: REDUCE_EACH(ACC, LOAD, acc += v) break;                                 \
+    case HY_REDUCE_L1: REDUCE_EACH(ACC, LOAD, acc += ABS(v)) break;                                \
+    case HY_REDUCE_L2:                                                                             \
+    case HY_REDUCE_SUMSQ: REDUCE_EACH(ACC, LOAD, acc += v * v) break;                              \
+    case HY_REDUCE_PROD:                                                                           \
+      acc = 1;                                                                                     \
+      REDUCE_EACH(ACC, LOAD, acc *= v) break;                                                      \
+    case HY_REDUCE_MAX: REDUCE_EACH(ACC, LOAD, if (r == 0 || v > acc) acc = v) break;              \
+    case HY_REDUCE_MIN: REDUCE_EACH(ACC, LOAD, if (r == 0 || v < acc) acc = v) break;              \
+    case HY_REDUCE_LOGSUMEXP: {                                                                    \
+      ACC m = 0;                                                                                   \
+      REDUCE_EACH(ACC, LOAD, if (r == 0 || v > m) m = v)                                           \
+      double s = 0;                                                                                \
+      REDUCE_EACH(ACC, LOAD, s += exp((double)v - (double)m))                                      \
+      return (ACC)((double)m + log(s));                                                            \
+    }                                                                                              \
+    }                                                                                              \
+    switch (j->op) {                                                                               \
+    case HY_REDUCE_MEAN: return j->count ? (ACC)(acc / (ACC)j->count) : acc;                       \
+    case HY_REDUCE_L2: return (ACC)sqrt((double)acc);                                              \
+    case HY_REDUCE_LOGSUM: return (ACC)log((double)acc);                                           \
+    default: return acc;                                                                           \
+    }                                                                                              \
+  }                                                                                                \
+  static void reduce_outs_##SFX(void *arg, int64_t begin, int64_t end) {                           \
+    const reduce_job *j = arg;                                                                     \
+    for (int64_t o = begin; o < end; o++)                                                          \
+      ((T *)j->y)[o] = STORE(reduce_one_##SFX(j, reduce_base(j, o)));                              \
   }
 
 #define NN_ID(x) (x)
@@ -153,8 +155,9 @@ hy_status hy_kernel_reduce(const hy_kparams *p, const void *const *in, void *con
   int64_t n_out = hy_tdesc_numel(&p->out[0]);
   hy_range_fn fn = reduce_fn(p->in[0].dtype);
   if (!fn) return HY_ERR_DTYPE;
+  bool vec_op = j.op == HY_REDUCE_SUM || j.op == HY_REDUCE_MEAN || j.op == HY_REDUCE_MAX;
   bool rows = p->in[0].dtype == HY_DTYPE_FLOAT && j.count > 0 && j.nr == 1 &&
-              j.rstride[0] == 1 && (j.op == HY_REDUCE_SUM || j.op == HY_REDUCE_MEAN || j.op == HY_REDUCE_MAX);
+              j.rstride[0] == 1 && vec_op;
   hy_parallel_for(ex, n_out, rows ? reduce_rows_f32 : fn, &j);
   return HY_OK;
 }
