@@ -29,7 +29,7 @@ static hy_status fold_operands(ir_graph *g, ir_node *n, hy_tdesc *ti, hy_tdesc *
                                const void **in, void **out) {
   for (int32_t i = 0; i < n->n_in; i++) {
     tdesc_of(n->in[i], &ti[i]);
-    in[i] = n->in[i] ? n->in[i]->data : NULL;
+    in[i] = ir_value_known(n->in[i]);
   }
   for (int32_t i = 0; i < n->n_out; i++) {
     tdesc_of(n->out[i], &to[i]);
@@ -61,7 +61,9 @@ static hy_status fold_call(ir_graph *g, ir_node *n, const ir_lowered *l, const h
   return HY_OK;
 }
 
-hy_status pass_fold_node(ir_graph *g, ir_node *n) {
+/* Computes n's outputs natively; as_constant: they become constants and n goes, else they become
+ * the outputs' bound values (visible to shape inference, while n still runs in the model). */
+static hy_status eval_node(ir_graph *g, ir_node *n, bool as_constant) {
   ir_lowered *l = arena_alloc(g->a, sizeof *l);
   int32_t ni = n->n_in > 0 ? n->n_in : 1, no = n->n_out > 0 ? n->n_out : 1;
   hy_tdesc *ti = arena_array(g->a, (size_t)ni, sizeof *ti);
@@ -74,8 +76,17 @@ hy_status pass_fold_node(ir_graph *g, ir_node *n) {
   if (fold_operands(g, n, ti, to, in, out) != HY_OK) return g->d->status;
   hy_kparams p = {n->n_in, n->n_out, l->n_ints, l->n_floats, ti, to, l->ints, l->floats};
   if (fold_call(g, n, l, &p, in, out) != HY_OK) return g->d->status;
-  for (int32_t i = 0; i < n->n_out; i++)
-    if (n->out[i]) n->out[i]->data = out[i];
-  ir_node_remove(g, n);
+  for (int32_t i = 0; i < n->n_out; i++) {
+    if (!n->out[i]) continue;
+    if (as_constant)
+      n->out[i]->data = out[i];
+    else
+      n->out[i]->bound = out[i];
+  }
+  if (as_constant) ir_node_remove(g, n);
   return HY_OK;
 }
+
+hy_status pass_fold_node(ir_graph *g, ir_node *n) { return eval_node(g, n, true); }
+
+hy_status pass_eval_bound(ir_graph *g, ir_node *n) { return eval_node(g, n, false); }

@@ -78,6 +78,30 @@ static hy_status infer_node(ir_graph *g, ir_node *n) {
   return check_outputs_static(g, n);
 }
 
+/* Values computed at compile time only for shape inference stay small. */
+#define INFER_BOUND_MAX_BYTES ((int64_t)64 << 10)
+
+/* Every present input known, at least one only bound (a run-time input whose value run knows):
+ * the outputs get bound values too when they are small. */
+static bool bound_evaluable(const ir_node *n) {
+  if (is_nondeterministic(n)) return false;
+  bool any_bound = false;
+  for (int32_t i = 0; i < n->n_in; i++) {
+    if (!n->in[i]) continue;
+    if (!ir_value_known(n->in[i])) return false;
+    any_bound |= !n->in[i]->data;
+  }
+  int64_t total = 0;
+  for (int32_t i = 0; i < n->n_out; i++) {
+    const ir_value *v = n->out[i];
+    if (!v) continue;
+    int64_t b = ir_type_bytes(&v->type);
+    if (b < 0 || hy_dtype_size(v->type.dtype) == 0) return false;
+    total += b;
+  }
+  return any_bound && total <= INFER_BOUND_MAX_BYTES;
+}
+
 /* A hook may compute its outputs itself (Shape knows them from the type): then the node goes. */
 static bool outputs_already_constant(const ir_graph *g, const ir_node *n) {
   int32_t present = 0;
@@ -93,10 +117,14 @@ hy_status pass_infer_shapes(ir_graph *g) {
   for (ir_node *n = g->first, *next; n; n = next) {
     next = n->next; /* folding unlinks n */
     if (infer_node(g, n) != HY_OK) return g->d->status;
+    hy_status s = HY_OK;
     if (outputs_already_constant(g, n))
       ir_node_remove(g, n);
-    else if (foldable(g, n) && pass_fold_node(g, n) != HY_OK)
-      return g->d->status;
+    else if (foldable(g, n))
+      s = pass_fold_node(g, n);
+    else if (bound_evaluable(n))
+      s = pass_eval_bound(g, n);
+    if (s != HY_OK) return g->d->status;
   }
   return HY_OK;
 }

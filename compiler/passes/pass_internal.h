@@ -11,4 +11,9 @@ hy_status pass_oom(ir_graph *g);
  * fold and lower passes both use it. */
 hy_status pass_lower_node(ir_graph *g, ir_node *n, ir_lowered *l);
 
+/* fold.c: computes n (whose inputs are all known: constant or bound for run) natively and sets its
+ * outputs' bound values, leaving n in the graph: shape inference downstream sees the values (a
+ * Range whose limit comes from an input) while the model still computes them. */
+hy_status pass_eval_bound(ir_graph *g, ir_node *n);
+
 #endif

@@ -267,3 +267,22 @@ Test(passes, pipeline_names_the_pass_of_an_internal_error) {
   cr_assert_eq(pass_run_all(G, NULL, 0), HY_ERR_INTERNAL);
   cr_assert(strstr(D.msg, "pass 'bind'"), "%s", D.msg);
 }
+
+/* run binds an input's value: a shape computed from it at run time is also known to inference,
+ * while the computing node stays in the model. */
+Test(passes, bound_values_flow_through_nodes_to_shape_inference) {
+  const int64_t d12[] = {12}, d2[] = {2}, d0[] = {0};
+  ir_value *x = input("x", HY_DTYPE_FLOAT, 1, d12, NULL);
+  ir_value *s = input("s", HY_DTYPE_INT64, 1, d2, NULL);
+  ir_value *zero = const_i64("zero", 1, d2, (const int64_t[]){0, 0}, 2);
+  ir_value *s2 = val("s2", HY_DTYPE_UNDEFINED, -1, d0, NULL), *y = val("y", HY_DTYPE_UNDEFINED, -1, d0, NULL);
+  node("Add", "add", (ir_value *[]){s, zero}, 2, &s2, 1);
+  node("Reshape", "reshape", (ir_value *[]){x, s2}, 2, &y, 1);
+  output(y);
+  static const int64_t content[] = {3, 4};
+  pass_binding b[] = {{"x", 1, {12}, NULL}, {"s", 1, {2}, content}};
+  cr_assert_eq(pass_run_all(G, b, 2), HY_OK, "%s", D.msg);
+  cr_assert(y->type.rank == 2 && y->type.dims[0] == 3 && y->type.dims[1] == 4);
+  cr_assert_eq(G->n_nodes, 2, "the Add still runs: its input is a run-time input");
+  cr_assert_null(s2->data);
+}
