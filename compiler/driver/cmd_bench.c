@@ -165,7 +165,7 @@ static int time_runs(const bench_opts *o, const hy_model *m, hy_tensor *given) {
     }
     if (rc == DRV_EXIT_OK) {
       qsort(ms, (size_t)o->n_iters, sizeof *ms, cmp_double);
-      printf("median_ms=%.4f p10_ms=%.4f p90_ms=%.4f\n", percentile(ms, o->n_iters, 0.5),
+      printf("median_ms=%.6f p10_ms=%.6f p90_ms=%.6f\n", percentile(ms, o->n_iters, 0.5),
              percentile(ms, o->n_iters, 0.1), percentile(ms, o->n_iters, 0.9));
     }
   }
