@@ -257,7 +257,8 @@ static hy_status cg_node(cg_ctx *x, const ir_node *n) {
   /* Every call inlined, even of a kernel used many times: inlining is what specialises the
    * kernel on this node's constant shapes and attributes. */
   unsigned always = LLVMGetEnumAttributeKindForName("alwaysinline", 12);
-  LLVMAddCallSiteAttribute(st, LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(x->c, always, 0));
+  LLVMAttributeRef attr = LLVMCreateEnumAttribute(x->c, always, 0);
+  LLVMAddCallSiteAttribute(st, LLVMAttributeFunctionIndex, attr);
   cg_check_status(x, st);
   return HY_OK;
 }
@@ -358,6 +359,8 @@ static hy_status cg_model_global(cg_ctx *x) {
  * then copies (and materialises) only what the entry's kernel declarations reach, instead of
  * parsing and optimising every kernel for every model. */
 static hy_status cg_link_kernels(cg_ctx *x) {
+  LLVMAttributeRef always =
+      LLVMCreateEnumAttribute(x->c, LLVMGetEnumAttributeKindForName("alwaysinline", 12), 0);
   LLVMMemoryBufferRef buf = LLVMCreateMemoryBufferWithMemoryRange(
       hc_kernels_bc, (size_t)(hc_kernels_bc_end - hc_kernels_bc), "hydra_kernels.bc", 0);
   LLVMModuleRef km = NULL;
@@ -384,6 +387,7 @@ static hy_status cg_link_kernels(cg_ctx *x) {
     if (!fn || LLVMIsDeclaration(fn))
       return ir_node_error(x->g, n, HY_ERR_INTERNAL, "codegen: kernel '%s' is not in the bitcode",
                            sym);
+    LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex, always); /* see cg_optimise */
   }
   return HY_OK;
 }
@@ -416,8 +420,10 @@ static hy_status cg_optimise(cg_ctx *x) {
   LLVMPassBuilderOptionsSetSLPVectorization(opts, vec);
   LLVMPassBuilderOptionsSetLoopUnrolling(opts, vec);
   LLVMPassBuilderOptionsSetLoopInterleaving(opts, vec);
-  /* Drop the kernels this model does not call before the pipeline spends time on them. */
-  LLVMErrorRef e = LLVMRunPasses(x->m, "globaldce", x->b->tm, opts);
+  /* Inline the kernels into the entry first (they are alwaysinline, see cg_node) so the
+   * pipeline specialises each copy on its constants instead of first optimising the generic
+   * all-dtypes body; then drop what no longer has a caller. */
+  LLVMErrorRef e = LLVMRunPasses(x->m, "always-inline,globaldce", x->b->tm, opts);
   if (!e) {
     char pipeline[32];
     snprintf(pipeline, sizeof pipeline, "default<O%d>", x->b->opt_level);
