@@ -152,6 +152,22 @@ static hy_ew_unary ew_unary_code(ir_op op, ew_class *c) {
   case OP_Elu: return HY_UN_ELU;
   case OP_HardSigmoid: return HY_UN_HARDSIGMOID;
   case OP_IsNaN: return HY_UN_ISNAN;
+  case OP_Round: return HY_UN_ROUND;
+  case OP_Tan: return HY_UN_TAN;
+  case OP_Asin: return HY_UN_ASIN;
+  case OP_Acos: return HY_UN_ACOS;
+  case OP_Atan: return HY_UN_ATAN;
+  case OP_Sinh: return HY_UN_SINH;
+  case OP_Cosh: return HY_UN_COSH;
+  case OP_Asinh: return HY_UN_ASINH;
+  case OP_Acosh: return HY_UN_ACOSH;
+  case OP_Atanh: return HY_UN_ATANH;
+  case OP_Selu: return HY_UN_SELU;
+  case OP_ThresholdedRelu: return HY_UN_THRESHOLDEDRELU;
+  case OP_HardSwish: return HY_UN_HARDSWISH;
+  case OP_Softsign: return HY_UN_SOFTSIGN;
+  case OP_Celu: return HY_UN_CELU;
+  case OP_Shrink: return HY_UN_SHRINK;
   default: return HY_UN_COUNT;
   }
 }
@@ -184,9 +200,21 @@ hy_status lower_unary(ir_graph *g, ir_node *n, ir_lowered *l) {
   hy_status s = HY_OK;
   if (n->op == OP_LeakyRelu) s = ew_float_attr(g, n, "alpha", 0.01f, &alpha);
   if (n->op == OP_Elu) s = ew_float_attr(g, n, "alpha", 1.0f, &alpha);
+  if (n->op == OP_ThresholdedRelu || n->op == OP_Celu)
+    s = ew_float_attr(g, n, "alpha", 1.0f, &alpha);
+  if (s == HY_OK && n->op == OP_Celu && alpha == 0)
+    s = ir_attr_error(g, n, "alpha", HY_ERR_INVALID_MODEL, "must not be 0");
   if (n->op == OP_HardSigmoid) {
     s = ew_float_attr(g, n, "alpha", 0.2f, &alpha);
     if (s == HY_OK) s = ew_float_attr(g, n, "beta", 0.5f, &beta);
+  }
+  if (n->op == OP_Selu) {
+    s = ew_float_attr(g, n, "alpha", 1.67326319217681884765625f, &alpha);
+    if (s == HY_OK) s = ew_float_attr(g, n, "gamma", 1.05070102214813232421875f, &beta);
+  }
+  if (n->op == OP_Shrink) {
+    s = ew_float_attr(g, n, "lambd", 0.5f, &alpha);
+    if (s == HY_OK) s = ew_float_attr(g, n, "bias", 0.0f, &beta);
   }
   if (s != HY_OK) return s;
   l->kernel = HY_KERNEL_unary;
@@ -198,8 +226,17 @@ hy_status lower_unary(ir_graph *g, ir_node *n, ir_lowered *l) {
 
 /* ---- binary ---- */
 
-static hy_ew_binary ew_binary_code(ir_op op) {
-  switch (op) {
+/* Mod's flavour (attribute fmod) and BitShift's direction pick the kernel op. */
+static hy_ew_binary ew_binary_code_attr(const ir_node *n) {
+  if (n->op == OP_Mod) return ir_attr_int(n, "fmod", 0) ? HY_BIN_FMOD : HY_BIN_MOD;
+  const char *dir = ir_attr_string(n, "direction", "");
+  return !strcmp(dir, "LEFT") ? HY_BIN_SHL : !strcmp(dir, "RIGHT") ? HY_BIN_SHR : HY_BIN_COUNT;
+}
+
+static hy_ew_binary ew_binary_code(const ir_node *n) {
+  switch (n->op) {
+  case OP_Mod: case OP_BitShift: return ew_binary_code_attr(n);
+  case OP_PRelu: return HY_BIN_PRELU;
   case OP_Add: case OP_Sum: return HY_BIN_ADD;
   case OP_Sub: return HY_BIN_SUB;
   case OP_Mul: return HY_BIN_MUL;
@@ -221,7 +258,7 @@ static hy_ew_binary ew_binary_code(ir_op op) {
 }
 
 hy_status infer_binary(ir_graph *g, ir_node *n) {
-  hy_ew_binary code = ew_binary_code(n->op);
+  hy_ew_binary code = ew_binary_code(n);
   const ir_type *a = ir_in_type(n, 0);
   hy_status s;
   switch (code) {
@@ -239,7 +276,29 @@ hy_status infer_binary(ir_graph *g, ir_node *n) {
   case HY_BIN_LESS: case HY_BIN_GREATER: case HY_BIN_LESS_EQUAL: case HY_BIN_GREATER_EQUAL:
     s = ew_check_all(g, n, EW_NUMERIC);
     return s != HY_OK ? s : ew_broadcast_out(g, n, HY_DTYPE_BOOL);
-  case HY_BIN_COUNT: return ir_node_error(g, n, HY_ERR_INTERNAL, "not a binary elementwise op");
+  case HY_BIN_MOD:
+    if (ew_is_float(a->dtype))
+      return ir_attr_error(g, n, "fmod", HY_ERR_INVALID_MODEL, "must be 1 for %s inputs",
+                           hy_dtype_name(a->dtype));
+    s = ew_check_all(g, n, EW_NUMERIC);
+    return s != HY_OK ? s : ew_broadcast_out(g, n, a->dtype);
+  case HY_BIN_SHL: case HY_BIN_SHR:
+    for (int32_t i = 0; i < 2; i++) {
+      hy_dtype d = ir_in_type(n, i)->dtype;
+      bool is_unsigned = d == HY_DTYPE_UINT8 || d == HY_DTYPE_UINT16 || d == HY_DTYPE_UINT32 ||
+                         d == HY_DTYPE_UINT64;
+      if (!is_unsigned)
+        return ir_node_error(g, n, HY_ERR_DTYPE,
+                             "input %d ('%s') has type %s; expected an unsigned integer type", i,
+                             n->in[i]->name, hy_dtype_name(d));
+    }
+    s = ir_check_same_dtype(g, n, 0, 1);
+    return s != HY_OK ? s : ew_broadcast_out(g, n, a->dtype);
+  case HY_BIN_COUNT:
+    if (n->op == OP_BitShift)
+      return ir_attr_error(g, n, "direction", HY_ERR_INVALID_MODEL,
+                           "must be \"LEFT\" or \"RIGHT\"");
+    return ir_node_error(g, n, HY_ERR_INTERNAL, "not a binary elementwise op");
   default:
     s = ew_check_all(g, n, EW_NUMERIC);
     return s != HY_OK ? s : ew_broadcast_out(g, n, a->dtype);
@@ -249,7 +308,7 @@ hy_status infer_binary(ir_graph *g, ir_node *n) {
 hy_status lower_binary(ir_graph *g, ir_node *n, ir_lowered *l) {
   const ir_type *ops[2] = {ir_in_type(n, 0), ir_in_type(n, 1)};
   l->kernel = HY_KERNEL_binary;
-  lower_int(l, ew_binary_code(n->op));
+  lower_int(l, ew_binary_code(n));
   ew_lower_walk(l, 2, ops, &n->out[0]->type);
   return HY_OK;
 }
@@ -269,7 +328,7 @@ hy_status lower_variadic(ir_graph *g, ir_node *n, ir_lowered *l) {
                          n->n_in, EW_MAX_OPS);
   for (int32_t i = 0; i < n->n_in; i++) ops[i] = ir_in_type(n, i);
   l->kernel = HY_KERNEL_variadic;
-  lower_int(l, ew_binary_code(n->op));
+  lower_int(l, ew_binary_code(n));
   lower_int(l, n->n_in);
   ew_lower_walk(l, n->n_in, ops, &n->out[0]->type);
   return HY_OK;

@@ -247,6 +247,35 @@ Test(binary, integer_division_truncates_and_never_traps) {
   cr_assert(uy[0] == 0 && uy[1] == 3);
 }
 
+Test(binary, mod_follows_divisor_or_dividend_sign_and_shifts_saturate) {
+  int64_t n = 6;
+  const int32_t a[] = {7, -7, 7, -7, 5, INT32_MIN}, b[] = {3, 3, -3, -3, 0, -1};
+  int32_t y[6];
+  hy_tdesc t = desc(HY_DTYPE_INT32, 1, &n), ti[2] = {t, t};
+  const void *in[2] = {a, b};
+  int64_t ints[] = {HY_BIN_MOD, 1, 6, 1, 1};
+  cr_assert_eq(call(HY_KERNEL_binary, 2, ti, in, &t, y, ints, 5, NULL, 0), HY_OK);
+  const int32_t py[] = {1, 2, -2, -1, 0, 0}; /* numpy's % ; by 0 and MIN % -1 defined as 0 */
+  for (int i = 0; i < 6; i++) cr_assert_eq(y[i], py[i], "mod element %d: %d", i, y[i]);
+  ints[0] = HY_BIN_FMOD;
+  cr_assert_eq(call(HY_KERNEL_binary, 2, ti, in, &t, y, ints, 5, NULL, 0), HY_OK);
+  const int32_t c[] = {1, -1, 1, -1, 0, 0};
+  for (int i = 0; i < 6; i++) cr_assert_eq(y[i], c[i], "fmod element %d: %d", i, y[i]);
+
+  int64_t k = 4;
+  const uint8_t s[] = {1, 0x81, 3, 200}, sh[] = {7, 1, 8, 200};
+  uint8_t o[4];
+  hy_tdesc tu = desc(HY_DTYPE_UINT8, 1, &k), tui[2] = {tu, tu};
+  const void *uin[2] = {s, sh};
+  int64_t sints[] = {HY_BIN_SHL, 1, 4, 1, 1};
+  cr_assert_eq(call(HY_KERNEL_binary, 2, tui, uin, &tu, o, sints, 5, NULL, 0), HY_OK);
+  cr_assert(o[0] == 0x80 && o[1] == 0x02 && o[2] == 0 && o[3] == 0, "shl %x %x %x %x", o[0], o[1],
+            o[2], o[3]);
+  sints[0] = HY_BIN_SHR;
+  cr_assert_eq(call(HY_KERNEL_binary, 2, tui, uin, &tu, o, sints, 5, NULL, 0), HY_OK);
+  cr_assert(o[0] == 0 && o[1] == 0x40 && o[2] == 0 && o[3] == 0);
+}
+
 Test(binary, integer_arithmetic_wraps) {
   int64_t n = 3;
   const uint8_t a[] = {250, 3, 16}, b[] = {10, 5, 16};

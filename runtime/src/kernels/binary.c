@@ -23,6 +23,14 @@ static inline int64_t ew_ipow_s(int64_t b, int64_t e) {
   return (int64_t)ew_ipow_u((uint64_t)b, (uint64_t)e);
 }
 
+/* Integer remainder with the divisor's sign (Mod with fmod=0, numpy's %); by 0 it gives 0 and
+ * by -1 it gives 0 without evaluating MIN % -1, which traps. */
+static inline int64_t ew_pymod(int64_t x, int64_t y) {
+  if (y == 0 || y == -1) return 0;
+  int64_t r = x % y;
+  return r != 0 && ((r < 0) != (y < 0)) ? r + y : r;
+}
+
 /* Rows of the innermost dim (element types ew_st/ew_ct/ew_ut, typedefs of the enclosing
  * function) in one of four stride patterns (each operand contiguous or a
  * broadcast scalar along the row); OUT is the stored element computed from x and y. */
@@ -97,6 +105,8 @@ static inline int64_t ew_ipow_s(int64_t b, int64_t e) {
     case HY_BIN_POW: BIN_ARITH(name, pow(x, y))                                                    \
     case HY_BIN_MIN: BIN_ARITH(name, isnan(x) || x < y ? x : y)                                    \
     case HY_BIN_MAX: BIN_ARITH(name, isnan(x) || x > y ? x : y)                                    \
+    case HY_BIN_PRELU: BIN_ARITH(name, x < 0 ? y * x : x)                                          \
+    case HY_BIN_FMOD: BIN_ARITH(name, fmod(x, y))                                                  \
       BIN_COMPARE_CASES(name)                                                                      \
     }                                                                                              \
     return HY_ERR_UNSUPPORTED;                                                                     \
@@ -113,6 +123,9 @@ EW_FLOAT_TYPES(BIN_FLOAT_FN)
       BIN_INT_CASES(name)                                                                          \
     case HY_BIN_DIV: BIN_ARITH(name, y == 0 ? 0 : y == -1 ? (CT)(0 - (UT)x) : x / y)               \
     case HY_BIN_POW: BIN_ARITH(name, ew_ipow_s(x, y))                                              \
+    case HY_BIN_PRELU: BIN_ARITH(name, x < 0 ? (CT)((UT)x * (UT)y) : x)                            \
+    case HY_BIN_FMOD: BIN_ARITH(name, y == 0 || y == -1 ? 0 : x % y)                               \
+    case HY_BIN_MOD: BIN_ARITH(name, ew_pymod(x, y))                                               \
     }                                                                                              \
     return HY_ERR_UNSUPPORTED;                                                                     \
   }
@@ -127,6 +140,11 @@ EW_SIGNED_TYPES(BIN_SIGNED_FN)
       BIN_INT_CASES(name)                                                                          \
     case HY_BIN_DIV: BIN_ARITH(name, y == 0 ? 0 : x / y)                                           \
     case HY_BIN_POW: BIN_ARITH(name, ew_ipow_u(x, y))                                              \
+    case HY_BIN_PRELU: BIN_ARITH(name, ((void)y, x))                                               \
+    case HY_BIN_MOD:                                                                               \
+    case HY_BIN_FMOD: BIN_ARITH(name, y == 0 ? 0 : x % y)                                          \
+    case HY_BIN_SHL: BIN_ARITH(name, y >= 8 * sizeof(CT) ? 0 : (UT)x << y)                         \
+    case HY_BIN_SHR: BIN_ARITH(name, y >= 8 * sizeof(CT) ? 0 : x >> y)                             \
     }                                                                                              \
     return HY_ERR_UNSUPPORTED;                                                                     \
   }

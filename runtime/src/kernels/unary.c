@@ -108,6 +108,22 @@ static inline float ew_erff(float x) {
     case HY_UN_ELU: UN_MAP(name, x < 0 ? al * expm1(x) : x)                                        \
     case HY_UN_HARDSIGMOID: UN_MAP(name, fmax((CT)0, fmin((CT)1, al * x + be)))                    \
     case HY_UN_SIGN: UN_MAP(name, x > 0 ? 1 : x < 0 ? -1 : x)                                      \
+    case HY_UN_ROUND: UN_MAP(name, rint(x)) /* half to even in the default rounding mode */        \
+    case HY_UN_TAN: UN_MAP(name, tan(x))                                                           \
+    case HY_UN_ASIN: UN_MAP(name, asin(x))                                                         \
+    case HY_UN_ACOS: UN_MAP(name, acos(x))                                                         \
+    case HY_UN_ATAN: UN_MAP(name, atan(x))                                                         \
+    case HY_UN_SINH: UN_MAP(name, sinh(x))                                                         \
+    case HY_UN_COSH: UN_MAP(name, cosh(x))                                                         \
+    case HY_UN_ASINH: UN_MAP(name, asinh(x))                                                       \
+    case HY_UN_ACOSH: UN_MAP(name, acosh(x))                                                       \
+    case HY_UN_ATANH: UN_MAP(name, atanh(x))                                                       \
+    case HY_UN_SELU: UN_MAP(name, be * (x > 0 ? x : al * expm1(x)))                                \
+    case HY_UN_THRESHOLDEDRELU: UN_MAP(name, x > al ? x : 0)                                       \
+    case HY_UN_HARDSWISH: UN_MAP(name, x * fmax((ew_ct)0, fmin((ew_ct)1, x / 6 + (ew_ct)0.5)))     \
+    case HY_UN_SOFTSIGN: UN_MAP(name, x / (1 + fabs(x)))                                           \
+    case HY_UN_CELU: UN_MAP(name, fmax((ew_ct)0, x) + fmin((ew_ct)0, al * expm1(x / al)))          \
+    case HY_UN_SHRINK: UN_MAP(name, x < -al ? x + be : x > al ? x - be : 0)                        \
     case HY_UN_ISNAN: {                                                                            \
       uint8_t *ob = out;                                                                           \
       for (int64_t i = 0; i < n; i++) ob[i] = isnan(ew_ld_##name(a[i]));                           \
