@@ -420,15 +420,14 @@ static hy_status cg_optimise(cg_ctx *x) {
   LLVMPassBuilderOptionsSetSLPVectorization(opts, vec);
   LLVMPassBuilderOptionsSetLoopUnrolling(opts, vec);
   LLVMPassBuilderOptionsSetLoopInterleaving(opts, vec);
-  /* Inline the kernels into the entry first (they are alwaysinline, see cg_node) so the
-   * pipeline specialises each copy on its constants instead of first optimising the generic
-   * all-dtypes body; then drop what no longer has a caller. */
-  LLVMErrorRef e = LLVMRunPasses(x->m, "always-inline,globaldce", x->b->tm, opts);
-  if (!e) {
-    char pipeline[32];
-    snprintf(pipeline, sizeof pipeline, "default<O%d>", x->b->opt_level);
-    e = LLVMRunPasses(x->m, pipeline, x->b->tm, opts);
-  }
+  /* One O3 run. Its CGSCC inliner visits the kernels before the entry, so each kernel's generic
+   * body is simplified once, then inlined at every call (the calls are alwaysinline, see
+   * cg_node) and specialised there on the node's constant hy_kparams. Inlining first with the
+   * always-inline pass instead copies the unsimplified all-dtypes bodies into every call site
+   * and costs seconds per dozen nodes. */
+  char pipeline[32];
+  snprintf(pipeline, sizeof pipeline, "globaldce,default<O%d>", x->b->opt_level);
+  LLVMErrorRef e = LLVMRunPasses(x->m, pipeline, x->b->tm, opts);
   LLVMDisposePassBuilderOptions(opts);
   return e ? cg_llvm_error(x->g->d, e, "optimising") : HY_OK;
 }
