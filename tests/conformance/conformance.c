@@ -224,6 +224,38 @@ static hy_status read_tensors(const char *dir, const char *prefix, hy_tensor **o
  * that opset, a dtype, string/sequence data) is unsupported, anything else a failure. */
 static char verdict(hy_status s) { return s == HY_ERR_UNSUPPORTED ? 'U' : 'F'; }
 
+/* The suite stores bfloat16 test data as uint16 tensors (numpy has no bfloat16): tensors whose
+ * graph input or output is declared bfloat16 are read as such. */
+static int32_t elem_type(const Onnx__ValueInfoProto *v) {
+  const Onnx__TypeProto *t = v ? v->type : NULL;
+  if (!t || t->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE || !t->tensor_type) return 0;
+  return t->tensor_type->elem_type;
+}
+
+static bool is_initializer(const Onnx__GraphProto *g, const char *name) {
+  for (size_t i = 0; i < g->n_initializer; i++)
+    if (!strcmp(g->initializer[i]->name, name)) return true;
+  return false;
+}
+
+static void retag(hy_tensor *t, int32_t declared) {
+  if (t->dtype == HY_DTYPE_UINT16 && declared == HY_DTYPE_BFLOAT16) t->dtype = HY_DTYPE_BFLOAT16;
+}
+
+static void fix_bfloat16(const char *model, hy_tensor *in, int32_t n_in, hy_tensor *exp,
+                         int32_t n_exp) {
+  pb_model m;
+  char err[256];
+  if (pb_model_open(model, &m, err, sizeof err) != HY_OK) return; /* the run will say why */
+  const Onnx__GraphProto *g = m.proto->graph;
+  int32_t k = 0;
+  for (size_t i = 0; g && i < g->n_input && k < n_in; i++)
+    if (!is_initializer(g, g->input[i]->name)) retag(&in[k++], elem_type(g->input[i]));
+  for (size_t i = 0; g && i < g->n_output && (int32_t)i < n_exp; i++)
+    retag(&exp[i], elem_type(g->output[i]));
+  pb_model_close(&m);
+}
+
 /* Runs one data set: 'P', or 'F'/'U' with the reason in msg. */
 static char run_data_set(const char *model, const char *ds_dir, const char *ds, char *msg,
                          size_t n) {
@@ -236,6 +268,7 @@ static char run_data_set(const char *model, const char *ds_dir, const char *ds, 
     say(msg, n, "%s: %s", ds, err);
     return verdict(s);
   }
+  fix_bfloat16(model, in, n_in, exp, n_exp);
   diag d;
   diag_init(&d);
   s = hc_run_model(model, in, n_in, NULL, &out, &n_out, &d);
@@ -540,7 +573,10 @@ static int write_report(const char *path, tcase *cases, int n, const options *o)
              "system's test-data package (%s; `real` is skipped: its models are not shipped)%s%s%s. "
              "A case passes when every data set's outputs match (same dtype and shape; floats "
              "within 1e-7 + 1e-3·|expected|, NaN equal to NaN; integers and bools exactly). "
-             "Unsupported: the model uses an op Hydra does not have.\n\n",
+             "Unsupported: the model uses an op Hydra does not have, or Hydra reports the case "
+             "unsupported (an op at an older opset, a dtype, string or sequence data). Each case "
+             "runs in its own process with a CPU-time limit; a crash or a timeout is a "
+             "failure.\n\n",
           o->data_dir, o->filter ? ", filter `" : "", o->filter ? o->filter : "", o->filter ? "`" : "");
   fprintf(f, "**Whole suite: %d/%d cases pass** (%d unsupported, %d failed).\n\n", p, t, u, fl);
   fprintf(f, "| suite | cases | pass | unsupported | fail |\n|---|---:|---:|---:|---:|\n");
