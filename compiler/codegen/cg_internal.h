@@ -32,6 +32,7 @@ typedef struct cg_build {
    * cg_build_module) and reached through the entry's weights argument. NULL: embed. */
   struct cg_weights_out *weights;
   const char *weights_file; /* recorded in hy_model.weights_file */
+  cg_profile *profile;      /* JIT only: per-node timing calls (see codegen.h); NULL: none */
 } cg_build;
 
 typedef struct cg_blob {

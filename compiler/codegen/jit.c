@@ -2,6 +2,7 @@
  * freeing it releases everything (the conformance runner compiles ~1000 models per process). */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <llvm-c/LLJIT.h>
 #include <llvm-c/Orc.h>
@@ -27,6 +28,7 @@ static hy_status cg_define_runtime(LLVMOrcLLJITRef j) {
       {"hy_tensor_numel", (void (*)(void))hy_tensor_numel},
       {"hy_tensor_bytes", (void (*)(void))hy_tensor_bytes},
       {"hy_status_name", (void (*)(void))hy_status_name},
+      {"cg_profile_mark", (void (*)(void))cg_profile_mark},
   };
   enum { N = sizeof syms / sizeof syms[0] };
   LLVMOrcCSymbolMapPair pairs[N];
@@ -74,14 +76,14 @@ static hy_status cg_jit_create(diag *d, LLVMOrcLLJITRef *out) {
 /* Builds and adds the module; the thread-safe context is shared with the JIT until it frees
  * the module. */
 static hy_status cg_jit_add(ir_graph *g, const char *name, const cg_target *t, LLVMOrcLLJITRef j,
-                            const char *sym) {
+                            const char *sym, cg_profile *prof) {
   char *cpu, *features;
   cg_target host = {.opt_level = cg_opt_level(t)};
   LLVMTargetMachineRef tm = cg_target_machine(g->d, &host, &cpu, &features);
   if (!tm) return g->d->status;
   cg_build b = {.g = g, .name = name, .sym = sym, .triple = LLVMOrcLLJITGetTripleString(j),
                 .datalayout = LLVMOrcLLJITGetDataLayoutStr(j), .cpu = cpu, .features = features,
-                .tm = tm, .opt_level = host.opt_level};
+                .tm = tm, .opt_level = host.opt_level, .profile = prof};
   LLVMOrcThreadSafeContextRef tsc = LLVMOrcCreateNewThreadSafeContext();
   LLVMModuleRef m;
   hy_status s = cg_build_module(&b, LLVMOrcThreadSafeContextGetContext(tsc), &m);
@@ -100,7 +102,21 @@ static hy_status cg_jit_add(ir_graph *g, const char *name, const cg_target *t, L
   return s;
 }
 
+void cg_profile_mark(cg_profile *p, int32_t node) {
+  struct timespec ts;
+  clock_gettime(p->thread_cpu_time ? CLOCK_THREAD_CPUTIME_ID : CLOCK_MONOTONIC, &ts);
+  double t = (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+  if (p->current >= 0 && p->current < p->n_nodes) p->ns[p->current] += t - p->t_start;
+  p->current = node;
+  p->t_start = t;
+}
+
 hy_status cg_jit_compile(ir_graph *g, const char *name, const cg_target *t, cg_jit **out) {
+  return cg_jit_compile_profiled(g, name, t, NULL, out);
+}
+
+hy_status cg_jit_compile_profiled(ir_graph *g, const char *name, const cg_target *t,
+                                  cg_profile *prof, cg_jit **out) {
   *out = NULL;
   if (t && t->triple)
     return diag_error(g->d, HY_ERR_INVALID_ARGUMENT, "codegen: the JIT only targets the host");
@@ -114,7 +130,8 @@ hy_status cg_jit_compile(ir_graph *g, const char *name, const cg_target *t, cg_j
     free(cj);
     return s;
   }
-  s = cg_jit_add(g, name, t, cj->jit, sym);
+  if (prof) prof->current = -1;
+  s = cg_jit_add(g, name, t, cj->jit, sym, prof);
   if (!s) {
     LLVMOrcExecutorAddress addr = 0;
     LLVMErrorRef e = LLVMOrcLLJITLookup(cj->jit, &addr, model_sym); /* compiles the module */

@@ -282,6 +282,18 @@ static hy_status cg_copy_outputs(cg_ctx *x) {
   return HY_OK;
 }
 
+/* Profiling: cg_profile_mark(profile, index), the profile's address baked in (JIT only). */
+static void cg_profile_call(cg_ctx *x, int32_t index) {
+  if (!x->b->profile) return;
+  LLVMTypeRef params[] = {x->ptr, x->i32};
+  LLVMTypeRef fty = LLVMFunctionType(LLVMVoidTypeInContext(x->c), params, 2, 0);
+  LLVMValueRef fn = LLVMGetNamedFunction(x->m, "cg_profile_mark");
+  if (!fn) fn = LLVMAddFunction(x->m, "cg_profile_mark", fty);
+  LLVMValueRef args[] = {
+      LLVMConstIntToPtr(ci64(x, (int64_t)(intptr_t)x->b->profile), x->ptr), ci32(x, index)};
+  LLVMBuildCall2(x->ir, fty, fn, args, 2, "");
+}
+
 static hy_status cg_entry(cg_ctx *x) {
   char *fname = arena_printf(x->g->a, "%s_entry", x->b->sym);
   if (!fname) return diag_error(x->g->d, HY_ERR_OUT_OF_MEMORY, "codegen: out of memory");
@@ -295,10 +307,13 @@ static hy_status cg_entry(cg_ctx *x) {
   LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(x->c, x->entry, "body");
   LLVMPositionBuilderAtEnd(x->allocs, top);
   LLVMPositionBuilderAtEnd(x->ir, body);
+  int32_t index = 0;
   for (const ir_node *n = x->g->first; n; n = n->next) {
+    cg_profile_call(x, index++);
     hy_status s = cg_node(x, n);
     if (s) return s;
   }
+  cg_profile_call(x, index);
   hy_status s = cg_copy_outputs(x);
   if (s) return s;
   LLVMBuildRet(x->ir, ci32(x, HY_OK));

@@ -10,7 +10,7 @@
 
 static const char help[] =
     "usage: hydrac bench MODEL.onnx [--shape in=1x128 ...] [--input I=FILE.pb ...]\n"
-    "                    [--threads N] [--iters N] [--warmup N]\n"
+    "                    [--threads N] [--iters N] [--warmup N] [--profile]\n"
     "\n"
     "Compiles MODEL.onnx for this machine and times hy_session_run. Inputs are deterministic\n"
     "(floats in [-1, 1), integers in [0, 100), the small valid ids models take) unless given.\n"
@@ -18,12 +18,17 @@ static const char help[] =
     "  --input I=FILE.pb  take input I (its index or name) from a TensorProto file\n"
     "  --threads N        worker threads (default 1)\n"
     "  --iters N          timed runs (default 20)\n"
-    "  --warmup N         untimed runs first (default 3)\n";
+    "  --warmup N         untimed runs first (default 3)\n"
+    "  --profile          time every node (a clock read around each kernel call) and print,\n"
+    "                     before the percentiles, the time per run by op type and kernel and\n"
+    "                     the slowest nodes (CPU time with one thread, else wall time);\n"
+    "                     the instrumented run is slightly slower\n";
 
 typedef struct bench_opts {
   drv_list pos, shapes, inputs;
   const char *threads, *iters, *warmup;
   long n_threads, n_iters, n_warmup;
+  bool profile;
 } bench_opts;
 
 static double now_ms(void) {
@@ -37,8 +42,9 @@ static int parse(int argc, char **argv, bench_opts *o) {
                            {"--input", NULL, DRV_LIST, &o->inputs},
                            {"--threads", NULL, DRV_VALUE, &o->threads},
                            {"--iters", NULL, DRV_VALUE, &o->iters},
-                           {"--warmup", NULL, DRV_VALUE, &o->warmup}};
-  int r = drv_parse_args("bench", help, argc, argv, 2, specs, 5, &o->pos);
+                           {"--warmup", NULL, DRV_VALUE, &o->warmup},
+                           {"--profile", NULL, DRV_FLAG, &o->profile}};
+  int r = drv_parse_args("bench", help, argc, argv, 2, specs, 6, &o->pos);
   if (r) return r;
   if (o->pos.n != 1) return drv_usage_error("bench", "one MODEL.onnx expected, %d given", o->pos.n);
   o->n_threads = 1, o->n_iters = 20, o->n_warmup = 3;
@@ -140,7 +146,64 @@ static double percentile(const double *sorted, long n, double p) {
   return sorted[(long)(p * (double)(n - 1) + 0.5)];
 }
 
-static int time_runs(const bench_opts *o, const hy_model *m, hy_tensor *given) {
+/* One row of the profile: an op type with its kernel, or one node. */
+typedef struct prof_row {
+  const char *op, *kernel, *name;
+  double ns;
+  int count;
+} prof_row;
+
+static int cmp_row(const void *a, const void *b) {
+  double x = ((const prof_row *)a)->ns, y = ((const prof_row *)b)->ns;
+  return x > y ? -1 : x < y;
+}
+
+/* Rows per (op, kernel) in rows[0..*n_types) and per node in nodes[]; both sorted, slowest first. */
+static void prof_rows(const ir_graph *g, const cg_profile *p, prof_row *rows, int *n_types,
+                      prof_row *nodes) {
+  int nt = 0, i = 0;
+  for (const ir_node *n = g->first; n; n = n->next, i++) {
+    const char *op = ir_op_name(n->op), *k = hy_kernel_symbol(n->lowered->kernel);
+    nodes[i] = (prof_row){op, k, n->name, p->ns[i], 1};
+    int t = 0;
+    while (t < nt && (strcmp(rows[t].op, op) || strcmp(rows[t].kernel, k))) t++;
+    if (t == nt) rows[nt++] = (prof_row){op, k, NULL, 0, 0};
+    rows[t].ns += p->ns[i];
+    rows[t].count++;
+  }
+  qsort(rows, (size_t)nt, sizeof *rows, cmp_row);
+  qsort(nodes, (size_t)p->n_nodes, sizeof *nodes, cmp_row);
+  *n_types = nt;
+}
+
+/* The profile of `runs` runs: ms per run by op type and kernel, then the 15 slowest nodes. */
+static void print_profile(const ir_graph *g, const cg_profile *p, long runs) {
+  prof_row *rows = calloc((size_t)p->n_nodes + 1, sizeof *rows);
+  prof_row *nodes = calloc((size_t)p->n_nodes + 1, sizeof *nodes);
+  if (!rows || !nodes) {
+    free(rows), free(nodes);
+    return;
+  }
+  int nt;
+  prof_rows(g, p, rows, &nt, nodes);
+  double total = 0;
+  for (int t = 0; t < nt; t++) total += rows[t].ns;
+  double per_run = 1e6 * (double)runs;
+  printf("profile: %ld runs, %.4f ms per run in %d nodes (%s)\n", runs, total / per_run,
+         p->n_nodes, p->thread_cpu_time ? "thread CPU time" : "wall time");
+  printf("  %-22s %-28s %5s %10s %6s\n", "op", "kernel", "nodes", "ms/run", "%");
+  for (int t = 0; t < nt; t++)
+    printf("  %-22s %-28s %5d %10.4f %6.1f\n", rows[t].op, rows[t].kernel, rows[t].count,
+           rows[t].ns / per_run, total > 0 ? 100 * rows[t].ns / total : 0);
+  printf("  slowest nodes:\n");
+  for (int i = 0; i < p->n_nodes && i < 15; i++)
+    printf("  %10.4f ms  %s (%s, %s)\n", nodes[i].ns / per_run, nodes[i].name, nodes[i].op,
+           nodes[i].kernel);
+  free(rows), free(nodes);
+}
+
+static int time_runs(const bench_opts *o, const hy_model *m, hy_tensor *given,
+                     const ir_graph *g, cg_profile *prof) {
   int32_t nio = m->n_inputs + m->n_outputs;
   void **in = calloc((size_t)m->n_inputs + 1, sizeof *in);
   void **out = calloc((size_t)m->n_outputs + 1, sizeof *out);
@@ -162,7 +225,10 @@ static int time_runs(const bench_opts *o, const hy_model *m, hy_tensor *given) {
         rc = DRV_EXIT_ERROR;
       }
       if (i >= o->n_warmup) ms[i - o->n_warmup] = now_ms() - t0;
+      if (prof && i + 1 == o->n_warmup) /* the profile counts the timed runs only */
+        memset(prof->ns, 0, (size_t)prof->n_nodes * sizeof *prof->ns);
     }
+    if (rc == DRV_EXIT_OK && prof) print_profile(g, prof, o->n_iters);
     if (rc == DRV_EXIT_OK) {
       qsort(ms, (size_t)o->n_iters, sizeof *ms, cmp_double);
       printf("median_ms=%.6f p10_ms=%.6f p90_ms=%.6f\n", percentile(ms, o->n_iters, 0.5),
@@ -179,6 +245,7 @@ static int time_runs(const bench_opts *o, const hy_model *m, hy_tensor *given) {
 static int bench(const bench_opts *o, arena *a, diag *d) {
   ir_graph *g = NULL;
   cg_jit *jit = NULL;
+  cg_profile prof = {0}, *pp = NULL;
   double t0 = now_ms();
   if (fe_load_model(a, d, o->pos.v[0], &g) != HY_OK) return drv_fail(d);
   hy_tensor *given = calloc((size_t)g->n_inputs + 1, sizeof *given);
@@ -186,16 +253,24 @@ static int bench(const bench_opts *o, arena *a, diag *d) {
   int nb = o->shapes.n;
   int rc = given ? drv_shapes_to_bindings("bench", &o->shapes, b) : DRV_EXIT_ERROR;
   if (!rc) rc = read_given(o, g, given, b, &nb);
-  if (!rc && (pass_run_all(g, b, nb) != HY_OK || cg_jit_compile(g, "model", NULL, &jit) != HY_OK))
-    rc = drv_fail(d);
+  if (!rc && pass_run_all(g, b, nb) != HY_OK) rc = drv_fail(d);
+  if (!rc && o->profile) {
+    prof.n_nodes = g->n_nodes;
+    prof.thread_cpu_time = o->n_threads == 1;
+    prof.ns = calloc((size_t)g->n_nodes + 1, sizeof *prof.ns);
+    pp = &prof;
+    if (!prof.ns) rc = drv_fail(d);
+  }
+  if (!rc && cg_jit_compile_profiled(g, "model", NULL, pp, &jit) != HY_OK) rc = drv_fail(d);
   if (!rc) {
     printf("compile_ms=%.1f nodes=%d arena_bytes=%lld\n", now_ms() - t0, g->n_nodes,
            (long long)g->arena_bytes);
-    rc = time_runs(o, cg_jit_model(jit), given);
+    rc = time_runs(o, cg_jit_model(jit), given, g, pp);
   }
   if (jit) cg_jit_free(jit);
   for (int32_t i = 0; given && i < g->n_inputs; i++) pb_tensor_free(&given[i]);
   free(given);
+  free(prof.ns);
   return rc;
 }
 

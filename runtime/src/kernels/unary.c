@@ -9,7 +9,7 @@
 /* float32 exp, tanh and erf as straight-line code (selects, no calls) so the loops over them
  * vectorise; libm's expf/tanhf/erff are opaque calls that keep the loop scalar. Accuracy is a
  * few ulp (the unit tests sweep them against double libm); double keeps libm. */
-static inline float ew_expf(float x) {
+EW_INLINE float ew_expf(float x) {
   /* e^x = 2^n * e^r, |r| <= ln2/2; Cephes' polynomial for e^r; 2^n applied in two halves so
    * results down to the subnormals and up to overflow come out right */
   float xc = x < -104.f ? -104.f : x > 89.f ? 89.f : x;
@@ -29,7 +29,7 @@ static inline float ew_expf(float x) {
 }
 
 /* Rational minimax fits (as in Eigen's fast tanh/erf): odd numerator over even denominator. */
-static inline float ew_tanhf(float x) {
+EW_INLINE float ew_tanhf(float x) {
   float xc = x < -7.90531110763549805f ? -7.90531110763549805f
              : x > 7.90531110763549805f ? 7.90531110763549805f : x;
   float x2 = xc * xc;
@@ -48,7 +48,7 @@ static inline float ew_tanhf(float x) {
   return fabsf(x) < 0.0004f ? x : t; /* tiny: tanh x = x, also keeps -0 and NaN */
 }
 
-static inline float ew_erff(float x) {
+EW_INLINE float ew_erff(float x) {
   float xc = x < -4.f ? -4.f : x > 4.f ? 4.f : x; /* erf is +-1 in float beyond */
   float x2 = xc * xc;
   float p = -2.72614225801306e-10f;
