@@ -23,8 +23,11 @@ typedef struct cg_ctx {
   LLVMBuilderRef ir;     /* the node calls */
   LLVMBuilderRef allocs; /* allocas, at the end of the entry block */
   LLVMTypeRef i8, i32, i64, f64, ptr, tdesc, kparams, iodesc, model, entry_ty, kernel_ty;
-  LLVMValueRef entry, arena, inputs, outputs, ex, weights, model_gv;
-  LLVMValueRef *consts; /* one global per constant value, by value id */
+  LLVMValueRef entry, model_gv;
+  /* The function being emitted (the entry or a node's function) and its parameters. */
+  LLVMValueRef fn, arena, inputs, outputs, ex, weights;
+  LLVMValueRef *consts; /* one global per constant value, by value id (embedded mode) */
+  int64_t *woff;        /* weights-file mode: 1 + the value's offset in the file, 0: not yet */
   char diag_msg[512];   /* first error the LLVM context reported (linker) */
 } cg_ctx;
 
@@ -128,10 +131,16 @@ static hy_status cg_value_bytes(cg_ctx *x, const ir_value *v, int64_t *bytes) {
   return HY_OK;
 }
 
-/* Weights-file mode: v's bytes go to the next 64-byte aligned offset of the file; the address
- * is computed once in the entry block from the weights argument. */
+/* Weights-file mode: v's bytes go to the next 64-byte aligned offset of the file (once per
+ * value); the address is computed in the current function's first block from its weights
+ * argument. */
 static LLVMValueRef cg_weights_blob(cg_ctx *x, const ir_value *v, int64_t bytes) {
   cg_weights_out *w = x->b->weights;
+  bool cached = v->id >= 0 && v->id < x->g->n_values;
+  if (cached && x->woff[v->id]) {
+    LLVMValueRef o = ci64(x, x->woff[v->id] - 1);
+    return LLVMBuildInBoundsGEP2(x->allocs, x->i8, x->weights, &o, 1, "w");
+  }
   if (w->n == w->cap) {
     int32_t cap = w->cap ? w->cap * 2 : 64;
     cg_blob *nb = arena_array(x->g->a, (size_t)cap, sizeof *nb);
@@ -143,6 +152,7 @@ static LLVMValueRef cg_weights_blob(cg_ctx *x, const ir_value *v, int64_t bytes)
   int64_t off = (w->total + 63) & ~(int64_t)63;
   w->blobs[w->n++] = (cg_blob){v->data, bytes, off};
   w->total = off + bytes;
+  if (cached) x->woff[v->id] = off + 1;
   LLVMValueRef o = ci64(x, off);
   return LLVMBuildInBoundsGEP2(x->allocs, x->i8, x->weights, &o, 1, "w");
 }
@@ -157,10 +167,9 @@ static hy_status cg_const_data(cg_ctx *x, const ir_value *v, LLVMValueRef *out) 
   int64_t bytes;
   hy_status s = cg_value_bytes(x, v, &bytes);
   if (s) return s;
-  if (x->b->weights && bytes > 0) {
+  if (x->b->weights && bytes > 0) { /* an instruction of the current function: not cached */
     *out = cg_weights_blob(x, v, bytes);
     if (!*out) return diag_error(x->g->d, HY_ERR_OUT_OF_MEMORY, "codegen: out of memory");
-    if (cached) x->consts[v->id] = *out;
     return HY_OK;
   }
   /* A zero-size constant still needs an address; one byte keeps it distinct. */
@@ -226,8 +235,8 @@ static hy_status cg_ptr_array(cg_ctx *x, ir_value **vals, int32_t n, LLVMValueRe
 
 /* if (st != HY_OK) return st; */
 static void cg_check_status(cg_ctx *x, LLVMValueRef st) {
-  LLVMBasicBlockRef fail = LLVMAppendBasicBlockInContext(x->c, x->entry, "fail");
-  LLVMBasicBlockRef next = LLVMAppendBasicBlockInContext(x->c, x->entry, "next");
+  LLVMBasicBlockRef fail = LLVMAppendBasicBlockInContext(x->c, x->fn, "fail");
+  LLVMBasicBlockRef next = LLVMAppendBasicBlockInContext(x->c, x->fn, "next");
   LLVMValueRef ok = LLVMBuildICmp(x->ir, LLVMIntEQ, st, ci32(x, 0), "");
   LLVMBuildCondBr(x->ir, ok, next, fail);
   LLVMPositionBuilderAtEnd(x->ir, fail);
@@ -235,7 +244,28 @@ static void cg_check_status(cg_ctx *x, LLVMValueRef st) {
   LLVMPositionBuilderAtEnd(x->ir, next);
 }
 
-static hy_status cg_node(cg_ctx *x, const ir_node *n) {
+/* Starts emitting fn (the entry's signature): its parameters, a first block for allocas and
+ * address computations, a body block for the code. cg_end_function joins them. */
+static void cg_begin_function(cg_ctx *x, LLVMValueRef fn) {
+  x->fn = fn;
+  x->arena = LLVMGetParam(fn, 0);
+  x->inputs = LLVMGetParam(fn, 1);
+  x->outputs = LLVMGetParam(fn, 2);
+  x->ex = LLVMGetParam(fn, 3);
+  x->weights = x->b->weights ? LLVMGetParam(fn, 4) : NULL;
+  LLVMBasicBlockRef top = LLVMAppendBasicBlockInContext(x->c, fn, "top");
+  LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(x->c, fn, "body");
+  LLVMPositionBuilderAtEnd(x->allocs, top);
+  LLVMPositionBuilderAtEnd(x->ir, body);
+}
+
+static void cg_end_function(cg_ctx *x) {
+  LLVMBasicBlockRef top = LLVMGetEntryBasicBlock(x->fn);
+  LLVMPositionBuilderAtEnd(x->allocs, top);
+  LLVMBuildBr(x->allocs, LLVMGetNextBasicBlock(top));
+}
+
+static hy_status cg_node_call(cg_ctx *x, const ir_node *n) {
   const ir_lowered *l = n->lowered;
   if (!l) return ir_node_error(x->g, n, HY_ERR_INTERNAL, "codegen: node was not lowered");
   if (l->n_ints > LOWER_MAX_INTS || l->n_floats > LOWER_MAX_FLOATS || l->n_ints < 0 ||
@@ -259,7 +289,27 @@ static hy_status cg_node(cg_ctx *x, const ir_node *n) {
   unsigned always = LLVMGetEnumAttributeKindForName("alwaysinline", 12);
   LLVMAttributeRef attr = LLVMCreateEnumAttribute(x->c, always, 0);
   LLVMAddCallSiteAttribute(st, LLVMAttributeFunctionIndex, attr);
-  cg_check_status(x, st);
+  LLVMBuildRet(x->ir, st);
+  return HY_OK;
+}
+
+/* Node n as its own noinline function (the entry's signature) returning the kernel's status.
+ * Each node then has the inliner's whole budget for its kernel's helpers and is optimised like a
+ * one-node model; inlined into one huge entry, later kernels' helpers stayed out-of-line calls
+ * (scalar loops) once the entry's budget ran out, and the entry's size slowed code generation. */
+static hy_status cg_node(cg_ctx *x, const ir_node *n, int32_t index, LLVMValueRef *out) {
+  char *fname = arena_printf(x->g->a, "%s_node%d", x->b->sym, index);
+  if (!fname) return diag_error(x->g->d, HY_ERR_OUT_OF_MEMORY, "codegen: out of memory");
+  LLVMValueRef fn = LLVMAddFunction(x->m, fname, x->entry_ty);
+  LLVMSetLinkage(fn, LLVMInternalLinkage);
+  unsigned noinline = LLVMGetEnumAttributeKindForName("noinline", 8);
+  LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
+                          LLVMCreateEnumAttribute(x->c, noinline, 0));
+  cg_begin_function(x, fn);
+  hy_status s = cg_node_call(x, n);
+  if (s) return s;
+  cg_end_function(x);
+  *out = fn;
   return HY_OK;
 }
 
@@ -294,31 +344,33 @@ static void cg_profile_call(cg_ctx *x, int32_t index) {
   LLVMBuildCall2(x->ir, fty, fn, args, 2, "");
 }
 
+/* The entry: one call per node's function in order, each status checked, then the outputs
+ * that were not written in place. */
 static hy_status cg_entry(cg_ctx *x) {
+  int32_t n_nodes = 0;
+  for (const ir_node *n = x->g->first; n; n = n->next) n_nodes++;
+  LLVMValueRef *fns = arena_array(x->g->a, (size_t)n_nodes + 1, sizeof *fns);
   char *fname = arena_printf(x->g->a, "%s_entry", x->b->sym);
-  if (!fname) return diag_error(x->g->d, HY_ERR_OUT_OF_MEMORY, "codegen: out of memory");
-  x->entry = LLVMAddFunction(x->m, fname, x->entry_ty);
-  x->arena = LLVMGetParam(x->entry, 0);
-  x->inputs = LLVMGetParam(x->entry, 1);
-  x->outputs = LLVMGetParam(x->entry, 2);
-  x->ex = LLVMGetParam(x->entry, 3);
-  x->weights = x->b->weights ? LLVMGetParam(x->entry, 4) : NULL;
-  LLVMBasicBlockRef top = LLVMAppendBasicBlockInContext(x->c, x->entry, "top");
-  LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(x->c, x->entry, "body");
-  LLVMPositionBuilderAtEnd(x->allocs, top);
-  LLVMPositionBuilderAtEnd(x->ir, body);
+  if (!fname || !fns) return diag_error(x->g->d, HY_ERR_OUT_OF_MEMORY, "codegen: out of memory");
   int32_t index = 0;
-  for (const ir_node *n = x->g->first; n; n = n->next) {
-    cg_profile_call(x, index++);
-    hy_status s = cg_node(x, n);
+  for (const ir_node *n = x->g->first; n; n = n->next, index++) {
+    hy_status s = cg_node(x, n, index, &fns[index]);
     if (s) return s;
   }
-  cg_profile_call(x, index);
+  x->entry = LLVMAddFunction(x->m, fname, x->entry_ty);
+  cg_begin_function(x, x->entry);
+  LLVMValueRef params[5];
+  LLVMGetParams(x->entry, params);
+  unsigned n_params = LLVMCountParams(x->entry);
+  for (int32_t i = 0; i < n_nodes; i++) {
+    cg_profile_call(x, i);
+    cg_check_status(x, LLVMBuildCall2(x->ir, x->entry_ty, fns[i], params, n_params, ""));
+  }
+  cg_profile_call(x, n_nodes);
   hy_status s = cg_copy_outputs(x);
   if (s) return s;
   LLVMBuildRet(x->ir, ci32(x, HY_OK));
-  LLVMPositionBuilderAtEnd(x->allocs, top);
-  LLVMBuildBr(x->allocs, body);
+  cg_end_function(x);
   return HY_OK;
 }
 
@@ -477,7 +529,8 @@ hy_status cg_build_module(const cg_build *b, LLVMContextRef ctx, LLVMModuleRef *
   ir_graph *g = b->g;
   cg_ctx x = {.b = b, .g = g, .c = ctx};
   x.consts = arena_array(g->a, (size_t)(g->n_values > 0 ? g->n_values : 1), sizeof(LLVMValueRef));
-  if (!x.consts) return diag_error(g->d, HY_ERR_OUT_OF_MEMORY, "codegen: out of memory");
+  x.woff = arena_array(g->a, (size_t)(g->n_values > 0 ? g->n_values : 1), sizeof(int64_t));
+  if (!x.consts || !x.woff) return diag_error(g->d, HY_ERR_OUT_OF_MEMORY, "codegen: out of memory");
   LLVMContextSetDiagnosticHandler(ctx, cg_diag_handler, &x);
   x.m = LLVMModuleCreateWithNameInContext(b->sym, ctx);
   LLVMSetTarget(x.m, b->triple);
