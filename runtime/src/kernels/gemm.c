@@ -92,10 +92,11 @@ VEC512 static inline void tile_store(v16f acc[MR][NV], float alpha, float beta, 
 }
 
 /* acc = sum over k of ap[k][0..MR) x bp[k][0..NR) (outer products), then stored. ap and bp are
- * 64-byte aligned packed panels; the accumulators live in registers (MR * NV zmm). */
+ * 64-byte aligned packed panels; the accumulators live in registers (MR * NV zmm). The first
+ * pf_lines steps also prefetch one 64-byte line each from pf (part of the next B panel). */
 VEC512 static inline void ukernel(int64_t kc, const float *restrict ap, const float *restrict bp,
                            float alpha, float beta, float *restrict c, int64_t ldc, int64_t m,
-                           int64_t n) {
+                           int64_t n, const float *pf, int64_t pf_lines) {
   v16f acc[MR][NV];
   const v16f zero = {0};
 #pragma GCC unroll 16
@@ -103,6 +104,7 @@ VEC512 static inline void ukernel(int64_t kc, const float *restrict ap, const fl
 #pragma GCC unroll 4
     for (int v = 0; v < NV; v++) acc[i][v] = zero;
   for (int64_t k = 0; k < kc; k++) {
+    if (k < pf_lines) __builtin_prefetch(pf + 16 * k, 0, 3);
     v16f b[NV];
 #pragma GCC unroll 4
     for (int v = 0; v < NV; v++) b[v] = *(const v16f_u *)(bp + k * NR + 16 * v);
@@ -198,11 +200,22 @@ VEC512 static void gemm_rect(const gemm_job *j, float *bbuf, float *abuf, int64_
       for (int64_t ic = m0; ic < m1; ic += MC) {
         int64_t mc = imin(MC, m1 - ic);
         pack_a(j->A, j->rsa, j->csa, ic, mc, pc, kc, abuf);
-        for (int64_t jr = 0; jr < nc; jr += NR)
-          for (int64_t ir = 0; ir < mc; ir += MR)
-            ukernel(kc, abuf + (ir / MR) * kc * MR, bpan + (jr / NR) * bstride, j->alpha, beta,
+        /* A pre-packed B streams from L3 or memory (the weights of a model do not stay in L2
+         * from one run to the next): the tiles of one panel prefetch the next panel's lines,
+         * an equal share each, so it is in cache when its turn comes. */
+        int64_t n_ir = (mc + MR - 1) / MR, lines = kc * NR / 16;
+        int64_t share = j->Bpk ? (lines + n_ir - 1) / n_ir : 0;
+        for (int64_t jr = 0; jr < nc; jr += NR) {
+          const float *panel = bpan + (jr / NR) * bstride;
+          const float *next = jr + NR < nc ? panel + bstride : panel;
+          for (int64_t ir = 0; ir < mc; ir += MR) {
+            int64_t first = (ir / MR) * share;
+            int64_t count = jr + NR < nc ? imin(share, lines - first) : 0;
+            ukernel(kc, abuf + (ir / MR) * kc * MR, panel, j->alpha, beta,
                     j->C + (ic + ir) * j->ldc + jc + jr, j->ldc, imin(MR, mc - ir),
-                    imin(NR, nc - jr));
+                    imin(NR, nc - jr), next + first * 16, count);
+          }
+        }
       }
     }
   }
