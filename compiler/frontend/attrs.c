@@ -104,6 +104,10 @@ static hy_status import_attr(fe_ctx *c, ir_graph *g, ir_node *n, ir_attr *at,
                          kind_name(k));
   /* ONNX's FLOAT..STRINGS are 1..8 in the same order as ir_attr_kind. */
   at->kind = (ir_attr_kind)k;
+  ir_attr_kind want;
+  if (fe_domain_is_default(n->domain) && fe_attr_known_kind(at->name, &want) && want != at->kind)
+    return ir_attr_error(g, n, at->name, HY_ERR_INVALID_MODEL, "is %s, ONNX defines it as %s",
+                         kind_name(k), kind_name((int)want));
   hy_status s = convert(c, g, n, at, ap, scope);
   if (s == HY_ERR_OUT_OF_MEMORY)
     return diag_error(c->d, HY_ERR_OUT_OF_MEMORY, "%s: out of memory", c->file);

@@ -66,4 +66,9 @@ hy_status fe_tensor_value(fe_ctx *c, ir_graph *g, const Onnx__TensorProto *tp, c
 hy_status fe_node_attrs(fe_ctx *c, ir_graph *g, ir_node *n, const Onnx__NodeProto *np,
                         const fe_map *scope);
 
+/* ---- attr_kinds.c ---- */
+/* The kind ONNX defines for an attribute name in the default domain; false for names it does not
+ * know or that differ between ops. */
+bool fe_attr_known_kind(const char *name, ir_attr_kind *kind);
+
 #endif
