@@ -229,6 +229,23 @@ static hy_status import_node(fe_ctx *c, ir_graph *g, const Onnx__NodeProto *np, 
   return fe_node_attrs(c, g, n, np, scope);
 }
 
+/* A graph output's declared tensor type, left on the value for shape inference to check against
+ * what the node computes (passes/infer.c). Anything unusable is simply not declared. */
+static void declare_output_type(const Onnx__ValueInfoProto *vi, ir_type *t) {
+  const Onnx__TypeProto *tp = vi->type;
+  if (!tp || tp->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE || !tp->tensor_type) return;
+  const Onnx__TypeProto__Tensor *tt = tp->tensor_type;
+  if (tt->has_elem_type && hy_dtype_size((hy_dtype)tt->elem_type) > 0)
+    t->dtype = (hy_dtype)tt->elem_type;
+  if (!tt->shape || tt->shape->n_dim > HY_MAX_RANK) return;
+  t->rank = (int32_t)tt->shape->n_dim;
+  for (int32_t i = 0; i < t->rank; i++) {
+    const Onnx__TensorShapeProto__Dimension *d = tt->shape->dim[i];
+    bool known = d->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE;
+    t->dims[i] = known && d->dim_value >= 0 ? d->dim_value : -1;
+  }
+}
+
 static hy_status import_outputs(fe_ctx *c, ir_graph *g, const Onnx__GraphProto *gp,
                                 const fe_map *scope) {
   g->outputs = arena_array(c->a, gp->n_output + 1, sizeof *g->outputs);
@@ -241,6 +258,8 @@ static hy_status import_outputs(fe_ctx *c, ir_graph *g, const Onnx__GraphProto *
                         "%s: graph output '%s' is not produced by any node, initializer or graph "
                         "input", c->file, name);
     if (v->output_index < 0) v->output_index = g->n_outputs;
+    if (!g->parent && v->producer && v->output_index == g->n_outputs)
+      declare_output_type(gp->output[i], &v->type);
     g->outputs[g->n_outputs++] = v;
   }
   return HY_OK;

@@ -127,7 +127,10 @@ hy_status infer_tile(ir_graph *g, ir_node *n) {
   hy_status s = mv_input(g, n, 0, &t);
   if (!s) s = tile_repeats(g, n, t, &rep);
   if (s) return s;
-  for (int32_t i = 0; i < t->rank; i++) dims[i] = t->dims[i] * rep[i];
+  for (int32_t i = 0; i < t->rank; i++)
+    if (mul_overflows_i64(t->dims[i], rep[i], &dims[i])) /* hostile repeats */
+      return ir_node_error(g, n, HY_ERR_SHAPE, "axis %d: %lld repeats of %lld overflow 64 bits", i,
+                           (long long)rep[i], (long long)t->dims[i]);
   ir_set_out(n, 0, t->dtype, t->rank, dims);
   return HY_OK;
 }

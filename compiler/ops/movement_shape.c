@@ -80,7 +80,7 @@ static hy_status reshape_dims(ir_graph *g, ir_node *n, const ir_type *t, const i
                               int32_t count, int64_t *dims) {
   bool allowzero = n->opset >= 14 && ir_attr_int(n, "allowzero", 0) != 0;
   int32_t infer_at = -1;
-  bool has_zero = false;
+  bool has_zero = false, overflow = false; /* a hostile shape's product may overflow */
   int64_t known = 1, numel = ir_type_numel(t);
   char a[160], b[400];
   if (count > HY_MAX_RANK)
@@ -105,16 +105,16 @@ static hy_status reshape_dims(ir_graph *g, ir_node *n, const ir_type *t, const i
                            mv_fmt_ints(b, sizeof b, count, req), (long long)req[i]);
     }
     has_zero |= dims[i] == 0;
-    known *= dims[i];
+    overflow |= mul_overflows_i64(known, dims[i], &known);
   }
   if (allowzero && has_zero && infer_at >= 0)
     return ir_node_error(g, n, HY_ERR_SHAPE, "shape %s has both 0 and -1 with allowzero=1",
                          mv_fmt_ints(b, sizeof b, count, req));
-  if (infer_at >= 0 && known != 0 && numel % known == 0) {
+  if (infer_at >= 0 && !overflow && known != 0 && numel % known == 0) {
     dims[infer_at] = numel / known;
     known = numel;
   }
-  if (known != numel || (infer_at >= 0 && dims[infer_at] < 0))
+  if (overflow || known != numel || (infer_at >= 0 && dims[infer_at] < 0))
     return ir_node_error(g, n, HY_ERR_SHAPE, "cannot reshape %s (%lld elements) to %s",
                          format_dims(a, sizeof a, t->rank, t->dims), (long long)numel,
                          mv_fmt_ints(b, sizeof b, count, req));

@@ -139,13 +139,19 @@ static hy_status complete_input(ir_graph *g, const sym_table *syms, ir_value *v)
 hy_status pass_bind_inputs(ir_graph *g, const pass_binding *b, int32_t n) {
   sym_table syms = {0};
   for (int32_t k = 0; k < n; k++) {
-    ir_value *v;
+    ir_value *v = NULL;
     if (check_binding_target(g, b, k, &v) != HY_OK) return g->d->status;
     if (apply_binding(g, &syms, v, &b[k]) != HY_OK) return g->d->status;
   }
   for (int32_t i = 0; i < g->n_inputs; i++) {
     ir_value *v = g->inputs[i];
     if (!ir_type_is_static(&v->type) && complete_input(g, &syms, v) != HY_OK) return g->d->status;
+    const char *why = pass_size_problem(&v->type);
+    if (why) {
+      char tb[256];
+      return diag_error(g->d, HY_ERR_SHAPE, "%s: input '%s' is %s: %s", g->file, v->name,
+                        ir_type_str(&v->type, tb, sizeof tb), why);
+    }
   }
   return HY_OK;
 }

@@ -13,6 +13,13 @@ hy_status pass_oom(ir_graph *g) {
   return diag_error(g->d, HY_ERR_OUT_OF_MEMORY, "%s: out of memory", g->file);
 }
 
+const char *pass_size_problem(const ir_type *t) {
+  if (ir_type_numel(t) < 0) return "its element count overflows 64 bits";
+  int64_t b = ir_type_bytes(t);
+  if (b < 0 || b > PASS_MAX_TENSOR_BYTES) return "it is larger than 1 TiB, the most Hydra handles";
+  return NULL;
+}
+
 static hy_status check_lowered(ir_graph *g, ir_node *n, const ir_lowered *l) {
   if (l->n_ints < 0 || l->n_ints > LOWER_MAX_INTS)
     return ir_node_error(g, n, HY_ERR_INTERNAL, "lowering wrote %d ints (at most %d fit)",

@@ -64,18 +64,74 @@ static hy_status check_outputs_static(ir_graph *g, ir_node *n) {
   return HY_OK;
 }
 
+/* A hostile shape (Expand to 2^40 x 2^40) is refused here, before anything is allocated. */
+static hy_status check_outputs_size(ir_graph *g, ir_node *n) {
+  for (int32_t i = 0; i < n->n_out; i++) {
+    const ir_value *v = n->out[i];
+    const char *why = v ? pass_size_problem(&v->type) : NULL;
+    if (why) {
+      char tb[256];
+      return ir_node_error(g, n, HY_ERR_SHAPE, "output %d ('%s') would be %s: %s", i, v->name,
+                           ir_type_str(&v->type, tb, sizeof tb), why);
+    }
+  }
+  return HY_OK;
+}
+
+/* The frontend leaves a graph output's declared type on its value. The hook computes the type
+ * itself (it sees the output unknown, as always); the two must then agree. declared has room
+ * for n->n_out types; *any is false when no output declares one. */
+static void take_declared_types(const ir_graph *g, ir_node *n, ir_type *declared, bool *any) {
+  *any = false;
+  for (int32_t i = 0; i < n->n_out; i++) {
+    ir_value *v = n->out[i];
+    if (!v || !pass_is_graph_output(g, v)) continue;
+    declared[i] = v->type;
+    *any |= v->type.dtype != HY_DTYPE_UNDEFINED || v->type.rank >= 0;
+    memset(&v->type, 0, sizeof v->type);
+    v->type.rank = -1;
+  }
+}
+
+static bool type_agrees(const ir_type *declared, const ir_type *t) {
+  if (declared->dtype != HY_DTYPE_UNDEFINED && declared->dtype != t->dtype) return false;
+  if (declared->rank < 0) return true;
+  if (declared->rank != t->rank) return false;
+  for (int32_t k = 0; k < t->rank; k++)
+    if (declared->dims[k] >= 0 && declared->dims[k] != t->dims[k]) return false;
+  return true;
+}
+
+static hy_status check_declared_types(ir_graph *g, ir_node *n, const ir_type *declared) {
+  for (int32_t i = 0; i < n->n_out; i++) {
+    const ir_value *v = n->out[i];
+    if (!v || !pass_is_graph_output(g, v) || type_agrees(&declared[i], &v->type)) continue;
+    char db[256], tb[256];
+    return ir_node_error(g, n, HY_ERR_INVALID_MODEL,
+                         "output %d ('%s') is declared %s by the graph but computes %s", i,
+                         v->name, ir_type_str(&declared[i], db, sizeof db),
+                         ir_type_str(&v->type, tb, sizeof tb));
+  }
+  return HY_OK;
+}
+
 static hy_status infer_node(ir_graph *g, ir_node *n) {
   const ir_op_info *info = ir_op_get(n->op);
   if (n->op == OP_UNKNOWN || !info->infer)
     return ir_node_error(g, n, HY_ERR_UNSUPPORTED, "Hydra does not implement this op");
   if (check_inputs_static(g, n) != HY_OK) return g->d->status;
+  ir_type *declared = arena_array(g->a, (size_t)n->n_out + 1, sizeof *declared);
+  if (!declared) return pass_oom(g);
+  bool any_declared;
+  take_declared_types(g, n, declared, &any_declared);
   hy_status s = info->infer(g, n);
   if (s != HY_OK)
     return diag_failed(g->d) ? g->d->status
                              : ir_node_error(g, n, s, "shape inference failed (%s)",
                                              hy_status_name(s));
   if (g->a->failed) return pass_oom(g);
-  return check_outputs_static(g, n);
+  if (check_outputs_static(g, n) != HY_OK || check_outputs_size(g, n) != HY_OK) return g->d->status;
+  return any_declared ? check_declared_types(g, n, declared) : HY_OK;
 }
 
 /* Values computed at compile time only for shape inference stay small. */
