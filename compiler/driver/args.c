@@ -84,24 +84,37 @@ bool drv_parse_int(const char *s, long lo, long hi, long *out) {
   return true;
 }
 
+static bool shape_fails(pass_binding *b) {
+  drv_bindings_free(b, 1);
+  return false;
+}
+
 bool drv_parse_shape(const char *spec, pass_binding *b) {
   const char *eq = strrchr(spec, '=');
   if (!eq || eq == spec) return false;
   memset(b, 0, sizeof *b);
-  b->input = strndup(spec, (size_t)(eq - spec)); /* lives as long as the process */
+  b->input = strndup(spec, (size_t)(eq - spec)); /* freed by drv_bindings_free */
   if (!b->input) return false;
   const char *p = eq + 1;
   while (*p) {
-    if (b->rank == HY_MAX_RANK) return false;
+    if (b->rank == HY_MAX_RANK) return shape_fails(b);
     char *end;
     errno = 0;
     long long d = strtoll(p, &end, 10);
-    if (errno || end == p || d < 0 || (*end && *end != 'x' && *end != ',')) return false;
+    if (errno || end == p || d < 0 || (*end && *end != 'x' && *end != ','))
+      return shape_fails(b);
     b->dims[b->rank++] = d;
     p = *end ? end + 1 : end;
-    if (*end && !*p) return false; /* trailing separator */
+    if (*end && !*p) return shape_fails(b); /* trailing separator */
   }
   return true;
+}
+
+void drv_bindings_free(pass_binding *b, int n) {
+  for (int i = 0; i < n; i++) {
+    free((char *)b[i].input);
+    b[i].input = NULL;
+  }
 }
 
 bool drv_parse_target(const char *triple, const char *cpu, const char *features, const char *opt,
@@ -116,8 +129,11 @@ bool drv_parse_target(const char *triple, const char *cpu, const char *features,
 }
 
 int drv_shapes_to_bindings(const char *cmd, const drv_list *shapes, pass_binding *b) {
-  for (int i = 0; i < shapes->n; i++)
-    if (!drv_parse_shape(shapes->v[i], &b[i]))
+  for (int i = 0; i < shapes->n; i++) {
+    if (!drv_parse_shape(shapes->v[i], &b[i])) {
+      drv_bindings_free(b, i);
       return drv_usage_error(cmd, "--shape wants NAME=DIMS like x=1x128, not '%s'", shapes->v[i]);
+    }
+  }
   return 0;
 }

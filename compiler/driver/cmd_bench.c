@@ -252,6 +252,7 @@ static int bench(const bench_opts *o, arena *a, diag *d) {
   pass_binding b[2 * DRV_MAX_LIST];
   int nb = o->shapes.n;
   int rc = given ? drv_shapes_to_bindings("bench", &o->shapes, b) : DRV_EXIT_ERROR;
+  int n_named = rc ? 0 : o->shapes.n; /* bindings whose names drv_shapes_to_bindings allocated */
   if (!rc) rc = read_given(o, g, given, b, &nb);
   if (!rc && pass_run_all(g, b, nb) != HY_OK) rc = drv_fail(d);
   if (!rc && o->profile) {
@@ -271,6 +272,7 @@ static int bench(const bench_opts *o, arena *a, diag *d) {
   for (int32_t i = 0; given && i < g->n_inputs; i++) pb_tensor_free(&given[i]);
   free(given);
   free(prof.ns);
+  drv_bindings_free(b, n_named);
   return rc;
 }
 

@@ -103,6 +103,7 @@ static int emit(const compile_opts *o, const char *name, const char *header,
     printf("wrote %s and %s%s%s\n", o->obj, header, w == CG_WEIGHTS_FILE ? " and " : "",
            w == CG_WEIGHTS_FILE ? weights_path : "");
   arena_free(&a);
+  drv_bindings_free(b, o->shapes.n);
   return rc;
 }
 

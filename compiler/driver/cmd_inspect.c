@@ -160,5 +160,6 @@ int cmd_inspect(int argc, char **argv) {
   }
   free(h);
   arena_free(&a);
+  drv_bindings_free(b, shapes.n);
   return rc;
 }

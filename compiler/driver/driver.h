@@ -42,6 +42,8 @@ int drv_fail(const diag *d);
 bool drv_parse_shape(const char *spec, pass_binding *b);
 /* --shape options → bindings b[0..shapes->n); a usage error (DRV_EXIT_USAGE) for a bad one. */
 int drv_shapes_to_bindings(const char *cmd, const drv_list *shapes, pass_binding *b);
+/* Frees the input names drv_parse_shape / drv_shapes_to_bindings gave the first n bindings. */
+void drv_bindings_free(pass_binding *b, int n);
 /* A non-negative decimal int within [lo, hi]. */
 bool drv_parse_int(const char *s, long lo, long hi, long *out);
 /* The target from --target/--cpu/--features/-O (any may be NULL). */

@@ -95,7 +95,7 @@ static void ew_lower_walk(ir_lowered *l, int32_t n_ops, const ir_type *const *op
       const ir_type *t = ops[k];
       int32_t j = i - (out->rank - t->rank);
       int64_t stride = 1;
-      for (int32_t q = j + 1; q < t->rank; q++) stride *= t->dims[q];
+      for (int32_t q = j + 1; j >= 0 && q < t->rank; q++) stride *= t->dims[q];
       st[k][r] = (j < 0 || t->dims[j] == 1) ? 0 : stride;
     }
     dims[r++] = out->dims[i];
@@ -168,6 +168,7 @@ static hy_ew_unary ew_unary_code(ir_op op, ew_class *c) {
   case OP_Softsign: return HY_UN_SOFTSIGN;
   case OP_Celu: return HY_UN_CELU;
   case OP_Shrink: return HY_UN_SHRINK;
+  case OP_Gelu: return HY_UN_GELU;
   default: return HY_UN_COUNT;
   }
 }

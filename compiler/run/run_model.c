@@ -85,9 +85,9 @@ hy_status hc_bind_tensors(ir_graph *g, const hy_tensor *inputs, int32_t n_inputs
 }
 
 /* Output tensors shaped like the model's descriptors, data malloc'd (at least one byte). */
-static hy_status alloc_outputs(const hy_model *m, hy_tensor **out, diag *d) {
+static hy_status alloc_outputs(const char *path, const hy_model *m, hy_tensor **out, diag *d) {
   hy_tensor *t = calloc((size_t)(m->n_outputs > 0 ? m->n_outputs : 1), sizeof *t);
-  if (!t) return diag_error(d, HY_ERR_OUT_OF_MEMORY, "out of memory");
+  if (!t) return diag_error(d, HY_ERR_OUT_OF_MEMORY, "%s: out of memory", path);
   for (int32_t i = 0; i < m->n_outputs; i++) {
     const hy_io_desc *o = &m->outputs[i];
     t[i].dtype = o->dtype;
@@ -97,8 +97,9 @@ static hy_status alloc_outputs(const hy_model *m, hy_tensor **out, diag *d) {
     t[i].data = malloc(bytes ? bytes : 1);
     if (!t[i].data) {
       hc_tensors_free(t, i);
-      return diag_error(d, HY_ERR_OUT_OF_MEMORY, "out of memory for output %d (%zu bytes)", i,
-                        bytes);
+      return diag_error(d, HY_ERR_OUT_OF_MEMORY,
+                        "%s: out of memory for output %d ('%s', %zu bytes)", path, i,
+                        o->name ? o->name : "", bytes);
     }
   }
   *out = t;
@@ -115,7 +116,7 @@ static hy_status run_jitted(const char *path, const hy_model *m, const hy_tensor
   if (st != HY_OK)
     return diag_error(d, st, "%s: cannot create a session: %s", path, hy_session_error(s));
   hy_tensor *outs = NULL;
-  st = alloc_outputs(m, &outs, d);
+  st = alloc_outputs(path, m, &outs, d);
   if (st == HY_OK) {
     st = hy_session_run_tensors(s, inputs, n_inputs, outs, m->n_outputs);
     if (st != HY_OK) {
