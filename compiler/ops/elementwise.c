@@ -168,6 +168,7 @@ static hy_ew_unary ew_unary_code(ir_op op, ew_class *c) {
   case OP_Softsign: return HY_UN_SOFTSIGN;
   case OP_Celu: return HY_UN_CELU;
   case OP_Shrink: return HY_UN_SHRINK;
+  case OP_Gelu: return HY_UN_GELU;
   default: return HY_UN_COUNT;
   }
 }

@@ -24,6 +24,10 @@ hy_status pass_infer_shapes(ir_graph *g);
 hy_status pass_fold_node(ir_graph *g, ir_node *n);
 /* simplify.c: removes Identity and inference-mode Dropout (and other no-ops). */
 hy_status pass_simplify(ir_graph *g);
+/* fuse_gelu.c: Div/Erf/Add/Mul/Mul chains of the exact GELU → one Gelu node. */
+hy_status pass_fuse_gelu(ir_graph *g);
+/* fuse_layernorm.c: the 9-node LayerNorm decomposition → one LayerNormalization node. */
+hy_status pass_fuse_layernorm(ir_graph *g);
 /* dce.c: removes nodes no graph output depends on. */
 hy_status pass_dce(ir_graph *g);
 /* lower.c: runs each node's lower hook (kernel choice, attribute block, scratch size). */

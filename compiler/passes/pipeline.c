@@ -13,6 +13,7 @@ typedef struct pass_def {
 /* DCE runs first too: dead nodes need no shapes (and may not have any). */
 static const pass_def pass_list[] = {
     {"dce", pass_dce},       {"infer", pass_infer_shapes}, {"simplify", pass_simplify},
+    {"fuse_gelu", pass_fuse_gelu}, {"fuse_layernorm", pass_fuse_layernorm},
     {"dce", pass_dce},       {"lower", pass_lower},        {"memplan", pass_plan_memory},
 };
 

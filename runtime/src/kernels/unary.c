@@ -124,6 +124,7 @@ EW_INLINE float ew_erff(float x) {
     case HY_UN_SOFTSIGN: UN_MAP(name, x / (1 + fabs(x)))                                           \
     case HY_UN_CELU: UN_MAP(name, fmax((ew_ct)0, x) + fmin((ew_ct)0, al * expm1(x / al)))          \
     case HY_UN_SHRINK: UN_MAP(name, x < -al ? x + be : x > al ? x - be : 0)                        \
+    case HY_UN_GELU: UN_MAP(name, x * (ew_ct)0.5 * (1 + EW_ERF(x * (ew_ct)0.70710678118654752)))  \
     case HY_UN_ISNAN: {                                                                            \
       uint8_t *ob = out;                                                                           \
       for (int64_t i = 0; i < n; i++) ob[i] = isnan(ew_ld_##name(a[i]));                           \
