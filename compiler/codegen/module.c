@@ -29,7 +29,17 @@ typedef struct cg_ctx {
   LLVMValueRef *consts; /* one global per constant value, by value id (embedded mode) */
   int64_t *woff;        /* weights-file mode: 1 + the value's offset in the file, 0: not yet */
   char diag_msg[512];   /* first error the LLVM context reported (linker) */
+  struct cg_spec *specs; /* kernel specialisations by key (open addressing), see cg_spec_for */
+  int32_t specs_cap, n_specs;
 } cg_ctx;
+
+/* One specialised kernel function: the kernel with one constant hy_kparams. */
+typedef struct cg_spec {
+  uint64_t hash;
+  const int64_t *key; /* NULL: empty slot */
+  int32_t key_len;
+  LLVMValueRef fn;
+} cg_spec;
 
 static void cg_diag_handler(LLVMDiagnosticInfoRef di, void *user) {
   cg_ctx *x = user;
@@ -265,51 +275,110 @@ static void cg_end_function(cg_ctx *x) {
   LLVMBuildBr(x->allocs, LLVMGetNextBasicBlock(top));
 }
 
+/* What a kernel sees of node n at compile time, as int64s: kernel id, operand dtypes and dims,
+ * whether it has scratch, the attribute block. Nodes with equal keys run the same code. */
+static int64_t *cg_spec_key(cg_ctx *x, const ir_node *n, int32_t *len) {
+  const ir_lowered *l = n->lowered;
+  int32_t cap = 6 + (n->n_in + n->n_out) * (2 + HY_MAX_RANK) + l->n_ints + l->n_floats;
+  int64_t *k = arena_array(x->g->a, (size_t)cap, sizeof *k);
+  if (!k) return NULL;
+  int32_t m = 0;
+  k[m++] = l->kernel;
+  k[m++] = n->n_in;
+  k[m++] = n->n_out;
+  for (int32_t i = 0; i < n->n_in + n->n_out; i++) {
+    const ir_value *v = i < n->n_in ? n->in[i] : n->out[i - n->n_in];
+    int32_t rank = v ? v->type.rank : 0;
+    k[m++] = v ? (int64_t)v->type.dtype : 0;
+    k[m++] = rank;
+    for (int32_t d = 0; d < rank; d++) k[m++] = v->type.dims[d];
+  }
+  k[m++] = l->scratch_bytes > 0;
+  k[m++] = l->n_ints;
+  for (int32_t i = 0; i < l->n_ints; i++) k[m++] = l->ints[i];
+  k[m++] = l->n_floats;
+  for (int32_t i = 0; i < l->n_floats; i++) memcpy(&k[m++], &l->floats[i], sizeof(double));
+  *len = m;
+  return k;
+}
+
+static uint64_t cg_hash(const int64_t *k, int32_t len) {
+  uint64_t h = 1469598103934665603ull; /* FNV-1a over the words */
+  for (int32_t i = 0; i < len; i++) h = (h ^ (uint64_t)k[i]) * 1099511628211ull;
+  return h;
+}
+
+/* The body of a specialisation: the kernel called with n's constant hy_kparams and always
+ * inlined, which is what specialises it on the shapes and attributes. */
+static hy_status cg_spec_body(cg_ctx *x, const ir_node *n, LLVMValueRef fn) {
+  const char *sym = hy_kernel_symbol(n->lowered->kernel);
+  if (!sym)
+    return ir_node_error(x->g, n, HY_ERR_INTERNAL, "codegen: bad kernel id %d", n->lowered->kernel);
+  /* Declared here; cg_link_kernels brings in the definition. */
+  LLVMValueRef kfn = LLVMGetNamedFunction(x->m, sym);
+  if (!kfn) kfn = LLVMAddFunction(x->m, sym, x->kernel_ty);
+  LLVMBuilderRef b = LLVMCreateBuilderInContext(x->c);
+  LLVMPositionBuilderAtEnd(b, LLVMAppendBasicBlockInContext(x->c, fn, "body"));
+  LLVMValueRef args[5] = {cg_kparams(x, n), LLVMGetParam(fn, 0), LLVMGetParam(fn, 1),
+                          LLVMGetParam(fn, 2), LLVMGetParam(fn, 3)};
+  LLVMValueRef st = LLVMBuildCall2(b, x->kernel_ty, kfn, args, 5, "");
+  unsigned always = LLVMGetEnumAttributeKindForName("alwaysinline", 12);
+  LLVMAddCallSiteAttribute(st, LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(x->c, always, 0));
+  LLVMBuildRet(b, st);
+  LLVMDisposeBuilder(b);
+  return HY_OK;
+}
+
+/* The specialised kernel function for n, hy_status (in, out, scratch, ex), shared by every node
+ * with the same key: a BERT's twelve layers, or the copies of an encoder that several heads or
+ * models repeat, compile each distinct kernel once. Each is noinline so it gets the inliner's
+ * whole budget for its kernel's helpers and the entry stays small. */
+static hy_status cg_spec_for(cg_ctx *x, const ir_node *n, LLVMValueRef *out) {
+  int32_t len;
+  int64_t *key = cg_spec_key(x, n, &len);
+  if (!key) return diag_error(x->g->d, HY_ERR_OUT_OF_MEMORY, "codegen: out of memory");
+  uint64_t h = cg_hash(key, len);
+  uint64_t mask = (uint64_t)x->specs_cap - 1;
+  for (uint64_t i = h & mask;; i = (i + 1) & mask) {
+    cg_spec *e = &x->specs[i];
+    if (!e->key) break;
+    if (e->hash == h && e->key_len == len && !memcmp(e->key, key, (size_t)len * sizeof *key)) {
+      *out = e->fn;
+      return HY_OK;
+    }
+  }
+  char *fname = arena_printf(x->g->a, "%s_k%d", x->b->sym, x->n_specs);
+  if (!fname) return diag_error(x->g->d, HY_ERR_OUT_OF_MEMORY, "codegen: out of memory");
+  LLVMTypeRef params[] = {x->ptr, x->ptr, x->ptr, x->ptr};
+  LLVMValueRef fn = LLVMAddFunction(x->m, fname, LLVMFunctionType(x->i32, params, 4, 0));
+  LLVMSetLinkage(fn, LLVMInternalLinkage);
+  unsigned noinline = LLVMGetEnumAttributeKindForName("noinline", 8);
+  LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(x->c, noinline, 0));
+  hy_status s = cg_spec_body(x, n, fn);
+  if (s) return s;
+  uint64_t i = h & mask;
+  while (x->specs[i].key) i = (i + 1) & mask;
+  x->specs[i] = (cg_spec){h, key, len, fn};
+  x->n_specs++;
+  *out = fn;
+  return HY_OK;
+}
+
+/* In the entry: node n's operand pointers, and the call of its specialisation. */
 static hy_status cg_node_call(cg_ctx *x, const ir_node *n) {
   const ir_lowered *l = n->lowered;
   if (!l) return ir_node_error(x->g, n, HY_ERR_INTERNAL, "codegen: node was not lowered");
   if (l->n_ints > LOWER_MAX_INTS || l->n_floats > LOWER_MAX_FLOATS || l->n_ints < 0 ||
       l->n_floats < 0)
     return ir_node_error(x->g, n, HY_ERR_INTERNAL, "codegen: attribute block too large");
-  const char *sym = hy_kernel_symbol(l->kernel);
-  if (!sym) return ir_node_error(x->g, n, HY_ERR_INTERNAL, "codegen: bad kernel id %d", l->kernel);
-  /* Declared here; cg_link_kernels brings in the definition. */
-  LLVMValueRef fn = LLVMGetNamedFunction(x->m, sym);
-  if (!fn) fn = LLVMAddFunction(x->m, sym, x->kernel_ty);
-  LLVMValueRef args[5];
-  args[0] = cg_kparams(x, n);
-  hy_status s = cg_ptr_array(x, n->in, n->n_in, &args[1]);
-  if (!s) s = cg_ptr_array(x, n->out, n->n_out, &args[2]);
+  LLVMValueRef fn = NULL, args[4];
+  hy_status s = cg_spec_for(x, n, &fn);
+  if (!s) s = cg_ptr_array(x, n->in, n->n_in, &args[0]);
+  if (!s) s = cg_ptr_array(x, n->out, n->n_out, &args[1]);
   if (s) return s;
-  args[3] = l->scratch_bytes > 0 ? cg_arena_at(x, l->scratch_offset) : LLVMConstNull(x->ptr);
-  args[4] = x->ex;
-  LLVMValueRef st = LLVMBuildCall2(x->ir, x->kernel_ty, fn, args, 5, "");
-  /* Every call inlined, even of a kernel used many times: inlining is what specialises the
-   * kernel on this node's constant shapes and attributes. */
-  unsigned always = LLVMGetEnumAttributeKindForName("alwaysinline", 12);
-  LLVMAttributeRef attr = LLVMCreateEnumAttribute(x->c, always, 0);
-  LLVMAddCallSiteAttribute(st, LLVMAttributeFunctionIndex, attr);
-  LLVMBuildRet(x->ir, st);
-  return HY_OK;
-}
-
-/* Node n as its own noinline function (the entry's signature) returning the kernel's status.
- * Each node then has the inliner's whole budget for its kernel's helpers and is optimised like a
- * one-node model; inlined into one huge entry, later kernels' helpers stayed out-of-line calls
- * (scalar loops) once the entry's budget ran out, and the entry's size slowed code generation. */
-static hy_status cg_node(cg_ctx *x, const ir_node *n, int32_t index, LLVMValueRef *out) {
-  char *fname = arena_printf(x->g->a, "%s_node%d", x->b->sym, index);
-  if (!fname) return diag_error(x->g->d, HY_ERR_OUT_OF_MEMORY, "codegen: out of memory");
-  LLVMValueRef fn = LLVMAddFunction(x->m, fname, x->entry_ty);
-  LLVMSetLinkage(fn, LLVMInternalLinkage);
-  unsigned noinline = LLVMGetEnumAttributeKindForName("noinline", 8);
-  LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
-                          LLVMCreateEnumAttribute(x->c, noinline, 0));
-  cg_begin_function(x, fn);
-  hy_status s = cg_node_call(x, n);
-  if (s) return s;
-  cg_end_function(x);
-  *out = fn;
+  args[2] = l->scratch_bytes > 0 ? cg_arena_at(x, l->scratch_offset) : LLVMConstNull(x->ptr);
+  args[3] = x->ex;
+  cg_check_status(x, LLVMBuildCall2(x->ir, LLVMGlobalGetValueType(fn), fn, args, 4, ""));
   return HY_OK;
 }
 
@@ -349,22 +418,18 @@ static void cg_profile_call(cg_ctx *x, int32_t index) {
 static hy_status cg_entry(cg_ctx *x) {
   int32_t n_nodes = 0;
   for (const ir_node *n = x->g->first; n; n = n->next) n_nodes++;
-  LLVMValueRef *fns = arena_array(x->g->a, (size_t)n_nodes + 1, sizeof *fns);
+  x->specs_cap = 16;
+  while (x->specs_cap < 2 * n_nodes) x->specs_cap *= 2;
+  x->specs = arena_array(x->g->a, (size_t)x->specs_cap, sizeof *x->specs);
   char *fname = arena_printf(x->g->a, "%s_entry", x->b->sym);
-  if (!fname || !fns) return diag_error(x->g->d, HY_ERR_OUT_OF_MEMORY, "codegen: out of memory");
-  int32_t index = 0;
-  for (const ir_node *n = x->g->first; n; n = n->next, index++) {
-    hy_status s = cg_node(x, n, index, &fns[index]);
-    if (s) return s;
-  }
+  if (!fname || !x->specs) return diag_error(x->g->d, HY_ERR_OUT_OF_MEMORY, "codegen: out of memory");
   x->entry = LLVMAddFunction(x->m, fname, x->entry_ty);
   cg_begin_function(x, x->entry);
-  LLVMValueRef params[5];
-  LLVMGetParams(x->entry, params);
-  unsigned n_params = LLVMCountParams(x->entry);
-  for (int32_t i = 0; i < n_nodes; i++) {
-    cg_profile_call(x, i);
-    cg_check_status(x, LLVMBuildCall2(x->ir, x->entry_ty, fns[i], params, n_params, ""));
+  int32_t index = 0;
+  for (const ir_node *n = x->g->first; n; n = n->next, index++) {
+    cg_profile_call(x, index);
+    hy_status s = cg_node_call(x, n);
+    if (s) return s;
   }
   cg_profile_call(x, n_nodes);
   hy_status s = cg_copy_outputs(x);
@@ -489,7 +554,7 @@ static hy_status cg_optimise(cg_ctx *x) {
   LLVMPassBuilderOptionsSetLoopInterleaving(opts, vec);
   /* One O3 run. Its CGSCC inliner visits the kernels before the entry, so each kernel's generic
    * body is simplified once, then inlined at every call (the calls are alwaysinline, see
-   * cg_node) and specialised there on the node's constant hy_kparams. Inlining first with the
+   * cg_spec_body) and specialised there on the node's constant hy_kparams. Inlining first with the
    * always-inline pass instead copies the unsimplified all-dtypes bodies into every call site
    * and costs seconds per dozen nodes. */
   char pipeline[32];
