@@ -19,8 +19,10 @@ typedef struct hy_exec {
   void *user;
 } hy_exec;
 
-/* Serial when ex is NULL, has one thread or no parallel_for. */
-static inline void hy_parallel_for(const hy_exec *ex, int64_t n, hy_range_fn fn, void *arg) {
+/* Serial when ex is NULL, has one thread or no parallel_for. Always inlined: a kernel's call
+ * with a constant fn then becomes a direct call that generated code specialises per node. */
+__attribute__((always_inline)) static inline void hy_parallel_for(const hy_exec *ex, int64_t n,
+                                                                  hy_range_fn fn, void *arg) {
   if (n <= 0) return;
   if (!ex || ex->n_threads <= 1 || !ex->parallel_for || n == 1) {
     fn(arg, 0, n);
