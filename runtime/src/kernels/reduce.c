@@ -131,6 +131,36 @@ static void reduce_rows_f32(void *arg, int64_t begin, int64_t end) {
   }
 }
 
+/* One strided reduced dim with the kept dims around it contiguous: x is [outer, R, inner] and y
+ * [outer, inner] (mixture-of-experts gates: ReduceSum over the expert axis). */
+static bool reduce_is_middle(const reduce_job *j) {
+  if (j->nr != 1 || j->nk < 1 || j->nk > 2 || j->kstride[0] != 1 || j->count < 1) return false;
+  if (j->rstride[0] != j->ksize[0]) return false;
+  return j->nk == 1 || j->kstride[1] == j->ksize[0] * j->rsize[0];
+}
+
+/* float32 sum/mean/max of such a layout, outer rows [begin, end): whole inner rows are combined
+ * (vectorised) instead of gathering R strided elements per output. Same order and comparisons
+ * as reduce_outs_f32, so the same results. */
+static void reduce_middle_f32(void *arg, int64_t begin, int64_t end) {
+  const reduce_job *j = arg;
+  int64_t inner = j->ksize[0], R = j->rsize[0];
+  for (int64_t o = begin; o < end; o++) {
+    const float *x = (const float *)j->x + o * R * inner;
+    float *y = (float *)j->y + o * inner;
+    for (int64_t i = 0; i < inner; i++) y[i] = x[i];
+    for (int64_t r = 1; r < R; r++) {
+      const float *xr = x + r * inner;
+      if (j->op == HY_REDUCE_MAX)
+        for (int64_t i = 0; i < inner; i++) y[i] = xr[i] > y[i] ? xr[i] : y[i];
+      else
+        for (int64_t i = 0; i < inner; i++) y[i] += xr[i];
+    }
+    if (j->op == HY_REDUCE_MEAN)
+      for (int64_t i = 0; i < inner; i++) y[i] = y[i] / (float)R;
+  }
+}
+
 static hy_range_fn reduce_fn(int32_t dtype) {
   switch (dtype) {
   case HY_DTYPE_FLOAT: return reduce_outs_f32;
@@ -158,6 +188,10 @@ hy_status hy_kernel_reduce(const hy_kparams *p, const void *const *in, void *con
   bool vec_op = j.op == HY_REDUCE_SUM || j.op == HY_REDUCE_MEAN || j.op == HY_REDUCE_MAX;
   bool rows = p->in[0].dtype == HY_DTYPE_FLOAT && j.count > 0 && j.nr == 1 &&
               j.rstride[0] == 1 && vec_op;
+  if (!rows && p->in[0].dtype == HY_DTYPE_FLOAT && vec_op && reduce_is_middle(&j)) {
+    hy_parallel_for(ex, n_out / j.ksize[0], reduce_middle_f32, &j);
+    return HY_OK;
+  }
   hy_parallel_for(ex, n_out, rows ? reduce_rows_f32 : fn, &j);
   return HY_OK;
 }
