@@ -158,12 +158,14 @@ static bool bound_evaluable(const ir_node *n) {
   return any_bound && total <= INFER_BOUND_MAX_BYTES;
 }
 
-/* A hook may compute its outputs itself (Shape knows them from the type): then the node goes. */
-static bool outputs_already_constant(const ir_graph *g, const ir_node *n) {
+/* A hook may compute its outputs itself (Shape knows them from the type): then the node goes,
+ * also when an output is a graph output: codegen copies constant outputs into the caller's
+ * buffer. A kept node would write into its output's constant. */
+static bool outputs_already_constant(const ir_node *n) {
   int32_t present = 0;
   for (int32_t i = 0; i < n->n_out; i++) {
     if (!n->out[i]) continue;
-    if (!n->out[i]->data || pass_is_graph_output(g, n->out[i])) return false;
+    if (!n->out[i]->data) return false;
     present++;
   }
   return present > 0;
@@ -174,7 +176,7 @@ hy_status pass_infer_shapes(ir_graph *g) {
     next = n->next; /* folding unlinks n */
     if (infer_node(g, n) != HY_OK) return g->d->status;
     hy_status s = HY_OK;
-    if (outputs_already_constant(g, n))
+    if (outputs_already_constant(n))
       ir_node_remove(g, n);
     else if (foldable(g, n))
       s = pass_fold_node(g, n);
