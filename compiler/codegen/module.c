@@ -371,6 +371,11 @@ static hy_status cg_node_call(cg_ctx *x, const ir_node *n) {
   if (l->n_ints > LOWER_MAX_INTS || l->n_floats > LOWER_MAX_FLOATS || l->n_ints < 0 ||
       l->n_floats < 0)
     return ir_node_error(x->g, n, HY_ERR_INTERNAL, "codegen: attribute block too large");
+  for (int32_t i = 0; i < n->n_out; i++)
+    if (n->out[i] && (n->out[i]->data || n->out[i]->input_index >= 0))
+      return ir_node_error(x->g, n, HY_ERR_INTERNAL,
+                           "codegen: output %d ('%s') is a constant or a graph input", i,
+                           n->out[i]->name);
   LLVMValueRef fn = NULL, args[4];
   hy_status s = cg_spec_for(x, n, &fn);
   if (!s) s = cg_ptr_array(x, n->in, n->n_in, &args[0]);

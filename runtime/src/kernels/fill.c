@@ -48,11 +48,3 @@ hy_status hy_kernel_ints(const hy_kparams *p, const void *const *in, void *const
   }
   return HY_OK;
 }
-
-/* nop: writes nothing. For a node whose outputs are already constants that must stay (a Constant
- * that is also a graph output: codegen copies the constant into the caller's buffer). */
-hy_status hy_kernel_nop(const hy_kparams *p, const void *const *in, void *const *out,
-                        void *scratch, const hy_exec *ex) {
-  (void)p, (void)in, (void)out, (void)scratch, (void)ex;
-  return HY_OK;
-}
