@@ -258,10 +258,44 @@ static hy_ew_binary ew_binary_code(const ir_node *n) {
   }
 }
 
+/* Before opset 7, Add/Sub/Mul/Div/Pow broadcast only with broadcast=1, B aligned to A at `axis`
+ * (default: B's dims are A's last ones), and the result has A's shape. Where that agrees with
+ * numpy broadcasting (a suffix-aligned B that fits A) the opset-7 code serves; other layouts are
+ * refused by name. */
+static hy_status ew_check_legacy_broadcast(ir_graph *g, ir_node *n) {
+  const ir_type *a = ir_in_type(n, 0), *b = ir_in_type(n, 1);
+  bool same = a->rank == b->rank && !memcmp(a->dims, b->dims, (size_t)a->rank * sizeof a->dims[0]);
+  if (ir_attr_int(n, "broadcast", 0) == 0) {
+    if (same) return HY_OK;
+    char ta[128], tb[128];
+    return ir_node_error(g, n, HY_ERR_SHAPE,
+                         "inputs %s and %s differ and attribute 'broadcast' is 0 (opset %d)",
+                         ir_type_str(a, ta, sizeof ta), ir_type_str(b, tb, sizeof tb), n->opset);
+  }
+  int64_t axis = ir_attr_int(n, "axis", a->rank - b->rank);
+  if (axis < 0) axis += a->rank;
+  if (axis != a->rank - b->rank)
+    return ir_attr_error(g, n, "axis", HY_ERR_UNSUPPORTED,
+                         "legacy broadcast of a rank-%d B at axis %lld of a rank-%d A (only "
+                         "B aligned with A's last dims is supported)",
+                         b->rank, (long long)axis, a->rank);
+  for (int32_t i = 0; i < b->rank; i++)
+    if (b->dims[i] != 1 && b->dims[i] != a->dims[axis + i])
+      return ir_node_error(g, n, HY_ERR_SHAPE,
+                           "input 1 dim %d is %lld, expected 1 or %lld (legacy broadcast at "
+                           "axis %lld)", i, (long long)b->dims[i], (long long)a->dims[axis + i],
+                           (long long)axis);
+  return HY_OK;
+}
+
 hy_status infer_binary(ir_graph *g, ir_node *n) {
   hy_ew_binary code = ew_binary_code(n);
   const ir_type *a = ir_in_type(n, 0);
   hy_status s;
+  if (n->opset < 7) {
+    s = ew_check_legacy_broadcast(g, n);
+    if (s != HY_OK) return s;
+  }
   switch (code) {
   case HY_BIN_POW: /* base and exponent may differ (opset 12+); the result is the base's type */
     s = ew_check_input(g, n, 0, EW_NUMERIC);

@@ -517,6 +517,33 @@ Test(hooks, shapes_that_do_not_broadcast_are_an_error) {
   cr_assert(strstr(D.msg, "node 'n1' (Mul)") && strstr(D.msg, "broadcast"), "%s", D.msg);
 }
 
+/* An opset-6 node with integer attributes {name, value}. */
+static ir_node *legacy_node(const char *op, ir_value **in, const char *const *names,
+                            const int64_t *vals, int32_t n_attrs) {
+  ir_node *n = node(op, in, 2);
+  n->opset = 6;
+  n->attrs = arena_array(&A, (size_t)n_attrs + 1, sizeof *n->attrs);
+  for (int32_t i = 0; i < n_attrs; i++)
+    n->attrs[i] = (ir_attr){.name = names[i], .kind = IR_ATTR_INT, .i = vals[i]};
+  n->n_attrs = n_attrs;
+  return n;
+}
+
+Test(hooks, opset6_broadcast_needs_the_attribute_and_a_suffix_axis) {
+  const int64_t d1[] = {2, 3}, d2[] = {3};
+  ir_value *in[2] = {val("a", HY_DTYPE_FLOAT, 2, d1), val("b", HY_DTYPE_FLOAT, 1, d2)};
+  const char *const names[] = {"broadcast", "axis"};
+  const int64_t on_axis1[] = {1, 1}, on_axis0[] = {1, 0}, off[] = {0};
+  ir_node *ok = legacy_node("Add", in, names, on_axis1, 2);
+  cr_assert_eq(infer(ok), HY_OK, "%s", D.msg);
+  cr_assert(ok->out[0]->type.rank == 2 && ok->out[0]->type.dims[1] == 3);
+  cr_assert_eq(infer(legacy_node("Mul", in, names, off, 1)), HY_ERR_SHAPE);
+  cr_assert(strstr(D.msg, "node 'n1' (Mul)") && strstr(D.msg, "'broadcast' is 0"), "%s", D.msg);
+  diag_init(&D);
+  cr_assert_eq(infer(legacy_node("Sub", in, names, on_axis0, 2)), HY_ERR_UNSUPPORTED);
+  cr_assert(strstr(D.msg, "attribute 'axis'") && strstr(D.msg, "legacy broadcast"), "%s", D.msg);
+}
+
 Test(hooks, where_shapes_that_do_not_broadcast_are_an_error) {
   const int64_t d1[] = {2, 3}, d2[] = {3, 3};
   ir_value *in[3] = {val("c", HY_DTYPE_BOOL, 2, d1), val("x", HY_DTYPE_FLOAT, 1, d1 + 1),
