@@ -1,6 +1,7 @@
 /* Model files: mmap, unpack the ModelProto, resolve external tensor data inside the model's folder. */
 #define _GNU_SOURCE
 #include "model_file.h"
+#include "pb_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,9 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static hy_status fail(char *err, size_t errlen, hy_status s, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static hy_status fail(char *err, size_t errlen, hy_status s, const char *fmt, ...) {
+hy_status pb_fail(char *err, size_t errlen, hy_status s, const char *fmt, ...) {
   if (err && errlen) {
     va_list ap;
     va_start(ap, fmt);
@@ -31,17 +30,17 @@ hy_status pb_file_map(const char *path, pb_mapped *out, char *err, size_t errlen
   out->data = NULL;
   out->size = 0;
   int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return fail(err, errlen, HY_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+  if (fd < 0) return pb_fail(err, errlen, HY_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
   struct stat st;
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     close(fd);
-    return fail(err, errlen, HY_ERR_IO, "%s: not a regular file", path);
+    return pb_fail(err, errlen, HY_ERR_IO, "%s: not a regular file", path);
   }
   if (st.st_size > 0) {
     void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
     if (p == MAP_FAILED) {
       close(fd);
-      return fail(err, errlen, HY_ERR_IO, "%s: cannot map: %s", path, strerror(errno));
+      return pb_fail(err, errlen, HY_ERR_IO, "%s: cannot map: %s", path, strerror(errno));
     }
     out->data = p;
     out->size = (size_t)st.st_size;
@@ -113,14 +112,15 @@ static hy_status ext_keys(ext_ctx *c, const Onnx__TensorProto *t, const char *wh
     } else if (!strcmp(k, "offset") || !strcmp(k, "length")) {
       bool is_off = k[0] == 'o';
       if (!parse_u64(v, is_off ? offset : length))
-        return fail(c->err, c->errlen, HY_ERR_INVALID_MODEL,
-                    "%s: %s: external data %s '%s' is not a non-negative integer", c->name, what, k, v);
+        return pb_fail(c->err, c->errlen, HY_ERR_INVALID_MODEL,
+                       "%s: %s: external data %s '%s' is not a non-negative integer", c->name,
+                       what, k, v);
       if (!is_off) *has_length = true;
     }
   }
   if (!*loc || !**loc)
-    return fail(c->err, c->errlen, HY_ERR_INVALID_MODEL, "%s: %s: external data has no location",
-                c->name, what);
+    return pb_fail(c->err, c->errlen, HY_ERR_INVALID_MODEL, "%s: %s: external data has no location",
+                   c->name, what);
   return HY_OK;
 }
 
@@ -131,31 +131,31 @@ static hy_status ext_read(ext_ctx *c, const char *what, const char *loc, const c
                           size_t *n) {
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
-    return fail(c->err, c->errlen, HY_ERR_IO, "%s: %s: external data file '%s': %s", c->name,
-                what, loc, strerror(errno));
+    return pb_fail(c->err, c->errlen, HY_ERR_IO, "%s: %s: external data file '%s': %s", c->name,
+                   what, loc, strerror(errno));
   struct stat st;
   hy_status s = HY_OK;
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    s = fail(c->err, c->errlen, HY_ERR_IO, "%s: %s: external data file '%s' is not a regular file",
-             c->name, what, loc);
+    s = pb_fail(c->err, c->errlen, HY_ERR_IO,
+                "%s: %s: external data file '%s' is not a regular file", c->name, what, loc);
   } else {
     uint64_t size = (uint64_t)st.st_size;
     if (!has_length) length = offset <= size ? size - offset : 0;
     if (offset > size || length > size - offset) {
-      s = fail(c->err, c->errlen, HY_ERR_INVALID_MODEL,
-               "%s: %s: external data reads past the end of '%s' (offset %llu + length %llu > "
-               "size %llu)",
-               c->name, what, loc, (unsigned long long)offset, (unsigned long long)length,
-               (unsigned long long)size);
+      s = pb_fail(c->err, c->errlen, HY_ERR_INVALID_MODEL,
+                  "%s: %s: external data reads past the end of '%s' (offset %llu + length %llu > "
+                  "size %llu)",
+                  c->name, what, loc, (unsigned long long)offset, (unsigned long long)length,
+                  (unsigned long long)size);
     } else if (!(*data = malloc(length ? (size_t)length : 1))) {
-      s = fail(c->err, c->errlen, HY_ERR_OUT_OF_MEMORY, "%s: %s: out of memory", c->name, what);
+      s = pb_fail(c->err, c->errlen, HY_ERR_OUT_OF_MEMORY, "%s: %s: out of memory", c->name, what);
     } else {
       size_t done = 0;
       while (done < length) {
         ssize_t r = pread(fd, *data + done, (size_t)length - done, (off_t)(offset + done));
         if (r <= 0) {
-          s = fail(c->err, c->errlen, HY_ERR_IO, "%s: %s: reading external data file '%s': %s",
-                   c->name, what, loc, r < 0 ? strerror(errno) : "unexpected end of file");
+          s = pb_fail(c->err, c->errlen, HY_ERR_IO, "%s: %s: reading external data file '%s': %s",
+                      c->name, what, loc, r < 0 ? strerror(errno) : "unexpected end of file");
           free(*data);
           *data = NULL;
           break;
@@ -179,22 +179,23 @@ static hy_status ext_resolve(ext_ctx *c, Onnx__TensorProto *t, const char *what)
   hy_status s = ext_keys(c, t, what, &loc, &offset, &length, &has_length);
   if (s) return s;
   if (!c->dir)
-    return fail(c->err, c->errlen, HY_ERR_INVALID_MODEL,
-                "%s: %s: external data '%s' but the model was given without a folder", c->name,
-                what, loc);
+    return pb_fail(c->err, c->errlen, HY_ERR_INVALID_MODEL,
+                   "%s: %s: external data '%s' but the model was given without a folder", c->name,
+                   what, loc);
   char joined[PATH_MAX], real[PATH_MAX];
   bool inside = location_stays_inside(loc) &&
                 snprintf(joined, sizeof joined, "%s/%s", c->dir, loc) < (int)sizeof joined;
   if (inside && !realpath(joined, real))
-    return fail(c->err, c->errlen, HY_ERR_IO, "%s: %s: external data file '%s': %s", c->name,
-                what, loc, strerror(errno));
+    return pb_fail(c->err, c->errlen, HY_ERR_IO, "%s: %s: external data file '%s': %s", c->name,
+                   what, loc, strerror(errno));
   size_t dl = strlen(c->real_dir);
   /* real_dir "/" is a prefix of everything; otherwise the next character must be '/'. */
   if (inside && (strncmp(real, c->real_dir, dl) || (dl > 1 && real[dl] != '/')))
     inside = false;
   if (!inside)
-    return fail(c->err, c->errlen, HY_ERR_INVALID_MODEL,
-                "%s: %s: external data location '%s' leaves the model's folder", c->name, what, loc);
+    return pb_fail(c->err, c->errlen, HY_ERR_INVALID_MODEL,
+                   "%s: %s: external data location '%s' leaves the model's folder", c->name,
+                   what, loc);
   uint8_t *data = NULL;
   size_t n = 0;
   if ((s = ext_read(c, what, loc, real, offset, length, has_length, &data, &n))) return s;
@@ -240,20 +241,22 @@ static hy_status ext_graph(ext_ctx *c, Onnx__GraphProto *g) {
 hy_status pb_model_parse(const char *name, const void *bytes, size_t n, const char *dir,
                          pb_model *out, char *err, size_t errlen) {
   out->proto = NULL;
-  if (n == 0) return fail(err, errlen, HY_ERR_INVALID_MODEL, "%s: empty file, not an ONNX model", name);
+  if (n == 0)
+    return pb_fail(err, errlen, HY_ERR_INVALID_MODEL, "%s: empty file, not an ONNX model", name);
   Onnx__ModelProto *m = onnx__model_proto__unpack(NULL, n, bytes);
   if (!m)
-    return fail(err, errlen, HY_ERR_INVALID_MODEL,
-                "%s: not an ONNX model (protobuf parse failed: truncated or garbage)", name);
+    return pb_fail(err, errlen, HY_ERR_INVALID_MODEL,
+                   "%s: not an ONNX model (protobuf parse failed: truncated or garbage)", name);
   /* Random bytes sometimes parse as a message of unknown fields; a model has a graph. */
   if (!m->graph) {
     onnx__model_proto__free_unpacked(m, NULL);
-    return fail(err, errlen, HY_ERR_INVALID_MODEL, "%s: not an ONNX model (it has no graph)", name);
+    return pb_fail(err, errlen, HY_ERR_INVALID_MODEL, "%s: not an ONNX model (it has no graph)",
+                   name);
   }
   ext_ctx c = {.name = name, .dir = dir, .err = err, .errlen = errlen};
   if (dir && !realpath(dir, c.real_dir)) {
     onnx__model_proto__free_unpacked(m, NULL);
-    return fail(err, errlen, HY_ERR_IO, "%s: model folder '%s': %s", name, dir, strerror(errno));
+    return pb_fail(err, errlen, HY_ERR_IO, "%s: model folder '%s': %s", name, dir, strerror(errno));
   }
   hy_status s = ext_graph(&c, m->graph);
   if (s) {

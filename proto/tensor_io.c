@@ -9,18 +9,7 @@
 #include <string.h>
 
 #include "model_file.h"
-
-static hy_status fail(char *err, size_t errlen, hy_status s, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static hy_status fail(char *err, size_t errlen, hy_status s, const char *fmt, ...) {
-  if (err && errlen) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-  }
-  return s;
-}
+#include "pb_internal.h"
 
 static void dims_str(char *buf, size_t n, size_t rank, const int64_t *dims) {
   size_t k = (size_t)snprintf(buf, n, "[");
@@ -60,16 +49,16 @@ static hy_status check_dims(const Onnx__TensorProto *tp, const char *what, int64
   char ds[256];
   dims_str(ds, sizeof ds, tp->n_dims, tp->dims);
   if (tp->n_dims > HY_MAX_RANK)
-    return fail(err, errlen, HY_ERR_UNSUPPORTED, "%s: rank %zu exceeds Hydra's maximum %d",
-                what, tp->n_dims, HY_MAX_RANK);
+    return pb_fail(err, errlen, HY_ERR_UNSUPPORTED, "%s: rank %zu exceeds Hydra's maximum %d",
+                   what, tp->n_dims, HY_MAX_RANK);
   int64_t p = 1;
   for (size_t i = 0; i < tp->n_dims; i++) {
     if (tp->dims[i] < 0)
-      return fail(err, errlen, HY_ERR_INVALID_MODEL, "%s: dims %s: dimension %zu is negative",
-                  what, ds, i);
+      return pb_fail(err, errlen, HY_ERR_INVALID_MODEL, "%s: dims %s: dimension %zu is negative",
+                     what, ds, i);
     if (__builtin_mul_overflow(p, tp->dims[i], &p))
-      return fail(err, errlen, HY_ERR_INVALID_MODEL,
-                  "%s: dims %s: element count overflows 64 bits", what, ds);
+      return pb_fail(err, errlen, HY_ERR_INVALID_MODEL,
+                     "%s: dims %s: element count overflows 64 bits", what, ds);
   }
   *numel = p;
   return HY_OK;
@@ -79,10 +68,10 @@ static hy_status check_dtype(const Onnx__TensorProto *tp, const char *what, char
                              size_t errlen) {
   hy_dtype dt = (hy_dtype)tp->data_type;
   if (dt == HY_DTYPE_STRING)
-    return fail(err, errlen, HY_ERR_UNSUPPORTED, "%s: string tensors are not supported", what);
+    return pb_fail(err, errlen, HY_ERR_UNSUPPORTED, "%s: string tensors are not supported", what);
   if (hy_dtype_size(dt) == 0)
-    return fail(err, errlen, HY_ERR_INVALID_MODEL,
-                "%s: data_type %d is not a valid tensor element type", what, (int)tp->data_type);
+    return pb_fail(err, errlen, HY_ERR_INVALID_MODEL,
+                   "%s: data_type %d is not a valid tensor element type", what, (int)tp->data_type);
   return HY_OK;
 }
 
@@ -90,7 +79,7 @@ hy_status pb_tensor_from_proto(const Onnx__TensorProto *tp, pb_alloc_fn alloc, v
                                hy_tensor *out, const char *what, char *err, size_t errlen) {
   memset(out, 0, sizeof *out);
   if (tp->has_data_location && tp->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL)
-    return fail(err, errlen, HY_ERR_INVALID_MODEL, "%s: external data was not resolved", what);
+    return pb_fail(err, errlen, HY_ERR_INVALID_MODEL, "%s: external data was not resolved", what);
   hy_status s;
   int64_t numel = 0;
   if ((s = check_dtype(tp, what, err, errlen)) || (s = check_dims(tp, what, &numel, err, errlen)))
@@ -98,22 +87,22 @@ hy_status pb_tensor_from_proto(const Onnx__TensorProto *tp, pb_alloc_fn alloc, v
   hy_dtype dt = (hy_dtype)tp->data_type;
   size_t esize = hy_dtype_size(dt), bytes;
   if (__builtin_mul_overflow((size_t)numel, esize, &bytes))
-    return fail(err, errlen, HY_ERR_INVALID_MODEL, "%s: size in bytes overflows", what);
+    return pb_fail(err, errlen, HY_ERR_INVALID_MODEL, "%s: size in bytes overflows", what);
   char ds[256];
   dims_str(ds, sizeof ds, tp->n_dims, tp->dims);
   typed_field f = field_of(tp, dt);
   /* Complex values are two components; every other dtype is one per field value. */
   size_t comp = (dt == HY_DTYPE_COMPLEX64 || dt == HY_DTYPE_COMPLEX128) ? esize / 2 : esize;
   if (tp->has_raw_data && tp->raw_data.len != bytes)
-    return fail(err, errlen, HY_ERR_INVALID_MODEL,
-                "%s: raw_data holds %zu bytes but dims %s of %s need %zu", what,
-                tp->raw_data.len, ds, hy_dtype_name(dt), bytes);
+    return pb_fail(err, errlen, HY_ERR_INVALID_MODEL,
+                   "%s: raw_data holds %zu bytes but dims %s of %s need %zu", what,
+                   tp->raw_data.len, ds, hy_dtype_name(dt), bytes);
   if (!tp->has_raw_data && f.n != bytes / comp)
-    return fail(err, errlen, HY_ERR_INVALID_MODEL,
-                "%s: holds %zu values but dims %s of %s need %zu", what, f.n, ds,
-                hy_dtype_name(dt), bytes / comp);
+    return pb_fail(err, errlen, HY_ERR_INVALID_MODEL,
+                   "%s: holds %zu values but dims %s of %s need %zu", what, f.n, ds,
+                   hy_dtype_name(dt), bytes / comp);
   uint8_t *data = alloc(ctx, bytes ? bytes : 1);
-  if (!data) return fail(err, errlen, HY_ERR_OUT_OF_MEMORY, "%s: out of memory", what);
+  if (!data) return pb_fail(err, errlen, HY_ERR_OUT_OF_MEMORY, "%s: out of memory", what);
   if (tp->has_raw_data) {
     if (bytes) memcpy(data, tp->raw_data.data, bytes);
   } else {
@@ -170,20 +159,21 @@ static bool looks_like_container(const uint8_t *p, size_t n, char *name, size_t 
 static hy_status read_tensor_bytes(const char *path, const pb_mapped *map, hy_tensor *out,
                                    char **name, char *err, size_t errlen) {
   if (map->size == 0)
-    return fail(err, errlen, HY_ERR_INVALID_ARGUMENT, "%s: empty file, not a TensorProto", path);
+    return pb_fail(err, errlen, HY_ERR_INVALID_ARGUMENT, "%s: empty file, not a TensorProto", path);
   Onnx__TensorProto *tp = onnx__tensor_proto__unpack(NULL, map->size, map->data);
   hy_status s = tp ? pb_tensor_from_proto(tp, malloc_alloc, NULL, out, path, err, errlen)
-                   : fail(err, errlen, HY_ERR_INVALID_ARGUMENT,
-                          "%s: not a TensorProto (protobuf parse failed: truncated or garbage)", path);
+                   : pb_fail(err, errlen, HY_ERR_INVALID_ARGUMENT,
+                             "%s: not a TensorProto (protobuf parse failed: truncated or garbage)",
+                             path);
   char cname[128];
   if (s && looks_like_container(map->data, map->size, cname, sizeof cname))
-    s = fail(err, errlen, HY_ERR_UNSUPPORTED,
-             "%s: holds a SequenceProto or OptionalProto ('%s'), not a TensorProto: sequences "
-             "and optionals are not supported yet",
-             path, cname);
+    s = pb_fail(err, errlen, HY_ERR_UNSUPPORTED,
+                "%s: holds a SequenceProto or OptionalProto ('%s'), not a TensorProto: sequences "
+                "and optionals are not supported yet",
+                path, cname);
   if (!s && name && !(*name = strdup(tp->name ? tp->name : ""))) {
     pb_tensor_free(out);
-    s = fail(err, errlen, HY_ERR_OUT_OF_MEMORY, "%s: out of memory", path);
+    s = pb_fail(err, errlen, HY_ERR_OUT_OF_MEMORY, "%s: out of memory", path);
   }
   if (tp) onnx__tensor_proto__free_unpacked(tp, NULL);
   return s;
@@ -203,8 +193,8 @@ hy_status pb_tensor_read(const char *path, hy_tensor *out, char **name, char *er
 hy_status pb_tensor_write(const char *path, const hy_tensor *t, const char *name, char *err,
                           size_t errlen) {
   if (t->rank < 0 || t->rank > HY_MAX_RANK || hy_dtype_size(t->dtype) == 0)
-    return fail(err, errlen, HY_ERR_INVALID_ARGUMENT, "%s: cannot write a tensor of rank %d, %s",
-                path, (int)t->rank, hy_dtype_name(t->dtype));
+    return pb_fail(err, errlen, HY_ERR_INVALID_ARGUMENT, "%s: cannot write a tensor of rank %d, %s",
+                   path, (int)t->rank, hy_dtype_name(t->dtype));
   Onnx__TensorProto tp = ONNX__TENSOR_PROTO__INIT;
   int64_t dims[HY_MAX_RANK];
   memcpy(dims, t->dims, sizeof dims);
@@ -218,14 +208,14 @@ hy_status pb_tensor_write(const char *path, const hy_tensor *t, const char *name
   tp.name = (char *)(name ? name : "");
   size_t n = onnx__tensor_proto__get_packed_size(&tp);
   uint8_t *buf = malloc(n ? n : 1);
-  if (!buf) return fail(err, errlen, HY_ERR_OUT_OF_MEMORY, "%s: out of memory", path);
+  if (!buf) return pb_fail(err, errlen, HY_ERR_OUT_OF_MEMORY, "%s: out of memory", path);
   onnx__tensor_proto__pack(&tp, buf);
   FILE *f = fopen(path, "wb");
   hy_status s = HY_OK;
   if (!f || fwrite(buf, 1, n, f) != n)
-    s = fail(err, errlen, HY_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
+    s = pb_fail(err, errlen, HY_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
   if (f && fclose(f) != 0 && !s)
-    s = fail(err, errlen, HY_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
+    s = pb_fail(err, errlen, HY_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
   free(buf);
   return s;
 }
