@@ -67,3 +67,12 @@ hy_status ir_attr_error(ir_graph *g, const ir_node *n, const char *attr, hy_stat
   va_end(ap);
   return r;
 }
+
+hy_status ir_attr_flag(ir_graph *g, const ir_node *n, const char *name, int64_t dflt,
+                       int64_t *out) {
+  *out = ir_attr_int(n, name, dflt);
+  if (*out != 0 && *out != 1)
+    return ir_attr_error(g, n, name, HY_ERR_INVALID_MODEL, "must be 0 or 1, is %lld",
+                         (long long)*out);
+  return HY_OK;
+}

@@ -200,6 +200,9 @@ const char *ir_attr_string(const ir_node *n, const char *name, const char *dflt)
 /* true when present (and an INTS attribute); vals points into the arena. */
 bool ir_attr_ints(const ir_node *n, const char *name, const int64_t **vals, int32_t *count);
 bool ir_attr_floats(const ir_node *n, const char *name, const float **vals, int32_t *count);
+/* A 0/1 INT attribute (dflt when absent) into *out; an error naming it for any other value. */
+hy_status ir_attr_flag(ir_graph *g, const ir_node *n, const char *name, int64_t dflt,
+                       int64_t *out);
 
 /* ---- diag for nodes: "<file>: node '<name>' (<op>): <message>" ---- */
 hy_status ir_node_error(ir_graph *g, const ir_node *n, hy_status s, const char *fmt, ...)

@@ -106,14 +106,6 @@ hy_status lower_matmul(ir_graph *g, ir_node *n, ir_lowered *l) {
 
 /* ---- Gemm ---- */
 
-static hy_status gemm_flag(ir_graph *g, ir_node *n, const char *attr, int64_t *v) {
-  *v = ir_attr_int(n, attr, 0);
-  if (*v != 0 && *v != 1)
-    return ir_attr_error(g, n, attr, HY_ERR_INVALID_MODEL, "must be 0 or 1, is %lld",
-                         (long long)*v);
-  return HY_OK;
-}
-
 /* C must broadcast unidirectionally to [M, N]. */
 static hy_status gemm_check_c(ir_graph *g, ir_node *n, const ir_type *c, int64_t M, int64_t N) {
   int64_t want[2] = {M, N};
@@ -133,8 +125,8 @@ hy_status infer_gemm(ir_graph *g, ir_node *n) {
   int64_t ta, tb;
   hy_status s;
   if ((s = lin_input(g, n, 0, true, &a)) || (s = lin_input(g, n, 1, true, &b)) ||
-      (s = ir_check_same_dtype(g, n, 0, 2)) || (s = gemm_flag(g, n, "transA", &ta)) ||
-      (s = gemm_flag(g, n, "transB", &tb)))
+      (s = ir_check_same_dtype(g, n, 0, 2)) || (s = ir_attr_flag(g, n, "transA", 0, &ta)) ||
+      (s = ir_attr_flag(g, n, "transB", 0, &tb)))
     return s;
   if (a->rank != 2 || b->rank != 2)
     return ir_node_error(g, n, HY_ERR_SHAPE, "A and B must be 2-D, have rank %d and %d", a->rank,

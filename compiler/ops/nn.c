@@ -135,10 +135,9 @@ static bool nn_out_used(const ir_node *n, int32_t i) { return i < n->n_out && n-
 static hy_status batchnorm_mode(ir_graph *g, ir_node *n, batchnorm_attrs *a) {
   a->training = false;
   if (n->opset >= 14) {
-    int64_t tm = ir_attr_int(n, "training_mode", 0);
-    if (tm != 0 && tm != 1)
-      return ir_attr_error(g, n, "training_mode", HY_ERR_INVALID_MODEL, "must be 0 or 1, is %lld",
-                           (long long)tm);
+    int64_t tm;
+    hy_status s = ir_attr_flag(g, n, "training_mode", 0, &tm);
+    if (s != HY_OK) return s;
     a->training = tm == 1;
     if (!a->training && (nn_out_used(n, 1) || nn_out_used(n, 2)))
       return ir_node_error(g, n, HY_ERR_INVALID_MODEL,

@@ -41,15 +41,6 @@ static hy_status pool_ints(ir_graph *g, ir_node *n, const char *name, int32_t wa
   return HY_OK;
 }
 
-/* A 0/1 INT attribute. */
-static hy_status pool_flag(ir_graph *g, ir_node *n, const char *name, int64_t *out) {
-  *out = ir_attr_int(n, name, 0);
-  if (*out != 0 && *out != 1)
-    return ir_attr_error(g, n, name, HY_ERR_INVALID_MODEL, "must be 0 or 1, is %lld",
-                         (long long)*out);
-  return HY_OK;
-}
-
 /* Output size of one spatial dim; pads from auto_pad are chosen here (ONNX 1.12 rules). */
 static hy_status pool_dim(ir_graph *g, ir_node *n, pool_geom *p, int32_t i, const char *auto_pad) {
   int64_t ek = (p->k[i] - 1) * p->d[i] + 1, in = p->in[i], s = p->s[i], out;
@@ -93,9 +84,9 @@ static hy_status pool_read(ir_graph *g, ir_node *n, pool_geom *p) {
   if (s == HY_OK) s = pool_ints(g, n, "strides", k, 1, 1, false, p->s);
   if (s == HY_OK) s = pool_ints(g, n, "dilations", k, 1, 1, false, p->d);
   if (s == HY_OK) s = pool_ints(g, n, "pads", 2 * k, 0, 0, false, pads);
-  if (s == HY_OK) s = pool_flag(g, n, "ceil_mode", &p->ceil_mode);
-  if (s == HY_OK) s = pool_flag(g, n, "count_include_pad", &p->count_include_pad);
-  if (s == HY_OK) s = pool_flag(g, n, "storage_order", &p->storage_order);
+  if (s == HY_OK) s = ir_attr_flag(g, n, "ceil_mode", 0, &p->ceil_mode);
+  if (s == HY_OK) s = ir_attr_flag(g, n, "count_include_pad", 0, &p->count_include_pad);
+  if (s == HY_OK) s = ir_attr_flag(g, n, "storage_order", 0, &p->storage_order);
   for (int32_t i = 0; i < k && s == HY_OK; i++) {
     p->pb[i] = pads[i];
     p->pe[i] = pads[k + i];

@@ -58,10 +58,9 @@ static hy_status reduce_read(ir_graph *g, ir_node *n, reduce_attrs *a) {
   if (!reduce_dtype_ok(t->dtype))
     return ir_node_error(g, n, HY_ERR_DTYPE, "input 0 has unsupported type %s",
                          hy_dtype_name(t->dtype));
-  int64_t keep = ir_attr_int(n, "keepdims", 1), noop = ir_attr_int(n, "noop_with_empty_axes", 0);
-  if (keep != 0 && keep != 1)
-    return ir_attr_error(g, n, "keepdims", HY_ERR_INVALID_MODEL, "must be 0 or 1, is %lld",
-                         (long long)keep);
+  int64_t keep, noop = ir_attr_int(n, "noop_with_empty_axes", 0);
+  s = ir_attr_flag(g, n, "keepdims", 1, &keep);
+  if (s != HY_OK) return s;
   a->keepdims = keep == 1;
   const int64_t *axes;
   int32_t cnt;
