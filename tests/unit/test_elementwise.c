@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "../../runtime/src/kernels/kernel_util.h"
-#include "ir/ir.h"
+#include "graph_fixture.h"
 
 /* ---- kernel calls ---- */
 
@@ -468,24 +468,11 @@ Test(cast, numeric_pairs_float16_and_bool) {
 
 /* ---- hooks on hand-built graphs ---- */
 
-static arena A;
-static diag D;
-static ir_graph *G;
-
-static void setup(void) {
-  arena_init(&A);
-  diag_init(&D);
-  G = ir_graph_new(&A, &D, "t.onnx");
-}
-static void teardown(void) { arena_free(&A); }
-TestSuite(hooks, .init = setup, .fini = teardown);
+static void setup(void) { graph_fixture_open("t.onnx", 0); }
+TestSuite(hooks, .init = setup, .fini = graph_fixture_close);
 
 static ir_value *val(const char *name, hy_dtype dt, int32_t rank, const int64_t *dims) {
-  ir_value *v = ir_value_new(G, name);
-  v->type.dtype = dt;
-  v->type.rank = rank;
-  for (int32_t i = 0; i < rank; i++) v->type.dims[i] = dims[i];
-  return v;
+  return graph_fixture_value(name, dt, rank, dims);
 }
 
 static ir_node *node(const char *op, ir_value **in, int32_t n_in) {

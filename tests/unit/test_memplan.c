@@ -5,28 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "graph_fixture.h"
 #include "passes/passes.h"
 
-static arena A;
-static diag D;
-static ir_graph *G;
-
-static void setup(void) {
-  arena_init(&A);
-  diag_init(&D);
-  G = ir_graph_new(&A, &D, "m.onnx");
-  G->inputs = arena_array(&A, 64, sizeof *G->inputs);
-  G->outputs = arena_array(&A, 64, sizeof *G->outputs);
-}
-static void teardown(void) { arena_free(&A); }
-TestSuite(memplan, .init = setup, .fini = teardown);
+static void setup(void) { graph_fixture_open("m.onnx", 64); }
+TestSuite(memplan, .init = setup, .fini = graph_fixture_close);
 
 static ir_value *fvec(const char *name, int64_t n) {
-  ir_value *v = ir_value_new(G, name);
-  v->type.dtype = HY_DTYPE_FLOAT;
-  v->type.rank = 1;
-  v->type.dims[0] = n;
-  return v;
+  return graph_fixture_value(name, HY_DTYPE_FLOAT, 1, &n);
 }
 
 /* The planner only needs structure: nodes are of no known op, lowered by hand. */
@@ -143,7 +129,7 @@ Test(memplan, unused_outputs_still_get_a_buffer) {
 Test(memplan, random_dags_never_overlap_live_values) {
   srand(12345);
   for (int trial = 0; trial < 40; trial++) {
-    teardown();
+    graph_fixture_close();
     setup();
     ir_value *pool[256];
     int np = 0;

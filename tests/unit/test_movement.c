@@ -4,27 +4,15 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "ir/ir.h"
+#include "graph_fixture.h"
 
-static arena A;
-static diag D;
-static ir_graph *G;
+static void setup(void) { graph_fixture_open("m.onnx", 0); }
 
-static void setup(void) {
-  arena_init(&A);
-  diag_init(&D);
-  G = ir_graph_new(&A, &D, "m.onnx");
-}
-static void teardown(void) { arena_free(&A); }
-
-TestSuite(movement, .init = setup, .fini = teardown);
+TestSuite(movement, .init = setup, .fini = graph_fixture_close);
 
 /* ---- building nodes ---- */
 static ir_value *tensor(hy_dtype dt, int32_t rank, const int64_t *dims, const void *data) {
-  ir_value *v = ir_value_new(G, "v");
-  v->type.dtype = dt;
-  v->type.rank = rank;
-  for (int32_t i = 0; i < rank; i++) v->type.dims[i] = dims[i];
+  ir_value *v = graph_fixture_value("v", dt, rank, dims);
   v->data = data;
   return v;
 }

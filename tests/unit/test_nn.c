@@ -7,28 +7,15 @@
 #include <string.h>
 
 #include "../../runtime/src/kernels/kernel_util.h"
-#include "ir/ir.h"
+#include "graph_fixture.h"
 
-static arena A;
-static diag D;
-static ir_graph *G;
-
-static void setup(void) {
-  arena_init(&A);
-  diag_init(&D);
-  G = ir_graph_new(&A, &D, "t.onnx");
-}
-static void teardown(void) { arena_free(&A); }
-TestSuite(nn, .init = setup, .fini = teardown);
+static void setup(void) { graph_fixture_open("t.onnx", 0); }
+TestSuite(nn, .init = setup, .fini = graph_fixture_close);
 
 /* ---- graph building ---- */
 
 static ir_value *val(hy_dtype dt, int32_t rank, const int64_t *dims) {
-  ir_value *v = ir_value_new(G, "v");
-  v->type.dtype = dt;
-  v->type.rank = rank;
-  for (int32_t i = 0; i < rank; i++) v->type.dims[i] = dims[i];
-  return v;
+  return graph_fixture_value("v", dt, rank, dims);
 }
 
 static ir_node *node(const char *op, int opset, ir_value **in, int32_t n_in, int32_t n_out) {

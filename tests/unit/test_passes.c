@@ -3,32 +3,17 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
+#include "graph_fixture.h"
 #include "passes/passes.h"
 
-static arena A;
-static diag D;
-static ir_graph *G;
-
-static void setup(void) {
-  arena_init(&A);
-  diag_init(&D);
-  G = ir_graph_new(&A, &D, "t.onnx");
-  G->inputs = arena_array(&A, 16, sizeof *G->inputs);
-  G->outputs = arena_array(&A, 16, sizeof *G->outputs);
-}
-static void teardown(void) { arena_free(&A); }
-TestSuite(passes, .init = setup, .fini = teardown);
+static void setup(void) { graph_fixture_open("t.onnx", 16); }
+TestSuite(passes, .init = setup, .fini = graph_fixture_close);
 
 /* A value of dtype dt; dims[i] < 0 is the symbol syms[i] (or unknown when syms is NULL). */
 static ir_value *val(const char *name, hy_dtype dt, int32_t rank, const int64_t *dims,
                      const char *const *syms) {
-  ir_value *v = ir_value_new(G, name);
-  v->type.dtype = dt;
-  v->type.rank = rank;
-  for (int32_t i = 0; i < rank; i++) {
-    v->type.dims[i] = dims[i];
-    v->type.sym[i] = syms ? syms[i] : NULL;
-  }
+  ir_value *v = graph_fixture_value(name, dt, rank, dims);
+  for (int32_t i = 0; i < rank; i++) v->type.sym[i] = syms ? syms[i] : NULL;
   return v;
 }
 
