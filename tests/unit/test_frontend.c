@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "frontend/frontend.h"
+#include "model_builder.h"
 #include "onnx.pb-c.h"
 #include "tensor_io.h"
 
@@ -36,8 +37,6 @@ TestSuite(frontend, .init = setup, .fini = teardown);
 
 /* ---- a small model builder (test processes exit after each test; nothing is freed) ---- */
 
-#define PUSH(arr, n, v) ((arr) = realloc((arr), ((n) + 1) * sizeof *(arr)), (arr)[(n)++] = (v))
-
 static Onnx__GraphProto *graph_new(const char *name) {
   Onnx__GraphProto *g = calloc(1, sizeof *g);
   onnx__graph_proto__init(g);
@@ -64,66 +63,16 @@ static Onnx__ModelProto *model_new(int64_t opset) {
   return m;
 }
 
-/* "a,,b" → {"a", "", "b"}; "" → none. */
-static void split_names(const char *list, char ***out, size_t *n) {
-  *out = NULL;
-  *n = 0;
-  if (!*list) return;
-  char *copy = strdup(list), *p = copy;
-  for (;;) {
-    char *comma = strchr(p, ',');
-    if (comma) *comma = '\0';
-    PUSH(*out, *n, p);
-    if (!comma) break;
-    p = comma + 1;
-  }
-}
-
 static Onnx__NodeProto *add_node(Onnx__GraphProto *g, const char *op, const char *name,
                                  const char *ins, const char *outs) {
-  Onnx__NodeProto *n = calloc(1, sizeof *n);
-  onnx__node_proto__init(n);
-  n->op_type = (char *)op;
-  n->name = (char *)name;
-  split_names(ins, &n->input, &n->n_input);
-  split_names(outs, &n->output, &n->n_output);
+  Onnx__NodeProto *n = node_new(op, name, ins, outs);
   PUSH(g->node, g->n_node, n);
   return n;
 }
 
 /* dims: "2,N,?" (? = no value), NULL: no shape. */
 static void add_input(Onnx__GraphProto *g, const char *name, int dtype, const char *dims) {
-  Onnx__ValueInfoProto *vi = calloc(1, sizeof *vi);
-  onnx__value_info_proto__init(vi);
-  vi->name = (char *)name;
-  vi->type = calloc(1, sizeof *vi->type);
-  onnx__type_proto__init(vi->type);
-  vi->type->value_case = ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE;
-  vi->type->tensor_type = calloc(1, sizeof *vi->type->tensor_type);
-  onnx__type_proto__tensor__init(vi->type->tensor_type);
-  vi->type->tensor_type->has_elem_type = 1;
-  vi->type->tensor_type->elem_type = dtype;
-  if (dims) {
-    Onnx__TensorShapeProto *s = calloc(1, sizeof *s);
-    onnx__tensor_shape_proto__init(s);
-    char **parts;
-    size_t np;
-    split_names(dims, &parts, &np);
-    for (size_t i = 0; i < np; i++) {
-      Onnx__TensorShapeProto__Dimension *d = calloc(1, sizeof *d);
-      onnx__tensor_shape_proto__dimension__init(d);
-      if (parts[i][0] >= '0' && parts[i][0] <= '9') {
-        d->value_case = ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE;
-        d->dim_value = atoll(parts[i]);
-      } else if (strcmp(parts[i], "?")) {
-        d->value_case = ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM;
-        d->dim_param = parts[i];
-      }
-      PUSH(s->dim, s->n_dim, d);
-    }
-    vi->type->tensor_type->shape = s;
-  }
-  PUSH(g->input, g->n_input, vi);
+  PUSH(g->input, g->n_input, value_info(name, dtype, dims));
 }
 
 static void add_output(Onnx__GraphProto *g, const char *name) {
@@ -135,29 +84,7 @@ static void add_output(Onnx__GraphProto *g, const char *name) {
 
 static Onnx__TensorProto *tensor_f32(const char *name, int32_t rank, const int64_t *dims,
                                      const float *vals, size_t n) {
-  Onnx__TensorProto *t = calloc(1, sizeof *t);
-  onnx__tensor_proto__init(t);
-  t->name = (char *)name;
-  t->n_dims = (size_t)rank;
-  t->dims = (int64_t *)dims;
-  t->has_data_type = 1;
-  t->data_type = HY_DTYPE_FLOAT;
-  t->has_raw_data = 1;
-  t->raw_data.len = n * sizeof(float);
-  t->raw_data.data = (uint8_t *)vals;
-  return t;
-}
-
-static Onnx__AttributeProto *add_attr(Onnx__NodeProto *n, const char *name, int type) {
-  Onnx__AttributeProto *a = calloc(1, sizeof *a);
-  onnx__attribute_proto__init(a);
-  a->name = (char *)name;
-  if (type >= 0) {
-    a->has_type = 1;
-    a->type = (Onnx__AttributeProto__AttributeType)type;
-  }
-  PUSH(n->attribute, n->n_attribute, a);
-  return a;
+  return tensor(name, HY_DTYPE_FLOAT, rank, dims, vals, n * sizeof(float));
 }
 
 static hy_status load_dir(Onnx__ModelProto *m, const char *dir) {

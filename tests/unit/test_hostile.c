@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "hydra/hydra.h"
+#include "model_builder.h"
 #include "onnx.pb-c.h"
 
 static char hydrac[4096], tmpdir[64], err_text[8192];
@@ -45,8 +46,6 @@ const char *__asan_default_options(void) { return "detect_leaks=0"; }
 
 /* ---- a small model builder (each test runs in its own process; nothing is freed) ---- */
 
-#define PUSH(arr, n, v) ((arr) = realloc((arr), ((n) + 1) * sizeof *(arr)), (arr)[(n)++] = (v))
-
 static Onnx__ModelProto *model_new(void) {
   Onnx__ModelProto *m = calloc(1, sizeof *m);
   onnx__model_proto__init(m);
@@ -64,66 +63,11 @@ static Onnx__ModelProto *model_new(void) {
   return m;
 }
 
-/* "a,b" → {"a", "b"}; "" → none. */
-static void split_names(const char *list, char ***out, size_t *n) {
-  *out = NULL;
-  *n = 0;
-  if (!*list) return;
-  char *p = strdup(list);
-  for (;;) {
-    char *comma = strchr(p, ',');
-    if (comma) *comma = '\0';
-    PUSH(*out, *n, p);
-    if (!comma) break;
-    p = comma + 1;
-  }
-}
-
 static Onnx__NodeProto *add_node(Onnx__ModelProto *m, const char *op, const char *name,
                                  const char *ins, const char *outs) {
-  Onnx__NodeProto *n = calloc(1, sizeof *n);
-  onnx__node_proto__init(n);
-  n->op_type = (char *)op;
-  n->name = (char *)name;
-  split_names(ins, &n->input, &n->n_input);
-  split_names(outs, &n->output, &n->n_output);
+  Onnx__NodeProto *n = node_new(op, name, ins, outs);
   PUSH(m->graph->node, m->graph->n_node, n);
   return n;
-}
-
-/* A tensor value info; dims "2,N" (NULL: no shape). */
-static Onnx__ValueInfoProto *value_info(const char *name, int dtype, const char *dims) {
-  Onnx__ValueInfoProto *vi = calloc(1, sizeof *vi);
-  onnx__value_info_proto__init(vi);
-  vi->name = (char *)name;
-  Onnx__TypeProto *tp = calloc(1, sizeof *tp);
-  onnx__type_proto__init(tp);
-  tp->value_case = ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE;
-  tp->tensor_type = calloc(1, sizeof *tp->tensor_type);
-  onnx__type_proto__tensor__init(tp->tensor_type);
-  tp->tensor_type->has_elem_type = 1;
-  tp->tensor_type->elem_type = dtype;
-  vi->type = tp;
-  if (!dims) return vi;
-  Onnx__TensorShapeProto *s = calloc(1, sizeof *s);
-  onnx__tensor_shape_proto__init(s);
-  char **parts;
-  size_t np;
-  split_names(dims, &parts, &np);
-  for (size_t i = 0; i < np; i++) {
-    Onnx__TensorShapeProto__Dimension *d = calloc(1, sizeof *d);
-    onnx__tensor_shape_proto__dimension__init(d);
-    if (parts[i][0] >= '0' && parts[i][0] <= '9') {
-      d->value_case = ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE;
-      d->dim_value = atoll(parts[i]);
-    } else {
-      d->value_case = ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM;
-      d->dim_param = parts[i];
-    }
-    PUSH(s->dim, s->n_dim, d);
-  }
-  tp->tensor_type->shape = s;
-  return vi;
 }
 
 static void add_input(Onnx__ModelProto *m, const char *name, int dtype, const char *dims) {
@@ -134,38 +78,12 @@ static void add_output(Onnx__ModelProto *m, const char *name, int dtype, const c
   PUSH(m->graph->output, m->graph->n_output, value_info(name, dtype, dims));
 }
 
-/* A tensor with raw data (copied by the caller's lifetime: static arrays). */
-static Onnx__TensorProto *tensor(const char *name, int dtype, int32_t rank, const int64_t *dims,
-                                 const void *data, size_t bytes) {
-  Onnx__TensorProto *t = calloc(1, sizeof *t);
-  onnx__tensor_proto__init(t);
-  t->name = (char *)name;
-  t->n_dims = (size_t)rank;
-  t->dims = (int64_t *)dims;
-  t->has_data_type = 1;
-  t->data_type = dtype;
-  t->has_raw_data = 1;
-  t->raw_data.len = bytes;
-  t->raw_data.data = (uint8_t *)data;
-  return t;
-}
-
 /* A 1-D int64 initializer holding vals. */
 static void add_ints(Onnx__ModelProto *m, const char *name, int32_t n, const int64_t *vals) {
   int64_t *dims = malloc(sizeof *dims);
   dims[0] = n;
   PUSH(m->graph->initializer, m->graph->n_initializer,
        tensor(name, ONNX__TENSOR_PROTO__DATA_TYPE__INT64, 1, dims, vals, (size_t)n * 8));
-}
-
-static Onnx__AttributeProto *add_attr(Onnx__NodeProto *n, const char *name, int type) {
-  Onnx__AttributeProto *a = calloc(1, sizeof *a);
-  onnx__attribute_proto__init(a);
-  a->name = (char *)name;
-  a->has_type = 1;
-  a->type = (Onnx__AttributeProto__AttributeType)type;
-  PUSH(n->attribute, n->n_attribute, a);
-  return a;
 }
 
 static void attr_int(Onnx__NodeProto *n, const char *name, int64_t v) {
