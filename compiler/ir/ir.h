@@ -224,6 +224,9 @@ static inline const void *ir_value_known(const ir_value *v) {
  * node and input when it is not known at compile time. */
 hy_status ir_input_ints(ir_graph *g, ir_node *n, int32_t slot, const int64_t **vals,
                         int32_t *count);
+/* Input slot's type into *t when it is present with a static shape; an error naming the node and
+ * input otherwise. */
+hy_status ir_input_static(ir_graph *g, const ir_node *n, int32_t slot, const ir_type **t);
 /* Sets out[i]'s type; a no-op for an omitted output. */
 void ir_set_out(ir_node *n, int32_t i, hy_dtype dt, int32_t rank, const int64_t *dims);
 /* Checks that inputs [first, last] all have dtype of input first; error otherwise. */

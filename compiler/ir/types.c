@@ -95,6 +95,18 @@ hy_status ir_norm_axis(ir_graph *g, ir_node *n, const char *attr, int64_t axis, 
   return HY_OK;
 }
 
+hy_status ir_input_static(ir_graph *g, const ir_node *n, int32_t slot, const ir_type **t) {
+  const ir_type *it = ir_in_type(n, slot);
+  if (!it) return ir_node_error(g, n, HY_ERR_INVALID_MODEL, "input %d is missing", slot);
+  if (!ir_type_is_static(it)) {
+    char buf[160];
+    return ir_node_error(g, n, HY_ERR_SHAPE, "input %d ('%s') has no static shape: %s", slot,
+                         n->in[slot]->name, ir_type_str(it, buf, sizeof buf));
+  }
+  *t = it;
+  return HY_OK;
+}
+
 hy_status ir_input_ints(ir_graph *g, ir_node *n, int32_t slot, const int64_t **vals,
                         int32_t *count) {
   ir_value *v = slot < n->n_in ? n->in[slot] : NULL;

@@ -8,13 +8,9 @@
 /* The input's static type, with a dtype among those the op's kernel computes. */
 static hy_status lin_input(ir_graph *g, ir_node *n, int32_t slot, bool ints_too,
                            const ir_type **t) {
-  const ir_type *it = ir_in_type(n, slot);
-  if (!it) return ir_node_error(g, n, HY_ERR_INVALID_MODEL, "input %d is missing", slot);
-  if (!ir_type_is_static(it)) {
-    char buf[160];
-    return ir_node_error(g, n, HY_ERR_SHAPE, "input %d ('%s') has no static shape: %s", slot,
-                         n->in[slot]->name, ir_type_str(it, buf, sizeof buf));
-  }
+  const ir_type *it;
+  hy_status s = ir_input_static(g, n, slot, &it);
+  if (s != HY_OK) return s;
   switch (it->dtype) {
   case HY_DTYPE_FLOAT: case HY_DTYPE_DOUBLE: case HY_DTYPE_FLOAT16:
     break;

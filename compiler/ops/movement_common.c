@@ -5,13 +5,9 @@
 #include "ops/movement.h"
 
 hy_status mv_input(ir_graph *g, ir_node *n, int32_t slot, const ir_type **t) {
-  const ir_type *it = ir_in_type(n, slot);
-  if (!it) return ir_node_error(g, n, HY_ERR_INVALID_MODEL, "input %d is missing", slot);
-  if (!ir_type_is_static(it)) {
-    char buf[160];
-    return ir_node_error(g, n, HY_ERR_SHAPE, "input %d ('%s') has no static shape: %s", slot,
-                         n->in[slot]->name, ir_type_str(it, buf, sizeof buf));
-  }
+  const ir_type *it;
+  hy_status s = ir_input_static(g, n, slot, &it);
+  if (s != HY_OK) return s;
   if (hy_dtype_size(it->dtype) == 0)
     return ir_node_error(g, n, HY_ERR_UNSUPPORTED, "input %d ('%s') has type %s, not supported",
                          slot, n->in[slot]->name, hy_dtype_name(it->dtype));
