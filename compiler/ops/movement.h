@@ -9,6 +9,9 @@
 hy_status mv_input(ir_graph *g, ir_node *n, int32_t slot, const ir_type **t);
 /* Sets out[slot] to a constant of the given type whose content is data (not copied; it must live
  * in the arena or the model). */
+/* The lower hook of an op whose infer hook makes every output a constant (Constant, Range,
+ * Shape, Size): shape inference removes such nodes, so reaching lowering is a bug. */
+hy_status mv_lower_inferred(ir_graph *g, ir_node *n);
 hy_status mv_const_out(ir_graph *g, ir_node *n, int32_t slot, hy_dtype dt, int32_t rank,
                        const int64_t *dims, const void *data);
 /* An int list that is attribute `attr` before opset `since` and input `slot` from it on.

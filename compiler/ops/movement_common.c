@@ -111,3 +111,8 @@ hy_status mv_lower_strided(ir_graph *g, ir_node *n, ir_lowered *l, int32_t r, in
   for (int32_t k = 0; k < m; k++) lower_int(l, s[k]);
   return HY_OK;
 }
+
+hy_status mv_lower_inferred(ir_graph *g, ir_node *n) {
+  return ir_node_error(g, n, HY_ERR_INTERNAL, "a %s node reached lowering (shape inference "
+                       "computes its output)", n->op_type);
+}

@@ -252,11 +252,9 @@ hy_status infer_constant(ir_graph *g, ir_node *n) {
                        "needs one of the attributes value, value_float, value_floats, value_int, "
                        "value_ints (of the right kind)");
 }
-/* infer_constant made the output a constant, so shape inference removed the node (codegen
- * copies a constant graph output into the caller's buffer). */
 hy_status lower_constant(ir_graph *g, ir_node *n, ir_lowered *l) {
   (void)l;
-  return ir_node_error(g, n, HY_ERR_INTERNAL, "a Constant node reached lowering");
+  return mv_lower_inferred(g, n);
 }
 
 /* ---- Shape and Size: constants, since every shape is static after binding ---- */
@@ -280,14 +278,9 @@ hy_status infer_shape(ir_graph *g, ir_node *n) {
   void *p = arena_copy(g, t->dims + b, (size_t)len * sizeof(int64_t));
   return mv_const_out(g, n, 0, HY_DTYPE_INT64, 1, &len, p);
 }
-/* Only reached if a later pass keeps the node: the values are written by the ints kernel. */
 hy_status lower_shape(ir_graph *g, ir_node *n, ir_lowered *l) {
-  int64_t b, e;
-  (void)g;
-  shape_range(n, n->in[0]->type.rank, &b, &e);
-  l->kernel = HY_KERNEL_ints;
-  for (int64_t k = b; k < e; k++) lower_int(l, n->in[0]->type.dims[k]);
-  return HY_OK;
+  (void)l;
+  return mv_lower_inferred(g, n);
 }
 
 hy_status infer_size(ir_graph *g, ir_node *n) {
@@ -299,10 +292,8 @@ hy_status infer_size(ir_graph *g, ir_node *n) {
   return mv_const_out(g, n, 0, HY_DTYPE_INT64, 0, NULL, p);
 }
 hy_status lower_size(ir_graph *g, ir_node *n, ir_lowered *l) {
-  (void)g;
-  l->kernel = HY_KERNEL_ints;
-  lower_int(l, ir_type_numel(&n->in[0]->type));
-  return HY_OK;
+  (void)l;
+  return mv_lower_inferred(g, n);
 }
 
 /* ---- ConstantOfShape ---- */

@@ -14,18 +14,11 @@ static bool is_nondeterministic(const ir_node *n) {
          !strcmp(n->op_type, "Multinomial");
 }
 
-/* Ops whose result depends on their input's type only: they fold even when the input is
- * computed at run time (the kernel gets NULL for its data). */
-static bool depends_on_type_only(const ir_node *n) {
-  const char *op = ir_op_name(n->op);
-  return !strcmp(op, "Shape") || !strcmp(op, "Size");
-}
-
 /* All present inputs are constants, the outputs are small, and none is a graph output (those stay
  * computed so the output buffer is written by a kernel, not copied from a constant). */
 static bool foldable(const ir_graph *g, const ir_node *n) {
   if (is_nondeterministic(n)) return false;
-  for (int32_t i = 0; i < n->n_in && !depends_on_type_only(n); i++)
+  for (int32_t i = 0; i < n->n_in; i++)
     if (n->in[i] && !n->in[i]->data) return false;
   int64_t total = 0;
   for (int32_t i = 0; i < n->n_out; i++) {

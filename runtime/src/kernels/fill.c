@@ -33,18 +33,3 @@ hy_status hy_kernel_fill(const hy_kparams *p, const void *const *in, void *const
   mv_parallel(ex, n * es, n, fn, &j);
   return HY_OK;
 }
-
-/* ints: out[0][i] = ints[i], as int64 or int32 (Shape, Size when a pass keeps them). */
-hy_status hy_kernel_ints(const hy_kparams *p, const void *const *in, void *const *out,
-                         void *scratch, const hy_exec *ex) {
-  (void)in, (void)scratch, (void)ex;
-  int64_t n = hy_tdesc_numel(&p->out[0]);
-  if (n > p->n_ints) return HY_ERR_INTERNAL;
-  for (int64_t i = 0; i < n; i++) {
-    if (p->out[0].dtype == HY_DTYPE_INT32)
-      ((int32_t *)out[0])[i] = (int32_t)p->ints[i];
-    else
-      ((int64_t *)out[0])[i] = p->ints[i];
-  }
-  return HY_OK;
-}
