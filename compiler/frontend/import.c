@@ -33,17 +33,18 @@ static bool domain_is_known(const char *domain) {
 }
 
 /* A model that only uses other domains (training ops) may import no default opset; its nodes
- * are then checked one by one in import_node. */
+ * are then checked one by one in import_node. There is no cap on the opset: each node is checked
+ * against the versions its own op row implements (lookup_op). */
 static hy_status check_opsets(fe_ctx *c) {
   c->opset = fe_domain_version(c, "");
   if (c->opset < 0) {
-    c->opset = IR_MAX_OPSET;
+    c->opset = IR_NEWEST_OPSET;
     return HY_OK;
   }
-  if (c->opset < 1 || c->opset > IR_MAX_OPSET)
-    return diag_error(c->d, HY_ERR_UNSUPPORTED,
-                      "%s: opset %lld of the default ONNX domain is not supported (Hydra "
-                      "supports 1 to %d)", c->file, (long long)c->opset, IR_MAX_OPSET);
+  if (c->opset < 1 || c->opset > INT32_MAX)
+    return diag_error(c->d, HY_ERR_INVALID_MODEL,
+                      "%s: opset %lld of the default ONNX domain is not a valid version", c->file,
+                      (long long)c->opset);
   return HY_OK;
 }
 
@@ -86,19 +87,44 @@ static hy_status report_missing(fe_ctx *c) {
   return diag_error(c->d, HY_ERR_UNSUPPORTED, "%s", msg);
 }
 
-/* The op for np, or OP_UNKNOWN after noting why it is missing. */
-static hy_status lookup_op(fe_ctx *c, const Onnx__NodeProto *np, const char *name, int64_t version,
-                           ir_op *op) {
+/* Why a default-domain op Hydra has cannot take this node's version, or NULL when it can. The
+ * version is ONNX's (onnx_versions.def): the newest change of the op at or below the opset. */
+static const char *version_problem(fe_ctx *c, const char *type, ir_op op, int64_t opset,
+                                   int32_t *version) {
+  const ir_op_info *info = ir_op_get(op);
+  *version = ir_onnx_op_version(type, opset);
+  if (opset > IR_NEWEST_OPSET)
+    return arena_printf(c->a, "%s at opset %lld (Hydra knows ONNX's op versions up to opset %d)",
+                        type, (long long)opset, IR_NEWEST_OPSET);
+  if (*version == 0)
+    return arena_printf(c->a, "%s at opset %lld (ONNX has it from opset %d)", type,
+                        (long long)opset, ir_onnx_op_first_version(type));
+  if (*version < info->since || *version > info->upto)
+    return arena_printf(c->a, "%s version %d (opset %lld; Hydra implements versions %d to %d)",
+                        type, *version, (long long)opset, info->since, info->upto);
+  return NULL;
+}
+
+/* The op for np and its version, or OP_UNKNOWN after noting why it is missing. */
+static hy_status lookup_op(fe_ctx *c, const Onnx__NodeProto *np, const char *name, int64_t opset,
+                           ir_op *op, int32_t *version) {
   const char *type = np->op_type ? np->op_type : "";
   const char *label = type;
   *op = OP_UNKNOWN;
+  *version = (int32_t)opset;
   if (!domain_is_known(np->domain)) {
     label = arena_printf(c->a, "%s (domain '%s')", type, np->domain);
   } else {
     *op = ir_op_lookup(np->domain, type);
-    if (*op != OP_UNKNOWN && version < ir_op_get(*op)->since) {
+    if (*op != OP_UNKNOWN && fe_domain_is_default(np->domain)) {
+      const char *why = version_problem(c, type, *op, opset, version);
+      if (why) {
+        label = why;
+        *op = OP_UNKNOWN;
+      }
+    } else if (*op != OP_UNKNOWN && opset < ir_op_get(*op)->since) {
       label = arena_printf(c->a, "%s at opset %lld (Hydra has it from opset %d)", type,
-                           (long long)version, ir_op_get(*op)->since);
+                           (long long)opset, ir_op_get(*op)->since);
       *op = OP_UNKNOWN;
     }
   }
@@ -119,6 +145,11 @@ static hy_status import_type(fe_ctx *c, const Onnx__ValueInfoProto *vi, ir_type 
                       "supported yet)", c->file, vi->name);
   const Onnx__TypeProto__Tensor *tt = tp->tensor_type;
   t->dtype = (hy_dtype)tt->elem_type;
+  if (tt->elem_type != HY_DTYPE_UNDEFINED && tt->elem_type != HY_DTYPE_STRING &&
+      hy_dtype_size(t->dtype) == 0)
+    return diag_error(c->d, HY_ERR_UNSUPPORTED,
+                      "%s: graph input '%s' has element type %d, which Hydra does not support yet",
+                      c->file, vi->name, (int)tt->elem_type);
   if (!tt->shape) return HY_OK;
   if (tt->shape->n_dim > HY_MAX_RANK)
     return diag_error(c->d, HY_ERR_UNSUPPORTED, "%s: graph input '%s' has rank %zu, more than %d",
@@ -196,6 +227,12 @@ static hy_status check_arity(ir_graph *g, ir_node *n) {
   if (n->n_out < info->min_out || (info->max_out >= 0 && n->n_out > info->max_out))
     return ir_node_error(g, n, HY_ERR_INVALID_MODEL, "has %d outputs, %s gives %d to %d",
                          n->n_out, info->name, info->min_out, info->max_out);
+  /* The one place absent inputs are checked for every op: slots below min_in are required, so
+   * no hook ever sees an empty one there (ir.h). */
+  for (int32_t i = 0; i < info->min_in; i++)
+    if (!n->in[i])
+      return ir_node_error(g, n, HY_ERR_INVALID_MODEL,
+                           "input %d is required by %s but is empty (absent)", i, info->name);
   return HY_OK;
 }
 
@@ -209,11 +246,13 @@ static hy_status import_node(fe_ctx *c, ir_graph *g, const Onnx__NodeProto *np, 
                       np->op_type, *domain ? "domain '" : "the default ONNX domain", domain,
                       *domain ? "'" : "");
   ir_op op;
-  hy_status s = lookup_op(c, np, name, version, &op);
+  int32_t op_version;
+  hy_status s = lookup_op(c, np, name, version, &op, &op_version);
   if (s) return s;
   ir_node *n = ir_node_new(g, op, np->op_type, name, (int32_t)np->n_input, (int32_t)np->n_output);
   if (!n || !(n->domain = arena_strdup(c->a, domain))) return oom(c);
   n->opset = (int32_t)version;
+  n->version = op_version;
   for (size_t i = 0; i < np->n_input; i++) {
     const char *in = np->input[i];
     if (in && *in) ir_node_set_input(g, n, (int32_t)i, fe_map_get(scope, in)); /* order.c checked */

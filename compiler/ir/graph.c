@@ -10,7 +10,7 @@ ir_graph *ir_graph_new(arena *a, diag *d, const char *file) {
   g->d = d;
   g->file = file ? arena_strdup(a, file) : "<memory>";
   g->name = "";
-  g->opset = IR_MAX_OPSET;
+  g->opset = IR_NEWEST_OPSET;
   return g;
 }
 

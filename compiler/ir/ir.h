@@ -6,30 +6,42 @@
 #include "hydra/kernel.h"
 #include "util/util.h"
 
-/* Highest default-domain opset Hydra understands (ONNX 1.12). */
-#define IR_MAX_OPSET 17
+/* The newest default-domain opset whose op versions Hydra knows (onnx_versions.def, from onnx
+ * 1.23). Not a cap on models: each node is checked against its own op's versions. */
+#define IR_NEWEST_OPSET 28
 
 typedef struct ir_graph ir_graph;
 typedef struct ir_node ir_node;
 typedef struct ir_value ir_value;
 
 /* ---- the op table: ops_*.def hold one OP(...) row per ONNX op ----
- * OP(ident, domain, since, min_in, max_in, min_out, max_out, hooks)
+ * OP(ident, domain, since, upto, min_in, max_in, min_out, max_out, hooks)
  *   ident   the ONNX op type (also the enum suffix: OP_Add)
  *   domain  "" for the default ONNX domain
- *   since   first opset version of the op; nodes from older opsets are refused
- *   min_in/max_in, min_out/max_out  arity (max_in -1: variadic)
+ *   since, upto  the op versions the hooks implement: a node's version is the newest version of
+ *           its op at or below the model's opset (onnx_versions.def); outside [since, upto] the
+ *           node is refused, naming op and version. Raise upto only after reading what each
+ *           newer version changed (docs/Changelog.md of onnx), and handling it.
+ *   min_in/max_in, min_out/max_out  arity (max_in -1: variadic). Input slots below min_in are
+ *           required: import and verify refuse a node that leaves one empty, so hooks may read
+ *           in[i] for i < min_in without a check; later slots go through ir_in_type/ir_input_*.
  *   hooks   infer_<hooks>() and lower_<hooks>() implement it (several ops may share them) */
 #define IR_OP_LIST(OP)                                                                             \
   IR_OPS_ELEMENTWISE(OP)                                                                           \
   IR_OPS_LINALG(OP)                                                                                \
   IR_OPS_NN(OP)                                                                                    \
-  IR_OPS_MOVEMENT(OP)
+  IR_OPS_MOVEMENT(OP)                                                                              \
+  IR_OPS_INDEX(OP)                                                                                 \
+  IR_OPS_QUANT(OP)                                                                                 \
+  IR_OPS_ATTENTION(OP)
 
+#include "ir/ops_attention.def"
 #include "ir/ops_elementwise.def"
+#include "ir/ops_index.def"
 #include "ir/ops_linalg.def"
 #include "ir/ops_movement.def"
 #include "ir/ops_nn.def"
+#include "ir/ops_quant.def"
 
 typedef enum ir_op {
   OP_UNKNOWN = 0,
@@ -134,7 +146,8 @@ struct ir_node {
   ir_op op;
   const char *op_type; /* as written in the model */
   const char *domain;
-  int32_t opset; /* version of the node's domain the model imports */
+  int32_t opset;   /* version of the node's domain the model imports */
+  int32_t version; /* the op's version that opset means (ir_onnx_op_version); opset elsewhere */
   ir_value **in; /* in[i] NULL for an omitted optional input */
   int32_t n_in;
   ir_value **out; /* out[i] NULL for an omitted optional output */
@@ -186,11 +199,18 @@ const char *ir_op_name(ir_op op);
 ir_op ir_op_lookup(const char *domain, const char *op_type);
 typedef struct ir_op_info {
   const char *name, *domain;
-  int32_t since, min_in, max_in, min_out, max_out;
+  int32_t since, upto, min_in, max_in, min_out, max_out;
   hy_status (*infer)(ir_graph *g, ir_node *n);
   hy_status (*lower)(ir_graph *g, ir_node *n, ir_lowered *l);
 } ir_op_info;
 const ir_op_info *ir_op_get(ir_op op);
+
+/* ---- versions.c: ONNX's own op versions (default domain) ---- */
+/* The version of op_type that a model importing default-domain `opset` means: the newest opset at
+ * or below it where the op's definition changed. 0 when ONNX has no such op at that opset. */
+int32_t ir_onnx_op_version(const char *op_type, int64_t opset);
+/* The opset that introduced op_type, 0 when ONNX has no such op. */
+int32_t ir_onnx_op_first_version(const char *op_type);
 
 /* ---- attr.c: attribute access for hooks ---- */
 const ir_attr *ir_attr_find(const ir_node *n, const char *name);
@@ -250,7 +270,7 @@ static inline void lower_float(ir_lowered *l, double v) {
 }
 
 /* ---- hook declarations, one pair per hooks family named in the .def rows ---- */
-#define IR_HOOK_DECL(ident, domain, since, min_in, max_in, min_out, max_out, hooks)               \
+#define IR_HOOK_DECL(ident, domain, since, upto, min_in, max_in, min_out, max_out, hooks)         \
   hy_status infer_##hooks(ir_graph *g, ir_node *n);                                                \
   hy_status lower_##hooks(ir_graph *g, ir_node *n, ir_lowered *l);
 IR_OP_LIST(IR_HOOK_DECL)

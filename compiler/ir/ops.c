@@ -4,9 +4,10 @@
 #include "ir/ir.h"
 
 static const ir_op_info op_infos[OP_COUNT] = {
-    [OP_UNKNOWN] = {"<unknown>", "", 0, 0, 0, 0, 0, NULL, NULL},
-#define IR_OP_INFO(ident, domain, since, min_in, max_in, min_out, max_out, hooks)                 \
-  [OP_##ident] = {#ident, domain, since, min_in, max_in, min_out, max_out, infer_##hooks, lower_##hooks},
+    [OP_UNKNOWN] = {"<unknown>", "", 0, 0, 0, 0, 0, 0, NULL, NULL},
+#define IR_OP_INFO(ident, domain, since, upto, min_in, max_in, min_out, max_out, hooks)           \
+  [OP_##ident] = {#ident, domain, since, upto, min_in, max_in, min_out, max_out, infer_##hooks,   \
+                  lower_##hooks},
     IR_OP_LIST(IR_OP_INFO)
 #undef IR_OP_INFO
 };

@@ -24,6 +24,8 @@ hy_status ir_verify(ir_graph *g, const char *after_pass) {
       return broken(g, after_pass, "input count outside the op table's arity", n);
     for (int32_t i = 0; i < n->n_in; i++) {
       ir_value *v = n->in[i];
+      if (!v && n->op != OP_UNKNOWN && i < info->min_in)
+        return broken(g, after_pass, "required input slot left empty", n);
       if (!v) continue;
       if (!has_use(v, n, i)) return broken(g, after_pass, "input without a use entry", n);
       if (v->producer) {

@@ -179,6 +179,10 @@ hy_status infer_unary(ir_graph *g, ir_node *n) {
     return ir_node_error(g, n, HY_ERR_INTERNAL, "not a unary elementwise op");
   hy_status s = ew_check_input(g, n, 0, c);
   if (s != HY_OK) return s;
+  const char *approx = n->op == OP_Gelu ? ir_attr_string(n, "approximate", "none") : "none";
+  if (strcmp(approx, "none"))
+    return ir_attr_error(g, n, "approximate", HY_ERR_UNSUPPORTED,
+                         "'%s' is not supported yet (only 'none', the exact erf form)", approx);
   const ir_type *t = ir_in_type(n, 0);
   ir_set_out(n, 0, n->op == OP_IsNaN ? HY_DTYPE_BOOL : t->dtype, t->rank, t->dims);
   return HY_OK;

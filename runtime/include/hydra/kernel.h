@@ -43,12 +43,18 @@ typedef hy_status (*hy_kernel_fn)(const hy_kparams *p, const void *const *in, vo
   HY_KERNELS_ELEMENTWISE(K)                                                                        \
   HY_KERNELS_LINALG(K)                                                                             \
   HY_KERNELS_NN(K)                                                                                 \
-  HY_KERNELS_MOVEMENT(K)
+  HY_KERNELS_MOVEMENT(K)                                                                           \
+  HY_KERNELS_INDEX(K)                                                                              \
+  HY_KERNELS_QUANT(K)                                                                              \
+  HY_KERNELS_ATTENTION(K)
 
+#include "hydra/kernels_attention.def"
 #include "hydra/kernels_elementwise.def"
+#include "hydra/kernels_index.def"
 #include "hydra/kernels_linalg.def"
 #include "hydra/kernels_movement.def"
 #include "hydra/kernels_nn.def"
+#include "hydra/kernels_quant.def"
 
 typedef enum hy_kernel_id {
 #define HY_KERNEL_ENUM(name) HY_KERNEL_##name,
