@@ -9,7 +9,7 @@ PACKAGES=(
   libprotobuf-c-dev protobuf-c-compiler
   libonnx-dev libonnx-testdata
   libcriterion-dev
-  python3-torch python3-onnx python3-numpy
+  python3-torch python3-onnx python3-numpy python3-venv
 )
 
 missing=()
