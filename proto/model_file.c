@@ -243,6 +243,13 @@ hy_status pb_model_parse(const char *name, const void *bytes, size_t n, const ch
   out->proto = NULL;
   if (n == 0)
     return pb_fail(err, errlen, HY_ERR_INVALID_MODEL, "%s: empty file, not an ONNX model", name);
+  /* protobuf-c unpacks nested messages recursively: bound the depth first (model_file.h). */
+  if (pb_wire_depth(&onnx__model_proto__descriptor, bytes, n, PB_MODEL_MAX_DEPTH) ==
+      PB_DEPTH_TOO_DEEP)
+    return pb_fail(err, errlen, HY_ERR_UNSUPPORTED,
+                   "%s: messages nest %d or more levels deep (subgraphs or types inside each "
+                   "other); Hydra reads models up to %d levels",
+                   name, PB_MODEL_MAX_DEPTH, PB_MODEL_MAX_DEPTH - 1);
   Onnx__ModelProto *m = onnx__model_proto__unpack(NULL, n, bytes);
   if (!m)
     return pb_fail(err, errlen, HY_ERR_INVALID_MODEL,

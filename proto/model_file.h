@@ -26,6 +26,12 @@ typedef struct pb_model {
   Onnx__ModelProto *proto;
 } pb_model;
 
+/* The deepest protobuf message nesting a model may have: ModelProto → GraphProto → NodeProto →
+ * AttributeProto → GraphProto adds three levels per nested subgraph, TypeProto one per sequence
+ * or optional level. 192 allows about 60 subgraphs inside each other; deeper models are refused
+ * before protobuf-c's recursive unpack could exhaust the stack. */
+#define PB_MODEL_MAX_DEPTH 192
+
 /* Reads the model at path; external data is looked up in path's folder. Messages start with
  * path. */
 hy_status pb_model_open(const char *path, pb_model *out, char *err, size_t errlen);

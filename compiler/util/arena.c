@@ -81,7 +81,7 @@ void *arena_array(arena *a, size_t n, size_t size) {
 
 char *arena_strndup(arena *a, const char *s, size_t n) {
   char *p = arena_alloc(a, n + 1);
-  if (p) memcpy(p, s, n);
+  if (p && n) memcpy(p, s, n); /* s may be NULL when n is 0 (an empty protobuf string) */
   return p;
 }
 

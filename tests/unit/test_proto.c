@@ -128,6 +128,55 @@ Test(proto, refuses_a_message_without_graph) {
 
 /* ---- tensors from files ---- */
 
+/* ---- nesting depth: If inside If, written straight as wire bytes ---- */
+
+/* Prepends a length-delimited field (tag, length) to buf[*start..end) by writing backwards. */
+static void wrap_field(uint8_t *buf, size_t *start, size_t end, unsigned field) {
+  size_t len = end - *start;
+  uint8_t tmp[16];
+  int k = 0;
+  tmp[k++] = (uint8_t)(field << 3 | 2);
+  do {
+    tmp[k++] = (uint8_t)((len & 0x7f) | (len > 0x7f ? 0x80 : 0));
+    len >>= 7;
+  } while (len);
+  *start -= (size_t)k;
+  memcpy(buf + *start, tmp, (size_t)k);
+}
+
+/* A ModelProto whose graph holds a node whose attribute holds a graph ..., `levels` subgraphs
+ * deep (3 messages per level: GraphProto.node=1, NodeProto.attribute=5, AttributeProto.g=6),
+ * the innermost graph empty. Returns the bytes at buf + *start. */
+static size_t nested_model(uint8_t *buf, size_t cap, int levels, size_t *start) {
+  size_t end = cap;
+  *start = end;
+  for (int i = 0; i < levels; i++) {
+    wrap_field(buf, start, end, 6); /* AttributeProto.g */
+    wrap_field(buf, start, end, 5); /* NodeProto.attribute */
+    wrap_field(buf, start, end, 1); /* GraphProto.node */
+  }
+  wrap_field(buf, start, end, 7); /* ModelProto.graph */
+  return end - *start;
+}
+
+Test(proto, refuses_subgraphs_nested_past_the_limit_without_recursing) {
+  static uint8_t buf[1 << 20];
+  size_t start, n = nested_model(buf, sizeof buf, 3000, &start);
+  pb_model m;
+  hy_status s = pb_model_parse("deep.onnx", buf + start, n, NULL, &m, err, sizeof err);
+  cr_assert_eq(s, HY_ERR_UNSUPPORTED, "%s", err);
+  cr_assert(strstr(err, "deep.onnx: messages nest 192 or more levels deep"), "%s", err);
+}
+
+Test(proto, reads_subgraphs_nested_within_the_limit) {
+  static uint8_t buf[1 << 16];
+  size_t start, n = nested_model(buf, sizeof buf, (PB_MODEL_MAX_DEPTH - 2) / 3, &start);
+  pb_model m;
+  hy_status s = pb_model_parse("deep.onnx", buf + start, n, NULL, &m, err, sizeof err);
+  cr_assert_eq(s, HY_OK, "%s", err);
+  pb_model_close(&m);
+}
+
 Test(proto, reads_suite_tensors) {
   hy_tensor t;
   char *name;
