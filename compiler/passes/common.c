@@ -17,6 +17,15 @@ const char *pass_size_problem(const ir_type *t) {
   if (ir_type_numel(t) < 0) return "its element count overflows 64 bits";
   int64_t b = ir_type_bytes(t);
   if (b < 0 || b > PASS_MAX_TENSOR_BYTES) return "it is larger than 1 TiB, the most Hydra handles";
+  /* Strides are products of the other dims, zero-sized ones included: an empty [15,4,2^51,0]
+   * has no elements but a stride past 2^53, which kernels and lowerings would overflow on. This
+   * is the one place such products are bounded, so no stride computed later can overflow. */
+  int64_t extent = 1;
+  for (int32_t i = 0; i < t->rank; i++)
+    if (mul_overflows_i64(extent, t->dims[i] ? t->dims[i] : 1, &extent) ||
+        extent > PASS_MAX_TENSOR_BYTES)
+      return "its dims multiply past 1 Ti elements (zero-sized dims aside), more than Hydra "
+             "handles";
   return NULL;
 }
 

@@ -371,6 +371,21 @@ Test(hostile, tile_to_an_astronomical_shape) {
                                      "float[2097152,2097152]: it is larger than 1 TiB");
 }
 
+/* No elements, but strides past 2^53: refused where sizes are checked, before any lowering
+ * multiplies the dims into strides (a fuzzer's [15,4,3377699720527881,0] went through). */
+Test(hostile, tile_of_an_empty_tensor_by_astronomical_repeats) {
+  Onnx__ModelProto *m = model_new();
+  add_input(m, "x", F32, "0,2");
+  add_output(m, "y", F32, NULL);
+  static const int64_t reps[] = {1, 1LL << 50};
+  add_ints(m, "s", 2, reps);
+  add_node(m, "Tile", "big", "x,s", "y");
+  char path[256];
+  save(m, "empty.onnx", path, sizeof path);
+  EXPECT_ALL_COMMANDS(path, "", "node 'big' (Tile): output 0 ('y') would be "
+                                "float[0,2251799813685248]: its dims multiply past 1 Ti elements");
+}
+
 Test(hostile, reshape_to_an_astronomical_shape) {
   static const int64_t ovf[] = {1LL << 40, 1LL << 40};
   static const int64_t wraps[] = {1LL << 62, 4, 1};
