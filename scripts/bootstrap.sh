@@ -10,6 +10,7 @@ PACKAGES=(
   libonnx-dev libonnx-testdata
   libcriterion-dev
   python3-torch python3-onnx python3-numpy python3-venv
+  libclang-rt-19-dev
 )
 
 missing=()
