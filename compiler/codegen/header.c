@@ -72,7 +72,9 @@ static void cg_header_body(FILE *f, ir_graph *g, const char *n, const char **pn)
   fprintf(f, "#ifndef %s_MODEL_H\n#define %s_MODEL_H\n\n#include <hydra/model.h>\n\n", n, n);
   fprintf(f, "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n");
   fprintf(f, "extern const hy_model %s_model;\n\n", n);
-  fprintf(f, "/* One inference context: its own activation arena (%lld bytes) and threads. */\n",
+  fprintf(f, "/* One inference context: its own activation arena (%lld bytes) and threads. It runs\n"
+             " * one call at a time: give each thread its own context (they share the weights).\n"
+             " * A call on a context that is running in another thread returns HY_ERR_BUSY. */\n",
           (long long)g->arena_bytes);
   fprintf(f, "typedef struct %s_ctx %s_ctx;\n\n", n, n);
   fprintf(f, "/* opt may be NULL (single-threaded). *ctx is freed with %s_destroy. */\n", n);

@@ -14,6 +14,7 @@ const char *hy_status_name(hy_status s) {
   case HY_ERR_OUT_OF_MEMORY: return "out of memory";
   case HY_ERR_IO: return "I/O error";
   case HY_ERR_INTERNAL: return "internal error";
+  case HY_ERR_BUSY: return "session busy: it is running in another thread";
   }
   return "unknown status";
 }

@@ -1,6 +1,7 @@
 /* Sessions: one compiled model + one activation arena (allocated once at create) + how to run
  * in parallel. Runs allocate nothing; the checked entry validates tensors against the model. */
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,8 +22,17 @@ struct hy_session {
   void **out_ptrs;
   const uint8_t *weights; /* the mapped weights file (weights-file models) */
   size_t weights_len;
+  atomic_flag busy; /* set while a run owns the arena, the pointer arrays and err */
   char err[512];
 };
+
+/* One run at a time per session (model.h): a second caller gets HY_ERR_BUSY, not a race. */
+static bool hy_session_enter(hy_session *s) {
+  return !atomic_flag_test_and_set_explicit(&s->busy, memory_order_acquire);
+}
+static void hy_session_leave(hy_session *s) {
+  atomic_flag_clear_explicit(&s->busy, memory_order_release);
+}
 
 static hy_status hy_fail(hy_session *s, hy_status st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -91,6 +101,7 @@ hy_status hy_session_create_weights(const hy_model *m, const hy_session_options 
   if (opt && opt->n_threads < 0) return HY_ERR_INVALID_ARGUMENT;
   hy_session *s = calloc(1, sizeof *s);
   if (!s) return HY_ERR_OUT_OF_MEMORY;
+  atomic_flag_clear(&s->busy);
   s->m = m;
   /* At least one line so the entry always gets a valid, aligned pointer. */
   s->arena = aligned_alloc(64, hy_round64(m->arena_bytes ? m->arena_bytes : 64));
@@ -135,8 +146,8 @@ static hy_status hy_check_ptrs(hy_session *s, const void *const *p, int32_t n, c
   return HY_OK;
 }
 
-hy_status hy_session_run(hy_session *s, const void *const *inputs, void *const *outputs) {
-  if (!s) return HY_ERR_INVALID_ARGUMENT;
+static hy_status hy_session_run_owned(hy_session *s, const void *const *inputs,
+                                      void *const *outputs) {
   const hy_model *m = s->m;
   hy_status st = hy_check_ptrs(s, inputs, m->n_inputs, m->inputs, "input");
   if (!st) st = hy_check_ptrs(s, (const void *const *)outputs, m->n_outputs, m->outputs, "output");
@@ -146,6 +157,14 @@ hy_status hy_session_run(hy_session *s, const void *const *inputs, void *const *
   if (st) return hy_fail(s, st, "model '%s': run failed: %s", m->name, hy_status_name(st));
   s->err[0] = 0;
   return HY_OK;
+}
+
+hy_status hy_session_run(hy_session *s, const void *const *inputs, void *const *outputs) {
+  if (!s) return HY_ERR_INVALID_ARGUMENT;
+  if (!hy_session_enter(s)) return HY_ERR_BUSY;
+  hy_status st = hy_session_run_owned(s, inputs, outputs);
+  hy_session_leave(s);
+  return st;
 }
 
 static void hy_dims_str(char *buf, size_t n, int32_t rank, const int64_t *dims) {
@@ -175,9 +194,9 @@ static hy_status hy_check_tensor(hy_session *s, const hy_tensor *t, const hy_io_
   return HY_OK;
 }
 
-hy_status hy_session_run_tensors(hy_session *s, const hy_tensor *inputs, int32_t n_inputs,
-                                 hy_tensor *outputs, int32_t n_outputs) {
-  if (!s) return HY_ERR_INVALID_ARGUMENT;
+static hy_status hy_session_run_tensors_owned(hy_session *s, const hy_tensor *inputs,
+                                              int32_t n_inputs, hy_tensor *outputs,
+                                              int32_t n_outputs) {
   const hy_model *m = s->m;
   if (n_inputs != m->n_inputs || n_outputs != m->n_outputs)
     return hy_fail(s, HY_ERR_INVALID_ARGUMENT, "model '%s' takes %d inputs and %d outputs, got %d and %d",
@@ -194,5 +213,14 @@ hy_status hy_session_run_tensors(hy_session *s, const hy_tensor *inputs, int32_t
     if (st) return st;
     s->out_ptrs[i] = outputs[i].data;
   }
-  return hy_session_run(s, s->in_ptrs, s->out_ptrs);
+  return hy_session_run_owned(s, s->in_ptrs, s->out_ptrs);
+}
+
+hy_status hy_session_run_tensors(hy_session *s, const hy_tensor *inputs, int32_t n_inputs,
+                                 hy_tensor *outputs, int32_t n_outputs) {
+  if (!s) return HY_ERR_INVALID_ARGUMENT;
+  if (!hy_session_enter(s)) return HY_ERR_BUSY;
+  hy_status st = hy_session_run_tensors_owned(s, inputs, n_inputs, outputs, n_outputs);
+  hy_session_leave(s);
+  return st;
 }

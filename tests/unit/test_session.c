@@ -1,6 +1,7 @@
 /* Sessions: the checked entry rejects wrong counts, dtypes and shapes with a message naming the
  * tensor; runs reach the entry with the arena and exec; the thread pool covers every index once. */
 #include <criterion/criterion.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <unistd.h>
@@ -138,6 +139,48 @@ Test(session, caller_parallel_for) {
   cr_expect_eq(k_calls, 1);
   cr_expect_eq(y[5], 7);
   hy_session_destroy(s);
+}
+
+/* A second thread that calls into a session while it is running gets HY_ERR_BUSY at once;
+ * the running call finishes untouched. The parallel-for hook runs inside the session's run, so
+ * the second call is made from another thread exactly then. */
+typedef struct busy_probe {
+  hy_session *s;
+  hy_status run, run_tensors;
+} busy_probe;
+
+static void *call_while_running(void *arg) {
+  busy_probe *p = arg;
+  int64_t x[6] = {0}, y[6] = {0};
+  const void *in[1] = {x};
+  void *out[1] = {y};
+  p->run = hy_session_run(p->s, in, out);
+  hy_tensor tin = {HY_DTYPE_INT64, 2, {2, 3}, x}, tout = {HY_DTYPE_INT64, 2, {2, 3}, y};
+  p->run_tensors = hy_session_run_tensors(p->s, &tin, 1, &tout, 1);
+  return NULL;
+}
+
+static void probing_pfor(void *user, int64_t n, hy_range_fn fn, void *arg) {
+  pthread_t th;
+  cr_assert_eq(pthread_create(&th, NULL, call_while_running, user), 0);
+  pthread_join(th, NULL);
+  fn(arg, 0, n);
+}
+
+Test(session, a_run_on_a_running_session_is_refused_not_raced) {
+  busy_probe probe = {0};
+  hy_session_options o = {.n_threads = 2, .parallel_for = probing_pfor, .parallel_user = &probe};
+  cr_assert_eq(hy_session_create(&k_model, &o, &probe.s), HY_OK);
+  int64_t x[6] = {1, 2, 3, 4, 5, 6}, y[6] = {0};
+  const void *in[1] = {x};
+  void *out[1] = {y};
+  cr_assert_eq(hy_session_run(probe.s, in, out), HY_OK, "%s", hy_session_error(probe.s));
+  cr_expect_eq(probe.run, HY_ERR_BUSY);
+  cr_expect_eq(probe.run_tensors, HY_ERR_BUSY);
+  cr_expect_eq(y[5], 7); /* the owner's run is whole */
+  cr_expect_str_eq(hy_session_error(probe.s), "");
+  cr_expect(strstr(hy_status_name(HY_ERR_BUSY), "another thread"));
+  hy_session_destroy(probe.s);
 }
 
 Test(session, error_on_failing_entry) {

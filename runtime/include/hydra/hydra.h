@@ -22,6 +22,7 @@ typedef enum hy_status {
   HY_ERR_OUT_OF_MEMORY,
   HY_ERR_IO,               /* a file could not be read or written */
   HY_ERR_INTERNAL,         /* a bug in Hydra */
+  HY_ERR_BUSY,             /* the session is running in another thread (see model.h) */
 } hy_status;
 
 const char *hy_status_name(hy_status s);

@@ -52,6 +52,10 @@ typedef struct hy_session_options {
   void *parallel_user;
 } hy_session_options;
 
+/* Threads: a session (a generated NAME_ctx) is one activation arena, so it runs one call at a
+ * time. Sessions are independent: give each thread its own, all created from the same model
+ * (the weights are shared read-only). A run or run_tensors on a session that is already running
+ * in another thread returns HY_ERR_BUSY at once and touches nothing; it never races. */
 typedef struct hy_session hy_session;
 
 /* opt may be NULL. *out is freed with hy_session_destroy. */
