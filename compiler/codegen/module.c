@@ -68,9 +68,9 @@ static void cg_types(cg_ctx *x) {
   x->kparams = LLVMStructTypeInContext(c, kp, 8, 0);
   LLVMTypeRef io[] = {x->ptr, x->i32, x->i32, dims};
   x->iodesc = LLVMStructTypeInContext(c, io, 4, 0);
-  LLVMTypeRef md[] = {x->i32, x->ptr, x->i32, x->i32, x->ptr, x->ptr,
-                      x->i64, x->ptr, x->ptr, x->i64, x->ptr};
-  x->model = LLVMStructTypeInContext(c, md, 11, 0);
+  LLVMTypeRef md[] = {x->i32, x->ptr, x->i32, x->i32, x->ptr, x->ptr, x->i64,
+                      x->ptr, x->ptr, x->i64, x->ptr, x->i32, x->ptr};
+  x->model = LLVMStructTypeInContext(c, md, 13, 0);
   LLVMTypeRef ep[] = {x->ptr, x->ptr, x->ptr, x->ptr, x->ptr}; /* + weights in file mode */
   x->entry_ty = LLVMFunctionType(x->i32, ep, x->b->weights ? 5 : 4, 0);
   LLVMTypeRef kp_args[] = {x->ptr, x->ptr, x->ptr, x->ptr, x->ptr};
@@ -243,14 +243,15 @@ static hy_status cg_ptr_array(cg_ctx *x, ir_value **vals, int32_t n, LLVMValueRe
   return HY_OK;
 }
 
-/* if (st != HY_OK) return st; */
-static void cg_check_status(cg_ctx *x, LLVMValueRef st) {
+/* if (st != HY_OK) return st | node_tag; node_tag is HY_ENTRY_NODE_TAG(index) for a node's
+ * call (the session names the node from it, model.h), 0 for a call that already tagged it. */
+static void cg_check_status(cg_ctx *x, LLVMValueRef st, int64_t node_tag) {
   LLVMBasicBlockRef fail = LLVMAppendBasicBlockInContext(x->c, x->fn, "fail");
   LLVMBasicBlockRef next = LLVMAppendBasicBlockInContext(x->c, x->fn, "next");
   LLVMValueRef ok = LLVMBuildICmp(x->ir, LLVMIntEQ, st, ci32(x, 0), "");
   LLVMBuildCondBr(x->ir, ok, next, fail);
   LLVMPositionBuilderAtEnd(x->ir, fail);
-  LLVMBuildRet(x->ir, st);
+  LLVMBuildRet(x->ir, node_tag ? LLVMBuildOr(x->ir, st, ci32(x, node_tag), "") : st);
   LLVMPositionBuilderAtEnd(x->ir, next);
 }
 
@@ -364,8 +365,9 @@ static hy_status cg_spec_for(cg_ctx *x, const ir_node *n, LLVMValueRef *out) {
   return HY_OK;
 }
 
-/* In the entry: node n's operand pointers, and the call of its specialisation. */
-static hy_status cg_node_call(cg_ctx *x, const ir_node *n) {
+/* In the entry: node n (the index-th) — its operand pointers, and the call of its
+ * specialisation. */
+static hy_status cg_node_call(cg_ctx *x, const ir_node *n, int32_t index) {
   const ir_lowered *l = n->lowered;
   if (!l) return ir_node_error(x->g, n, HY_ERR_INTERNAL, "codegen: node was not lowered");
   if (l->n_ints > LOWER_MAX_INTS || l->n_floats > LOWER_MAX_FLOATS || l->n_ints < 0 ||
@@ -383,7 +385,8 @@ static hy_status cg_node_call(cg_ctx *x, const ir_node *n) {
   if (s) return s;
   args[2] = l->scratch_bytes > 0 ? cg_arena_at(x, l->scratch_offset) : LLVMConstNull(x->ptr);
   args[3] = x->ex;
-  cg_check_status(x, LLVMBuildCall2(x->ir, LLVMGlobalGetValueType(fn), fn, args, 4, ""));
+  cg_check_status(x, LLVMBuildCall2(x->ir, LLVMGlobalGetValueType(fn), fn, args, 4, ""),
+                  HY_ENTRY_NODE_TAG(index));
   return HY_OK;
 }
 
@@ -418,22 +421,63 @@ static void cg_profile_call(cg_ctx *x, int32_t index) {
   LLVMBuildCall2(x->ir, fty, fn, args, 2, "");
 }
 
-/* The entry: one call per node's function in order, each status checked, then the outputs
- * that were not written in place. */
+/* One part of the entry: the calls of nodes [*index, *index + CG_PART_NODES), in order, in a
+ * noinline function of the entry's signature. Bounding the calls per function keeps LLVM's
+ * function passes linear in the model's size: over one function with a checked call per node,
+ * merging the failure returns into one PHI made SimplifyCFG quadratic (a 10k-node chain took
+ * minutes). */
+#define CG_PART_NODES 256
+
+static hy_status cg_entry_part(cg_ctx *x, const ir_node **n, int32_t *index, LLVMValueRef *out) {
+  char *fname = arena_printf(x->g->a, "%s_part%d", x->b->sym, *index / CG_PART_NODES);
+  if (!fname) return diag_error(x->g->d, HY_ERR_OUT_OF_MEMORY, "codegen: out of memory");
+  LLVMValueRef fn = LLVMAddFunction(x->m, fname, x->entry_ty);
+  LLVMSetLinkage(fn, LLVMInternalLinkage);
+  unsigned noinline = LLVMGetEnumAttributeKindForName("noinline", 8);
+  LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(x->c, noinline, 0));
+  cg_begin_function(x, fn);
+  for (int32_t k = 0; *n && k < CG_PART_NODES; k++, *n = (*n)->next, ++*index) {
+    cg_profile_call(x, *index);
+    hy_status s = cg_node_call(x, *n, *index);
+    if (s) return s;
+  }
+  LLVMBuildRet(x->ir, ci32(x, HY_OK));
+  cg_end_function(x);
+  *out = fn;
+  return HY_OK;
+}
+
+/* The entry: the parts in order, each status checked, then the outputs that were not written
+ * in place. A model small enough for one part calls its nodes directly. */
 static hy_status cg_entry(cg_ctx *x) {
   int32_t n_nodes = 0;
   for (const ir_node *n = x->g->first; n; n = n->next) n_nodes++;
   x->specs_cap = 16;
   while (x->specs_cap < 2 * n_nodes) x->specs_cap *= 2;
   x->specs = arena_array(x->g->a, (size_t)x->specs_cap, sizeof *x->specs);
+  int32_t n_parts = (n_nodes + CG_PART_NODES - 1) / CG_PART_NODES;
+  LLVMValueRef *parts = arena_array(x->g->a, (size_t)n_parts + 1, sizeof *parts);
   char *fname = arena_printf(x->g->a, "%s_entry", x->b->sym);
-  if (!fname || !x->specs) return diag_error(x->g->d, HY_ERR_OUT_OF_MEMORY, "codegen: out of memory");
+  if (!fname || !x->specs || !parts)
+    return diag_error(x->g->d, HY_ERR_OUT_OF_MEMORY, "codegen: out of memory");
   x->entry = LLVMAddFunction(x->m, fname, x->entry_ty);
-  cg_begin_function(x, x->entry);
+  const ir_node *n = x->g->first;
   int32_t index = 0;
-  for (const ir_node *n = x->g->first; n; n = n->next, index++) {
+  if (n_parts > 1) {
+    for (int32_t p = 0; p < n_parts; p++) {
+      hy_status s = cg_entry_part(x, &n, &index, &parts[p]);
+      if (s) return s;
+    }
+  }
+  cg_begin_function(x, x->entry);
+  LLVMValueRef args[5];
+  for (unsigned i = 0; i < LLVMCountParams(x->entry); i++) args[i] = LLVMGetParam(x->entry, i);
+  for (int32_t p = 0; n_parts > 1 && p < n_parts; p++)
+    cg_check_status(x, LLVMBuildCall2(x->ir, x->entry_ty, parts[p], args,
+                                      LLVMCountParams(x->entry), ""), 0);
+  for (; n; n = n->next, index++) { /* one part: the nodes themselves */
     cg_profile_call(x, index);
-    hy_status s = cg_node_call(x, n);
+    hy_status s = cg_node_call(x, n, index);
     if (s) return s;
   }
   cg_profile_call(x, n_nodes);
@@ -441,6 +485,22 @@ static hy_status cg_entry(cg_ctx *x) {
   if (s) return s;
   LLVMBuildRet(x->ir, ci32(x, HY_OK));
   cg_end_function(x);
+  return HY_OK;
+}
+
+/* The node labels run-time errors name: "name (Op)" by position, in a constant array. */
+static hy_status cg_node_labels(cg_ctx *x, LLVMValueRef *out) {
+  int32_t n_nodes = 0;
+  for (const ir_node *n = x->g->first; n; n = n->next) n_nodes++;
+  LLVMValueRef *labels = arena_array(x->g->a, (size_t)n_nodes + 1, sizeof *labels);
+  if (!labels) return diag_error(x->g->d, HY_ERR_OUT_OF_MEMORY, "codegen: out of memory");
+  int32_t i = 0;
+  for (const ir_node *n = x->g->first; n; n = n->next, i++) {
+    char *label = arena_printf(x->g->a, "%s (%s)", n->name, n->op_type);
+    if (!label) return diag_error(x->g->d, HY_ERR_OUT_OF_MEMORY, "codegen: out of memory");
+    labels[i] = cg_cstring(x, label);
+  }
+  *out = cg_const_global(x, LLVMConstArray2(x->ptr, labels, (uint64_t)n_nodes), "node_labels", 8);
   return HY_OK;
 }
 
@@ -465,9 +525,10 @@ static hy_status cg_io_descs(cg_ctx *x, ir_value **vals, int32_t n, LLVMValueRef
 
 /* const hy_model <sym>_model = {...}: external, the one symbol a program needs. */
 static hy_status cg_model_global(cg_ctx *x) {
-  LLVMValueRef ins, outs;
+  LLVMValueRef ins, outs, labels = NULL;
   hy_status s = cg_io_descs(x, x->g->inputs, x->g->n_inputs, &ins);
   if (!s) s = cg_io_descs(x, x->g->outputs, x->g->n_outputs, &outs);
+  if (!s) s = cg_node_labels(x, &labels);
   if (s) return s;
   LLVMValueRef null = LLVMConstNull(x->ptr);
   cg_weights_out *w = x->b->weights;
@@ -481,11 +542,13 @@ static hy_status cg_model_global(cg_ctx *x) {
                       w ? null : x->entry,
                       w ? cg_cstring(x, x->b->weights_file ? x->b->weights_file : "") : null,
                       ci64(x, w ? w->total : 0),
-                      w ? x->entry : null};
+                      w ? x->entry : null,
+                      ci32(x, x->g->n_nodes),
+                      labels};
   char *gname = arena_printf(x->g->a, "%s_model", x->b->sym);
   if (!gname) return diag_error(x->g->d, HY_ERR_OUT_OF_MEMORY, "codegen: out of memory");
   LLVMValueRef gv = LLVMAddGlobal(x->m, x->model, gname);
-  LLVMSetInitializer(gv, LLVMConstNamedStruct(x->model, f, 11));
+  LLVMSetInitializer(gv, LLVMConstNamedStruct(x->model, f, 13));
   LLVMSetGlobalConstant(gv, 1);
   LLVMSetAlignment(gv, 8);
   x->model_gv = gv;

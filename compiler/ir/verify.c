@@ -1,4 +1,6 @@
 /* ir_verify: the IR's structural invariants, checked after import and after every pass. */
+#include <stdlib.h>
+
 #include "ir/ir.h"
 
 static hy_status broken(ir_graph *g, const char *after, const char *what, const ir_node *n) {
@@ -12,13 +14,26 @@ static bool has_use(const ir_value *v, const ir_node *n, int32_t slot) {
   return false;
 }
 
-hy_status ir_verify(ir_graph *g, const char *after_pass) {
-  if (g->a->failed) return diag_error(g->d, HY_ERR_OUT_OF_MEMORY, "%s: out of memory", g->file);
-  /* Topological order: a value is available once produced by an earlier node. Mark with the
-   * producing node's position; inputs and constants count as position -1. */
-  int32_t pos = 0, count = 0;
-  for (ir_node *n = g->first; n; n = n->next, pos++) {
-    count++;
+/* Position in the node list of every node, by id (malloc'd; NULL when out of memory), so the
+ * topological check is one lookup per input instead of a walk back over earlier nodes: verify
+ * runs after every pass and must stay linear in the node count. */
+static int32_t *node_positions(const ir_graph *g) {
+  int32_t *pos = malloc(((size_t)g->next_node_id + 1) * sizeof *pos);
+  if (!pos) return NULL;
+  for (int32_t i = 0; i <= g->next_node_id; i++) pos[i] = -1;
+  int32_t k = 0;
+  for (const ir_node *n = g->first; n; n = n->next)
+    if (n->id >= 0 && n->id < g->next_node_id) pos[n->id] = k++;
+  return pos;
+}
+
+static hy_status verify_nodes(ir_graph *g, const char *after_pass, const int32_t *pos,
+                              int32_t *count) {
+  *count = 0;
+  for (ir_node *n = g->first; n; n = n->next) {
+    ++*count;
+    if (n->id < 0 || n->id >= g->next_node_id)
+      return broken(g, after_pass, "node id out of range", n);
     const ir_op_info *info = ir_op_get(n->op);
     if (n->op != OP_UNKNOWN && (n->n_in < info->min_in || (info->max_in >= 0 && n->n_in > info->max_in)))
       return broken(g, after_pass, "input count outside the op table's arity", n);
@@ -28,16 +43,27 @@ hy_status ir_verify(ir_graph *g, const char *after_pass) {
         return broken(g, after_pass, "required input slot left empty", n);
       if (!v) continue;
       if (!has_use(v, n, i)) return broken(g, after_pass, "input without a use entry", n);
-      if (v->producer) {
-        bool earlier = false;
-        for (ir_node *p = n->prev; p; p = p->prev)
-          if (p == v->producer) { earlier = true; break; }
-        if (!earlier) return broken(g, after_pass, "input produced later (not topological)", n);
+      if (v->producer) { /* produced by an earlier node of the list */
+        int32_t pid = v->producer->id;
+        int32_t p = pid >= 0 && pid < g->next_node_id ? pos[pid] : -1;
+        if (p < 0 || p >= pos[n->id])
+          return broken(g, after_pass, "input produced later (not topological)", n);
       }
     }
     for (int32_t i = 0; i < n->n_out; i++)
       if (n->out[i] && n->out[i]->producer != n) return broken(g, after_pass, "output's producer is another node", n);
   }
+  return HY_OK;
+}
+
+hy_status ir_verify(ir_graph *g, const char *after_pass) {
+  if (g->a->failed) return diag_error(g->d, HY_ERR_OUT_OF_MEMORY, "%s: out of memory", g->file);
+  int32_t *pos = node_positions(g);
+  if (!pos) return diag_error(g->d, HY_ERR_OUT_OF_MEMORY, "%s: out of memory", g->file);
+  int32_t count;
+  hy_status s = verify_nodes(g, after_pass, pos, &count);
+  free(pos);
+  if (s) return s;
   if (count != g->n_nodes) return broken(g, after_pass, "node count differs from the list", NULL);
   for (int32_t i = 0; i < g->n_values; i++) {
     ir_value *v = g->values[i];

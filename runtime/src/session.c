@@ -152,11 +152,18 @@ static hy_status hy_session_run_owned(hy_session *s, const void *const *inputs,
   hy_status st = hy_check_ptrs(s, inputs, m->n_inputs, m->inputs, "input");
   if (!st) st = hy_check_ptrs(s, (const void *const *)outputs, m->n_outputs, m->outputs, "output");
   if (st) return st;
-  st = m->entry ? m->entry(s->arena, inputs, outputs, &s->ex)
-               : m->entry_weights(s->arena, inputs, outputs, &s->ex, s->weights);
-  if (st) return hy_fail(s, st, "model '%s': run failed: %s", m->name, hy_status_name(st));
-  s->err[0] = 0;
-  return HY_OK;
+  int32_t r = (int32_t)(m->entry ? m->entry(s->arena, inputs, outputs, &s->ex)
+                                  : m->entry_weights(s->arena, inputs, outputs, &s->ex, s->weights));
+  if (r == HY_OK) {
+    s->err[0] = 0;
+    return HY_OK;
+  }
+  st = (hy_status)(r & 0xff);
+  int32_t node = (r >> 8) - 1; /* HY_ENTRY_NODE_TAG */
+  if (node >= 0 && node < m->n_nodes && m->node_labels)
+    return hy_fail(s, st, "model '%s': node %s: %s", m->name, m->node_labels[node],
+                   hy_status_name(st));
+  return hy_fail(s, st, "model '%s': run failed: %s", m->name, hy_status_name(st));
 }
 
 hy_status hy_session_run(hy_session *s, const void *const *inputs, void *const *outputs) {

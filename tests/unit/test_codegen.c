@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "codegen/codegen.h"
+#include "model_builder.h"
+#include "run/run_model.h"
 
 typedef struct fixture {
   arena a;
@@ -196,4 +198,90 @@ Test(codegen, name_must_be_c_identifier) {
   cr_expect_eq(cg_emit_object(f.g, "9 bad", NULL, CG_WEIGHTS_EMBED, "/tmp/x.o", NULL, NULL),
                HY_ERR_INVALID_ARGUMENT);
   arena_free(&f.a);
+}
+
+/* ---- run-time errors name the node; models of many nodes compile in bounded parts ---- */
+
+/* relu_0 .. relu_{n-1} chained on float[4], then Gather(chain, idx) named 'Gather_12'. Written
+ * to path; idx int64[1] is a run-time input (nothing folds it). */
+static void chain_then_gather(const char *path, int n_relu) {
+  Onnx__ModelProto *m = calloc(1, sizeof *m);
+  onnx__model_proto__init(m);
+  m->has_ir_version = 1;
+  m->ir_version = 8;
+  Onnx__OperatorSetIdProto *o = calloc(1, sizeof *o);
+  onnx__operator_set_id_proto__init(o);
+  o->domain = "";
+  o->has_version = 1;
+  o->version = 13;
+  PUSH(m->opset_import, m->n_opset_import, o);
+  Onnx__GraphProto *g = calloc(1, sizeof *g);
+  onnx__graph_proto__init(g);
+  g->name = "g";
+  m->graph = g;
+  PUSH(g->input, g->n_input, value_info("t0", HY_DTYPE_FLOAT, "4"));
+  PUSH(g->input, g->n_input, value_info("idx", HY_DTYPE_INT64, "1"));
+  char name[64], in[64], out[64];
+  for (int i = 0; i < n_relu; i++) {
+    snprintf(name, sizeof name, "relu_%d", i);
+    snprintf(in, sizeof in, "t%d", i);
+    snprintf(out, sizeof out, "t%d", i + 1);
+    PUSH(g->node, g->n_node, node_new("Relu", strdup(name), strdup(in), strdup(out)));
+  }
+  snprintf(in, sizeof in, "t%d,idx", n_relu);
+  PUSH(g->node, g->n_node, node_new("Gather", "Gather_12", strdup(in), "y"));
+  PUSH(g->output, g->n_output, value_info("y", HY_DTYPE_FLOAT, "1"));
+  size_t len = onnx__model_proto__get_packed_size(m);
+  uint8_t *buf = malloc(len);
+  onnx__model_proto__pack(m, buf);
+  FILE *f = fopen(path, "wb");
+  cr_assert_not_null(f);
+  fwrite(buf, 1, len, f);
+  fclose(f);
+  free(buf);
+}
+
+static void run_gather(int n_relu, int64_t index, hy_status want, const char *want_msg) {
+  char path[] = "/tmp/hydra_cg_gather_XXXXXX";
+  int fd = mkstemp(path);
+  cr_assert(fd >= 0);
+  close(fd);
+  chain_then_gather(path, n_relu);
+  arena a;
+  diag d;
+  arena_init(&a);
+  diag_init(&d);
+  pass_binding b[2] = {{.input = "t0", .rank = 1, .dims = {4}}, {.input = "idx", .rank = 1, .dims = {1}}};
+  ir_graph *g;
+  cr_assert_eq(hc_compile_graph(&a, &d, path, b, 2, &g), HY_OK, "%s", d.msg);
+  cg_jit *j;
+  cr_assert_eq(cg_jit_compile(g, "chain", NULL, &j), HY_OK, "%s", d.msg);
+  const hy_model *m = cg_jit_model(j);
+  cr_expect_eq(m->n_nodes, n_relu + 1);
+  hy_session *s;
+  cr_assert_eq(hy_session_create(m, NULL, &s), HY_OK);
+  float x[4] = {-1, 2, -3, 4}, y[1] = {0};
+  const void *ins[2] = {x, &index};
+  void *outs[1] = {y};
+  cr_expect_eq(hy_session_run(s, ins, outs), want, "%s", hy_session_error(s));
+  if (want == HY_OK) cr_expect_eq(y[0], x[index] > 0 ? x[index] : 0);
+  else cr_expect_str_eq(hy_session_error(s), want_msg);
+  hy_session_destroy(s);
+  cg_jit_free(j);
+  arena_free(&a);
+  unlink(path);
+}
+
+Test(codegen, a_run_time_fault_names_the_node) {
+  run_gather(2, 3, HY_OK, NULL);
+  run_gather(2, 5000, HY_ERR_SHAPE,
+             "model 'chain': node Gather_12 (Gather): shape error");
+}
+
+/* 600 nodes compile as three parts of at most 256 calls; the failing node is named from the
+ * last part, and a good run goes through all of them. */
+Test(codegen, a_long_chain_runs_in_parts_and_names_its_node) {
+  run_gather(600, 1, HY_OK, NULL);
+  run_gather(600, -5000, HY_ERR_SHAPE,
+             "model 'chain': node Gather_12 (Gather): shape error");
 }

@@ -11,7 +11,12 @@
 extern "C" {
 #endif
 
-#define HY_MODEL_ABI 1
+#define HY_MODEL_ABI 2
+
+/* An entry that fails returns the kernel's status in its low 8 bits and, above them, 1 + the
+ * position of the node that failed (0: no node), which the session turns into a message naming
+ * the node from node_labels. */
+#define HY_ENTRY_NODE_TAG(index) (((int64_t)(index) + 1) << 8)
 
 typedef struct hy_io_desc {
   const char *name;
@@ -44,6 +49,9 @@ typedef struct hy_model {
   const char *weights_file;
   uint64_t weights_bytes;
   hy_entry_weights_fn entry_weights;
+  /* "name (OpType)" of each node in run order, for run-time errors (HY_ENTRY_NODE_TAG). */
+  int32_t n_nodes;
+  const char *const *node_labels;
 } hy_model;
 
 typedef struct hy_session_options {
