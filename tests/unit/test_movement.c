@@ -511,11 +511,16 @@ Test(movement, pad_modes) {
   expect_floats(y, (const float[]){9, 1, 2}, 3);
 }
 
+/* A Range node of scalar inputs of type dt. */
+static ir_node *range_node(int32_t opset, hy_dtype dt, const void *start, const void *limit,
+                           const void *delta) {
+  return NODE(OP_Range, opset, 1, tensor(dt, 0, NULL, start), tensor(dt, 0, NULL, limit),
+              tensor(dt, 0, NULL, delta));
+}
+
 Test(movement, range_is_constant) {
   static const int32_t start = 10, limit = 4, delta = -3;
-  ir_node *n = NODE(OP_Range, 13, 1, tensor(HY_DTYPE_INT32, 0, NULL, &start),
-                    tensor(HY_DTYPE_INT32, 0, NULL, &limit),
-                    tensor(HY_DTYPE_INT32, 0, NULL, &delta));
+  ir_node *n = range_node(13, HY_DTYPE_INT32, &start, &limit, &delta);
   cr_assert_eq(infer(n), HY_OK, "%s", D.msg);
   EXPECT_OUT(n, 0, HY_DTYPE_INT32, 2);
   const int32_t *y = n->out[0]->data;
@@ -626,20 +631,16 @@ Test(movement, space_to_depth28_crd_mode) {
 Test(movement, range27_float16_with_stash_type) {
   /* 2048 + i * 1: float16 has a spacing of 2 there, so each element rounds to even */
   uint16_t start = hy_f32_to_f16(2048), limit = hy_f32_to_f16(2054), delta = hy_f32_to_f16(1);
-  ir_node *n = NODE(OP_Range, 27, 1, tensor(HY_DTYPE_FLOAT16, 0, NULL, &start),
-                    tensor(HY_DTYPE_FLOAT16, 0, NULL, &limit),
-                    tensor(HY_DTYPE_FLOAT16, 0, NULL, &delta));
+  ir_node *n = range_node(27, HY_DTYPE_FLOAT16, &start, &limit, &delta);
   cr_assert_eq(infer(n), HY_OK, "%s", D.msg);
   EXPECT_OUT(n, 0, HY_DTYPE_FLOAT16, 6);
   const uint16_t *y = n->out[0]->data;
   const float want[6] = {2048, 2048, 2050, 2052, 2052, 2052};
   for (int i = 0; i < 6; i++)
     cr_assert_eq(hy_f16_to_f32(y[i]), want[i], "element %d: %g", i, hy_f16_to_f32(y[i]));
-  n = NODE(OP_Range, 11, 1, tensor(HY_DTYPE_FLOAT16, 0, NULL, &start),
-           tensor(HY_DTYPE_FLOAT16, 0, NULL, &limit), tensor(HY_DTYPE_FLOAT16, 0, NULL, &delta));
+  n = range_node(11, HY_DTYPE_FLOAT16, &start, &limit, &delta);
   expect_error(n, HY_ERR_DTYPE, "float16 is an input type of Range from version 27");
-  n = NODE(OP_Range, 27, 1, tensor(HY_DTYPE_FLOAT16, 0, NULL, &start),
-           tensor(HY_DTYPE_FLOAT16, 0, NULL, &limit), tensor(HY_DTYPE_FLOAT16, 0, NULL, &delta));
+  n = range_node(27, HY_DTYPE_FLOAT16, &start, &limit, &delta);
   attr_int(n, "stash_type", 7);
   expect_error(n, HY_ERR_INVALID_MODEL, "attribute 'stash_type': must be 1 (float) or 11");
 }
