@@ -186,7 +186,10 @@ hy_status infer_unary(ir_graph *g, ir_node *n) {
     return ir_node_error(g, n, HY_ERR_INTERNAL, "not a unary elementwise op");
   hy_status s = ew_check_input(g, n, 0, c);
   if (s != HY_OK) return s;
-  const char *approx = n->op == OP_Gelu ? ir_attr_string(n, "approximate", "none") : "none";
+  const ir_attr *ap = n->op == OP_Gelu ? ir_attr_find(n, "approximate") : NULL;
+  if (ap && ap->kind != IR_ATTR_STRING) /* read as the default otherwise: a silent wrong answer */
+    return ir_attr_error(g, n, "approximate", HY_ERR_INVALID_MODEL, "must be a string");
+  const char *approx = ap ? ap->s : "none";
   if (strcmp(approx, "none") && strcmp(approx, "tanh"))
     return ir_attr_error(g, n, "approximate", HY_ERR_INVALID_MODEL,
                          "'%s' is not 'none' or 'tanh'", approx);

@@ -755,6 +755,10 @@ Test(hooks, mod_bitshift_and_gelu_follow_their_versions) {
   diag_init(&D);
   cr_assert_eq(infer(g), HY_ERR_INVALID_MODEL);
   cr_assert(strstr(D.msg, "attribute 'approximate': 'fast' is not 'none' or 'tanh'"), "%s", D.msg);
+  g->attrs[0] = (ir_attr){.name = "approximate", .kind = IR_ATTR_INT, .i = 1};
+  diag_init(&D);
+  cr_assert_eq(infer(g), HY_ERR_INVALID_MODEL);
+  cr_assert(strstr(D.msg, "attribute 'approximate': must be a string"), "%s", D.msg);
 }
 
 Test(hooks, new_ops_check_their_types_and_refuse_bfloat16) {
