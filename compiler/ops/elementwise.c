@@ -23,12 +23,13 @@ static bool ew_is_int(hy_dtype t) {
 
 static bool ew_is_numeric(hy_dtype t) { return ew_is_float(t) || ew_is_int(t); }
 
-typedef enum ew_class { EW_FLOAT, EW_NUMERIC, EW_BOOL, EW_ANY } ew_class;
+typedef enum ew_class { EW_FLOAT, EW_NUMERIC, EW_INT, EW_BOOL, EW_ANY } ew_class;
 
 static const char *ew_class_name(ew_class c) {
   switch (c) {
   case EW_FLOAT: return "float, double or float16";
   case EW_NUMERIC: return "a numeric type";
+  case EW_INT: return "an integer type";
   case EW_BOOL: return "bool";
   case EW_ANY: break;
   }
@@ -43,6 +44,7 @@ static hy_status ew_check_input(ir_graph *g, ir_node *n, int32_t slot, ew_class 
   hy_dtype d = t->dtype;
   bool ok = c == EW_FLOAT     ? ew_is_float(d)
             : c == EW_NUMERIC ? ew_is_numeric(d)
+            : c == EW_INT     ? ew_is_int(d)
             : c == EW_BOOL    ? d == HY_DTYPE_BOOL
                               : ew_is_numeric(d) || d == HY_DTYPE_BOOL;
   if (ok) return HY_OK;
@@ -128,9 +130,9 @@ static void ew_lower_walk(ir_lowered *l, int32_t n_ops, const ir_type *const *op
 /* ---- unary ---- */
 
 /* The kernel op code and the dtype class the op accepts. */
-static hy_ew_unary ew_unary_code(ir_op op, ew_class *c) {
+static hy_ew_unary ew_unary_code(const ir_node *n, ew_class *c) {
   *c = EW_FLOAT;
-  switch (op) {
+  switch (n->op) {
   case OP_Abs: *c = EW_NUMERIC; return HY_UN_ABS;
   case OP_Neg: *c = EW_NUMERIC; return HY_UN_NEG;
   case OP_Relu: *c = EW_NUMERIC; return HY_UN_RELU;
@@ -168,23 +170,32 @@ static hy_ew_unary ew_unary_code(ir_op op, ew_class *c) {
   case OP_Softsign: return HY_UN_SOFTSIGN;
   case OP_Celu: return HY_UN_CELU;
   case OP_Shrink: return HY_UN_SHRINK;
-  case OP_Gelu: return HY_UN_GELU;
+  case OP_Gelu: /* approximate="none" (erf) or "tanh"; infer_unary refuses anything else */
+    return strcmp(ir_attr_string(n, "approximate", "none"), "tanh") ? HY_UN_GELU : HY_UN_GELU_TANH;
+  case OP_IsInf: return HY_UN_ISINF;
+  case OP_Mish: return HY_UN_MISH;
+  case OP_Swish: return HY_UN_SWISH;
+  case OP_BitwiseNot: *c = EW_INT; return HY_UN_BITNOT;
   default: return HY_UN_COUNT;
   }
 }
 
 hy_status infer_unary(ir_graph *g, ir_node *n) {
   ew_class c;
-  if (ew_unary_code(n->op, &c) == HY_UN_COUNT)
+  if (ew_unary_code(n, &c) == HY_UN_COUNT)
     return ir_node_error(g, n, HY_ERR_INTERNAL, "not a unary elementwise op");
   hy_status s = ew_check_input(g, n, 0, c);
   if (s != HY_OK) return s;
-  const char *approx = n->op == OP_Gelu ? ir_attr_string(n, "approximate", "none") : "none";
-  if (strcmp(approx, "none"))
-    return ir_attr_error(g, n, "approximate", HY_ERR_UNSUPPORTED,
-                         "'%s' is not supported yet (only 'none', the exact erf form)", approx);
+  const ir_attr *ap = n->op == OP_Gelu ? ir_attr_find(n, "approximate") : NULL;
+  if (ap && ap->kind != IR_ATTR_STRING) /* read as the default otherwise: a silent wrong answer */
+    return ir_attr_error(g, n, "approximate", HY_ERR_INVALID_MODEL, "must be a string");
+  const char *approx = ap ? ap->s : "none";
+  if (strcmp(approx, "none") && strcmp(approx, "tanh"))
+    return ir_attr_error(g, n, "approximate", HY_ERR_INVALID_MODEL,
+                         "'%s' is not 'none' or 'tanh'", approx);
   const ir_type *t = ir_in_type(n, 0);
-  ir_set_out(n, 0, n->op == OP_IsNaN ? HY_DTYPE_BOOL : t->dtype, t->rank, t->dims);
+  bool to_bool = n->op == OP_IsNaN || n->op == OP_IsInf;
+  ir_set_out(n, 0, to_bool ? HY_DTYPE_BOOL : t->dtype, t->rank, t->dims);
   return HY_OK;
 }
 
@@ -205,7 +216,7 @@ hy_status lower_unary(ir_graph *g, ir_node *n, ir_lowered *l) {
   hy_status s = HY_OK;
   if (n->op == OP_LeakyRelu) s = ew_float_attr(g, n, "alpha", 0.01f, &alpha);
   if (n->op == OP_Elu) s = ew_float_attr(g, n, "alpha", 1.0f, &alpha);
-  if (n->op == OP_ThresholdedRelu || n->op == OP_Celu)
+  if (n->op == OP_ThresholdedRelu || n->op == OP_Celu || n->op == OP_Swish)
     s = ew_float_attr(g, n, "alpha", 1.0f, &alpha);
   if (s == HY_OK && n->op == OP_Celu && alpha == 0)
     s = ir_attr_error(g, n, "alpha", HY_ERR_INVALID_MODEL, "must not be 0");
@@ -221,9 +232,15 @@ hy_status lower_unary(ir_graph *g, ir_node *n, ir_lowered *l) {
     s = ew_float_attr(g, n, "lambd", 0.5f, &alpha);
     if (s == HY_OK) s = ew_float_attr(g, n, "bias", 0.0f, &beta);
   }
+  if (n->op == OP_IsInf) {
+    int64_t neg = 1, pos = 1;
+    s = ir_attr_flag(g, n, "detect_negative", 1, &neg);
+    if (s == HY_OK) s = ir_attr_flag(g, n, "detect_positive", 1, &pos);
+    alpha = (float)neg, beta = (float)pos;
+  }
   if (s != HY_OK) return s;
   l->kernel = HY_KERNEL_unary;
-  lower_int(l, ew_unary_code(n->op, &c));
+  lower_int(l, ew_unary_code(n, &c));
   lower_float(l, alpha);
   lower_float(l, beta);
   return HY_OK;
@@ -258,6 +275,9 @@ static hy_ew_binary ew_binary_code(const ir_node *n) {
   case OP_And: return HY_BIN_AND;
   case OP_Or: return HY_BIN_OR;
   case OP_Xor: return HY_BIN_XOR;
+  case OP_BitwiseAnd: return HY_BIN_BITAND;
+  case OP_BitwiseOr: return HY_BIN_BITOR;
+  case OP_BitwiseXor: return HY_BIN_BITXOR;
   default: return HY_BIN_COUNT;
   }
 }
@@ -315,23 +335,31 @@ hy_status infer_binary(ir_graph *g, ir_node *n) {
   case HY_BIN_LESS: case HY_BIN_GREATER: case HY_BIN_LESS_EQUAL: case HY_BIN_GREATER_EQUAL:
     s = ew_check_all(g, n, EW_NUMERIC);
     return s != HY_OK ? s : ew_broadcast_out(g, n, HY_DTYPE_BOOL);
-  case HY_BIN_MOD:
-    if (ew_is_float(a->dtype))
-      return ir_attr_error(g, n, "fmod", HY_ERR_INVALID_MODEL, "must be 1 for %s inputs",
-                           hy_dtype_name(a->dtype));
-    s = ew_check_all(g, n, EW_NUMERIC);
+  case HY_BIN_MOD: case HY_BIN_FMOD: {
+    int64_t fmod_flag;
+    s = ir_attr_flag(g, n, "fmod", 0, &fmod_flag);
+    /* floats with fmod=0 (floor division's remainder) are defined from version 28 */
+    if (s == HY_OK && code == HY_BIN_MOD && ew_is_float(a->dtype) && n->version < 28)
+      return ir_attr_error(g, n, "fmod", HY_ERR_INVALID_MODEL,
+                           "must be 1 for %s inputs before Mod-28 (this node is version %d)",
+                           hy_dtype_name(a->dtype), n->version);
+    if (s == HY_OK) s = ew_check_all(g, n, EW_NUMERIC);
     return s != HY_OK ? s : ew_broadcast_out(g, n, a->dtype);
+  }
   case HY_BIN_SHL: case HY_BIN_SHR:
-    for (int32_t i = 0; i < 2; i++) {
+    /* signed integers (arithmetic right shift) from version 28 */
+    s = ew_check_all(g, n, EW_INT);
+    for (int32_t i = 0; i < 2 && s == HY_OK && n->version < 28; i++) {
       hy_dtype d = ir_in_type(n, i)->dtype;
-      bool is_unsigned = d == HY_DTYPE_UINT8 || d == HY_DTYPE_UINT16 || d == HY_DTYPE_UINT32 ||
-                         d == HY_DTYPE_UINT64;
-      if (!is_unsigned)
+      if (d == HY_DTYPE_INT8 || d == HY_DTYPE_INT16 || d == HY_DTYPE_INT32 || d == HY_DTYPE_INT64)
         return ir_node_error(g, n, HY_ERR_DTYPE,
-                             "input %d ('%s') has type %s; expected an unsigned integer type", i,
-                             n->in[i]->name, hy_dtype_name(d));
+                             "input %d ('%s') has type %s; BitShift-%d takes unsigned integers "
+                             "(signed ones from version 28)", i, n->in[i]->name,
+                             hy_dtype_name(d), n->version);
     }
-    s = ir_check_same_dtype(g, n, 0, 1);
+    return s != HY_OK ? s : ew_broadcast_out(g, n, a->dtype);
+  case HY_BIN_BITAND: case HY_BIN_BITOR: case HY_BIN_BITXOR:
+    s = ew_check_all(g, n, EW_INT);
     return s != HY_OK ? s : ew_broadcast_out(g, n, a->dtype);
   case HY_BIN_COUNT:
     if (n->op == OP_BitShift)

@@ -107,8 +107,28 @@ hy_status lower_concat(ir_graph *g, ir_node *n, ir_lowered *l) {
   return HY_OK;
 }
 
+/* Split-18's num_outputs: absent, or an INT equal to the output count with no split input. */
+static hy_status split_check_num_outputs(ir_graph *g, ir_node *n, bool have_split) {
+  const ir_attr *a = ir_attr_find(n, "num_outputs");
+  if (!a) return HY_OK;
+  if (n->version < 18)
+    return ir_attr_error(g, n, "num_outputs", HY_ERR_INVALID_MODEL,
+                         "is an attribute of Split from version 18, this node is version %d",
+                         n->version);
+  if (a->kind != IR_ATTR_INT || a->i < 1)
+    return ir_attr_error(g, n, "num_outputs", HY_ERR_INVALID_MODEL, "must be an int >= 1");
+  if (have_split)
+    return ir_attr_error(g, n, "num_outputs", HY_ERR_INVALID_MODEL,
+                         "and input 'split' are both given; only one may be");
+  if (a->i != n->n_out)
+    return ir_attr_error(g, n, "num_outputs", HY_ERR_INVALID_MODEL,
+                         "is %lld but the node has %d outputs", (long long)a->i, n->n_out);
+  return HY_OK;
+}
+
 /* The sizes of Split's parts along axis: the split attribute (before opset 13) or input, else
- * equal parts. */
+ * equal parts; from version 18 parts of ceil(d / n) with a smaller last one when d does not
+ * divide. */
 static hy_status split_sizes(ir_graph *g, ir_node *n, const ir_type *t, int64_t *axis,
                              int64_t *sizes) {
   const int64_t *req = NULL;
@@ -116,11 +136,21 @@ static hy_status split_sizes(ir_graph *g, ir_node *n, const ir_type *t, int64_t 
   bool present;
   hy_status s = ir_norm_axis(g, n, "axis", ir_attr_int(n, "axis", 0), t->rank, axis);
   if (!s) s = mv_ints_arg(g, n, "split", 1, 13, &req, &count, &present);
+  if (!s) s = split_check_num_outputs(g, n, present);
   if (s) return s;
   int64_t d = t->dims[*axis], sum = 0;
   if (n->n_out > LOWER_MAX_INTS - 2)
     return ir_node_error(g, n, HY_ERR_UNSUPPORTED, "%d outputs; at most %d are supported",
                          n->n_out, LOWER_MAX_INTS - 2);
+  if (!present && n->version >= 18 && d % n->n_out) {
+    int64_t chunk = d / n->n_out + 1, last = d - chunk * (n->n_out - 1);
+    if (last < 0)
+      return ir_node_error(g, n, HY_ERR_SHAPE, "axis %lld of size %lld does not split into %d "
+                           "parts of %lld with a smaller last one", (long long)*axis,
+                           (long long)d, n->n_out, (long long)chunk);
+    for (int32_t i = 0; i < n->n_out; i++) sizes[i] = i + 1 < n->n_out ? chunk : last;
+    return HY_OK;
+  }
   if (!present) {
     if (d % n->n_out)
       return ir_node_error(g, n, HY_ERR_SHAPE, "axis %lld of size %lld does not split into %d "

@@ -202,19 +202,29 @@ hy_status lower_depthtospace(ir_graph *g, ir_node *n, ir_lowered *l) {
   return mv_lower_strided(g, n, l, 6, 0, dims, str);
 }
 
-static hy_status s2d_check(ir_graph *g, ir_node *n, const ir_type *t, int64_t b) {
+/* SpaceToDepth's permutation of the rank-6 view [N, C, H/b, b, W/b, b]: blocks before channels
+ * (DCR, the only order before version 28) or after them (CRD, version 28). */
+static hy_status s2d_check(ir_graph *g, ir_node *n, const ir_type *t, int64_t b, int64_t *perm) {
+  static const int64_t dcr[6] = {0, 3, 5, 1, 2, 4}, crd[6] = {0, 1, 3, 5, 2, 4};
+  const char *mode = ir_attr_string(n, "mode", "DCR");
   if (t->dims[2] % b || t->dims[3] % b)
     return ir_node_error(g, n, HY_ERR_SHAPE, "height %lld and width %lld must be multiples of "
                          "blocksize %lld", (long long)t->dims[2], (long long)t->dims[3],
                          (long long)b);
+  if (ir_attr_find(n, "mode") && n->version < 28)
+    return ir_attr_error(g, n, "mode", HY_ERR_INVALID_MODEL, "is an attribute of SpaceToDepth "
+                         "from version 28, this node is version %d", n->version);
+  if (strcmp(mode, "DCR") && strcmp(mode, "CRD"))
+    return ir_attr_error(g, n, "mode", HY_ERR_INVALID_MODEL, "'%s' is not DCR or CRD", mode);
+  memcpy(perm, strcmp(mode, "DCR") ? crd : dcr, sizeof dcr);
   return HY_OK;
 }
 
 hy_status infer_spacetodepth(ir_graph *g, ir_node *n) {
   const ir_type *t;
-  int64_t b;
+  int64_t b, perm[6];
   hy_status s = block_input(g, n, &t, &b);
-  if (!s) s = s2d_check(g, n, t, b);
+  if (!s) s = s2d_check(g, n, t, b, perm);
   if (s) return s;
   int64_t dims[4] = {t->dims[0], t->dims[1] * b * b, t->dims[2] / b, t->dims[3] / b};
   ir_set_out(n, 0, t->dtype, 4, dims);
@@ -223,12 +233,11 @@ hy_status infer_spacetodepth(ir_graph *g, ir_node *n) {
 
 hy_status lower_spacetodepth(ir_graph *g, ir_node *n, ir_lowered *l) {
   const ir_type *t;
-  int64_t b, dims[6], str[6];
+  int64_t b, dims[6], str[6], perm[6];
   hy_status s = block_input(g, n, &t, &b);
-  if (!s) s = s2d_check(g, n, t, b);
+  if (!s) s = s2d_check(g, n, t, b, perm);
   if (s) return s;
   int64_t v[6] = {t->dims[0], t->dims[1], t->dims[2] / b, b, t->dims[3] / b, b};
-  int64_t perm[6] = {0, 3, 5, 1, 2, 4};
   permuted_view(6, v, perm, dims, str);
   return mv_lower_strided(g, n, l, 6, 0, dims, str);
 }

@@ -42,14 +42,18 @@ hy_status lower_gatherelements(ir_graph *g, ir_node *n, ir_lowered *l) {
   return s;
 }
 
-/* The kernel's reduction code: 0 none, 1 add, 2 mul (opset 16; max/min come in opset 18). */
+/* The kernel's reduction code: 0 none, 1 add, 2 mul (version 16), 3 max, 4 min (version 18). */
 static hy_status scatter_reduction(ir_graph *g, ir_node *n, int64_t *red) {
+  static const char *const names[] = {"none", "add", "mul", "max", "min"};
   const char *r = ir_attr_string(n, "reduction", "none");
-  if (!strcmp(r, "none")) *red = 0;
-  else if (!strcmp(r, "add")) *red = 1;
-  else if (!strcmp(r, "mul")) *red = 2;
-  else return ir_attr_error(g, n, "reduction", HY_ERR_UNSUPPORTED, "'%s' is not supported", r);
-  return HY_OK;
+  int32_t known = n->version >= 18 ? 5 : n->version >= 16 ? 3 : 1;
+  for (int32_t i = 0; i < known; i++)
+    if (!strcmp(r, names[i])) {
+      *red = i;
+      return HY_OK;
+    }
+  return ir_attr_error(g, n, "reduction", HY_ERR_INVALID_MODEL, "'%s' is not a reduction of "
+                       "%s-%d", r, n->op_type, n->version);
 }
 
 hy_status infer_scatterelements(ir_graph *g, ir_node *n) {
@@ -89,26 +93,52 @@ hy_status lower_scatterelements(ir_graph *g, ir_node *n, ir_lowered *l) {
 
 /* ---- Pad ---- */
 typedef struct pad_plan {
-  int64_t mode; /* the kernel's: 0 constant, 1 reflect, 2 edge */
+  int64_t mode; /* the kernel's: 0 constant, 1 reflect, 2 edge, 3 wrap */
   int64_t begin[HY_MAX_RANK], dims[HY_MAX_RANK];
   double value; /* the opset < 11 constant */
 } pad_plan;
 
-static hy_status pad_get(ir_graph *g, ir_node *n, const ir_type *t, pad_plan *p) {
-  const char *mode = ir_attr_string(n, "mode", "constant");
-  const int64_t *pads;
-  int32_t count;
+/* The pads of every axis, begins then ends, into full[2 * rank]: the pads argument as given, or
+ * (Pad-18's axes input) for the listed axes only, the others unpadded. */
+static hy_status pad_full(ir_graph *g, ir_node *n, const ir_type *t, int64_t *full) {
+  const int64_t *pads, *axes = NULL;
+  int32_t count, n_axes = t->rank;
   bool present;
+  int64_t ax[HY_MAX_RANK];
   hy_status s = mv_ints_arg(g, n, "pads", 1, 11, &pads, &count, &present);
   if (s) return s;
   if (!present) return ir_node_error(g, n, HY_ERR_INVALID_MODEL, "pads are required");
-  if (count != 2 * t->rank)
-    return ir_node_error(g, n, HY_ERR_INVALID_MODEL, "pads has %d entries for rank %d", count,
-                         t->rank);
+  if (ir_in_type(n, 3)) {
+    if (n->version < 18)
+      return ir_node_error(g, n, HY_ERR_INVALID_MODEL, "input 3 (axes) is an input of Pad from "
+                           "version 18, this node is version %d", n->version);
+    if ((s = ir_input_ints(g, n, 3, &axes, &n_axes))) return s;
+    if ((s = mv_norm_axes(g, n, "axes", axes, n_axes, t->rank, ax))) return s;
+  } else {
+    for (int32_t k = 0; k < t->rank; k++) ax[k] = k;
+  }
+  if (count != 2 * n_axes)
+    return ir_node_error(g, n, HY_ERR_INVALID_MODEL, "pads has %d entries for %d axes", count,
+                         n_axes);
+  for (int32_t k = 0; k < 2 * t->rank; k++) full[k] = 0;
+  for (int32_t i = 0; i < n_axes; i++) {
+    full[ax[i]] = pads[i];
+    full[ax[i] + t->rank] = pads[i + n_axes];
+  }
+  return HY_OK;
+}
+
+static hy_status pad_get(ir_graph *g, ir_node *n, const ir_type *t, pad_plan *p) {
+  const char *mode = ir_attr_string(n, "mode", "constant");
+  int64_t pads[2 * HY_MAX_RANK];
+  hy_status s = pad_full(g, n, t, pads);
+  if (s) return s;
   if (!strcmp(mode, "constant")) p->mode = 0;
   else if (!strcmp(mode, "reflect")) p->mode = 1;
   else if (!strcmp(mode, "edge")) p->mode = 2;
-  else return ir_attr_error(g, n, "mode", HY_ERR_UNSUPPORTED, "'%s' is not supported", mode);
+  else if (!strcmp(mode, "wrap") && n->version >= 19) p->mode = 3;
+  else return ir_attr_error(g, n, "mode", HY_ERR_INVALID_MODEL, "'%s' is not a mode of Pad-%d",
+                            mode, n->version);
   p->value = n->opset < 11 ? ir_attr_float(n, "value", 0.0f) : 0.0;
   for (int32_t k = 0; k < t->rank; k++) {
     p->begin[k] = pads[k];
@@ -178,19 +208,41 @@ static hy_status range_scalar(ir_graph *g, ir_node *n, int32_t slot, double *out
   switch (t->dtype) {
   case HY_DTYPE_FLOAT: *out = *(const float *)v; break;
   case HY_DTYPE_DOUBLE: *out = *(const double *)v; break;
+  case HY_DTYPE_FLOAT16:
+    if (n->version < 27)
+      return ir_node_error(g, n, HY_ERR_DTYPE, "type float16 is an input type of Range from "
+                           "version 27, this node is version %d", n->version);
+    *out = hy_f16_to_f32(*(const uint16_t *)v);
+    break;
   case HY_DTYPE_INT16: *out = *(const int16_t *)v; break;
   case HY_DTYPE_INT32: *out = *(const int32_t *)v; break;
   case HY_DTYPE_INT64: *out = (double)*(const int64_t *)v; break;
   default:
-    return ir_node_error(g, n, HY_ERR_DTYPE, "type %s is not float, double, int16, int32 or int64",
-                         hy_dtype_name(t->dtype));
+    return ir_node_error(g, n, t->dtype == HY_DTYPE_BFLOAT16 ? HY_ERR_UNSUPPORTED : HY_ERR_DTYPE,
+                         "type %s is not float, double, float16 (version 27), int16, int32 or "
+                         "int64", hy_dtype_name(t->dtype));
   }
+  return HY_OK;
+}
+
+/* Range-27's stash_type: the type float16 elements are computed in (float or double) before
+ * they are rounded to float16; other types are computed exactly (in double) either way. */
+static hy_status range_stash(ir_graph *g, ir_node *n, int64_t *stash) {
+  const ir_attr *a = ir_attr_find(n, "stash_type");
+  *stash = a ? a->i : HY_DTYPE_FLOAT;
+  if (a && n->version < 27)
+    return ir_attr_error(g, n, "stash_type", HY_ERR_INVALID_MODEL, "is an attribute of Range "
+                         "from version 27, this node is version %d", n->version);
+  if (a && (a->kind != IR_ATTR_INT || (a->i != HY_DTYPE_FLOAT && a->i != HY_DTYPE_DOUBLE)))
+    return ir_attr_error(g, n, "stash_type", HY_ERR_INVALID_MODEL,
+                         "must be 1 (float) or 11 (double)");
   return HY_OK;
 }
 
 hy_status infer_range(ir_graph *g, ir_node *n) {
   double v[3];
-  hy_status s = HY_OK;
+  int64_t stash;
+  hy_status s = range_stash(g, n, &stash);
   for (int32_t i = 0; i < 3 && !s; i++) s = range_scalar(g, n, i, &v[i]);
   if (!s) s = ir_check_same_dtype(g, n, 0, 2);
   if (s) return s;
@@ -205,6 +257,7 @@ hy_status infer_range(ir_graph *g, ir_node *n) {
   char *data = arena_alloc(g->a, (size_t)len * es + 1);
   for (int64_t i = 0; data && i < len; i++) {
     double x = v[0] + (double)i * v[2];
+    if (dt == HY_DTYPE_FLOAT16 && stash == HY_DTYPE_FLOAT) x = (float)x;
     int64_t bits = dt == HY_DTYPE_INT64 ? (int64_t)x : value_bits(dt, x);
     memcpy(data + (size_t)i * es, &bits, es);
   }

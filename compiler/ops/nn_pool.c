@@ -54,6 +54,8 @@ static hy_status pool_dim(ir_graph *g, ir_node *n, pool_geom *p, int32_t i, cons
     if (!strcmp(auto_pad, "VALID")) p->pb[i] = p->pe[i] = 0;
     int64_t span = in + p->pb[i] + p->pe[i] - ek;
     out = span < 0 ? 0 : (p->ceil_mode ? (span + s - 1) / s : span / s) + 1;
+    /* version 22: a ceil_mode window that would start in the end padding is dropped */
+    if (p->ceil_mode && n->version >= 22 && out > 1 && (out - 1) * s >= in + p->pb[i]) out--;
   }
   if (out < 1)
     return ir_attr_error(g, n, "kernel_shape", HY_ERR_SHAPE,

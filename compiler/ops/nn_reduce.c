@@ -1,5 +1,5 @@
-/* Hooks of the Reduce* ops: axes (an attribute, or ReduceSum's second input from opset 13),
- * keepdims, noop_with_empty_axes; the reduce kernel's attribute block
+/* Hooks of the Reduce* ops: axes (an attribute, or the second input from ReduceSum-13 and the
+ * other Reduce*-18), keepdims, noop_with_empty_axes; the reduce kernel's attribute block
  * (runtime/src/kernels/reduce.c), or a plain copy when the reduction is a no-op. */
 #include "ops/nn.h"
 
@@ -23,29 +23,43 @@ static hy_reduce_op reduce_kind(ir_op op) {
   }
 }
 
-static bool reduce_dtype_ok(hy_dtype t) {
+/* The input types each op version takes: numbers throughout, bool for ReduceMax/Min from 20;
+ * ReduceLogSum/LogSumExp-28 dropped the integer types (their results are not integers). */
+static hy_status reduce_check_dtype(ir_graph *g, ir_node *n, hy_dtype t) {
+  bool float_only = (n->op == OP_ReduceLogSum || n->op == OP_ReduceLogSumExp) && n->version >= 28;
+  bool ok;
   switch (t) {
-  case HY_DTYPE_FLOAT: case HY_DTYPE_DOUBLE: case HY_DTYPE_FLOAT16: case HY_DTYPE_INT32:
-  case HY_DTYPE_INT64: case HY_DTYPE_UINT32: case HY_DTYPE_UINT64: case HY_DTYPE_INT8:
-  case HY_DTYPE_UINT8: return true;
-  default: return false;
+  case HY_DTYPE_FLOAT: case HY_DTYPE_DOUBLE: case HY_DTYPE_FLOAT16: ok = true; break;
+  case HY_DTYPE_INT32: case HY_DTYPE_INT64: case HY_DTYPE_UINT32: case HY_DTYPE_UINT64:
+  case HY_DTYPE_INT8: case HY_DTYPE_UINT8: ok = !float_only; break;
+  case HY_DTYPE_BOOL: ok = (n->op == OP_ReduceMax || n->op == OP_ReduceMin) && n->version >= 20;
+    break;
+  case HY_DTYPE_BFLOAT16:
+    return ir_node_error(g, n, HY_ERR_UNSUPPORTED, "input 0 has type bfloat16, not supported yet");
+  default: ok = false;
   }
+  if (ok) return HY_OK;
+  return ir_node_error(g, n, HY_ERR_DTYPE, "input 0 has type %s, which %s-%d does not take",
+                       hy_dtype_name(t), n->op_type, n->version);
 }
 
-/* The axes list: ReduceSum from opset 13 takes it as input 1 (absent or empty: all axes, or
- * no-op with noop_with_empty_axes), the others as the attribute. */
+/* The axes list: an input from ReduceSum-13 and the other Reduce*-18 on (absent or empty: all
+ * axes, or a no-op with noop_with_empty_axes), an attribute before. */
 static hy_status reduce_axes(ir_graph *g, ir_node *n, const int64_t **axes, int32_t *cnt) {
   *axes = NULL;
   *cnt = 0;
-  if (n->op == OP_ReduceSum && n->opset >= 13) {
+  int32_t input_since = n->op == OP_ReduceSum ? 13 : 18;
+  if (n->version >= input_since) {
     if (ir_attr_find(n, "axes"))
       return ir_attr_error(g, n, "axes", HY_ERR_INVALID_MODEL,
-                           "is an input of ReduceSum from opset 13, not an attribute");
-    if (n->n_in > 1 && n->in[1]) return ir_input_ints(g, n, 1, axes, cnt);
+                           "is an input of %s from version %d, not an attribute", n->op_type,
+                           input_since);
+    if (ir_in_type(n, 1)) return ir_input_ints(g, n, 1, axes, cnt);
     return HY_OK;
   }
-  if (n->n_in > 1 && n->in[1])
-    return ir_node_error(g, n, HY_ERR_INVALID_MODEL, "takes one input at opset %d", n->opset);
+  if (ir_in_type(n, 1))
+    return ir_node_error(g, n, HY_ERR_INVALID_MODEL, "takes one input at version %d (axes is an "
+                         "attribute before version %d)", n->version, input_since);
   if (!ir_attr_ints(n, "axes", axes, cnt) && ir_attr_find(n, "axes"))
     return ir_attr_error(g, n, "axes", HY_ERR_INVALID_MODEL, "must be a list of ints");
   return HY_OK;
@@ -55,11 +69,11 @@ static hy_status reduce_read(ir_graph *g, ir_node *n, reduce_attrs *a) {
   const ir_type *t;
   hy_status s = nn_input(g, n, 0, &t);
   if (s != HY_OK) return s;
-  if (!reduce_dtype_ok(t->dtype))
-    return ir_node_error(g, n, HY_ERR_DTYPE, "input 0 has unsupported type %s",
-                         hy_dtype_name(t->dtype));
-  int64_t keep, noop = ir_attr_int(n, "noop_with_empty_axes", 0);
+  s = reduce_check_dtype(g, n, t->dtype);
+  if (s != HY_OK) return s;
+  int64_t keep, noop;
   s = ir_attr_flag(g, n, "keepdims", 1, &keep);
+  if (s == HY_OK) s = ir_attr_flag(g, n, "noop_with_empty_axes", 0, &noop);
   if (s != HY_OK) return s;
   a->keepdims = keep == 1;
   const int64_t *axes;

@@ -639,3 +639,147 @@ Test(hooks, same_shape_and_scalar_lower_to_one_contiguous_row) {
   cr_assert(l.n_ints == 5 && l.ints[1] == 1 && l.ints[2] == 120 && l.ints[3] == 1 &&
             l.ints[4] == 0, "n_ints %d rank %lld", l.n_ints, (long long)l.ints[1]);
 }
+
+/* ---- newer versions and the ops of opsets 18 to 24 ---- */
+
+Test(unary, gelu_tanh_mish_swish_match_their_formulas) {
+  const float x[] = {-6.f, -2.f, -0.5f, 0.f, 0.25f, 1.f, 3.f, 9.f};
+  float y[8];
+  unary_f32(HY_UN_GELU_TANH, x, y, 8, 0, 0);
+  for (int i = 0; i < 8; i++) {
+    double v = x[i];
+    double want = 0.5 * v * (1 + tanh(0.79788456080286536 * (v + 0.044715 * v * v * v)));
+    assert_close(y[i], want, "gelu", i);
+  }
+  unary_f32(HY_UN_MISH, x, y, 8, 0, 0);
+  for (int i = 0; i < 8; i++) assert_close(y[i], x[i] * tanh(log1p(exp(x[i]))), "mish", i);
+  unary_f32(HY_UN_SWISH, x, y, 8, 1.5, 0);
+  for (int i = 0; i < 8; i++) assert_close(y[i], x[i] / (1 + exp(-1.5 * x[i])), "swish", i);
+}
+
+Test(unary, isinf_detects_the_chosen_signs_and_bitwise_not) {
+  int64_t n = 5;
+  const float f[] = {INFINITY, -INFINITY, NAN, 1e38f, -0.f};
+  uint8_t b[5];
+  hy_tdesc tf = desc(HY_DTYPE_FLOAT, 1, &n), tb = desc(HY_DTYPE_BOOL, 1, &n);
+  const void *in[1] = {f};
+  int64_t op[1] = {HY_UN_ISINF};
+  const double flags[3][2] = {{1, 1}, {1, 0}, {0, 1}}; /* detect_negative, detect_positive */
+  const uint8_t want[3][2] = {{1, 1}, {0, 1}, {1, 0}}; /* for +inf, -inf */
+  for (int k = 0; k < 3; k++) {
+    cr_assert_eq(call(HY_KERNEL_unary, 1, &tf, in, &tb, b, op, 1, flags[k], 2), HY_OK);
+    cr_assert(b[0] == want[k][0] && b[1] == want[k][1] && !b[2] && !b[3] && !b[4],
+              "flags %d: %d %d %d %d %d", k, b[0], b[1], b[2], b[3], b[4]);
+  }
+  const int16_t s[] = {0, -1, 5, INT16_MIN, INT16_MAX};
+  int16_t o[5];
+  hy_tdesc ts = desc(HY_DTYPE_INT16, 1, &n);
+  const void *sin_[1] = {s};
+  op[0] = HY_UN_BITNOT;
+  cr_assert_eq(call(HY_KERNEL_unary, 1, &ts, sin_, &ts, o, op, 1, NULL, 0), HY_OK);
+  for (int i = 0; i < 5; i++) cr_assert_eq(o[i], (int16_t)~s[i], "not element %d: %d", i, o[i]);
+}
+
+Test(binary, bitwise_ops_and_signed_shifts_of_version_28) {
+  int64_t n = 6;
+  const int8_t a[] = {-128, -7, 7, 0x55, -1, 64}, b[] = {1, 1, 9, 1, -1, 2};
+  int8_t y[6];
+  hy_tdesc t = desc(HY_DTYPE_INT8, 1, &n), ti[2] = {t, t};
+  const void *in[2] = {a, b};
+  int64_t ints[] = {HY_BIN_BITAND, 1, 6, 1, 1};
+  const int8_t and_[] = {0, 1, 1, 1, -1, 0}, or_[] = {-127, -7, 15, 0x55, -1, 66},
+               xor_[] = {-127, -8, 14, 0x54, 0, 66};
+  const int8_t *want[3] = {and_, or_, xor_};
+  for (int k = 0; k < 3; k++) {
+    ints[0] = HY_BIN_BITAND + k;
+    cr_assert_eq(call(HY_KERNEL_binary, 2, ti, in, &t, y, ints, 5, NULL, 0), HY_OK);
+    for (int i = 0; i < 6; i++) cr_assert_eq(y[i], want[k][i], "op %d element %d: %d", k, i, y[i]);
+  }
+  /* left: wraps past the sign bit; right: arithmetic; by 9 or -1 only the sign fill is left */
+  const int8_t shl[] = {0, -14, 0, -86, 0, 0}, shr[] = {-64, -4, 0, 42, -1, 16};
+  ints[0] = HY_BIN_SHL;
+  cr_assert_eq(call(HY_KERNEL_binary, 2, ti, in, &t, y, ints, 5, NULL, 0), HY_OK);
+  for (int i = 0; i < 6; i++) cr_assert_eq(y[i], shl[i], "shl element %d: %d", i, y[i]);
+  ints[0] = HY_BIN_SHR;
+  cr_assert_eq(call(HY_KERNEL_binary, 2, ti, in, &t, y, ints, 5, NULL, 0), HY_OK);
+  for (int i = 0; i < 6; i++) cr_assert_eq(y[i], shr[i], "shr element %d: %d", i, y[i]);
+}
+
+Test(binary, float_mod28_takes_the_divisor_sign_and_its_special_cases) {
+  int64_t n = 8;
+  const double a[] = {7, -7, 7, -0.0, 5, INFINITY, 3, -3}, b[] = {3, 3, -3, 2, 0, 2, INFINITY,
+                                                                   INFINITY};
+  const double want[] = {1, 2, -2, 0.0, NAN, NAN, 3, INFINITY};
+  double y[8];
+  hy_tdesc t = desc(HY_DTYPE_DOUBLE, 1, &n), ti[2] = {t, t};
+  const void *in[2] = {a, b};
+  int64_t ints[] = {HY_BIN_MOD, 1, 8, 1, 1};
+  cr_assert_eq(call(HY_KERNEL_binary, 2, ti, in, &t, y, ints, 5, NULL, 0), HY_OK);
+  for (int i = 0; i < 8; i++) assert_close(y[i], want[i], "mod", i);
+  cr_assert(!signbit(y[3]), "-0 mod 2 is +0 (the divisor's sign)");
+}
+
+/* A node at a given op version (the model's opset that means it). */
+static ir_node *node_at(const char *op, int32_t opset, ir_value **in, int32_t n_in) {
+  ir_node *n = node(op, in, n_in);
+  n->opset = opset;
+  n->version = ir_onnx_op_version(op, opset);
+  return n;
+}
+
+Test(hooks, mod_bitshift_and_gelu_follow_their_versions) {
+  const int64_t d[] = {3};
+  ir_value *f[2] = {val("a", HY_DTYPE_FLOAT, 1, d), val("b", HY_DTYPE_FLOAT, 1, d)};
+  cr_assert_eq(infer(node_at("Mod", 13, f, 2)), HY_ERR_INVALID_MODEL);
+  cr_assert(strstr(D.msg, "attribute 'fmod': must be 1 for float inputs before Mod-28"), "%s",
+            D.msg);
+  cr_assert_eq(infer(node_at("Mod", 28, f, 2)), HY_OK, "%s", D.msg);
+  ir_value *s[2] = {val("x", HY_DTYPE_INT32, 1, d), val("y", HY_DTYPE_INT32, 1, d)};
+  ir_node *sh = node_at("BitShift", 11, s, 2);
+  sh->attrs = arena_array(&A, 1, sizeof *sh->attrs);
+  sh->attrs[sh->n_attrs++] = (ir_attr){.name = "direction", .kind = IR_ATTR_STRING, .s = "RIGHT"};
+  diag_init(&D);
+  cr_assert_eq(infer(sh), HY_ERR_DTYPE);
+  cr_assert(strstr(D.msg, "BitShift-11 takes unsigned integers"), "%s", D.msg);
+  sh->opset = sh->version = 28;
+  cr_assert_eq(infer(sh), HY_OK, "%s", D.msg);
+  ir_node *g = node_at("Gelu", 20, f, 1);
+  g->attrs = arena_array(&A, 1, sizeof *g->attrs);
+  g->attrs[g->n_attrs++] = (ir_attr){.name = "approximate", .kind = IR_ATTR_STRING, .s = "tanh"};
+  cr_assert_eq(infer(g), HY_OK, "%s", D.msg);
+  ir_lowered l;
+  memset(&l, 0, sizeof l);
+  cr_assert_eq(ir_op_get(g->op)->lower(G, g, &l), HY_OK);
+  cr_assert_eq(l.ints[0], HY_UN_GELU_TANH);
+  g->attrs[0].s = "fast";
+  diag_init(&D);
+  cr_assert_eq(infer(g), HY_ERR_INVALID_MODEL);
+  cr_assert(strstr(D.msg, "attribute 'approximate': 'fast' is not 'none' or 'tanh'"), "%s", D.msg);
+  g->attrs[0] = (ir_attr){.name = "approximate", .kind = IR_ATTR_INT, .i = 1};
+  diag_init(&D);
+  cr_assert_eq(infer(g), HY_ERR_INVALID_MODEL);
+  cr_assert(strstr(D.msg, "attribute 'approximate': must be a string"), "%s", D.msg);
+}
+
+Test(hooks, new_ops_check_their_types_and_refuse_bfloat16) {
+  const int64_t d[] = {2};
+  ir_value *f = val("f", HY_DTYPE_FLOAT, 1, d), *i = val("i", HY_DTYPE_UINT16, 1, d);
+  ir_node *n = node_at("IsInf", 20, &f, 1);
+  cr_assert_eq(infer(n), HY_OK, "%s", D.msg);
+  cr_assert_eq(n->out[0]->type.dtype, HY_DTYPE_BOOL);
+  ir_value *ii[2] = {i, i};
+  n = node_at("BitwiseXor", 18, ii, 2);
+  cr_assert_eq(infer(n), HY_OK, "%s", D.msg);
+  cr_assert_eq(n->out[0]->type.dtype, HY_DTYPE_UINT16);
+  cr_assert_eq(infer(node_at("BitwiseNot", 18, &f, 1)), HY_ERR_DTYPE);
+  cr_assert(strstr(D.msg, "expected an integer type"), "%s", D.msg);
+  diag_init(&D);
+  /* types the newer versions added that Hydra lacks: refused by name before any kernel */
+  ir_value *bf = val("bf", HY_DTYPE_BFLOAT16, 1, d);
+  const char *ops[] = {"Mish", "Swish", "Sin", "Celu", "HardSwish"};
+  for (size_t k = 0; k < sizeof ops / sizeof *ops; k++) {
+    diag_init(&D);
+    cr_assert_eq(infer(node_at(ops[k], 28, &bf, 1)), HY_ERR_UNSUPPORTED, "%s", ops[k]);
+    cr_assert(strstr(D.msg, "type bfloat16; not supported yet"), "%s: %s", ops[k], D.msg);
+  }
+}

@@ -22,6 +22,7 @@ static ir_node *node(const char *op, int opset, ir_value **in, int32_t n_in, int
   ir_node *n = ir_node_new(G, ir_op_lookup("", op), op, "n1", n_in, n_out);
   cr_assert(n->op != OP_UNKNOWN, "op %s is in the table", op);
   n->opset = opset;
+  n->version = ir_onnx_op_version(op, opset);
   for (int32_t i = 0; i < n_in; i++) ir_node_set_input(G, n, i, in[i]);
   for (int32_t i = 0; i < n_out; i++) ir_node_set_output(G, n, i, ir_value_new(G, "y"));
   n->attrs = arena_array(&A, 8, sizeof *n->attrs);
@@ -532,4 +533,111 @@ Test(nn, reduce_duplicate_or_out_of_range_axes) {
   attr_ints(nd, "axes", far, 1);
   cr_assert_eq(infer(nd), HY_ERR_INVALID_MODEL);
   cr_assert(strstr(D.msg, "axis 2 is out of range for rank 2"), "%s", D.msg);
+}
+
+/* ---- newer versions ---- */
+
+Test(nn, reduce_mean18_takes_axes_as_an_input) {
+  int64_t dims[2] = {3, 4}, one = 1, ax[1] = {-1};
+  float x[12], y[3];
+  fill(x, 12, 5);
+  ir_value *in_v[2] = {val(HY_DTYPE_FLOAT, 2, dims),
+                       ir_const_new(G, "axes", HY_DTYPE_INT64, 1, &one, ax)};
+  const void *in[2] = {x, ax};
+  void *out[1] = {y};
+  ir_node *nd = node("ReduceMean", 18, in_v, 2, 1);
+  attr_i(nd, "keepdims", 0);
+  run(nd, in, out);
+  int64_t od[1] = {3};
+  assert_dims(nd->out[0], 1, od);
+  for (int r = 0; r < 3; r++)
+    assert_close(y[r], (x[4 * r] + x[4 * r + 1] + x[4 * r + 2] + x[4 * r + 3]) / 4.0, 1e-6,
+                 "mean", r);
+  /* version 18: the attribute is gone; version 13: the input is not there yet */
+  nd = node("ReduceMean", 18, in_v, 1, 1);
+  attr_ints(nd, "axes", ax, 1);
+  cr_assert_eq(infer(nd), HY_ERR_INVALID_MODEL);
+  cr_assert(strstr(D.msg, "attribute 'axes': is an input of ReduceMean from version 18"), "%s",
+            D.msg);
+  diag_init(&D);
+  nd = node("ReduceL2", 13, in_v, 2, 1);
+  cr_assert_eq(infer(nd), HY_ERR_INVALID_MODEL);
+  cr_assert(strstr(D.msg, "takes one input at version 13"), "%s", D.msg);
+}
+
+Test(nn, reduce_max20_bool_and_empty_sets) {
+  uint8_t b[6] = {1, 0, 0, 0, 0, 1}, by[2];
+  int64_t dims[2] = {3, 2}, one = 1, ax[1] = {0};
+  ir_value *in_v[2] = {val(HY_DTYPE_BOOL, 2, dims),
+                       ir_const_new(G, "axes", HY_DTYPE_INT64, 1, &one, ax)};
+  const void *in[2] = {b, ax};
+  void *out[1] = {by};
+  run(node("ReduceMax", 20, in_v, 2, 1), in, out);
+  cr_assert(by[0] == 1 && by[1] == 1, "max %d %d", by[0], by[1]);
+  run(node("ReduceMin", 20, in_v, 2, 1), in, out);
+  cr_assert(by[0] == 0 && by[1] == 0, "min %d %d", by[0], by[1]);
+  cr_assert_eq(infer(node("ReduceMax", 18, in_v, 2, 1)), HY_ERR_DTYPE); /* bool from 20 */
+  cr_assert(strstr(D.msg, "type bool, which ReduceMax-18 does not take"), "%s", D.msg);
+  /* reducing an empty axis: max -inf, min +inf, log-sum-exp -inf, prod 1 */
+  int64_t edims[2] = {0, 2};
+  float e[1], ey[2];
+  const char *ops[] = {"ReduceMax", "ReduceMin", "ReduceLogSumExp", "ReduceProd"};
+  const float want[] = {-INFINITY, INFINITY, -INFINITY, 1};
+  for (int o = 0; o < 4; o++) {
+    ir_value *ev[2] = {val(HY_DTYPE_FLOAT, 2, edims), in_v[1]};
+    const void *ein[2] = {e, ax};
+    void *eout[1] = {ey};
+    run(node(ops[o], 18, ev, 2, 1), ein, eout);
+    cr_assert(ey[0] == want[o] && ey[1] == want[o], "%s: %g %g", ops[o], ey[0], ey[1]);
+  }
+}
+
+Test(nn, reduce_log_sum28_is_float_only_and_bfloat16_is_refused) {
+  int64_t dims[1] = {4};
+  ir_value *v = val(HY_DTYPE_INT32, 1, dims);
+  cr_assert_eq(infer(node("ReduceLogSum", 18, &v, 1, 1)), HY_OK, "%s", D.msg);
+  cr_assert_eq(infer(node("ReduceLogSum", 28, &v, 1, 1)), HY_ERR_DTYPE);
+  cr_assert(strstr(D.msg, "int32, which ReduceLogSum-28 does not take"), "%s", D.msg);
+  diag_init(&D);
+  v = val(HY_DTYPE_BFLOAT16, 1, dims);
+  cr_assert_eq(infer(node("ReduceMean", 18, &v, 1, 1)), HY_ERR_UNSUPPORTED);
+  cr_assert(strstr(D.msg, "bfloat16, not supported yet"), "%s", D.msg);
+}
+
+Test(nn, pool22_drops_a_ceil_window_starting_in_the_end_padding) {
+  /* 1-D, 4 wide, window 2, stride 2, one pad at the end: ceil gives 3 windows, but the third
+   * starts at 4, inside the padding: version 22 drops it, version 19 keeps it */
+  float x[4] = {1, 2, 3, 4}, y[3];
+  int64_t dims[3] = {1, 1, 4}, k = 2, st = 2, pads[2] = {0, 1};
+  int versions[2] = {19, 22};
+  for (int i = 0; i < 2; i++) {
+    ir_value *v = val(HY_DTYPE_FLOAT, 3, dims);
+    ir_node *nd = node("AveragePool", versions[i], &v, 1, 1);
+    attr_ints(nd, "kernel_shape", &k, 1);
+    attr_ints(nd, "strides", &st, 1);
+    attr_ints(nd, "pads", pads, 2);
+    attr_i(nd, "ceil_mode", 1);
+    const void *in[1] = {x};
+    void *out[1] = {y};
+    run(nd, in, out);
+    int64_t od[3] = {1, 1, i ? 2 : 3};
+    assert_dims(nd->out[0], 3, od);
+    assert_close(y[0], 1.5, 1e-6, "avg", 0);
+    assert_close(y[1], 3.5, 1e-6, "avg", 1);
+  }
+}
+
+Test(nn, avgpool19_dilations) {
+  float x[5] = {1, 2, 3, 4, 5}, y[3];
+  int64_t dims[3] = {1, 1, 5}, k = 2, d = 2;
+  ir_value *v = val(HY_DTYPE_FLOAT, 3, dims);
+  ir_node *nd = node("AveragePool", 19, &v, 1, 1);
+  attr_ints(nd, "kernel_shape", &k, 1);
+  attr_ints(nd, "dilations", &d, 1);
+  const void *in[1] = {x};
+  void *out[1] = {y};
+  run(nd, in, out);
+  int64_t od[3] = {1, 1, 3}; /* taps i and i + 2 */
+  assert_dims(nd->out[0], 3, od);
+  for (int i = 0; i < 3; i++) assert_close(y[i], (x[i] + x[i + 2]) / 2, 1e-6, "dilated", i);
 }

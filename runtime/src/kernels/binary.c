@@ -31,6 +31,26 @@ static inline int64_t ew_pymod(int64_t x, int64_t y) {
   return r != 0 && ((r < 0) != (y < 0)) ? r + y : r;
 }
 
+/* Floating remainder with the divisor's sign (Mod-28 with fmod=0): fmod moved into the divisor's
+ * half-line; a zero result takes the divisor's sign, x = +-inf or y = 0 give NaN (from fmod), and
+ * y = +-inf gives x or, opposite in sign, y itself (fmod(x, inf) + inf). */
+#define EW_FLOORMOD_FN(fn, T)                                                                      \
+  static inline T fn(T x, T y) {                                                                   \
+    T r = fmod(x, y);                                                                              \
+    if (r == 0) return copysign((T)0, y);                                                          \
+    return (r < 0) != (y < 0) ? r + y : r;                                                         \
+  }
+EW_FLOORMOD_FN(ew_floormodf, float)
+EW_FLOORMOD_FN(ew_floormod, double)
+#define EW_FLOORMOD(x, y) _Generic((x), float: ew_floormodf, default: ew_floormod)(x, y)
+
+/* Signed shifts (version 28): by a negative amount or the width or more only the sign fill is
+ * left (-1 for a right shift of a negative x, else 0); the right shift is arithmetic (as gcc and
+ * clang define >> of a negative value) and the left one wraps in the unsigned type. */
+#define EW_SHIFT_OUT(y) ((y) < 0 || (y) >= 8 * (int64_t)sizeof(ew_ct))
+#define EW_SHL_S(x, y) (EW_SHIFT_OUT(y) ? (ew_ct)0 : (ew_ct)((ew_ut)(x) << (y)))
+#define EW_SHR_S(x, y) (EW_SHIFT_OUT(y) ? (ew_ct)((x) < 0 ? -1 : 0) : (ew_ct)((x) >> (y)))
+
 /* Rows of the innermost dim (element types ew_st/ew_ct/ew_ut, typedefs of the enclosing
  * function) in one of four stride patterns (each operand contiguous or a
  * broadcast scalar along the row); OUT is the stored element computed from x and y. */
@@ -86,6 +106,11 @@ static inline int64_t ew_pymod(int64_t x, int64_t y) {
   case HY_BIN_MAX: BIN_ARITH(name, x > y ? x : y)                                                  \
     BIN_COMPARE_CASES(name)
 
+#define BIN_BITWISE_CASES(name)                                                                    \
+  case HY_BIN_BITAND: BIN_ARITH(name, (ew_ut)x & (ew_ut)y)                                         \
+  case HY_BIN_BITOR: BIN_ARITH(name, (ew_ut)x | (ew_ut)y)                                          \
+  case HY_BIN_BITXOR: BIN_ARITH(name, (ew_ut)x ^ (ew_ut)y)
+
 #define BIN_SIGNATURE(name, ST)                                                                    \
   EW_INLINE hy_status bin_##name(int64_t op, int32_t rank, const int64_t *dims, const int64_t *st, \
                               const ST *a, const ST *b, void *out)
@@ -107,6 +132,7 @@ static inline int64_t ew_pymod(int64_t x, int64_t y) {
     case HY_BIN_MAX: BIN_ARITH(name, isnan(x) || x > y ? x : y)                                    \
     case HY_BIN_PRELU: BIN_ARITH(name, x < 0 ? y * x : x)                                          \
     case HY_BIN_FMOD: BIN_ARITH(name, fmod(x, y))                                                  \
+    case HY_BIN_MOD: BIN_ARITH(name, EW_FLOORMOD(x, y))                                            \
       BIN_COMPARE_CASES(name)                                                                      \
     }                                                                                              \
     return HY_ERR_UNSUPPORTED;                                                                     \
@@ -126,6 +152,9 @@ EW_FLOAT_TYPES(BIN_FLOAT_FN)
     case HY_BIN_PRELU: BIN_ARITH(name, x < 0 ? (CT)((UT)x * (UT)y) : x)                            \
     case HY_BIN_FMOD: BIN_ARITH(name, y == 0 || y == -1 ? 0 : x % y)                               \
     case HY_BIN_MOD: BIN_ARITH(name, ew_pymod(x, y))                                               \
+    case HY_BIN_SHL: BIN_ARITH(name, EW_SHL_S(x, y))                                               \
+    case HY_BIN_SHR: BIN_ARITH(name, EW_SHR_S(x, y))                                               \
+      BIN_BITWISE_CASES(name)                                                                      \
     }                                                                                              \
     return HY_ERR_UNSUPPORTED;                                                                     \
   }
@@ -145,6 +174,7 @@ EW_SIGNED_TYPES(BIN_SIGNED_FN)
     case HY_BIN_FMOD: BIN_ARITH(name, y == 0 ? 0 : x % y)                                          \
     case HY_BIN_SHL: BIN_ARITH(name, y >= 8 * sizeof(CT) ? 0 : (UT)x << y)                         \
     case HY_BIN_SHR: BIN_ARITH(name, y >= 8 * sizeof(CT) ? 0 : x >> y)                             \
+      BIN_BITWISE_CASES(name)                                                                      \
     }                                                                                              \
     return HY_ERR_UNSUPPORTED;                                                                     \
   }

@@ -48,9 +48,9 @@ hy_status hy_kernel_gather(const hy_kparams *p, const void *const *in, void *con
 }
 
 /* ---- GatherElements / ScatterElements: one index per element along one axis ----
- *   ints: [0] axis, [1] scatter's reduction (0 none, 1 add, 2 mul; absent: none). Shapes from
- *   the descriptors: data in[0]; indices in[1] (same rank, int32 or int64); updates in[2] for
- *   scatter. Any index outside [-n, n) is HY_ERR_SHAPE. */
+ *   ints: [0] axis, [1] scatter's reduction (0 none, 1 add, 2 mul, 3 max, 4 min; absent: none).
+ *   Shapes from the descriptors: data in[0]; indices in[1] (same rank, int32 or int64); updates
+ *   in[2] for scatter. Any index outside [-n, n) is HY_ERR_SHAPE. */
 
 /* Offset in data (dims d) of indices element e (dims id) with its axis coordinate replaced by the
  * index; -1 when the index is out of range. */
@@ -90,18 +90,25 @@ hy_status hy_kernel_gather_elements(const hy_kparams *p, const void *const *in,
   return HY_OK;
 }
 
-enum { SCATTER_NONE, SCATTER_ADD, SCATTER_MUL };
+enum { SCATTER_NONE, SCATTER_ADD, SCATTER_MUL, SCATTER_MAX, SCATTER_MIN };
 
 #define SCATTER_COMBINE(T, dst, src, red)                                                          \
   do {                                                                                             \
     T a_, b_;                                                                                      \
     memcpy(&a_, dst, sizeof a_);                                                                   \
     memcpy(&b_, src, sizeof b_);                                                                   \
-    a_ = (T)(red == SCATTER_ADD ? a_ + b_ : a_ * b_);                                              \
+    a_ = (T)SCATTER_REDUCE(a_, b_, red);                                                           \
     memcpy(dst, &a_, sizeof a_);                                                                   \
   } while (0)
 
-/* dst = dst + src or dst * src in dtype; false for a dtype without arithmetic here. */
+/* The reduction of a and b in their own type (the result is converted back to it). */
+#define SCATTER_REDUCE(a, b, red)                                                                  \
+  ((red) == SCATTER_ADD   ? (a) + (b)                                                              \
+   : (red) == SCATTER_MUL ? (a) * (b)                                                              \
+   : (red) == SCATTER_MAX ? ((b) > (a) ? (b) : (a))                                                \
+                          : ((b) < (a) ? (b) : (a)))
+
+/* dst = dst op src in dtype (add, mul, max, min); false for a dtype without arithmetic here. */
 static bool scatter_combine(int32_t dtype, int64_t red, char *dst, const char *src) {
   switch (dtype) {
   case HY_DTYPE_FLOAT: SCATTER_COMBINE(float, dst, src, red); return true;
@@ -118,7 +125,7 @@ static bool scatter_combine(int32_t dtype, int64_t red, char *dst, const char *s
     uint16_t a, b;
     memcpy(&a, dst, 2), memcpy(&b, src, 2);
     float x = hy_k_f16_to_f32(a), y = hy_k_f16_to_f32(b);
-    a = hy_k_f32_to_f16(red == SCATTER_ADD ? x + y : x * y);
+    a = hy_k_f32_to_f16(SCATTER_REDUCE(x, y, red));
     memcpy(dst, &a, 2);
     return true;
   }

@@ -1,16 +1,17 @@
-/* pad: out[0] = in[0] padded on every axis (Pad), in constant, reflect or edge mode.
- *   ints: [0] r, [1] mode (0 constant, 1 reflect, 2 edge), [2] the constant's bytes (first
+/* pad: out[0] = in[0] padded on every axis (Pad), in constant, reflect, edge or wrap mode.
+ *   ints: [0] r, [1] mode (0 constant, 1 reflect, 2 edge, 3 wrap), [2] the constant's bytes (first
  *         element-size bytes in memory; used when in[2] is absent), [3, 3+r) pads before each
  *         axis (negative ones crop). Input and output shapes from the descriptors. When in[2]
  *         (Pad-11's constant_value) is present, its value is the constant. */
 #include "movement.h"
 
-enum { PAD_CONSTANT, PAD_REFLECT, PAD_EDGE };
+enum { PAD_CONSTANT, PAD_REFLECT, PAD_EDGE, PAD_WRAP };
 
 /* Input coordinate for output coordinate c on an axis of n input elements, or -1 (constant). */
 static int64_t pad_source(int64_t c, int64_t n, int64_t mode) {
   if (c >= 0 && c < n) return c;
   if (mode == PAD_CONSTANT || n == 0) return -1;
+  if (mode == PAD_WRAP) return (c % n + n) % n; /* the axis repeats: ... 1 2 | 0 1 2 | 0 1 ... */
   if (mode == PAD_EDGE || n == 1) return c < 0 ? 0 : n - 1;
   int64_t period = 2 * (n - 1); /* reflect without repeating the edge: 0 1 2 1 0 1 2 ... */
   c %= period;

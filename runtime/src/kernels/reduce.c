@@ -70,8 +70,9 @@ static inline int64_t reduce_base(const reduce_job *j, int64_t o) {
     STMT;                                                                                          \
   }
 
-/* One output element of any dtype; ACC is the compute type. */
-#define REDUCE_GENERIC(SFX, T, ACC, LOAD, STORE, ABS)                                              \
+/* One output element of any dtype; ACC is the compute type. Max and Min of an empty set are LO
+ * and HI (-inf / +inf, or the type's extremes; bool: false / true). */
+#define REDUCE_GENERIC(SFX, T, ACC, LOAD, STORE, ABS, LO, HI)                                      \
   static ACC reduce_one_##SFX(const reduce_job *j, int64_t base) {                                 \
     const T *x = j->x;                                                                             \
     ACC acc = 0;                                                                                   \
@@ -85,8 +86,12 @@ static inline int64_t reduce_base(const reduce_job *j, int64_t o) {
     case HY_REDUCE_PROD:                                                                           \
       acc = 1;                                                                                     \
       REDUCE_EACH(ACC, LOAD, acc *= v) break;                                                      \
-    case HY_REDUCE_MAX: REDUCE_EACH(ACC, LOAD, if (r == 0 || v > acc) acc = v) break;              \
-    case HY_REDUCE_MIN: REDUCE_EACH(ACC, LOAD, if (r == 0 || v < acc) acc = v) break;              \
+    case HY_REDUCE_MAX:                                                                            \
+      acc = LO;                                                                                    \
+      REDUCE_EACH(ACC, LOAD, if (r == 0 || v > acc) acc = v) break;                                \
+    case HY_REDUCE_MIN:                                                                            \
+      acc = HI;                                                                                    \
+      REDUCE_EACH(ACC, LOAD, if (r == 0 || v < acc) acc = v) break;                                \
     case HY_REDUCE_LOGSUMEXP: {                                                                    \
       ACC m = 0;                                                                                   \
       REDUCE_EACH(ACC, LOAD, if (r == 0 || v > m) m = v)                                           \
@@ -110,15 +115,17 @@ static inline int64_t reduce_base(const reduce_job *j, int64_t o) {
 
 #define NN_ID(x) (x)
 #define NN_IABS(x) ((x) < 0 ? -(x) : (x))
-REDUCE_GENERIC(f32, float, float, NN_ID, NN_ID, fabsf)
-REDUCE_GENERIC(f64, double, double, NN_ID, NN_ID, fabs)
-REDUCE_GENERIC(f16, uint16_t, float, hy_k_f16_to_f32, hy_k_f32_to_f16, fabsf)
-REDUCE_GENERIC(i32, int32_t, int64_t, NN_ID, (int32_t), NN_IABS)
-REDUCE_GENERIC(i64, int64_t, int64_t, NN_ID, NN_ID, NN_IABS)
-REDUCE_GENERIC(u32, uint32_t, uint64_t, NN_ID, (uint32_t), NN_ID)
-REDUCE_GENERIC(u64, uint64_t, uint64_t, NN_ID, NN_ID, NN_ID)
-REDUCE_GENERIC(i8, int8_t, int64_t, NN_ID, (int8_t), NN_IABS)
-REDUCE_GENERIC(u8, uint8_t, uint64_t, NN_ID, (uint8_t), NN_ID)
+REDUCE_GENERIC(f32, float, float, NN_ID, NN_ID, fabsf, -INFINITY, INFINITY)
+REDUCE_GENERIC(f64, double, double, NN_ID, NN_ID, fabs, -INFINITY, INFINITY)
+REDUCE_GENERIC(f16, uint16_t, float, hy_k_f16_to_f32, hy_k_f32_to_f16, fabsf, -INFINITY, INFINITY)
+REDUCE_GENERIC(i32, int32_t, int64_t, NN_ID, (int32_t), NN_IABS, INT32_MIN, INT32_MAX)
+REDUCE_GENERIC(i64, int64_t, int64_t, NN_ID, NN_ID, NN_IABS, INT64_MIN, INT64_MAX)
+REDUCE_GENERIC(u32, uint32_t, uint64_t, NN_ID, (uint32_t), NN_ID, 0, UINT32_MAX)
+REDUCE_GENERIC(u64, uint64_t, uint64_t, NN_ID, NN_ID, NN_ID, 0, UINT64_MAX)
+REDUCE_GENERIC(i8, int8_t, int64_t, NN_ID, (int8_t), NN_IABS, INT8_MIN, INT8_MAX)
+REDUCE_GENERIC(u8, uint8_t, uint64_t, NN_ID, (uint8_t), NN_ID, 0, UINT8_MAX)
+/* bool (ReduceMax/Min-20 only: the hook refuses it for the others): false < true */
+REDUCE_GENERIC(b8, uint8_t, uint64_t, NN_ID, (uint8_t), NN_ID, 0, 1)
 
 /* float32 sum/mean/max over contiguous rows: the case transformers produce, vectorised. */
 static void reduce_rows_f32(void *arg, int64_t begin, int64_t end) {
@@ -172,6 +179,7 @@ static hy_range_fn reduce_fn(int32_t dtype) {
   case HY_DTYPE_UINT64: return reduce_outs_u64;
   case HY_DTYPE_INT8: return reduce_outs_i8;
   case HY_DTYPE_UINT8: return reduce_outs_u8;
+  case HY_DTYPE_BOOL: return reduce_outs_b8;
   default: return 0;
   }
 }

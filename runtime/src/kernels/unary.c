@@ -1,6 +1,7 @@
-/* unary: out[i] = f(in[i]) for every one-input elementwise op (Abs ... Sign, IsNaN, Not).
- * ints {op (hy_ew_unary)}, floats {alpha, beta}. Same shape in and out; the output dtype is the
- * input's, except IsNaN (bool). Math runs in float for float16, in the type itself otherwise. */
+/* unary: out[i] = f(in[i]) for every one-input elementwise op (Abs ... Sign, IsNaN, IsInf, Not,
+ * BitwiseNot). ints {op (hy_ew_unary)}, floats {alpha, beta}. Same shape in and out; the output
+ * dtype is the input's, except IsNaN and IsInf (bool). Math runs in float for float16, in the
+ * type itself otherwise. */
 #include <math.h>
 #include <tgmath.h>
 
@@ -76,6 +77,11 @@ EW_INLINE float ew_erff(float x) {
 /* Softplus log(1 + e^x) = max(x, 0) + log1p(e^-|x|), exact where the naive form overflows. */
 #define EW_SOFTPLUS(x) (((x) > 0 ? (x) : 0) + log1p(EW_EXP(-fabs(x))))
 
+/* Gelu's tanh approximation: x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). */
+#define EW_GELU_TANH(x)                                                                            \
+  ((x) * (ew_ct)0.5 *                                                                              \
+   (1 + EW_TANH((ew_ct)0.79788456080286536 * ((x) + (ew_ct)0.044715 * (x) * (x) * (x)))))
+
 /* One tight loop: x is the loaded element, E its image; ew_ct is the function's compute type. */
 #define UN_MAP(name, E)                                                                            \
   for (int64_t i = 0; i < n; i++) {                                                                \
@@ -125,9 +131,20 @@ EW_INLINE float ew_erff(float x) {
     case HY_UN_CELU: UN_MAP(name, fmax((ew_ct)0, x) + fmin((ew_ct)0, al * expm1(x / al)))          \
     case HY_UN_SHRINK: UN_MAP(name, x < -al ? x + be : x > al ? x - be : 0)                        \
     case HY_UN_GELU: UN_MAP(name, x * (ew_ct)0.5 * (1 + EW_ERF(x * (ew_ct)0.70710678118654752)))  \
+    case HY_UN_GELU_TANH: UN_MAP(name, EW_GELU_TANH(x))                                            \
+    case HY_UN_MISH: UN_MAP(name, x * EW_TANH(EW_SOFTPLUS(x)))                                     \
+    case HY_UN_SWISH: UN_MAP(name, x * EW_SIGMOID(al * x))                                         \
     case HY_UN_ISNAN: {                                                                            \
       uint8_t *ob = out;                                                                           \
       for (int64_t i = 0; i < n; i++) ob[i] = isnan(ew_ld_##name(a[i]));                           \
+      return HY_OK;                                                                                \
+    }                                                                                              \
+    case HY_UN_ISINF: { /* al: detect_negative, be: detect_positive */                             \
+      uint8_t *ob = out;                                                                           \
+      for (int64_t i = 0; i < n; i++) {                                                            \
+        ew_ct x = ew_ld_##name(a[i]);                                                              \
+        ob[i] = isinf(x) && (x < 0 ? al != 0 : be != 0);                                           \
+      }                                                                                            \
       return HY_OK;                                                                                \
     }                                                                                              \
     }                                                                                              \
@@ -145,6 +162,7 @@ EW_FLOAT_TYPES(UN_FLOAT_FN)
     case HY_UN_NEG: UN_MAP(name, (CT)(0 - (UT)x))                                                  \
     case HY_UN_RELU: UN_MAP(name, x < 0 ? 0 : x)                                                   \
     case HY_UN_SIGN: UN_MAP(name, (x > 0) - (x < 0))                                               \
+    case HY_UN_BITNOT: UN_MAP(name, (CT)~(UT)x)                                                    \
     }                                                                                              \
     return HY_ERR_UNSUPPORTED;                                                                     \
   }
@@ -159,6 +177,7 @@ EW_SIGNED_TYPES(UN_SIGNED_FN)
     case HY_UN_NEG: UN_MAP(name, (CT)(0 - (UT)x))                                                  \
     case HY_UN_RELU: UN_MAP(name, x)                                                               \
     case HY_UN_SIGN: UN_MAP(name, x != 0)                                                          \
+    case HY_UN_BITNOT: UN_MAP(name, (CT)~(UT)x)                                                    \
     }                                                                                              \
     return HY_ERR_UNSUPPORTED;                                                                     \
   }
