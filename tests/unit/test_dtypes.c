@@ -1,12 +1,13 @@
 /* The narrow element types: sizes and names, the conversions of runtime/src/kernels/
  * dtype_convert.h against the values of ONNX's tables (max finite, saturation, NaN, subnormals,
- * ties to even), packing of the 2/4-bit types through the cast kernel, and the Cast hooks'
- * checks of versions and attributes. */
+ * ties to even), packing of the 2/4-bit types through the cast kernel, the Cast hooks' checks
+ * of versions and attributes, and the conformance comparison of these types. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <string.h>
 
 #include "../../runtime/src/kernels/dtype_convert.h"
+#include "compare.h"
 #include "graph_fixture.h"
 
 /* ---- sizes and names ---- */
@@ -223,6 +224,27 @@ Test(cast_kernel, narrowing_rounds_once) {
   uint16_t h2[2];
   cr_assert_eq(cast(HY_DTYPE_FLOAT8E8M0, e8, HY_DTYPE_FLOAT16, h2, 2, NULL, 0), HY_OK);
   cr_assert(h2[0] == 0x3c00 && h2[1] == 0x4800, "1 and 8");
+}
+
+/* ---- the conformance comparison ---- */
+
+Test(dtypes, comparison_by_value_and_by_element) {
+  uint8_t a[3] = {0x7f, 0x80, 0x38}, b[3] = {0xff, 0x00, 0x38}; /* NaN, -0, 1 vs -NaN, 0, 1 */
+  hy_tensor ta = {.dtype = HY_DTYPE_FLOAT8E4M3FN, .rank = 1, .dims = {3}, .data = a};
+  hy_tensor tb = ta;
+  tb.data = b;
+  char msg[256] = "";
+  cr_assert(cmp_tensors(&ta, &tb, CMP_TOL_ONNX, msg, sizeof msg), "NaN == NaN, -0 == 0: %s", msg);
+  b[2] = 0x39; /* 1.125 */
+  cr_assert_not(cmp_tensors(&ta, &tb, CMP_TOL_ONNX, msg, sizeof msg));
+  cr_assert(strstr(msg, "got 1, expected 1.125"), "%s", msg);
+  uint8_t p[2] = {0x21, 0xf3}, q[2] = {0x21, 0x03}; /* int4 1,2,3 + a padding nibble */
+  hy_tensor tp = {.dtype = HY_DTYPE_INT4, .rank = 1, .dims = {3}, .data = p}, tq = tp;
+  tq.data = q;
+  cr_assert(cmp_tensors(&tp, &tq, CMP_TOL_ONNX, msg, sizeof msg), "padding ignored: %s", msg);
+  q[0] = 0x2f; /* element 0: -1 */
+  cr_assert_not(cmp_tensors(&tp, &tq, CMP_TOL_ONNX, msg, sizeof msg));
+  cr_assert(strstr(msg, "got 1, expected -1"), "%s", msg);
 }
 
 /* ---- the Cast hooks ---- */
