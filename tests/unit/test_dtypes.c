@@ -226,6 +226,21 @@ Test(cast_kernel, narrowing_rounds_once) {
   cr_assert(h2[0] == 0x3c00 && h2[1] == 0x4800, "1 and 8");
 }
 
+Test(cast_kernel, e8m0_takes_round_mode_and_saturate_from_the_block) {
+  const float x[4] = {1.1f, 1.5f, 0.0f, 3e38f};
+  uint8_t y[4];
+  const int64_t up[2] = {1, HY_CAST_ROUND_UP}, down[2] = {1, HY_CAST_ROUND_DOWN};
+  const int64_t near_nosat[2] = {0, HY_CAST_ROUND_NEAREST};
+  cr_assert_eq(cast(HY_DTYPE_FLOAT, x, HY_DTYPE_FLOAT8E8M0, y, 4, up, 2), HY_OK);
+  cr_assert(y[0] == 128 && y[1] == 128 && y[2] == 0 && y[3] == 254, "%d %d %d %d", y[0], y[1],
+            y[2], y[3]);
+  cr_assert_eq(cast(HY_DTYPE_FLOAT, x, HY_DTYPE_FLOAT8E8M0, y, 4, down, 2), HY_OK);
+  cr_assert(y[0] == 127 && y[1] == 127 && y[3] == 254);
+  cr_assert_eq(cast(HY_DTYPE_FLOAT, x, HY_DTYPE_FLOAT8E8M0, y, 4, near_nosat, 2), HY_OK);
+  cr_assert(y[0] == 127 && y[1] == 128 && y[2] == 255 && y[3] == 255, "%d %d %d %d", y[0], y[1],
+            y[2], y[3]);
+}
+
 /* ---- the conformance comparison ---- */
 
 Test(dtypes, comparison_by_value_and_by_element) {
