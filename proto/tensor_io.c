@@ -20,7 +20,8 @@ static void dims_str(char *buf, size_t n, size_t rank, const int64_t *dims) {
 
 /* The typed field a dtype's values live in when there is no raw_data (onnx.proto's comments):
  * its element width, count and pointer. Narrow types are stored one per int32/uint64 value and
- * keep their low bytes (little-endian host). */
+ * keep their low bytes (little-endian host); the packed 2- and 4-bit types store one packed
+ * byte (four or two elements) per int32 value. */
 typedef struct typed_field {
   const void *vals;
   size_t n, width;
@@ -32,6 +33,9 @@ static typed_field field_of(const Onnx__TensorProto *tp, hy_dtype dt) {
     return (typed_field){tp->float_data, tp->n_float_data, 4};
   case HY_DTYPE_INT32: case HY_DTYPE_INT16: case HY_DTYPE_INT8: case HY_DTYPE_UINT16:
   case HY_DTYPE_UINT8: case HY_DTYPE_BOOL: case HY_DTYPE_FLOAT16: case HY_DTYPE_BFLOAT16:
+  case HY_DTYPE_FLOAT8E4M3FN: case HY_DTYPE_FLOAT8E4M3FNUZ: case HY_DTYPE_FLOAT8E5M2:
+  case HY_DTYPE_FLOAT8E5M2FNUZ: case HY_DTYPE_FLOAT8E8M0: case HY_DTYPE_UINT4: case HY_DTYPE_INT4:
+  case HY_DTYPE_FLOAT4E2M1: case HY_DTYPE_UINT2: case HY_DTYPE_INT2:
     return (typed_field){tp->int32_data, tp->n_int32_data, 4};
   case HY_DTYPE_INT64:
     return (typed_field){tp->int64_data, tp->n_int64_data, 8};
@@ -69,7 +73,10 @@ static hy_status check_dtype(const Onnx__TensorProto *tp, const char *what, char
   hy_dtype dt = (hy_dtype)tp->data_type;
   if (dt == HY_DTYPE_STRING)
     return pb_fail(err, errlen, HY_ERR_UNSUPPORTED, "%s: string tensors are not supported", what);
-  if (hy_dtype_size(dt) == 0)
+  if (dt == HY_DTYPE_FLOAT6E2M3 || dt == HY_DTYPE_FLOAT6E3M2)
+    return pb_fail(err, errlen, HY_ERR_UNSUPPORTED, "%s: %s tensors are not supported yet", what,
+                   hy_dtype_name(dt));
+  if (hy_dtype_bits(dt) == 0)
     return pb_fail(err, errlen, HY_ERR_INVALID_MODEL,
                    "%s: data_type %d is not a valid tensor element type", what, (int)tp->data_type);
   return HY_OK;
@@ -85,14 +92,17 @@ hy_status pb_tensor_from_proto(const Onnx__TensorProto *tp, pb_alloc_fn alloc, v
   if ((s = check_dtype(tp, what, err, errlen)) || (s = check_dims(tp, what, &numel, err, errlen)))
     return s;
   hy_dtype dt = (hy_dtype)tp->data_type;
-  size_t esize = hy_dtype_size(dt), bytes;
-  if (__builtin_mul_overflow((size_t)numel, esize, &bytes))
+  size_t bits = (size_t)hy_dtype_bits(dt), nbits;
+  if (__builtin_mul_overflow((size_t)numel, bits, &nbits) || nbits > SIZE_MAX - 7)
     return pb_fail(err, errlen, HY_ERR_INVALID_MODEL, "%s: size in bytes overflows", what);
+  size_t bytes = hy_dtype_bytes(dt, numel);
   char ds[256];
   dims_str(ds, sizeof ds, tp->n_dims, tp->dims);
   typed_field f = field_of(tp, dt);
-  /* Complex values are two components; every other dtype is one per field value. */
-  size_t comp = (dt == HY_DTYPE_COMPLEX64 || dt == HY_DTYPE_COMPLEX128) ? esize / 2 : esize;
+  /* Bytes per field value: complex values are two components, packed types one byte of
+   * elements; every other dtype is one element per field value. */
+  bool complex = dt == HY_DTYPE_COMPLEX64 || dt == HY_DTYPE_COMPLEX128;
+  size_t comp = bits < 8 ? 1 : complex ? bits / 16 : bits / 8;
   if (tp->has_raw_data && tp->raw_data.len != bytes)
     return pb_fail(err, errlen, HY_ERR_INVALID_MODEL,
                    "%s: raw_data holds %zu bytes but dims %s of %s need %zu", what,
@@ -192,7 +202,7 @@ hy_status pb_tensor_read(const char *path, hy_tensor *out, char **name, char *er
 
 hy_status pb_tensor_write(const char *path, const hy_tensor *t, const char *name, char *err,
                           size_t errlen) {
-  if (t->rank < 0 || t->rank > HY_MAX_RANK || hy_dtype_size(t->dtype) == 0)
+  if (t->rank < 0 || t->rank > HY_MAX_RANK || hy_dtype_bits(t->dtype) == 0)
     return pb_fail(err, errlen, HY_ERR_INVALID_ARGUMENT, "%s: cannot write a tensor of rank %d, %s",
                    path, (int)t->rank, hy_dtype_name(t->dtype));
   Onnx__TensorProto tp = ONNX__TENSOR_PROTO__INIT;

@@ -20,6 +20,10 @@ static const char *cg_c_type(hy_dtype t) {
   case HY_DTYPE_BOOL: return "bool";
   case HY_DTYPE_FLOAT16: /* IEEE half bits */
   case HY_DTYPE_BFLOAT16: return "uint16_t";
+  case HY_DTYPE_FLOAT8E4M3FN: case HY_DTYPE_FLOAT8E4M3FNUZ: case HY_DTYPE_FLOAT8E5M2:
+  case HY_DTYPE_FLOAT8E5M2FNUZ: case HY_DTYPE_FLOAT8E8M0: /* the format's bits */
+  case HY_DTYPE_UINT4: case HY_DTYPE_INT4: case HY_DTYPE_FLOAT4E2M1: case HY_DTYPE_UINT2:
+  case HY_DTYPE_INT2: return "uint8_t"; /* packed bytes, low bits first */
   default: return "void";
   }
 }

@@ -22,9 +22,13 @@ static hy_status cg_define_runtime(LLVMOrcLLJITRef j) {
     void (*addr)(void);
   } syms[] = {
       {"hy_dtype_size", (void (*)(void))hy_dtype_size},
+      {"hy_dtype_bits", (void (*)(void))hy_dtype_bits},
+      {"hy_dtype_bytes", (void (*)(void))hy_dtype_bytes},
       {"hy_dtype_name", (void (*)(void))hy_dtype_name},
       {"hy_f16_to_f32", (void (*)(void))hy_f16_to_f32},
       {"hy_f32_to_f16", (void (*)(void))hy_f32_to_f16},
+      {"hy_bf16_to_f32", (void (*)(void))hy_bf16_to_f32},
+      {"hy_f32_to_bf16", (void (*)(void))hy_f32_to_bf16},
       {"hy_tensor_numel", (void (*)(void))hy_tensor_numel},
       {"hy_tensor_bytes", (void (*)(void))hy_tensor_bytes},
       {"hy_status_name", (void (*)(void))hy_status_name},

@@ -1,6 +1,7 @@
 /* Printing tensors for humans: element and shape formatting used by run and bench. */
 #include <inttypes.h>
 
+#include "../../runtime/src/kernels/dtype_convert.h"
 #include "driver/driver.h"
 
 const char *drv_format_shape(const hy_tensor *t, char *buf, size_t n) {
@@ -15,11 +16,25 @@ void drv_format_elem(const hy_tensor *t, int64_t i, char *buf, size_t n) {
   case HY_DTYPE_FLOAT: snprintf(buf, n, "%g", (double)((const float *)p)[i]); break;
   case HY_DTYPE_DOUBLE: snprintf(buf, n, "%g", ((const double *)p)[i]); break;
   case HY_DTYPE_FLOAT16: snprintf(buf, n, "%g", (double)hy_f16_to_f32(((const uint16_t *)p)[i])); break;
-  case HY_DTYPE_BFLOAT16: {
-    union { uint32_t u; float f; } c = {.u = (uint32_t)((const uint16_t *)p)[i] << 16};
-    snprintf(buf, n, "%g", (double)c.f);
+  case HY_DTYPE_BFLOAT16:
+    snprintf(buf, n, "%g", (double)hy_bf16_to_f32(((const uint16_t *)p)[i]));
     break;
-  }
+  case HY_DTYPE_FLOAT8E4M3FN: case HY_DTYPE_FLOAT8E4M3FNUZ: case HY_DTYPE_FLOAT8E5M2:
+  case HY_DTYPE_FLOAT8E5M2FNUZ:
+    snprintf(buf, n, "%g",
+             (double)hy_k_fmt_to_f32(hy_k_fmt_of(t->dtype), ((const uint8_t *)p)[i]));
+    break;
+  case HY_DTYPE_FLOAT4E2M1:
+    snprintf(buf, n, "%g",
+             (double)hy_k_fmt_to_f32(hy_k_fmt_of(t->dtype), hy_k_packed_get(p, i, 4)));
+    break;
+  case HY_DTYPE_FLOAT8E8M0:
+    snprintf(buf, n, "%g", (double)hy_k_e8m0_to_f32(((const uint8_t *)p)[i]));
+    break;
+  case HY_DTYPE_INT4: snprintf(buf, n, "%d", hy_k_sext(hy_k_packed_get(p, i, 4), 4)); break;
+  case HY_DTYPE_UINT4: snprintf(buf, n, "%u", hy_k_packed_get(p, i, 4)); break;
+  case HY_DTYPE_INT2: snprintf(buf, n, "%d", hy_k_sext(hy_k_packed_get(p, i, 2), 2)); break;
+  case HY_DTYPE_UINT2: snprintf(buf, n, "%u", hy_k_packed_get(p, i, 2)); break;
   case HY_DTYPE_INT8: snprintf(buf, n, "%d", ((const int8_t *)p)[i]); break;
   case HY_DTYPE_UINT8: snprintf(buf, n, "%u", ((const uint8_t *)p)[i]); break;
   case HY_DTYPE_INT16: snprintf(buf, n, "%d", ((const int16_t *)p)[i]); break;

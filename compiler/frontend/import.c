@@ -146,7 +146,7 @@ static hy_status import_type(fe_ctx *c, const Onnx__ValueInfoProto *vi, ir_type 
   const Onnx__TypeProto__Tensor *tt = tp->tensor_type;
   t->dtype = (hy_dtype)tt->elem_type;
   if (tt->elem_type != HY_DTYPE_UNDEFINED && tt->elem_type != HY_DTYPE_STRING &&
-      hy_dtype_size(t->dtype) == 0)
+      hy_dtype_bits(t->dtype) == 0)
     return diag_error(c->d, HY_ERR_UNSUPPORTED,
                       "%s: graph input '%s' has element type %d, which Hydra does not support yet",
                       c->file, vi->name, (int)tt->elem_type);
@@ -274,7 +274,7 @@ static void declare_output_type(const Onnx__ValueInfoProto *vi, ir_type *t) {
   const Onnx__TypeProto *tp = vi->type;
   if (!tp || tp->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE || !tp->tensor_type) return;
   const Onnx__TypeProto__Tensor *tt = tp->tensor_type;
-  if (tt->has_elem_type && hy_dtype_size((hy_dtype)tt->elem_type) > 0)
+  if (tt->has_elem_type && hy_dtype_bits((hy_dtype)tt->elem_type) > 0)
     t->dtype = (hy_dtype)tt->elem_type;
   if (!tt->shape || tt->shape->n_dim > HY_MAX_RANK) return;
   t->rank = (int32_t)tt->shape->n_dim;

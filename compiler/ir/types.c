@@ -21,8 +21,8 @@ int64_t ir_type_numel(const ir_type *t) {
 
 int64_t ir_type_bytes(const ir_type *t) {
   int64_t n = ir_type_numel(t), b;
-  if (n < 0 || mul_overflows_i64(n, (int64_t)hy_dtype_size(t->dtype), &b)) return -1;
-  return b;
+  if (n < 0 || mul_overflows_i64(n, hy_dtype_bits(t->dtype), &b) || b > INT64_MAX - 7) return -1;
+  return (int64_t)hy_dtype_bytes(t->dtype, n);
 }
 
 const char *ir_type_str(const ir_type *t, char *buf, size_t n) {

@@ -37,7 +37,8 @@ static const char *ew_class_name(ew_class c) {
 }
 
 /* Input slot must be present with a dtype of class c; the error names the input and, for types
- * ONNX allows but Hydra lacks (bfloat16, string, complex), says so. */
+ * ONNX allows but Hydra lacks (bfloat16, string, complex, float8 and the sub-byte types), says
+ * so. */
 static hy_status ew_check_input(ir_graph *g, ir_node *n, int32_t slot, ew_class c) {
   const ir_type *t = ir_in_type(n, slot);
   if (!t) return ir_node_error(g, n, HY_ERR_INVALID_MODEL, "input %d is missing", slot);
@@ -49,7 +50,7 @@ static hy_status ew_check_input(ir_graph *g, ir_node *n, int32_t slot, ew_class 
                               : ew_is_numeric(d) || d == HY_DTYPE_BOOL;
   if (ok) return HY_OK;
   bool later = d == HY_DTYPE_BFLOAT16 || d == HY_DTYPE_STRING || d == HY_DTYPE_COMPLEX64 ||
-               d == HY_DTYPE_COMPLEX128;
+               d == HY_DTYPE_COMPLEX128 || (d >= HY_DTYPE_FLOAT8E4M3FN && d <= HY_DTYPE_FLOAT6E3M2);
   return ir_node_error(g, n, later ? HY_ERR_UNSUPPORTED : HY_ERR_DTYPE,
                        "input %d ('%s') has type %s; %s %s", slot, n->in[slot]->name,
                        hy_dtype_name(d), later ? "not supported yet, expected" : "expected",
@@ -469,41 +470,97 @@ hy_status lower_clip(ir_graph *g, ir_node *n, ir_lowered *l) {
 
 /* ---- Cast, CastLike ---- */
 
+/* The first Cast version whose type lists hold dtype d (CastLike's versions follow from 15). */
+static int32_t cast_dtype_since(hy_dtype d) {
+  switch (d) {
+  case HY_DTYPE_BFLOAT16: return 13;
+  case HY_DTYPE_FLOAT8E4M3FN: case HY_DTYPE_FLOAT8E4M3FNUZ: case HY_DTYPE_FLOAT8E5M2:
+  case HY_DTYPE_FLOAT8E5M2FNUZ: return 19;
+  case HY_DTYPE_UINT4: case HY_DTYPE_INT4: return 21;
+  case HY_DTYPE_FLOAT4E2M1: return 23;
+  case HY_DTYPE_FLOAT8E8M0: return 24;
+  case HY_DTYPE_UINT2: case HY_DTYPE_INT2: return 25;
+  case HY_DTYPE_FLOAT6E2M3: case HY_DTYPE_FLOAT6E3M2: return 28;
+  default: return 0;
+  }
+}
+
+/* dtype d as a Cast operand (`what` names it in the error): every element type Hydra holds but
+ * string and complex, which Cast refuses as not implemented, as are float6 (Cast 28). */
+static hy_status cast_check_dtype(ir_graph *g, ir_node *n, hy_dtype d, const char *what) {
+  bool unsupported = d == HY_DTYPE_STRING || d == HY_DTYPE_COMPLEX64 ||
+                     d == HY_DTYPE_COMPLEX128 || d == HY_DTYPE_FLOAT6E2M3 ||
+                     d == HY_DTYPE_FLOAT6E3M2;
+  if (unsupported)
+    return ir_node_error(g, n, HY_ERR_UNSUPPORTED, "%s has type %s: casting %s %s is not supported",
+                         what, hy_dtype_name(d), d == HY_DTYPE_STRING ? "from or to" : "with",
+                         hy_dtype_name(d));
+  if (hy_dtype_bits(d) == 0)
+    return ir_node_error(g, n, HY_ERR_INVALID_MODEL, "%s has no tensor element type (%d)", what,
+                         (int)d);
+  if (n->version < cast_dtype_since(d))
+    return ir_node_error(g, n, HY_ERR_INVALID_MODEL, "%s has type %s, which %s %d does not allow "
+                         "(it came with Cast %d)", what, hy_dtype_name(d), ir_op_name(n->op),
+                         n->version, cast_dtype_since(d));
+  return HY_OK;
+}
+
 /* The target type: attribute 'to' (Cast) or input 1's type (CastLike). */
 static hy_status cast_target(ir_graph *g, ir_node *n, hy_dtype *to) {
+  *to = HY_DTYPE_UNDEFINED;
   if (n->op == OP_CastLike) {
-    hy_status s = ew_check_input(g, n, 1, EW_ANY);
-    *to = s == HY_OK ? ir_in_type(n, 1)->dtype : HY_DTYPE_UNDEFINED;
+    const ir_type *t = ir_in_type(n, 1);
+    if (!t) return ir_node_error(g, n, HY_ERR_INVALID_MODEL, "input 1 is missing");
+    hy_status s = cast_check_dtype(g, n, t->dtype, "input 1 ('target_type')");
+    if (s == HY_OK) *to = t->dtype;
     return s;
   }
   const ir_attr *a = ir_attr_find(n, "to");
   if (!a || a->kind != IR_ATTR_INT)
     return ir_attr_error(g, n, "to", HY_ERR_INVALID_MODEL, "is required (an int dtype)");
-  hy_dtype d = (hy_dtype)a->i;
-  if (ew_is_numeric(d) || d == HY_DTYPE_BOOL) {
-    *to = d;
-    return HY_OK;
-  }
-  bool known = a->i > 0 && a->i <= HY_DTYPE_BFLOAT16;
-  return ir_attr_error(g, n, "to", known ? HY_ERR_UNSUPPORTED : HY_ERR_INVALID_MODEL,
-                       "%s %lld (%s)", known ? "casting to this type is not supported yet:"
-                                             : "is not a tensor element type:",
-                       (long long)a->i, known ? hy_dtype_name(d) : "?");
+  if (a->i <= 0 || a->i > HY_DTYPE_FLOAT6E3M2)
+    return ir_attr_error(g, n, "to", HY_ERR_INVALID_MODEL, "is not a tensor element type: %lld",
+                         (long long)a->i);
+  hy_status s = cast_check_dtype(g, n, (hy_dtype)a->i, "attribute 'to'");
+  if (s == HY_OK) *to = (hy_dtype)a->i;
+  return s;
+}
+
+/* saturate (from version 19, 0 or 1) and round_mode (from 24) as the kernel's codes. */
+static hy_status cast_attrs(ir_graph *g, ir_node *n, int64_t *saturate, int64_t *round_mode) {
+  *saturate = n->version >= 19 ? ir_attr_int(n, "saturate", 1) : 1;
+  if (*saturate != 0 && *saturate != 1)
+    return ir_attr_error(g, n, "saturate", HY_ERR_INVALID_MODEL, "is %lld, expected 0 or 1",
+                         (long long)*saturate);
+  const char *mode = n->version >= 24 ? ir_attr_string(n, "round_mode", "up") : "up";
+  *round_mode = !strcmp(mode, "up")     ? HY_CAST_ROUND_UP
+                : !strcmp(mode, "down") ? HY_CAST_ROUND_DOWN
+                : !strcmp(mode, "nearest") ? HY_CAST_ROUND_NEAREST : -1;
+  if (*round_mode < 0)
+    return ir_attr_error(g, n, "round_mode", HY_ERR_INVALID_MODEL,
+                         "is '%s', expected 'up', 'down' or 'nearest'", mode);
+  return HY_OK;
 }
 
 hy_status infer_cast(ir_graph *g, ir_node *n) {
   hy_dtype to = HY_DTYPE_UNDEFINED;
-  hy_status s = ew_check_input(g, n, 0, EW_ANY);
-  if (s == HY_OK) s = cast_target(g, n, &to);
-  if (s != HY_OK) return s;
+  int64_t saturate, round_mode;
   const ir_type *t = ir_in_type(n, 0);
+  if (!t) return ir_node_error(g, n, HY_ERR_INVALID_MODEL, "input 0 is missing");
+  hy_status s = cast_check_dtype(g, n, t->dtype, "input 0");
+  if (s == HY_OK) s = cast_target(g, n, &to);
+  if (s == HY_OK) s = cast_attrs(g, n, &saturate, &round_mode);
+  if (s != HY_OK) return s;
   ir_set_out(n, 0, to, t->rank, t->dims);
   return HY_OK;
 }
 
 hy_status lower_cast(ir_graph *g, ir_node *n, ir_lowered *l) {
-  (void)g;
-  (void)n;
+  int64_t saturate, round_mode;
+  hy_status s = cast_attrs(g, n, &saturate, &round_mode);
+  if (s != HY_OK) return s;
   l->kernel = HY_KERNEL_cast;
+  lower_int(l, saturate);
+  lower_int(l, round_mode);
   return HY_OK;
 }

@@ -1,7 +1,8 @@
-/* Status names, dtype sizes and names, float16 conversion, tensor helpers. */
+/* Status names, dtype sizes and names, float16/bfloat16 conversion, tensor helpers. */
 #include <string.h>
 
 #include "hydra/hydra.h"
+#include "kernels/dtype_convert.h"
 
 const char *hy_status_name(hy_status s) {
   switch (s) {
@@ -19,16 +20,17 @@ const char *hy_status_name(hy_status s) {
   return "unknown status";
 }
 
+int32_t hy_dtype_bits(hy_dtype t) { return hy_k_dtype_bits(t); }
+
+size_t hy_dtype_bytes(hy_dtype t, int64_t n) {
+  int32_t bits = hy_dtype_bits(t);
+  if (bits >= 8) return (size_t)n * (size_t)(bits / 8);
+  return ((size_t)n * (size_t)bits + 7) / 8;
+}
+
 size_t hy_dtype_size(hy_dtype t) {
-  switch (t) {
-  case HY_DTYPE_FLOAT: case HY_DTYPE_INT32: case HY_DTYPE_UINT32: return 4;
-  case HY_DTYPE_UINT8: case HY_DTYPE_INT8: case HY_DTYPE_BOOL: return 1;
-  case HY_DTYPE_UINT16: case HY_DTYPE_INT16: case HY_DTYPE_FLOAT16: case HY_DTYPE_BFLOAT16: return 2;
-  case HY_DTYPE_INT64: case HY_DTYPE_DOUBLE: case HY_DTYPE_UINT64: case HY_DTYPE_COMPLEX64: return 8;
-  case HY_DTYPE_COMPLEX128: return 16;
-  case HY_DTYPE_STRING: case HY_DTYPE_UNDEFINED: return 0;
-  }
-  return 0;
+  int32_t bits = hy_dtype_bits(t);
+  return bits >= 8 ? (size_t)bits / 8 : 0;
 }
 
 const char *hy_dtype_name(hy_dtype t) {
@@ -49,6 +51,18 @@ const char *hy_dtype_name(hy_dtype t) {
   case HY_DTYPE_COMPLEX64: return "complex64";
   case HY_DTYPE_COMPLEX128: return "complex128";
   case HY_DTYPE_BFLOAT16: return "bfloat16";
+  case HY_DTYPE_FLOAT8E4M3FN: return "float8e4m3fn";
+  case HY_DTYPE_FLOAT8E4M3FNUZ: return "float8e4m3fnuz";
+  case HY_DTYPE_FLOAT8E5M2: return "float8e5m2";
+  case HY_DTYPE_FLOAT8E5M2FNUZ: return "float8e5m2fnuz";
+  case HY_DTYPE_UINT4: return "uint4";
+  case HY_DTYPE_INT4: return "int4";
+  case HY_DTYPE_FLOAT4E2M1: return "float4e2m1";
+  case HY_DTYPE_FLOAT8E8M0: return "float8e8m0";
+  case HY_DTYPE_UINT2: return "uint2";
+  case HY_DTYPE_INT2: return "int2";
+  case HY_DTYPE_FLOAT6E2M3: return "float6e2m3";
+  case HY_DTYPE_FLOAT6E3M2: return "float6e3m2";
   case HY_DTYPE_UNDEFINED: break;
   }
   return "undefined";
@@ -95,6 +109,9 @@ uint16_t hy_f32_to_f16(float f) {
   return (uint16_t)(sign | h);
 }
 
+float hy_bf16_to_f32(uint16_t h) { return hy_k_bf16_to_f32(h); }
+uint16_t hy_f32_to_bf16(float f) { return hy_k_f32_to_bf16(f); }
+
 int64_t hy_tensor_numel(const hy_tensor *t) {
   int64_t n = 1;
   for (int32_t i = 0; i < t->rank; i++) n *= t->dims[i];
@@ -102,5 +119,5 @@ int64_t hy_tensor_numel(const hy_tensor *t) {
 }
 
 size_t hy_tensor_bytes(const hy_tensor *t) {
-  return (size_t)hy_tensor_numel(t) * hy_dtype_size(t->dtype);
+  return hy_dtype_bytes(t->dtype, hy_tensor_numel(t));
 }

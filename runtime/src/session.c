@@ -134,7 +134,7 @@ const char *hy_session_error(const hy_session *s) { return s ? s->err : "no sess
 static bool hy_desc_empty(const hy_io_desc *d) {
   int64_t n = 1;
   for (int32_t i = 0; i < d->rank; i++) n *= d->dims[i];
-  return n == 0 || hy_dtype_size(d->dtype) == 0;
+  return n == 0 || hy_dtype_bits(d->dtype) == 0;
 }
 
 static hy_status hy_check_ptrs(hy_session *s, const void *const *p, int32_t n, const hy_io_desc *d,

@@ -1,4 +1,5 @@
-/* Tensor comparison for the test tools: exact dtype/shape, tolerant floats, exact integers. */
+/* Tensor comparison for the test tools: exact dtype/shape, tolerant floats (the narrow float
+ * types by value), exact integers (the packed 2- and 4-bit ones element by element). */
 #include "compare.h"
 
 #include <inttypes.h>
@@ -6,17 +7,22 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../../runtime/src/kernels/dtype_convert.h"
+
 typedef enum { KIND_FLOAT, KIND_SIGNED, KIND_UNSIGNED, KIND_STRING, KIND_OTHER } elem_kind;
 
 static elem_kind kind_of(hy_dtype t) {
   switch (t) {
   case HY_DTYPE_FLOAT: case HY_DTYPE_DOUBLE: case HY_DTYPE_FLOAT16: case HY_DTYPE_BFLOAT16:
-  case HY_DTYPE_COMPLEX64: case HY_DTYPE_COMPLEX128:
+  case HY_DTYPE_COMPLEX64: case HY_DTYPE_COMPLEX128: case HY_DTYPE_FLOAT8E4M3FN:
+  case HY_DTYPE_FLOAT8E4M3FNUZ: case HY_DTYPE_FLOAT8E5M2: case HY_DTYPE_FLOAT8E5M2FNUZ:
+  case HY_DTYPE_FLOAT8E8M0: case HY_DTYPE_FLOAT4E2M1:
     return KIND_FLOAT;
   case HY_DTYPE_INT8: case HY_DTYPE_INT16: case HY_DTYPE_INT32: case HY_DTYPE_INT64:
+  case HY_DTYPE_INT4: case HY_DTYPE_INT2:
     return KIND_SIGNED;
   case HY_DTYPE_UINT8: case HY_DTYPE_UINT16: case HY_DTYPE_UINT32: case HY_DTYPE_UINT64:
-  case HY_DTYPE_BOOL:
+  case HY_DTYPE_BOOL: case HY_DTYPE_UINT4: case HY_DTYPE_UINT2:
     return KIND_UNSIGNED;
   case HY_DTYPE_STRING:
     return KIND_STRING;
@@ -25,20 +31,17 @@ static elem_kind kind_of(hy_dtype t) {
   }
 }
 
-static float bf16_to_f32(uint16_t h) {
-  uint32_t u = (uint32_t)h << 16;
-  float f;
-  memcpy(&f, &u, sizeof f);
-  return f;
-}
-
 /* Scalar i of a float-kind tensor (complex tensors count real and imaginary parts). */
 static double float_at(hy_dtype t, const void *p, int64_t i) {
   switch (t) {
   case HY_DTYPE_FLOAT: case HY_DTYPE_COMPLEX64: return ((const float *)p)[i];
   case HY_DTYPE_DOUBLE: case HY_DTYPE_COMPLEX128: return ((const double *)p)[i];
   case HY_DTYPE_FLOAT16: return hy_f16_to_f32(((const uint16_t *)p)[i]);
-  case HY_DTYPE_BFLOAT16: return bf16_to_f32(((const uint16_t *)p)[i]);
+  case HY_DTYPE_BFLOAT16: return hy_bf16_to_f32(((const uint16_t *)p)[i]);
+  case HY_DTYPE_FLOAT8E8M0: return hy_k_e8m0_to_f32(((const uint8_t *)p)[i]);
+  case HY_DTYPE_FLOAT4E2M1: return hy_k_fmt_to_f32(hy_k_fmt_of(t), hy_k_packed_get(p, i, 4));
+  case HY_DTYPE_FLOAT8E4M3FN: case HY_DTYPE_FLOAT8E4M3FNUZ: case HY_DTYPE_FLOAT8E5M2:
+  case HY_DTYPE_FLOAT8E5M2FNUZ: return hy_k_fmt_to_f32(hy_k_fmt_of(t), ((const uint8_t *)p)[i]);
   default: return 0;
   }
 }
@@ -48,6 +51,8 @@ static int64_t signed_at(hy_dtype t, const void *p, int64_t i) {
   case HY_DTYPE_INT8: return ((const int8_t *)p)[i];
   case HY_DTYPE_INT16: return ((const int16_t *)p)[i];
   case HY_DTYPE_INT32: return ((const int32_t *)p)[i];
+  case HY_DTYPE_INT4: return hy_k_sext(hy_k_packed_get(p, i, 4), 4);
+  case HY_DTYPE_INT2: return hy_k_sext(hy_k_packed_get(p, i, 2), 2);
   default: return ((const int64_t *)p)[i];
   }
 }
@@ -57,6 +62,8 @@ static uint64_t unsigned_at(hy_dtype t, const void *p, int64_t i) {
   case HY_DTYPE_UINT8: case HY_DTYPE_BOOL: return ((const uint8_t *)p)[i];
   case HY_DTYPE_UINT16: return ((const uint16_t *)p)[i];
   case HY_DTYPE_UINT32: return ((const uint32_t *)p)[i];
+  case HY_DTYPE_UINT4: return hy_k_packed_get(p, i, 4);
+  case HY_DTYPE_UINT2: return hy_k_packed_get(p, i, 2);
   default: return ((const uint64_t *)p)[i];
   }
 }

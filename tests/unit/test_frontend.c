@@ -194,6 +194,37 @@ Test(frontend, initializers_become_aligned_constants) {
   cr_assert_null(w->producer);
 }
 
+Test(frontend, packed_and_float8_initializers_and_inputs_load) {
+  static const int64_t d5[1] = {5}, d2[1] = {2};
+  static const uint8_t int4s[3] = {0x98, 0x10, 0x07}; /* -8 -7 0 1 7, padded */
+  static const uint8_t f8[2] = {0x7e, 0x38};          /* 448, 1 */
+  Onnx__ModelProto *m = model_new(25);
+  PUSH(m->graph->initializer, m->graph->n_initializer,
+       tensor("q", HY_DTYPE_INT4, 1, d5, int4s, 3));
+  PUSH(m->graph->initializer, m->graph->n_initializer,
+       tensor("s", HY_DTYPE_FLOAT8E4M3FN, 1, d2, f8, 2));
+  add_input(m->graph, "x", HY_DTYPE_FLOAT8E5M2, "4");
+  add_node(m->graph, "Cast", "c1", "q", "a");
+  add_node(m->graph, "Cast", "c2", "s", "b");
+  add_node(m->graph, "Cast", "c3", "x", "c");
+  for (int i = 0; i < 3; i++) {
+    Onnx__AttributeProto *to =
+        add_attr(m->graph->node[i], "to", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT);
+    to->has_i = 1, to->i = HY_DTYPE_FLOAT;
+  }
+  add_output(m->graph, "a");
+  add_output(m->graph, "b");
+  add_output(m->graph, "c");
+  ASSERT_OK(load(m));
+  ir_value *q = G->first->in[0], *sv = G->first->next->in[0];
+  cr_assert_eq(q->type.dtype, HY_DTYPE_INT4);
+  cr_assert_eq(ir_type_bytes(&q->type), 3);
+  cr_assert_arr_eq(q->data, int4s, 3);
+  cr_assert_eq(sv->type.dtype, HY_DTYPE_FLOAT8E4M3FN);
+  cr_assert_arr_eq(sv->data, f8, 2);
+  cr_assert_eq(G->inputs[0]->type.dtype, HY_DTYPE_FLOAT8E5M2);
+}
+
 Test(frontend, omitted_optional_inputs_are_null) {
   Onnx__ModelProto *m = model_new(13);
   add_input(m->graph, "x", HY_DTYPE_FLOAT, "4");
@@ -402,10 +433,10 @@ Test(frontend, refuses_an_empty_required_input_for_every_op) {
 
 Test(frontend, refuses_an_element_type_hydra_lacks) {
   Onnx__ModelProto *m = model_new(21);
-  add_input(m->graph, "x", 17 /* float8e4m3fn */, "4");
+  add_input(m->graph, "x", 27 /* float6e2m3 */, "4");
   add_node(m->graph, "Identity", "id", "x", "y");
   add_output(m->graph, "y");
-  ASSERT_ERR(load(m), HY_ERR_UNSUPPORTED, "model.onnx: graph input 'x' has element type 17, which "
+  ASSERT_ERR(load(m), HY_ERR_UNSUPPORTED, "model.onnx: graph input 'x' has element type 27, which "
              "Hydra does not support yet");
 }
 

@@ -297,6 +297,50 @@ Test(proto, narrow_types_come_from_int32_data) {
   free(t.data);
 }
 
+Test(proto, float8_and_packed_types_come_from_int32_data_or_raw) {
+  int64_t dims[1] = {5};
+  int32_t f8[5] = {0x7e, 0xfe, 0x00, 0x38, 0x7f}; /* one float8 per value */
+  Onnx__TensorProto tp = ONNX__TENSOR_PROTO__INIT;
+  tp.n_dims = 1, tp.dims = dims, tp.has_data_type = 1, tp.data_type = HY_DTYPE_FLOAT8E4M3FN;
+  tp.n_int32_data = 5, tp.int32_data = f8;
+  hy_tensor t;
+  cr_assert_eq(convert(&tp, &t), HY_OK, "%s", err);
+  uint8_t want8[5] = {0x7e, 0xfe, 0x00, 0x38, 0x7f};
+  cr_assert_arr_eq(t.data, want8, 5);
+  free(t.data);
+  int32_t packed[3] = {0x98, 0x10, 0x07}; /* int4 -8,-7,0,1,7: two per value, padded */
+  tp.data_type = HY_DTYPE_INT4, tp.n_int32_data = 3, tp.int32_data = packed;
+  cr_assert_eq(convert(&tp, &t), HY_OK, "%s", err);
+  cr_assert_eq(hy_tensor_bytes(&t), 3);
+  uint8_t want4[3] = {0x98, 0x10, 0x07};
+  cr_assert_arr_eq(t.data, want4, 3);
+  free(t.data);
+  tp.n_int32_data = 5, tp.int32_data = f8; /* one int4 per value is the old, wrong form */
+  cr_assert_eq(convert(&tp, &t), HY_ERR_INVALID_MODEL);
+  cr_assert_str_eq(err, "w: holds 5 values but dims [5] of int4 need 3");
+  tp.n_int32_data = 0, tp.has_raw_data = 1, tp.raw_data.len = 2, tp.raw_data.data = want4;
+  tp.data_type = HY_DTYPE_UINT2; /* five 2-bit values: two bytes */
+  cr_assert_eq(convert(&tp, &t), HY_OK, "%s", err);
+  cr_assert_arr_eq(t.data, want4, 2);
+  free(t.data);
+  tp.data_type = HY_DTYPE_FLOAT6E2M3;
+  cr_assert_eq(convert(&tp, &t), HY_ERR_UNSUPPORTED);
+  cr_assert_str_eq(err, "w: float6e2m3 tensors are not supported yet");
+}
+
+Test(proto, packed_tensors_round_trip_through_files) {
+  uint8_t vals[3] = {0x21, 0x43, 0x05}; /* uint4 1..5 */
+  hy_tensor t = {.dtype = HY_DTYPE_UINT4, .rank = 1, .dims = {5}, .data = vals};
+  const char *p = tmp_path("u4.pb");
+  cr_assert_eq(pb_tensor_write(p, &t, "q", err, sizeof err), HY_OK, "%s", err);
+  hy_tensor r;
+  cr_assert_eq(pb_tensor_read(p, &r, NULL, err, sizeof err), HY_OK, "%s", err);
+  cr_assert_eq(r.dtype, HY_DTYPE_UINT4);
+  cr_assert_eq(r.dims[0], 5);
+  cr_assert_arr_eq(r.data, vals, 3);
+  pb_tensor_free(&r);
+}
+
 Test(proto, wide_types_come_from_their_fields) {
   int64_t dims[1] = {2};
   Onnx__TensorProto tp = ONNX__TENSOR_PROTO__INIT;

@@ -46,15 +46,37 @@ typedef enum hy_dtype {
   HY_DTYPE_COMPLEX64 = 14,
   HY_DTYPE_COMPLEX128 = 15,
   HY_DTYPE_BFLOAT16 = 16,
+  HY_DTYPE_FLOAT8E4M3FN = 17,   /* 1.4.3, bias 7, no inf, NaN S.1111.111, max 448 */
+  HY_DTYPE_FLOAT8E4M3FNUZ = 18, /* 1.4.3, bias 8, no inf, no -0, NaN 0x80, max 240 */
+  HY_DTYPE_FLOAT8E5M2 = 19,     /* 1.5.2, bias 15, IEEE inf and NaN, max 57344 */
+  HY_DTYPE_FLOAT8E5M2FNUZ = 20, /* 1.5.2, bias 16, no inf, no -0, NaN 0x80, max 57344 */
+  HY_DTYPE_UINT4 = 21,          /* packed two per byte, first element in the low nibble */
+  HY_DTYPE_INT4 = 22,           /* likewise, two's complement [-8, 7] */
+  HY_DTYPE_FLOAT4E2M1 = 23,     /* packed like int4; 1.2.1, bias 1, no inf or NaN, max 6 */
+  HY_DTYPE_FLOAT8E8M0 = 24,     /* 2^(bits - 127), 0xFF is NaN: the MX scale type */
+  HY_DTYPE_UINT2 = 25,          /* packed four per byte, first element in bits 0-1 */
+  HY_DTYPE_INT2 = 26,           /* likewise, two's complement [-2, 1] */
+  HY_DTYPE_FLOAT6E2M3 = 27,     /* named for messages only: Hydra holds no float6 tensors */
+  HY_DTYPE_FLOAT6E3M2 = 28,
 } hy_dtype;
 
-/* Size of one element in bytes; 0 for types Hydra cannot hold as plain memory. */
+/* Bits of one element (2, 4, 8, ... 128); 0 for types Hydra cannot hold (string, undefined,
+ * unknown values). The packed 2- and 4-bit types fill bytes from the low bits up. */
+int32_t hy_dtype_bits(hy_dtype t);
+/* Bytes that n elements occupy, packed: ceil(n * bits / 8). The one place sizes are computed
+ * (tensor bytes, the memory planner, tensor I/O, codegen). */
+size_t hy_dtype_bytes(hy_dtype t, int64_t n);
+/* Size of one element in bytes; 0 for the packed sub-byte types and for types Hydra cannot hold
+ * (code that addresses elements by byte refuses both through this). */
 size_t hy_dtype_size(hy_dtype t);
-/* ONNX spelling ("float", "int64", ...); "undefined" for unknown values. */
+/* ONNX spelling ("float", "int64", "float8e4m3fn", ...); "undefined" for unknown values. */
 const char *hy_dtype_name(hy_dtype t);
 
 float hy_f16_to_f32(uint16_t h);
 uint16_t hy_f32_to_f16(float f);
+/* bfloat16: the high half of a float; to it rounds to nearest even, NaN stays a (quiet) NaN. */
+float hy_bf16_to_f32(uint16_t h);
+uint16_t hy_f32_to_bf16(float f);
 
 #define HY_MAX_RANK 8
 

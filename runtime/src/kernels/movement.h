@@ -6,20 +6,13 @@
 #include <string.h>
 
 #include "hydra/kernel.h"
+#include "kernels/dtype_convert.h"
 
-/* hy_dtype_size lives in dtype.c, which is not in the kernel bitcode; this inline copy lets LLVM
- * fold the size once the dtype is a constant. 0 for types that are not plain memory. */
+/* Bytes of one element (hy_dtype_size, inline so LLVM folds it once the dtype is a constant);
+ * 0 for types that are not plain memory or not whole bytes. */
 static inline int64_t mv_elsize(int32_t dtype) {
-  switch (dtype) {
-  case HY_DTYPE_UINT8: case HY_DTYPE_INT8: case HY_DTYPE_BOOL: return 1;
-  case HY_DTYPE_UINT16: case HY_DTYPE_INT16: case HY_DTYPE_FLOAT16: case HY_DTYPE_BFLOAT16:
-    return 2;
-  case HY_DTYPE_FLOAT: case HY_DTYPE_INT32: case HY_DTYPE_UINT32: return 4;
-  case HY_DTYPE_INT64: case HY_DTYPE_DOUBLE: case HY_DTYPE_UINT64: case HY_DTYPE_COMPLEX64:
-    return 8;
-  case HY_DTYPE_COMPLEX128: return 16;
-  default: return 0;
-  }
+  int32_t bits = hy_k_dtype_bits(dtype);
+  return bits >= 8 ? bits / 8 : 0;
 }
 
 /* The element sizes a kernel instantiates its inner loops for (a constant size turns each
