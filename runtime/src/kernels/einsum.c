@@ -1,0 +1,90 @@
+/* einsum: a general contraction (Einsum). The lowering names every distinct label of the
+ * equation (letters and broadcast ellipsis dims), output labels first, summed labels after, and
+ * gives each input's element stride per label (0 where the label is not in the input or the
+ * input broadcasts it; a label repeated in one input adds its strides, which walks a diagonal):
+ *   out[o..] = sum over the summed labels of prod_i in[i][sum_l idx_l * stride_il].
+ * Floats accumulate in double, integers in wrapping 64-bit arithmetic.
+ *   ints: [0] inputs n, [1] labels L, [2] output labels, [3 .. 3+L) label sizes,
+ *         then n rows of L strides. */
+#include "kernels/index_util.h"
+
+#define ES_MAX_IN 16
+#define ES_MAX_LABELS 64
+
+typedef struct es_plan {
+  int64_t n, labels, n_out;
+  const int64_t *size, *stride; /* stride[i * labels + l] */
+} es_plan;
+
+/* One output element (labels [0, n_out) at idx) summed over the other labels. */
+#define ES_TYPE(name, dt, ST, CT, WT, ACC)                                                         \
+  static ACC es_one_##name(const es_plan *pl, const void *const *in, int64_t *idx,                \
+                           const int64_t *base) {                                                  \
+    int64_t off[ES_MAX_IN];                                                                        \
+    ACC acc = 0;                                                                                   \
+    for (int64_t i = 0; i < pl->n; i++) off[i] = base[i];                                          \
+    for (int64_t l = pl->n_out; l < pl->labels; l++)                                               \
+      if (pl->size[l] == 0) return acc;                                                            \
+    for (;;) {                                                                                     \
+      ACC term = 1;                                                                                \
+      for (int64_t i = 0; i < pl->n; i++)                                                          \
+        term = (ACC)(term * (ACC)ix_ld_##name(((const ST *)in[i])[off[i]]));                       \
+      acc = (ACC)(acc + term);                                                                     \
+      int64_t l = pl->labels - 1; /* odometer over the summed labels */                            \
+      for (; l >= pl->n_out; l--) {                                                                \
+        for (int64_t i = 0; i < pl->n; i++) off[i] += pl->stride[i * pl->labels + l];             \
+        if (++idx[l] < pl->size[l]) break;                                                         \
+        for (int64_t i = 0; i < pl->n; i++) off[i] -= pl->stride[i * pl->labels + l] * idx[l];    \
+        idx[l] = 0;                                                                                \
+      }                                                                                            \
+      if (l < pl->n_out) return acc;                                                               \
+    }                                                                                              \
+  }                                                                                                \
+  static void es_run_##name(const es_plan *pl, const void *const *in, ST *y) {                     \
+    int64_t idx[ES_MAX_LABELS] = {0}, base[ES_MAX_IN] = {0}, count = 1;                            \
+    for (int64_t l = 0; l < pl->n_out; l++) count *= pl->size[l];                                  \
+    for (int64_t o = 0; o < count; o++) {                                                          \
+      y[o] = ix_st_##name((CT)es_one_##name(pl, in, idx, base));                                   \
+      for (int64_t l = pl->n_out - 1; l >= 0; l--) { /* odometer over the output labels */       \
+        for (int64_t i = 0; i < pl->n; i++) base[i] += pl->stride[i * pl->labels + l];            \
+        if (++idx[l] < pl->size[l]) break;                                                         \
+        for (int64_t i = 0; i < pl->n; i++) base[i] -= pl->stride[i * pl->labels + l] * idx[l];  \
+        idx[l] = 0;                                                                                \
+      }                                                                                            \
+    }                                                                                              \
+  }
+#define ES_FLOAT(name, dt, ST, CT, WT) ES_TYPE(name, dt, ST, CT, WT, double)
+#define ES_INT(name, dt, ST, CT, WT) ES_TYPE(name, dt, ST, CT, WT, uint64_t)
+IX_FLOAT_TYPES(ES_FLOAT)
+IX_INT_TYPES(ES_INT)
+#undef ES_FLOAT
+#undef ES_INT
+#undef ES_TYPE
+
+hy_status hy_kernel_einsum(const hy_kparams *p, const void *const *in, void *const *out,
+                           void *scratch, const hy_exec *ex) {
+  (void)scratch, (void)ex;
+  if (p->n_ints < 3) return HY_ERR_INTERNAL;
+  es_plan pl = {p->ints[0], p->ints[1], p->ints[2], p->ints + 3, p->ints + 3 + p->ints[1]};
+  if (pl.n != p->n_in || pl.n < 1 || pl.n > ES_MAX_IN || pl.labels > ES_MAX_LABELS ||
+      pl.n_out < 0 || pl.n_out > pl.labels || p->n_ints != 3 + pl.labels * (1 + pl.n))
+    return HY_ERR_INTERNAL;
+  /* the largest offset each input can reach must lie inside it */
+  for (int64_t i = 0; i < pl.n; i++) {
+    int64_t last = 0;
+    bool empty = false;
+    for (int64_t l = 0; l < pl.labels; l++) {
+      empty = empty || pl.size[l] == 0;
+      last += (pl.size[l] - 1) * pl.stride[i * pl.labels + l];
+    }
+    if (p->in[i].dtype != p->out[0].dtype) return HY_ERR_INTERNAL;
+    if (!empty && (last < 0 || last >= hy_tdesc_numel(&p->in[i]))) return HY_ERR_INTERNAL;
+  }
+  switch (p->out[0].dtype) {
+#define ES_CASE(name, dt, ST, CT, WT)                                                              \
+  case dt: es_run_##name(&pl, in, out[0]); return HY_OK;
+    IX_NUM_TYPES(ES_CASE)
+#undef ES_CASE
+  default: return HY_ERR_DTYPE;
+  }
+}
