@@ -18,10 +18,10 @@ typedef struct arg_job {
 #define ARG_LINE(name, dt, ST, CT, WT)                                                             \
   static int64_t arg_line_##name(const arg_job *j, int64_t base) {                                \
     const ST *x = (const ST *)j->x + base;                                                         \
-    CT best = ix_ld_##name(x[0]);                                                                  \
+    CT best = ew_ld_##name(x[0]);                                                                  \
     int64_t at = 0;                                                                                \
     for (int64_t i = 1; i < j->n; i++) {                                                           \
-      CT v = ix_ld_##name(x[i * j->inner]);                                                        \
+      CT v = ew_ld_##name(x[i * j->inner]);                                                        \
       if (best != best) break; /* a NaN already won */                                             \
       bool win = v != v || (j->min ? (j->last ? v <= best : v < best)                              \
                                    : (j->last ? v >= best : v > best));                            \
@@ -72,7 +72,7 @@ hy_status hy_kernel_hardmax(const hy_kparams *p, const void *const *in, void *co
       for (int64_t i = 0; i < j.inner; i++) {                                                      \
         int64_t base = o * j.n * j.inner + i, at = arg_line_##name(&j, base);                      \
         ST *y = (ST *)out[0] + base;                                                               \
-        for (int64_t k = 0; k < j.n; k++) y[k * j.inner] = ix_st_##name((CT)(k == at));            \
+        for (int64_t k = 0; k < j.n; k++) y[k * j.inner] = ew_st_##name((CT)(k == at));            \
       }                                                                                            \
     return HY_OK;
     IX_FLOAT_TYPES(HARD_CASE)

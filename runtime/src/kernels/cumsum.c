@@ -14,9 +14,9 @@
         CT acc = prod ? (CT)1 : (CT)0;                                                             \
         for (int64_t s = 0; s < n; s++) {                                                          \
           int64_t at = o * n * inner + (rev ? n - 1 - s : s) * inner + i;                          \
-          CT v = ix_ld_##name(x[at]); /* read first: y may be x */                                 \
+          CT v = ew_ld_##name(x[at]); /* read first: y may be x */                                 \
           CT next = prod ? (CT)((WT)acc * (WT)v) : (CT)((WT)acc + (WT)v);                          \
-          y[at] = ix_st_##name(excl ? acc : next);                                                 \
+          y[at] = ew_st_##name(excl ? acc : next);                                                 \
           acc = next;                                                                              \
         }                                                                                          \
       }                                                                                            \

@@ -42,7 +42,7 @@ hy_status hy_kernel_det(const hy_kparams *p, const void *const *in, void *const 
     double d = det_lu(a, m);
     switch (t->dtype) {
 #define DET_CASE(name, dt, ST, CT, WT)                                                             \
-  case dt: ((ST *)out[0])[b] = ix_st_##name((CT)d); break;
+  case dt: ((ST *)out[0])[b] = ew_st_##name((CT)d); break;
       IX_FLOAT_TYPES(DET_CASE)
 #undef DET_CASE
     default: return HY_ERR_DTYPE;

@@ -28,7 +28,7 @@ typedef struct es_plan {
     for (;;) {                                                                                     \
       ACC term = 1;                                                                                \
       for (int64_t i = 0; i < pl->n; i++)                                                          \
-        term = (ACC)(term * (ACC)ix_ld_##name(((const ST *)in[i])[off[i]]));                       \
+        term = (ACC)(term * (ACC)ew_ld_##name(((const ST *)in[i])[off[i]]));                       \
       acc = (ACC)(acc + term);                                                                     \
       int64_t l = pl->labels - 1; /* odometer over the summed labels */                            \
       for (; l >= pl->n_out; l--) {                                                                \
@@ -44,7 +44,7 @@ typedef struct es_plan {
     int64_t idx[ES_MAX_LABELS] = {0}, base[ES_MAX_IN] = {0}, count = 1;                            \
     for (int64_t l = 0; l < pl->n_out; l++) count *= pl->size[l];                                  \
     for (int64_t o = 0; o < count; o++) {                                                          \
-      y[o] = ix_st_##name((CT)es_one_##name(pl, in, idx, base));                                   \
+      y[o] = ew_st_##name((CT)es_one_##name(pl, in, idx, base));                                   \
       for (int64_t l = pl->n_out - 1; l >= 0; l--) { /* odometer over the output labels */       \
         for (int64_t i = 0; i < pl->n; i++) base[i] += pl->stride[i * pl->labels + l];            \
         if (++idx[l] < pl->size[l]) break;                                                         \

@@ -72,12 +72,12 @@ enum index_reduction { RED_NONE, RED_ADD, RED_MUL, RED_MAX, RED_MIN };
 #define COMBINE_TYPE(name, dt, ST, CT, WT)                                                         \
   static void combine_##name(int64_t red, ST *dst, const ST *src, int64_t n) {                     \
     for (int64_t i = 0; i < n; i++) {                                                              \
-      CT a = ix_ld_##name(dst[i]), b = ix_ld_##name(src[i]);                                       \
+      CT a = ew_ld_##name(dst[i]), b = ew_ld_##name(src[i]);                                       \
       CT r = red == RED_ADD   ? (CT)((WT)a + (WT)b)                                                \
              : red == RED_MUL ? (CT)((WT)a * (WT)b)                                                \
              : red == RED_MAX ? (b > a ? b : a)                                                    \
                               : (b < a ? b : a);                                                   \
-      dst[i] = ix_st_##name(r);                                                                    \
+      dst[i] = ew_st_##name(r);                                                                    \
     }                                                                                              \
   }
 IX_NUM_TYPES(COMBINE_TYPE)

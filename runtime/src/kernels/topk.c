@@ -19,12 +19,12 @@
         const ST *line = x + o * n * inner + i;                                                    \
         int64_t *best = idx + o * k * inner + i, cnt = 0;                                          \
         for (int64_t s = 0; s < n; s++) {                                                          \
-          CT v = ix_ld_##name(line[s * inner]);                                                    \
+          CT v = ew_ld_##name(line[s * inner]);                                                    \
           /* first slot whose element v beats; earlier equal ones stay ahead */                    \
           int64_t lo = 0, hi = cnt;                                                                \
           while (lo < hi) {                                                                        \
             int64_t mid = lo + (hi - lo) / 2;                                                      \
-            CT m = ix_ld_##name(line[best[mid * inner] * inner]);                                  \
+            CT m = ew_ld_##name(line[best[mid * inner] * inner]);                                  \
             if (TOPK_BEFORE(v, m, largest))                                                        \
               hi = mid;                                                                            \
             else                                                                                   \

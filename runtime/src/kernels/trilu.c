@@ -40,7 +40,7 @@ static bool store_one(int32_t dtype, void *dst) {
   switch (dtype) {
 #define ONE_CASE(name, dt, ST, CT, WT)                                                             \
   case dt: {                                                                                       \
-    ST v = ix_st_##name((CT)1);                                                                    \
+    ST v = ew_st_##name((CT)1);                                                                    \
     memcpy(dst, &v, sizeof v);                                                                     \
     return true;                                                                                   \
   }
