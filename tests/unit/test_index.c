@@ -404,6 +404,10 @@ Test(index, hardmax_one_axis_and_coerced_2d) {
   run_ok(n, y); /* axis 1: each [2,2] block flattened, the first 3 wins */
   expect_floats(y, F32S(0, 1, 0, 0, 0, 0, 0, 1), 8);
 
+  n = NODE(OP_Hardmax, 13, 1, T(HY_DTYPE_FLOAT, NULL, 2, 0));
+  run_ok(n, y); /* an empty axis: nothing to write */
+  EXPECT_OUT(n, 0, HY_DTYPE_FLOAT, 2, 0);
+
   expect_error(NODE(OP_Hardmax, 13, 1, T(HY_DTYPE_INT32, x, 8)), HY_ERR_DTYPE,
                "expected a float type");
 }

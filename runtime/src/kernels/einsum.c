@@ -16,21 +16,44 @@ typedef struct es_plan {
   const int64_t *size, *stride; /* stride[i * labels + l] */
 } es_plan;
 
-/* One output element (labels [0, n_out) at idx) summed over the other labels. */
+typedef struct es_job {
+  const es_plan *pl;
+  const void *const *in;
+  void *y;
+} es_job;
+
+/* One output element (labels [0, n_out) at idx) summed over the other labels; the innermost
+ * summed label runs as a tight loop (a dot product for two inputs), the others as an odometer. */
 #define ES_TYPE(name, dt, ST, CT, WT, ACC)                                                         \
   static ACC es_one_##name(const es_plan *pl, const void *const *in, int64_t *idx,                \
                            const int64_t *base) {                                                  \
-    int64_t off[ES_MAX_IN];                                                                        \
+    int64_t off[ES_MAX_IN], st[ES_MAX_IN], in_l = pl->labels - 1, len = 1;                         \
     ACC acc = 0;                                                                                   \
-    for (int64_t i = 0; i < pl->n; i++) off[i] = base[i];                                          \
     for (int64_t l = pl->n_out; l < pl->labels; l++)                                               \
       if (pl->size[l] == 0) return acc;                                                            \
+    if (in_l >= pl->n_out)                                                                         \
+      len = pl->size[in_l];                                                                        \
+    else                                                                                           \
+      in_l = pl->labels; /* nothing is summed */                                                   \
+    for (int64_t i = 0; i < pl->n; i++) {                                                          \
+      off[i] = base[i];                                                                            \
+      st[i] = in_l < pl->labels ? pl->stride[i * pl->labels + in_l] : 0;                           \
+    }                                                                                              \
+    const ST *a = in[0], *b = pl->n > 1 ? in[1] : in[0];                                           \
     for (;;) {                                                                                     \
-      ACC term = 1;                                                                                \
-      for (int64_t i = 0; i < pl->n; i++)                                                          \
-        term = (ACC)(term * (ACC)ew_ld_##name(((const ST *)in[i])[off[i]]));                       \
-      acc = (ACC)(acc + term);                                                                     \
-      int64_t l = pl->labels - 1; /* odometer over the summed labels */                            \
+      if (pl->n == 2) {                                                                            \
+        for (int64_t k = 0; k < len; k++)                                                          \
+          acc = (ACC)(acc + (ACC)ew_ld_##name(a[off[0] + k * st[0]]) *                             \
+                                (ACC)ew_ld_##name(b[off[1] + k * st[1]]));                         \
+      } else {                                                                                     \
+        for (int64_t k = 0; k < len; k++) {                                                        \
+          ACC term = 1;                                                                            \
+          for (int64_t i = 0; i < pl->n; i++)                                                      \
+            term = (ACC)(term * (ACC)ew_ld_##name(((const ST *)in[i])[off[i] + k * st[i]]));      \
+          acc = (ACC)(acc + term);                                                                 \
+        }                                                                                          \
+      }                                                                                            \
+      int64_t l = in_l - 1; /* odometer over the other summed labels */                            \
       for (; l >= pl->n_out; l--) {                                                                \
         for (int64_t i = 0; i < pl->n; i++) off[i] += pl->stride[i * pl->labels + l];             \
         if (++idx[l] < pl->size[l]) break;                                                         \
@@ -40,11 +63,18 @@ typedef struct es_plan {
       if (l < pl->n_out) return acc;                                                               \
     }                                                                                              \
   }                                                                                                \
-  static void es_run_##name(const es_plan *pl, const void *const *in, ST *y) {                     \
-    int64_t idx[ES_MAX_LABELS] = {0}, base[ES_MAX_IN] = {0}, count = 1;                            \
-    for (int64_t l = 0; l < pl->n_out; l++) count *= pl->size[l];                                  \
-    for (int64_t o = 0; o < count; o++) {                                                          \
-      y[o] = ew_st_##name((CT)es_one_##name(pl, in, idx, base));                                   \
+  /* Output elements [begin, end). */                                                              \
+  static void es_range_##name(void *arg, int64_t begin, int64_t end) {                             \
+    const es_job *j = arg;                                                                         \
+    const es_plan *pl = j->pl;                                                                     \
+    int64_t idx[ES_MAX_LABELS] = {0}, base[ES_MAX_IN] = {0}, rest = begin;                         \
+    for (int64_t l = pl->n_out - 1; l >= 0; l--) {                                                 \
+      idx[l] = rest % pl->size[l];                                                                 \
+      rest /= pl->size[l];                                                                         \
+      for (int64_t i = 0; i < pl->n; i++) base[i] += idx[l] * pl->stride[i * pl->labels + l];     \
+    }                                                                                              \
+    for (int64_t o = begin; o < end; o++) {                                                        \
+      ((ST *)j->y)[o] = ew_st_##name((CT)es_one_##name(pl, j->in, idx, base));                     \
       for (int64_t l = pl->n_out - 1; l >= 0; l--) { /* odometer over the output labels */       \
         for (int64_t i = 0; i < pl->n; i++) base[i] += pl->stride[i * pl->labels + l];            \
         if (++idx[l] < pl->size[l]) break;                                                         \
@@ -63,7 +93,7 @@ IX_INT_TYPES(ES_INT)
 
 hy_status hy_kernel_einsum(const hy_kparams *p, const void *const *in, void *const *out,
                            void *scratch, const hy_exec *ex) {
-  (void)scratch, (void)ex;
+  (void)scratch;
   if (p->n_ints < 3) return HY_ERR_INTERNAL;
   es_plan pl = {p->ints[0], p->ints[1], p->ints[2], p->ints + 3, p->ints + 3 + p->ints[1]};
   if (pl.n != p->n_in || pl.n < 1 || pl.n > ES_MAX_IN || pl.labels > ES_MAX_LABELS ||
@@ -80,9 +110,18 @@ hy_status hy_kernel_einsum(const hy_kparams *p, const void *const *in, void *con
     if (p->in[i].dtype != p->out[0].dtype) return HY_ERR_INTERNAL;
     if (!empty && (last < 0 || last >= hy_tdesc_numel(&p->in[i]))) return HY_ERR_INTERNAL;
   }
+  es_job j = {&pl, in, out[0]};
+  int64_t count = hy_tdesc_numel(&p->out[0]), work = count;
+  for (int64_t l = pl.n_out; l < pl.labels; l++) work *= pl.size[l];
+  if (count == 0) return HY_OK;
   switch (p->out[0].dtype) {
 #define ES_CASE(name, dt, ST, CT, WT)                                                              \
-  case dt: es_run_##name(&pl, in, out[0]); return HY_OK;
+  case dt:                                                                                         \
+    if (work < (1 << 16))                                                                          \
+      es_range_##name(&j, 0, count);                                                               \
+    else                                                                                           \
+      hy_parallel_for(ex, count, es_range_##name, &j);                                             \
+    return HY_OK;
     IX_NUM_TYPES(ES_CASE)
 #undef ES_CASE
   default: return HY_ERR_DTYPE;
