@@ -17,6 +17,7 @@ typedef struct es_plan {
   int64_t stride[ES_MAX_IN][ES_ALL];
   int32_t out_rank;
   int64_t out_dims[HY_MAX_RANK];
+  bool matmul; /* "...ij,...jk->...ik" on float, same batch dims, nothing empty: MatMul's kernel */
 } es_plan;
 
 /* One term: its labels in order (an ellipsis expanded to its dims), their count. */
@@ -63,6 +64,25 @@ static hy_status es_term_parse(ir_graph *g, ir_node *n, const char *p, const cha
     p++;
   }
   return HY_OK;
+}
+
+/* Whether terms a, b -> o (ellipses expanded) over inputs ta, tb are a plain batched matmul. */
+static bool es_is_matmul(const es_term *a, const es_term *b, const es_term *o, const ir_type *ta,
+                         const ir_type *tb) {
+  int32_t r = o->n;
+  if (r < 2 || a->n != r || b->n != r || ta->dtype != HY_DTYPE_FLOAT) return false;
+  if (ir_type_numel(ta) == 0 || ir_type_numel(tb) == 0) return false;
+  int32_t i = a->label[r - 2], j = a->label[r - 1], k = b->label[r - 1];
+  if (b->label[r - 2] != j || o->label[r - 2] != i || o->label[r - 1] != k || i == j || j == k ||
+      i == k)
+    return false;
+  for (int32_t d = 0; d < r - 2; d++) {
+    int32_t l = o->label[d];
+    if (a->label[d] != l || b->label[d] != l || ta->dims[d] != tb->dims[d] || l == i || l == j ||
+        l == k)
+      return false;
+  }
+  return true;
 }
 
 /* Replaces the ellipsis of t by `dims` broadcast labels, right-aligned among `total`. */
@@ -162,6 +182,7 @@ static hy_status es_build(ir_graph *g, ir_node *n, es_plan *pl, hy_dtype *dt) {
     pl->out_dims[k] = pl->size[l];
   }
   pl->n_out = pl->out_rank = out.n;
+  pl->matmul = terms == 2 && es_is_matmul(&in[0], &in[1], &out, t[0], t[1]);
   for (int32_t l = 0; l < ES_ALL; l++)
     if (count[l] && !used[l]) pl->order[pl->n_labels++] = l;
   /* strides per kernel position; a broadcast (size 1 against a larger size) dim gets 0 */
@@ -193,6 +214,7 @@ hy_status lower_einsum(ir_graph *g, ir_node *n, ir_lowered *l) {
   if (!pl) return diag_error(g->d, HY_ERR_OUT_OF_MEMORY, "%s: out of memory", g->file);
   hy_status s = es_build(g, n, pl, &dt);
   if (s) return s;
+  if (pl->matmul) return lower_matmul(g, n, l); /* the GEMM, not the general loops */
   if (3 + pl->n_labels * (1 + n->n_in) > LOWER_MAX_INTS)
     return ir_node_error(g, n, HY_ERR_UNSUPPORTED,
                          "%d labels over %d inputs do not fit the kernel's %d attribute slots",

@@ -520,6 +520,28 @@ Test(index, einsum_matmul_trace_and_implicit_output) {
   expect_floats(y, F32S(1, 4, 2, 5, 3, 6), 6);
 }
 
+Test(index, einsum_batched_matmul_lowers_to_the_gemm) {
+  /* [2,2,3] x [2,3,2]: batch 0 times [[1,0],[0,1],[1,1]], batch 1 times all ones */
+  const float a[12] = {1, 2, 3, 4, 5, 6, 1, 0, 2, 0, 1, 3};
+  const float b[12] = {1, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+  float y[8];
+  ir_node *n = NODE(OP_Einsum, 12, 1, T(HY_DTYPE_FLOAT, a, 2, 2, 3), T(HY_DTYPE_FLOAT, b, 2, 3, 2));
+  attr_s(n, "equation", "...ij,...jk->...ik");
+  run_ok(n, y);
+  EXPECT_OUT(n, 0, HY_DTYPE_FLOAT, 2, 2, 2);
+  expect_floats(y, F32S(4, 5, 10, 11, 3, 3, 4, 4), 8);
+  ir_lowered l = {0};
+  cr_assert_eq(ir_op_get(OP_Einsum)->lower(G, n, &l), HY_OK, "%s", D.msg);
+  cr_assert_eq(l.kernel, HY_KERNEL_matmul);
+  /* the same product with B transposed in the equation is not a plain matmul */
+  n = NODE(OP_Einsum, 12, 1, T(HY_DTYPE_FLOAT, a, 2, 2, 3), T(HY_DTYPE_FLOAT, a, 2, 2, 3));
+  attr_s(n, "equation", "bij,bkj->bik");
+  run_ok(n, y);
+  expect_floats(y, F32S(14, 32, 32, 77, 5, 6, 6, 10), 8);
+  cr_assert_eq(ir_op_get(OP_Einsum)->lower(G, n, &l), HY_OK, "%s", D.msg);
+  cr_assert_eq(l.kernel, HY_KERNEL_einsum);
+}
+
 Test(index, einsum_ellipsis_broadcast_and_diagonal) {
   const float x[8] = {1, 2, 3, 4, 5, 6, 7, 8}; /* [2,2,2] */
   const float w[2] = {10, 1};                  /* [1,2]: broadcast over the batch */
