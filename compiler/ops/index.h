@@ -17,6 +17,9 @@ hy_status ix_input_numeric(ir_graph *g, ir_node *n, int32_t slot, bool float_onl
 /* An INT attribute (dflt when absent); an error naming it when it has another kind. */
 hy_status ix_attr_int(ir_graph *g, const ir_node *n, const char *name, int64_t dflt,
                       int64_t *out);
+/* An error naming attribute `name` when the node has it but its version predates `since`, the
+ * version that brought it. */
+hy_status ix_attr_since(ir_graph *g, const ir_node *n, const char *name, int32_t since);
 /* Input slot as one number known at compile time (a scalar or a one-element tensor of any
  * numeric type); an error saying what it is for when it is not known or not one element. */
 hy_status ix_input_scalar(ir_graph *g, ir_node *n, int32_t slot, const char *what, double *out);

@@ -37,6 +37,12 @@ hy_status ix_attr_int(ir_graph *g, const ir_node *n, const char *name, int64_t d
   return HY_OK;
 }
 
+hy_status ix_attr_since(ir_graph *g, const ir_node *n, const char *name, int32_t since) {
+  if (n->version >= since || !ir_attr_find(n, name)) return HY_OK;
+  return ir_attr_error(g, n, name, HY_ERR_INVALID_MODEL,
+                       "came with version %d; this node is version %d", since, n->version);
+}
+
 hy_status ix_input_scalar(ir_graph *g, ir_node *n, int32_t slot, const char *what, double *out) {
   const ir_type *t;
   hy_status s = ix_input_numeric(g, n, slot, false, &t);

@@ -28,8 +28,8 @@ static hy_status nd_indices(ir_graph *g, ir_node *n, int32_t slot, int64_t room,
 static hy_status gathernd_read(ir_graph *g, ir_node *n, const ir_type **t, const ir_type **it,
                                int64_t *b) {
   hy_status s = mv_input(g, n, 0, t);
-  *b = 0;
-  if (!s && n->version >= 12) s = ix_attr_int(g, n, "batch_dims", 0, b);
+  if (!s) s = ix_attr_since(g, n, "batch_dims", 12);
+  if (!s) s = ix_attr_int(g, n, "batch_dims", 0, b);
   if (!s) s = mv_input(g, n, 1, it);
   if (s) return s;
   int32_t r = (*t)->rank, q = (*it)->rank;
@@ -83,9 +83,7 @@ static hy_status scatternd_read(ir_graph *g, ir_node *n, const ir_type **t, int6
                          hy_dtype_name(ut->dtype), hy_dtype_name((*t)->dtype));
   const ir_attr *a = ir_attr_find(n, "reduction");
   *red = 0;
-  if (a && n->version < 16)
-    return ir_attr_error(g, n, "reduction", HY_ERR_INVALID_MODEL,
-                         "came with version 16; this node is version %d", n->version);
+  if ((s = ix_attr_since(g, n, "reduction", 16))) return s;
   if (a && a->kind != IR_ATTR_STRING)
     return ir_attr_error(g, n, "reduction", HY_ERR_INVALID_MODEL, "must be a string");
   int64_t allowed = n->version >= 18 ? 5 : 3;

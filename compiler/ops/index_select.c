@@ -14,8 +14,8 @@ static hy_status arg_read(ir_graph *g, ir_node *n, const ir_type **t, arg_attrs 
   hy_status s = ix_input_numeric(g, n, 0, false, t);
   if (!s) s = ix_attr_int(g, n, "axis", 0, &axis);
   if (!s) s = ir_attr_flag(g, n, "keepdims", 1, &a->keepdims);
-  a->last = 0;
-  if (!s && n->version >= 12) s = ir_attr_flag(g, n, "select_last_index", 0, &a->last);
+  if (!s) s = ix_attr_since(g, n, "select_last_index", 12);
+  if (!s) s = ir_attr_flag(g, n, "select_last_index", 0, &a->last);
   if (s) return s;
   if (n->version < 11 && axis < 0)
     return ir_attr_error(g, n, "axis", HY_ERR_INVALID_MODEL,
@@ -130,10 +130,11 @@ static hy_status topk_read(ir_graph *g, ir_node *n, const ir_type **t, topk_attr
   hy_status s = ix_input_numeric(g, n, 0, false, t);
   if (!s) s = ix_attr_int(g, n, "axis", -1, &axis);
   if (!s) s = ir_norm_axis(g, n, "axis", axis, (*t)->rank, &a->axis);
-  a->largest = 1;
-  if (!s && n->version >= 11) s = ir_attr_flag(g, n, "largest", 1, &a->largest);
+  if (!s) s = ix_attr_since(g, n, "largest", 11);
+  if (!s) s = ix_attr_since(g, n, "sorted", 11);
+  if (!s) s = ir_attr_flag(g, n, "largest", 1, &a->largest);
   /* sorted 0 leaves the order unspecified; the kernel always sorts */
-  if (!s && n->version >= 11) s = ir_attr_flag(g, n, "sorted", 1, &sorted);
+  if (!s) s = ir_attr_flag(g, n, "sorted", 1, &sorted);
   if (!s) s = topk_k(g, n, &a->k);
   if (s) return s;
   int64_t d = (*t)->dims[a->axis];

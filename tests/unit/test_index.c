@@ -297,6 +297,10 @@ Test(index, topk_version_1_attribute_and_errors) {
   expect_error(n, HY_ERR_UNSUPPORTED, "a K computed at run time is not supported");
   expect_error(NODE(OP_TopK, 1, 2, T(HY_DTYPE_FLOAT, x, 4)), HY_ERR_INVALID_MODEL,
                "attribute 'k': is required");
+  n = NODE(OP_TopK, 10, 2, T(HY_DTYPE_FLOAT, x, 4), T(HY_DTYPE_INT64, I64S(2), 1));
+  attr_i(n, "largest", 0);
+  expect_error(n, HY_ERR_INVALID_MODEL,
+               "attribute 'largest': came with version 11; this node is version 10");
 }
 
 Test(index, topk_without_the_indices_output) {
