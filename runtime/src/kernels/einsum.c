@@ -10,6 +10,7 @@
 
 #define ES_MAX_IN 16
 #define ES_MAX_LABELS 64
+#define ES_PARTS 8
 
 typedef struct es_plan {
   int64_t n, labels, n_out;
@@ -41,10 +42,17 @@ typedef struct es_job {
     }                                                                                              \
     const ST *a = in[0], *b = pl->n > 1 ? in[1] : in[0];                                           \
     for (;;) {                                                                                     \
-      if (pl->n == 2) {                                                                            \
-        for (int64_t k = 0; k < len; k++)                                                          \
-          acc = (ACC)(acc + (ACC)ew_ld_##name(a[off[0] + k * st[0]]) *                             \
-                                (ACC)ew_ld_##name(b[off[1] + k * st[1]]));                         \
+      if (pl->n == 2) { /* ES_PARTS partial sums: independent chains the compiler can widen */   \
+        ACC part[ES_PARTS] = {0};                                                                  \
+        int64_t k = 0;                                                                             \
+        for (; k + ES_PARTS <= len; k += ES_PARTS)                                                 \
+          for (int64_t q = 0; q < ES_PARTS; q++)                                                   \
+            part[q] = (ACC)(part[q] + (ACC)ew_ld_##name(a[off[0] + (k + q) * st[0]]) *             \
+                                          (ACC)ew_ld_##name(b[off[1] + (k + q) * st[1]]));         \
+        for (; k < len; k++)                                                                       \
+          part[0] = (ACC)(part[0] + (ACC)ew_ld_##name(a[off[0] + k * st[0]]) *                     \
+                                        (ACC)ew_ld_##name(b[off[1] + k * st[1]]));                 \
+        for (int64_t q = 0; q < ES_PARTS; q++) acc = (ACC)(acc + part[q]);                         \
       } else {                                                                                     \
         for (int64_t k = 0; k < len; k++) {                                                        \
           ACC term = 1;                                                                            \
