@@ -420,6 +420,8 @@ Test(frontend, refuses_an_empty_required_input_for_every_op) {
       add_input(m->graph, "x", HY_DTYPE_FLOAT, "4");
       Onnx__NodeProto *n = add_node(m->graph, info->name, "n", "", "y");
       for (int32_t i = 0; i < info->min_in; i++) PUSH(n->input, n->n_input, i == empty ? "" : "x");
+      for (int32_t i = 1; i < info->min_out; i++) /* ops that must give several outputs (TopK) */
+        PUSH(n->output, n->n_output, i == 1 ? "y1" : i == 2 ? "y2" : "y3");
       add_output(m->graph, "y");
       char want[256];
       snprintf(want, sizeof want, "model.onnx: node 'n' (%s): input %d is required by %s but is "
