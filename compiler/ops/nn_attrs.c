@@ -45,40 +45,6 @@ hy_status nn_choice_attr(ir_graph *g, ir_node *n, const char *name, const char *
   return ir_attr_error(g, n, name, HY_ERR_INVALID_MODEL, "'%s' is not one of %s", v, list);
 }
 
-hy_status nn_input_floats(ir_graph *g, ir_node *n, int32_t slot, const double **vals,
-                          int32_t *count) {
-  ir_value *v = slot < n->n_in ? n->in[slot] : NULL;
-  if (!v) return ir_node_error(g, n, HY_ERR_INVALID_MODEL, "input %d is missing", slot);
-  const void *known = ir_value_known(v);
-  if (!known)
-    return ir_node_error(g, n, HY_ERR_UNSUPPORTED,
-                         "input %d ('%s') must be known at compile time (a constant or an "
-                         "initializer): its value decides the output shape",
-                         slot, v->name);
-  if (v->type.rank > 1)
-    return ir_node_error(g, n, HY_ERR_INVALID_MODEL, "input %d ('%s') must be 1-D, has rank %d",
-                         slot, v->name, v->type.rank);
-  int64_t cnt = ir_type_numel(&v->type);
-  if (cnt < 0 || cnt > INT32_MAX)
-    return ir_node_error(g, n, HY_ERR_SHAPE, "input %d ('%s') has no static size", slot, v->name);
-  double *out = arena_array(g->a, (size_t)(cnt ? cnt : 1), sizeof *out);
-  if (!out) return diag_error(g->d, HY_ERR_OUT_OF_MEMORY, "%s: out of memory", g->file);
-  for (int64_t i = 0; i < cnt; i++) {
-    switch (v->type.dtype) {
-    case HY_DTYPE_FLOAT: out[i] = ((const float *)known)[i]; break;
-    case HY_DTYPE_DOUBLE: out[i] = ((const double *)known)[i]; break;
-    case HY_DTYPE_FLOAT16: out[i] = hy_f16_to_f32(((const uint16_t *)known)[i]); break;
-    default:
-      return ir_node_error(g, n, HY_ERR_DTYPE,
-                           "input %d ('%s') must be float, double or float16, is %s", slot, v->name,
-                           hy_dtype_name(v->type.dtype));
-    }
-  }
-  *vals = out;
-  *count = (int32_t)cnt;
-  return HY_OK;
-}
-
 bool nn_input_given(const ir_node *n, int32_t slot) {
   const ir_type *t = ir_in_type(n, slot);
   return t && ir_type_numel(t) != 0;

@@ -1,7 +1,6 @@
 /* Attribute and input readers shared by the nn hooks of Resize, ConvTranspose, Col2Im, MaxUnpool,
  * the normalisations and CenterCropPad (nn_resize.c, nn_convtranspose.c, nn_norms.c,
- * nn_unpool.c): int lists of a given length, string choices, float inputs known at compile
- * time. */
+ * nn_unpool.c): int lists of a given length, string choices, optional inputs. */
 #ifndef HC_OPS_NN_ATTRS_H
 #define HC_OPS_NN_ATTRS_H
 
@@ -15,11 +14,6 @@ hy_status nn_ints_attr(ir_graph *g, ir_node *n, const char *name, int32_t want, 
  * The error names the attribute and lists the choices. */
 hy_status nn_choice_attr(ir_graph *g, ir_node *n, const char *name, const char *dflt,
                          const char *const *names, int32_t count, int32_t *out);
-
-/* Reads a known float, double or float16 1-D input as doubles into the arena (like
- * ir_input_ints). */
-hy_status nn_input_floats(ir_graph *g, ir_node *n, int32_t slot, const double **vals,
-                          int32_t *count);
 
 /* True when optional input slot is present and not an empty tensor (ONNX's way of leaving an
  * input out before it had optional inputs). */

@@ -100,7 +100,7 @@ static hy_status resize_scales(ir_graph *g, ir_node *n, int32_t slot, const doub
     *sc = d;
     return HY_OK;
   }
-  return nn_input_floats(g, n, slot, sc, cnt);
+  return ir_input_floats(g, n, slot, sc, cnt);
 }
 
 /* Output sizes and scales of the axes from scales or sizes (exactly one of them). */
@@ -172,7 +172,7 @@ static hy_status resize_roi(ir_graph *g, ir_node *n, resize_plan *p, const int64
                          "(roi)");
   const double *roi;
   int32_t cnt;
-  hy_status s = nn_input_floats(g, n, 1, &roi, &cnt);
+  hy_status s = ir_input_floats(g, n, 1, &roi, &cnt);
   if (s) return s;
   if (cnt != 2 * na)
     return ir_node_error(g, n, HY_ERR_SHAPE,

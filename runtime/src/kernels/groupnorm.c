@@ -5,8 +5,7 @@
  * ints = {N, C, G, spatial, per_channel}; floats = {epsilon}. */
 #include <math.h>
 
-#include "hydra/kernel.h"
-#include "kernels/kernel_util.h"
+#include "kernels/nn_float.h"
 
 typedef struct groupnorm_job {
   const hy_kparams *p;
@@ -41,14 +40,7 @@ typedef struct groupnorm_job {
     }                                                                                              \
   }
 
-#define GN_LOAD(v) ((double)(v))
-#define GN_F16_LOAD(v) ((double)hy_k_f16_to_f32(v))
-#define GN_F16_STORE(v) hy_k_f32_to_f16((float)(v))
-#define GN_F32_STORE(v) ((float)(v))
-#define GN_F64_STORE(v) (v)
-GROUPNORM_ROWS(f32, float, GN_LOAD, GN_F32_STORE)
-GROUPNORM_ROWS(f64, double, GN_LOAD, GN_F64_STORE)
-GROUPNORM_ROWS(f16, uint16_t, GN_F16_LOAD, GN_F16_STORE)
+NN_FLOAT_INSTANCES(GROUPNORM_ROWS)
 
 hy_status hy_kernel_groupnorm(const hy_kparams *p, const void *const *in, void *const *out,
                               void *scratch, const hy_exec *ex) {
@@ -60,13 +52,9 @@ hy_status hy_kernel_groupnorm(const hy_kparams *p, const void *const *in, void *
     if (p->in[i].dtype != p->in[0].dtype ||
         hy_tdesc_numel(&p->in[i]) != (j.per_channel ? j.C : j.G))
       return HY_ERR_INTERNAL;
-  hy_range_fn fn;
-  switch (p->in[0].dtype) {
-  case HY_DTYPE_FLOAT: fn = groupnorm_rows_f32; break;
-  case HY_DTYPE_DOUBLE: fn = groupnorm_rows_f64; break;
-  case HY_DTYPE_FLOAT16: fn = groupnorm_rows_f16; break;
-  default: return HY_ERR_DTYPE;
-  }
+  hy_range_fn fn =
+      nn_float_pick(p->in[0].dtype, groupnorm_rows_f32, groupnorm_rows_f64, groupnorm_rows_f16);
+  if (!fn) return HY_ERR_DTYPE;
   hy_parallel_for(ex, p->ints[0] * j.G, fn, &j);
   return HY_OK;
 }

@@ -3,8 +3,7 @@
  * does). ints = {outer, n, inner, p}. */
 #include <math.h>
 
-#include "hydra/kernel.h"
-#include "kernels/kernel_util.h"
+#include "kernels/nn_float.h"
 
 typedef struct lpnorm_job {
   const hy_kparams *p;
@@ -31,27 +30,15 @@ typedef struct lpnorm_job {
       }                                                                                            \
   }
 
-#define LPN_LOAD(v) ((double)(v))
-#define LPN_F16_LOAD(v) ((double)hy_k_f16_to_f32(v))
-#define LPN_F16_STORE(v) hy_k_f32_to_f16((float)(v))
-#define LPN_F32_STORE(v) ((float)(v))
-#define LPN_F64_STORE(v) (v)
-LPNORM_ROWS(f32, float, LPN_LOAD, LPN_F32_STORE)
-LPNORM_ROWS(f64, double, LPN_LOAD, LPN_F64_STORE)
-LPNORM_ROWS(f16, uint16_t, LPN_F16_LOAD, LPN_F16_STORE)
+NN_FLOAT_INSTANCES(LPNORM_ROWS)
 
 hy_status hy_kernel_lpnorm(const hy_kparams *p, const void *const *in, void *const *out,
                            void *scratch, const hy_exec *ex) {
   (void)scratch;
   if (p->n_ints < 4 || (p->ints[3] != 1 && p->ints[3] != 2)) return HY_ERR_INTERNAL;
   lpnorm_job j = {p, in[0], out[0]};
-  hy_range_fn fn;
-  switch (p->in[0].dtype) {
-  case HY_DTYPE_FLOAT: fn = lpnorm_rows_f32; break;
-  case HY_DTYPE_DOUBLE: fn = lpnorm_rows_f64; break;
-  case HY_DTYPE_FLOAT16: fn = lpnorm_rows_f16; break;
-  default: return HY_ERR_DTYPE;
-  }
+  hy_range_fn fn = nn_float_pick(p->in[0].dtype, lpnorm_rows_f32, lpnorm_rows_f64, lpnorm_rows_f16);
+  if (!fn) return HY_ERR_DTYPE;
   hy_parallel_for(ex, p->ints[0], fn, &j);
   return HY_OK;
 }

@@ -4,8 +4,7 @@
  * ints = {N, C, spatial, size}; floats = {alpha, beta, bias}. */
 #include <math.h>
 
-#include "hydra/kernel.h"
-#include "kernels/kernel_util.h"
+#include "kernels/nn_float.h"
 
 typedef struct lrn_job {
   const hy_kparams *p;
@@ -33,27 +32,15 @@ typedef struct lrn_job {
     }                                                                                              \
   }
 
-#define LRN_LOAD(v) ((double)(v))
-#define LRN_F16_LOAD(v) ((double)hy_k_f16_to_f32(v))
-#define LRN_F16_STORE(v) hy_k_f32_to_f16((float)(v))
-#define LRN_F32_STORE(v) ((float)(v))
-#define LRN_F64_STORE(v) (v)
-LRN_PLANES(f32, float, LRN_LOAD, LRN_F32_STORE)
-LRN_PLANES(f64, double, LRN_LOAD, LRN_F64_STORE)
-LRN_PLANES(f16, uint16_t, LRN_F16_LOAD, LRN_F16_STORE)
+NN_FLOAT_INSTANCES(LRN_PLANES)
 
 hy_status hy_kernel_lrn(const hy_kparams *p, const void *const *in, void *const *out, void *scratch,
                         const hy_exec *ex) {
   (void)scratch;
   if (p->n_ints < 4 || p->n_floats < 3 || p->ints[3] < 1) return HY_ERR_INTERNAL;
   lrn_job j = {p, in[0], out[0]};
-  hy_range_fn fn;
-  switch (p->in[0].dtype) {
-  case HY_DTYPE_FLOAT: fn = lrn_planes_f32; break;
-  case HY_DTYPE_DOUBLE: fn = lrn_planes_f64; break;
-  case HY_DTYPE_FLOAT16: fn = lrn_planes_f16; break;
-  default: return HY_ERR_DTYPE;
-  }
+  hy_range_fn fn = nn_float_pick(p->in[0].dtype, lrn_planes_f32, lrn_planes_f64, lrn_planes_f16);
+  if (!fn) return HY_ERR_DTYPE;
   hy_parallel_for(ex, p->ints[0] * p->ints[1], fn, &j);
   return HY_OK;
 }

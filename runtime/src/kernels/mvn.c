@@ -4,8 +4,7 @@
  * scratch: 2 doubles per position of the kept axes. */
 #include <math.h>
 
-#include "hydra/kernel.h"
-#include "kernels/kernel_util.h"
+#include "kernels/nn_float.h"
 
 /* Flat index among the kept axes of element coordinates c. */
 static int64_t mvn_slot(const hy_tdesc *t, uint64_t mask, const int64_t *c) {
@@ -22,40 +21,49 @@ static void mvn_next(const hy_tdesc *t, int64_t *c) {
   }
 }
 
+typedef struct mvn_job {
+  const hy_tdesc *t;
+  uint64_t mask;
+  const void *x;
+  void *y;
+  double *acc; /* kept means, then kept deviations */
+  int64_t kept;
+} mvn_job;
+
+/* One pass over everything (the statistics of a position come from all over the tensor), so it
+ * is run as a single range. */
 #define MVN_RUN(SFX, T, LOAD, STORE)                                                               \
-  static void mvn_##SFX(const hy_tdesc *t, uint64_t mask, const T *x, T *y, double *acc,           \
-                        int64_t kept) {                                                            \
-    int64_t numel = hy_tdesc_numel(t), per = kept ? numel / kept : 0, c[HY_MAX_RANK];              \
-    double *mean = acc, *var = acc + kept;                                                         \
+  static void mvn_##SFX(void *arg, int64_t begin, int64_t end) {                                   \
+    (void)begin, (void)end;                                                                        \
+    const mvn_job *j = arg;                                                                        \
+    const hy_tdesc *t = j->t;                                                                      \
+    const T *x = j->x;                                                                             \
+    T *y = j->y;                                                                                   \
+    int64_t numel = hy_tdesc_numel(t), kept = j->kept, per = kept ? numel / kept : 0;              \
+    int64_t c[HY_MAX_RANK];                                                                        \
+    double *mean = j->acc, *var = j->acc + kept;                                                   \
     for (int64_t k = 0; k < 2 * kept; k++)                                                         \
-      acc[k] = 0;                                                                                  \
+      j->acc[k] = 0;                                                                               \
     memset(c, 0, sizeof c);                                                                        \
     for (int64_t e = 0; e < numel; e++, mvn_next(t, c))                                            \
-      mean[mvn_slot(t, mask, c)] += LOAD(x[e]);                                                    \
+      mean[mvn_slot(t, j->mask, c)] += LOAD(x[e]);                                                 \
     for (int64_t k = 0; k < kept; k++)                                                             \
       mean[k] /= (double)per;                                                                      \
     memset(c, 0, sizeof c);                                                                        \
     for (int64_t e = 0; e < numel; e++, mvn_next(t, c)) {                                          \
-      int64_t k = mvn_slot(t, mask, c);                                                            \
+      int64_t k = mvn_slot(t, j->mask, c);                                                         \
       var[k] += (LOAD(x[e]) - mean[k]) * (LOAD(x[e]) - mean[k]);                                   \
     }                                                                                              \
     for (int64_t k = 0; k < kept; k++)                                                             \
       var[k] = sqrt(var[k] / (double)per) + 1e-9;                                                  \
     memset(c, 0, sizeof c);                                                                        \
     for (int64_t e = 0; e < numel; e++, mvn_next(t, c)) {                                          \
-      int64_t k = mvn_slot(t, mask, c);                                                            \
+      int64_t k = mvn_slot(t, j->mask, c);                                                         \
       y[e] = STORE((LOAD(x[e]) - mean[k]) / var[k]);                                               \
     }                                                                                              \
   }
 
-#define MVN_LOAD(v) ((double)(v))
-#define MVN_F16_LOAD(v) ((double)hy_k_f16_to_f32(v))
-#define MVN_F16_STORE(v) hy_k_f32_to_f16((float)(v))
-#define MVN_F32_STORE(v) ((float)(v))
-#define MVN_F64_STORE(v) (v)
-MVN_RUN(f32, float, MVN_LOAD, MVN_F32_STORE)
-MVN_RUN(f64, double, MVN_LOAD, MVN_F64_STORE)
-MVN_RUN(f16, uint16_t, MVN_F16_LOAD, MVN_F16_STORE)
+NN_FLOAT_INSTANCES(MVN_RUN)
 
 hy_status hy_kernel_mvn(const hy_kparams *p, const void *const *in, void *const *out, void *scratch,
                         const hy_exec *ex) {
@@ -67,10 +75,9 @@ hy_status hy_kernel_mvn(const hy_kparams *p, const void *const *in, void *const 
   for (int32_t d = 0; d < t->rank; d++)
     if (!(mask >> d & 1)) kept *= t->dims[d];
   if (hy_tdesc_numel(t) == 0) return HY_OK;
-  switch (t->dtype) {
-  case HY_DTYPE_FLOAT: mvn_f32(t, mask, in[0], out[0], scratch, kept); return HY_OK;
-  case HY_DTYPE_DOUBLE: mvn_f64(t, mask, in[0], out[0], scratch, kept); return HY_OK;
-  case HY_DTYPE_FLOAT16: mvn_f16(t, mask, in[0], out[0], scratch, kept); return HY_OK;
-  default: return HY_ERR_DTYPE;
-  }
+  hy_range_fn fn = nn_float_pick(t->dtype, mvn_f32, mvn_f64, mvn_f16);
+  if (!fn) return HY_ERR_DTYPE;
+  mvn_job j = {t, mask, in[0], out[0], scratch, kept};
+  fn(&j, 0, 1);
+  return HY_OK;
 }

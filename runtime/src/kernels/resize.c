@@ -13,9 +13,8 @@
  * scratch: sum over axes of hy_resize_scratch_bytes(out_d, taps_d) (hydra/resize.h). */
 #include <math.h>
 
-#include "hydra/kernel.h"
 #include "hydra/resize.h"
-#include "kernels/kernel_util.h"
+#include "kernels/nn_float.h"
 
 enum { RESIZE_NINTS = 6 };
 
@@ -197,18 +196,11 @@ RESIZE_INT_STORE(uint8_t, 0, UINT8_MAX)
 RESIZE_INT_STORE(int32_t, INT32_MIN, INT32_MAX)
 RESIZE_INT_STORE(int64_t, INT64_MIN, INT64_MAX)
 
-#define RESIZE_LOAD(v) ((double)(v))
-#define RESIZE_F16_LOAD(v) ((double)hy_k_f16_to_f32(v))
-#define RESIZE_F16_STORE(v) hy_k_f32_to_f16((float)(v))
-#define RESIZE_F32_STORE(v) ((float)(v))
-#define RESIZE_F64_STORE(v) (v)
-RESIZE_ROWS(f32, float, RESIZE_LOAD, RESIZE_F32_STORE)
-RESIZE_ROWS(f64, double, RESIZE_LOAD, RESIZE_F64_STORE)
-RESIZE_ROWS(f16, uint16_t, RESIZE_F16_LOAD, RESIZE_F16_STORE)
-RESIZE_ROWS(i8, int8_t, RESIZE_LOAD, resize_store_int8_t)
-RESIZE_ROWS(u8, uint8_t, RESIZE_LOAD, resize_store_uint8_t)
-RESIZE_ROWS(i32, int32_t, RESIZE_LOAD, resize_store_int32_t)
-RESIZE_ROWS(i64, int64_t, RESIZE_LOAD, resize_store_int64_t)
+NN_FLOAT_INSTANCES(RESIZE_ROWS)
+RESIZE_ROWS(i8, int8_t, NN_LOAD_D, resize_store_int8_t)
+RESIZE_ROWS(u8, uint8_t, NN_LOAD_D, resize_store_uint8_t)
+RESIZE_ROWS(i32, int32_t, NN_LOAD_D, resize_store_int32_t)
+RESIZE_ROWS(i64, int64_t, NN_LOAD_D, resize_store_int64_t)
 
 hy_status hy_kernel_resize(const hy_kparams *p, const void *const *in, void *const *out,
                            void *scratch, const hy_exec *ex) {
@@ -219,17 +211,15 @@ hy_status hy_kernel_resize(const hy_kparams *p, const void *const *in, void *con
     return HY_ERR_INTERNAL;
   if (hy_tdesc_numel(yd) == 0) return HY_OK;
   if (hy_tdesc_numel(xd) == 0) return HY_ERR_SHAPE;
-  hy_range_fn fn;
+  hy_range_fn fn = nn_float_pick(xd->dtype, resize_rows_f32, resize_rows_f64, resize_rows_f16);
   switch (xd->dtype) {
-  case HY_DTYPE_FLOAT: fn = resize_rows_f32; break;
-  case HY_DTYPE_DOUBLE: fn = resize_rows_f64; break;
-  case HY_DTYPE_FLOAT16: fn = resize_rows_f16; break;
   case HY_DTYPE_INT8: fn = resize_rows_i8; break;
   case HY_DTYPE_UINT8: fn = resize_rows_u8; break;
   case HY_DTYPE_INT32: fn = resize_rows_i32; break;
   case HY_DTYPE_INT64: fn = resize_rows_i64; break;
-  default: return HY_ERR_DTYPE;
+  default: break;
   }
+  if (!fn) return HY_ERR_DTYPE;
   resize_job j = {.p = p, .x = in[0], .y = out[0], .extrapolation = p->floats[1]};
   char *mem = scratch;
   int64_t stride = 1;
