@@ -124,8 +124,12 @@ static hy_status resize_sizes(ir_graph *g, ir_node *n, const ir_type *x, resize_
       if (!(sc[i] > 0) || !isfinite(sc[i]))
         return ir_node_error(g, n, HY_ERR_INVALID_MODEL, "scale %g (axis %lld) must be > 0", sc[i],
                              (long long)axes[i]);
+      double out = floor(sc[i] * (double)x->dims[axes[i]]);
+      if (out > (double)INT32_MAX)
+        return ir_node_error(g, n, HY_ERR_SHAPE, "scale %g makes axis %lld %g elements long", sc[i],
+                             (long long)axes[i], out);
       p->scale[axes[i]] = sc[i];
-      p->out[axes[i]] = (int64_t)floor(sc[i] * (double)x->dims[axes[i]]);
+      p->out[axes[i]] = (int64_t)out;
     }
     if (ir_attr_find(n, "keep_aspect_ratio_policy") && n->version >= 18 &&
         strcmp(ir_attr_string(n, "keep_aspect_ratio_policy", "stretch"), "stretch"))
@@ -220,6 +224,13 @@ static hy_status resize_read(ir_graph *g, ir_node *n, resize_plan *p) {
   if ((s = resize_modes_read(g, n, p)) || (s = resize_axes(g, n, x->rank, axes, &na)) ||
       (s = resize_sizes(g, n, x, p, axes, na)) || (s = resize_roi(g, n, p, axes, na)))
     return s;
+  /* an antialiasing filter spans about 2 * reach / scale inputs: bound it (and the tables) */
+  for (int32_t d = 0; d < x->rank; d++)
+    if (p->antialias && p->mode != HY_RESIZE_NEAREST && p->scale[d] < 1 &&
+        4 / p->scale[d] > (double)(1 << 24))
+      return ir_attr_error(g, n, "antialias", HY_ERR_UNSUPPORTED,
+                           "scale %g of axis %d needs a filter of more than 2^24 taps", p->scale[d],
+                           d);
   return HY_OK;
 }
 

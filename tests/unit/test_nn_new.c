@@ -192,6 +192,22 @@ Test(nn_new, resize_cubic_keeps_a_linear_ramp_inside) {
     assert_close(y[i], 3 * ((i + 0.5) / 2 - 0.5) + 1, 1e-5, "y", i);
 }
 
+Test(nn_new, resize_linear_antialias_widens_the_filter_when_downscaling) {
+  /* scale 0.5: the triangle filter is stretched to 4 taps, weights 1/8, 3/8, 3/8, 1/8 */
+  float x[8] = {0, 1, 2, 3, 4, 5, 6, 7}, y[4], sc[1] = {0.5f};
+  int64_t dims[1] = {8};
+  ir_value *in3[3] = {val(HY_DTYPE_FLOAT, 1, dims), NULL, const_f32(sc, 1)};
+  ir_node *n = node("Resize", 18, in3, 3);
+  attr_s(n, "mode", "linear");
+  attr_i(n, "antialias", 1);
+  const void *in[3] = {x};
+  void *out[1] = {y};
+  run(n, in, out);
+  assert_close(y[0], 0.375 * 1 + 0.125 * 2, 1e-6, "y", 0); /* taps -1..2, edge-clamped */
+  assert_close(y[1], 2.5, 1e-6, "y", 1);
+  assert_close(y[2], 4.5, 1e-6, "y", 2);
+}
+
 Test(nn_new, resize_tf_crop_and_resize_extrapolates_outside_the_roi) {
   float x[4] = {1, 2, 3, 4}, y[3], roi[2] = {0.5f, 1.5f};
   int64_t dims[1] = {4}, sizes[1] = {3};
