@@ -69,9 +69,12 @@ static hy_status pool_dim(ir_graph *g, ir_node *n, pool_geom *p, int32_t i, cons
 static hy_status pool_lp(ir_graph *g, ir_node *n, int64_t *p) {
   const ir_attr *a = ir_attr_find(n, "p");
   double v = !a ? 2 : a->kind == IR_ATTR_INT ? (double)a->i : a->kind == IR_ATTR_FLOAT ? a->f : -1;
-  if (!(v >= 1) || v != (double)(int64_t)v || (a && (a->kind == IR_ATTR_FLOAT) != (n->version < 2)))
+  if (!(v > 0) || (a && (a->kind == IR_ATTR_FLOAT) != (n->version < 2)))
     return ir_attr_error(g, n, "p", HY_ERR_INVALID_MODEL,
-                         "must be a positive whole number (a float in LpPool-1, an int after)");
+                         "must be positive (a float in LpPool-1, an int after)");
+  if (v > 1024 || v != (double)(int64_t)v)
+    return ir_attr_error(g, n, "p", HY_ERR_UNSUPPORTED,
+                         "%g is not supported: only whole p up to 1024 are", v);
   *p = (int64_t)v;
   return HY_OK;
 }
