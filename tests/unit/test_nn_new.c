@@ -532,6 +532,17 @@ Test(nn_new, lp_normalization_l1_on_axis_0_and_l2_last) {
   }
   graph_fixture_close();
   setup();
+  float z[4] = {0, 3, 0, 4}, zy[4]; /* a zero column stays zero */
+  int64_t zd[2] = {2, 2};
+  v = val(HY_DTYPE_FLOAT, 2, zd);
+  n = node("LpNormalization", 22, &v, 1);
+  attr_i(n, "axis", 0);
+  run(n, (const void *[1]){z}, (void *[1]){zy});
+  const float zwant[4] = {0, 0.6f, 0, 0.8f};
+  for (int i = 0; i < 4; i++)
+    assert_close(zy[i], zwant[i], 1e-6, "zero norm", i);
+  graph_fixture_close();
+  setup();
   v = val(HY_DTYPE_FLOAT, 2, xd);
   n = node("LpNormalization", 22, &v, 1);
   attr_i(n, "p", 3);

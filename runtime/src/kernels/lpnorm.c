@@ -1,6 +1,6 @@
 /* lpnorm (LpNormalization): X viewed as [outer, n, inner]; each of the outer * inner vectors of
- * n elements (stride inner) is divided by its L1 or L2 norm (a zero vector gives NaN, as x / 0
- * does). ints = {outer, n, inner, p}. */
+ * n elements (stride inner) is divided by its L1 or L2 norm; a zero vector stays zero (ONNX
+ * defines 0 / 0 as 0 here). ints = {outer, n, inner, p}. */
 #include <math.h>
 
 #include "kernels/nn_float.h"
@@ -26,7 +26,7 @@ typedef struct lpnorm_job {
         }                                                                                          \
         double norm = l1 ? s : sqrt(s);                                                            \
         for (int64_t k = 0; k < n; k++)                                                            \
-          y[k * inner] = STORE(LOAD(x[k * inner]) / norm);                                         \
+          y[k * inner] = STORE(norm == 0 ? 0.0 : LOAD(x[k * inner]) / norm);                       \
       }                                                                                            \
   }
 
