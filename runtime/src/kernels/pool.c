@@ -1,6 +1,7 @@
 /* Pooling kernels: maxpool (MaxPool, with the optional Indices output), avgpool (AveragePool)
- * and lppool (LpPool: the p-norm of the window, padding counting as zeros). Input [N, C, s0, s1, s2] with 1 to 3 spatial dims; the lowering pads the
- * spatial attributes to three dims with leading 1s, so one 3-deep loop serves 1-D, 2-D and 3-D.
+ * and lppool (LpPool: the p-norm of the window, padding counting as zeros). Input
+ * [N, C, s0, s1, s2] with 1 to 3 spatial dims; the lowering pads the spatial attributes to three
+ * dims with leading 1s, so one 3-deep loop serves 1-D, 2-D and 3-D.
  * ints = {kernel[3], strides[3], pads_begin[3], dilations[3], in[3], out[3],
  *         count_include_pad, storage_order, pads_end[3]}, then for lppool {p}. */
 #include <math.h>
