@@ -208,6 +208,29 @@ Test(nn_new, resize_linear_antialias_widens_the_filter_when_downscaling) {
   assert_close(y[2], 4.5, 1e-6, "y", 2);
 }
 
+/* Antialiased cubic resize of X [10, 10, 3] by 0.2 on axes 0 and 1 in one node (20 taps per
+ * axis: the outer tap product, 400, takes the per-element path) equals one axis at a time (the
+ * row path). */
+Test(nn_new, resize_is_separable_on_both_row_paths) {
+  float x[300], once[12], step1[60], twice[12];
+  fill(x, 300, 12);
+  const float s_both[3] = {0.2f, 0.2f, 1}, s_first[3] = {0.2f, 1, 1}, s_second[3] = {1, 0.2f, 1};
+  int64_t d0[3] = {10, 10, 3}, d1[3] = {2, 10, 3};
+  const float *scales[3] = {s_both, s_first, s_second};
+  const int64_t *dims[3] = {d0, d0, d1};
+  const float *ins[3] = {x, x, step1};
+  float *outs[3] = {once, step1, twice};
+  for (int k = 0; k < 3; k++) {
+    ir_value *in3[3] = {val(HY_DTYPE_FLOAT, 3, dims[k]), NULL, const_f32(scales[k], 3)};
+    ir_node *n = node("Resize", 19, in3, 3);
+    attr_s(n, "mode", "cubic");
+    attr_i(n, "antialias", 1);
+    run(n, (const void *[3]){ins[k]}, (void *[1]){outs[k]});
+  }
+  for (int i = 0; i < 12; i++)
+    assert_close(once[i], twice[i], 1e-5, "once vs per axis", i);
+}
+
 Test(nn_new, resize_tf_crop_and_resize_extrapolates_outside_the_roi) {
   float x[4] = {1, 2, 3, 4}, y[3], roi[2] = {0.5f, 1.5f};
   int64_t dims[1] = {4}, sizes[1] = {3};

@@ -141,13 +141,49 @@ static void resize_table(const hy_kparams *p, int32_t d, resize_axis *a) {
   a->n = 1;
 }
 
-/* Y element at output coordinates oc: the tap product, walked as an odometer over the axes. */
+enum { RESIZE_MAX_OUTER = 64 };
+
+/* The tap products of the axes before the last for the row at coordinates oc: X offsets and
+ * weights (zero weights dropped). -1 when there are more than RESIZE_MAX_OUTER, -2 when the row
+ * lies outside the crop. */
+static int64_t resize_outer_taps(const resize_job *j, int32_t r, const int64_t *oc, int64_t *off,
+                                 double *wt) {
+  int64_t t[HY_MAX_RANK] = {0}, cnt = 0, total = 1;
+  for (int32_t d = 0; d < r - 1; d++) {
+    if (j->ax[d].idx[oc[d] * j->ax[d].n] < 0) return -2;
+    total *= j->ax[d].n;
+  }
+  if (total > RESIZE_MAX_OUTER) return -1;
+  for (int64_t c = 0; c < total; c++) {
+    double w = 1;
+    int64_t o = 0;
+    for (int32_t d = 0; d < r - 1; d++) {
+      int64_t k = oc[d] * j->ax[d].n + t[d];
+      w *= j->ax[d].w[k];
+      o += j->ax[d].idx[k] * j->ax[d].istride;
+    }
+    if (w != 0) {
+      off[cnt] = o;
+      wt[cnt++] = w;
+    }
+    for (int32_t d = r - 2; d >= 0; d--) {
+      if (++t[d] < j->ax[d].n) break;
+      t[d] = 0;
+    }
+  }
+  return cnt;
+}
+
+/* A row of Y: the outer tap products once, then along the last axis (stride 1) its own taps;
+ * past RESIZE_MAX_OUTER outer taps, each element walks the whole tap product as an odometer. */
 #define RESIZE_ROWS(SFX, T, LOAD, STORE)                                                           \
   static void resize_rows_##SFX(void *arg, int64_t begin, int64_t end) {                           \
     const resize_job *j = arg;                                                                     \
     const hy_tdesc *od = &j->p->out[0];                                                            \
     int32_t r = od->rank;                                                                          \
-    int64_t w = od->dims[r - 1];                                                                   \
+    int64_t w = od->dims[r - 1], off[RESIZE_MAX_OUTER];                                            \
+    double wt[RESIZE_MAX_OUTER];                                                                   \
+    const resize_axis *last = &j->ax[r - 1];                                                       \
     const T *x = j->x;                                                                             \
     for (int64_t row = begin; row < end; row++) {                                                  \
       int64_t oc[HY_MAX_RANK], rest = row;                                                         \
@@ -156,25 +192,36 @@ static void resize_table(const hy_kparams *p, int32_t d, resize_axis *a) {
         rest /= od->dims[d];                                                                       \
       }                                                                                            \
       T *y = (T *)j->y + row * w;                                                                  \
+      int64_t cnt = resize_outer_taps(j, r, oc, off, wt);                                          \
       for (oc[r - 1] = 0; oc[r - 1] < w; oc[r - 1]++) {                                            \
-        bool outside = false;                                                                      \
-        for (int32_t d = 0; d < r; d++)                                                            \
-          outside |= j->ax[d].idx[oc[d] * j->ax[d].n] < 0;                                         \
-        if (outside) {                                                                             \
+        const int64_t *li = last->idx + oc[r - 1] * last->n;                                       \
+        const double *lw = last->w + oc[r - 1] * last->n;                                          \
+        if (cnt == -2 || li[0] < 0) {                                                              \
           y[oc[r - 1]] = STORE(j->extrapolation);                                                  \
           continue;                                                                                \
         }                                                                                          \
-        int64_t t[HY_MAX_RANK] = {0};                                                              \
         double sum = 0;                                                                            \
+        if (cnt >= 0) {                                                                            \
+          for (int64_t k = 0; k < cnt; k++) {                                                      \
+            const T *xr = x + off[k];                                                              \
+            double s = 0;                                                                          \
+            for (int64_t t = 0; t < last->n; t++)                                                  \
+              if (lw[t] != 0) s += lw[t] * LOAD(xr[li[t]]);                                        \
+            sum += wt[k] * s;                                                                      \
+          }                                                                                        \
+          y[oc[r - 1]] = STORE(sum);                                                               \
+          continue;                                                                                \
+        }                                                                                          \
+        int64_t t[HY_MAX_RANK] = {0};                                                              \
         for (;;) {                                                                                 \
-          double wt = 1;                                                                           \
-          int64_t off = 0;                                                                         \
+          double tw = 1;                                                                           \
+          int64_t o = 0;                                                                           \
           for (int32_t d = 0; d < r; d++) {                                                        \
             int64_t k = oc[d] * j->ax[d].n + t[d];                                                 \
-            wt *= j->ax[d].w[k];                                                                   \
-            off += j->ax[d].idx[k] * j->ax[d].istride;                                             \
+            tw *= j->ax[d].w[k];                                                                   \
+            o += j->ax[d].idx[k] * j->ax[d].istride;                                               \
           }                                                                                        \
-          if (wt != 0) sum += wt * LOAD(x[off]);                                                   \
+          if (tw != 0) sum += tw * LOAD(x[o]);                                                     \
           int32_t d = r - 1;                                                                       \
           while (d >= 0 && ++t[d] == j->ax[d].n)                                                   \
             t[d--] = 0;                                                                            \
