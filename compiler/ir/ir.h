@@ -244,6 +244,9 @@ static inline const void *ir_value_known(const ir_value *v) {
  * node and input when it is not known at compile time. */
 hy_status ir_input_ints(ir_graph *g, ir_node *n, int32_t slot, const int64_t **vals,
                         int32_t *count);
+/* The same for a known float, double or float16 input, as doubles. */
+hy_status ir_input_floats(ir_graph *g, ir_node *n, int32_t slot, const double **vals,
+                          int32_t *count);
 /* Input slot's type into *t when it is present with a static shape; an error naming the node and
  * input otherwise. */
 hy_status ir_input_static(ir_graph *g, const ir_node *n, int32_t slot, const ir_type **t);

@@ -107,12 +107,14 @@ hy_status ir_input_static(ir_graph *g, const ir_node *n, int32_t slot, const ir_
   return HY_OK;
 }
 
-hy_status ir_input_ints(ir_graph *g, ir_node *n, int32_t slot, const int64_t **vals,
-                        int32_t *count) {
-  ir_value *v = slot < n->n_in ? n->in[slot] : NULL;
+/* Input slot as a 1-D (or scalar) value known at compile time: its value, content and element
+ * count, and an arena array of that many elements of es bytes for the caller to convert into. */
+static hy_status input_known_1d(ir_graph *g, ir_node *n, int32_t slot, size_t es, ir_value **vp,
+                                const void **known, int64_t *count, void **out) {
+  ir_value *v = *vp = slot < n->n_in ? n->in[slot] : NULL;
   if (!v) return ir_node_error(g, n, HY_ERR_INVALID_MODEL, "input %d is missing", slot);
-  const void *known = ir_value_known(v);
-  if (!known)
+  *known = ir_value_known(v);
+  if (!*known)
     return ir_node_error(g, n, HY_ERR_UNSUPPORTED,
                          "input %d ('%s') must be known at compile time (a constant or an "
                          "initializer): its value decides the output shape",
@@ -120,11 +122,21 @@ hy_status ir_input_ints(ir_graph *g, ir_node *n, int32_t slot, const int64_t **v
   if (v->type.rank > 1)
     return ir_node_error(g, n, HY_ERR_INVALID_MODEL, "input %d ('%s') must be 1-D, has rank %d",
                          slot, v->name, v->type.rank);
-  int64_t cnt = ir_type_numel(&v->type);
+  int64_t cnt = *count = ir_type_numel(&v->type);
   if (cnt < 0 || cnt > INT32_MAX)
     return ir_node_error(g, n, HY_ERR_SHAPE, "input %d ('%s') has no static size", slot, v->name);
-  int64_t *out = arena_array(g->a, (size_t)(cnt ? cnt : 1), sizeof *out);
-  if (!out) return diag_error(g->d, HY_ERR_OUT_OF_MEMORY, "%s: out of memory", g->file);
+  *out = arena_array(g->a, (size_t)(cnt ? cnt : 1), es);
+  if (!*out) return diag_error(g->d, HY_ERR_OUT_OF_MEMORY, "%s: out of memory", g->file);
+  return HY_OK;
+}
+
+hy_status ir_input_ints(ir_graph *g, ir_node *n, int32_t slot, const int64_t **vals,
+                        int32_t *count) {
+  ir_value *v;
+  const void *known;
+  int64_t cnt, *out;
+  hy_status s = input_known_1d(g, n, slot, sizeof *out, &v, &known, &cnt, (void **)&out);
+  if (s) return s;
   for (int64_t i = 0; i < cnt; i++) {
     switch (v->type.dtype) {
     case HY_DTYPE_INT64: out[i] = ((const int64_t *)known)[i]; break;
@@ -132,6 +144,30 @@ hy_status ir_input_ints(ir_graph *g, ir_node *n, int32_t slot, const int64_t **v
     default:
       return ir_node_error(g, n, HY_ERR_DTYPE, "input %d ('%s') must be int64 or int32, is %s",
                            slot, v->name, hy_dtype_name(v->type.dtype));
+    }
+  }
+  *vals = out;
+  *count = (int32_t)cnt;
+  return HY_OK;
+}
+
+hy_status ir_input_floats(ir_graph *g, ir_node *n, int32_t slot, const double **vals,
+                          int32_t *count) {
+  ir_value *v;
+  const void *known;
+  int64_t cnt;
+  double *out;
+  hy_status s = input_known_1d(g, n, slot, sizeof *out, &v, &known, &cnt, (void **)&out);
+  if (s) return s;
+  for (int64_t i = 0; i < cnt; i++) {
+    switch (v->type.dtype) {
+    case HY_DTYPE_FLOAT: out[i] = ((const float *)known)[i]; break;
+    case HY_DTYPE_DOUBLE: out[i] = ((const double *)known)[i]; break;
+    case HY_DTYPE_FLOAT16: out[i] = hy_f16_to_f32(((const uint16_t *)known)[i]); break;
+    default:
+      return ir_node_error(g, n, HY_ERR_DTYPE,
+                           "input %d ('%s') must be float, double or float16, is %s", slot,
+                           v->name, hy_dtype_name(v->type.dtype));
     }
   }
   *vals = out;

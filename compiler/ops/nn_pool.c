@@ -1,7 +1,7 @@
-/* Hooks of MaxPool and AveragePool (pool geometry: kernel_shape, strides, pads, auto_pad,
- * dilations, ceil_mode, count_include_pad, storage_order; attribute block of the maxpool /
- * avgpool kernels in runtime/src/kernels/pool.c) and of GlobalAveragePool / GlobalMaxPool (the
- * reduce kernel over the spatial dims). */
+/* Hooks of MaxPool, AveragePool and LpPool (pool geometry: kernel_shape, strides, pads,
+ * auto_pad, dilations, ceil_mode, count_include_pad, storage_order, LpPool's p; attribute block
+ * of the maxpool / avgpool / lppool kernels in runtime/src/kernels/pool.c) and of
+ * GlobalAveragePool / GlobalMaxPool (the reduce kernel over the spatial dims). */
 #include <string.h>
 
 #include "ops/nn.h"
@@ -14,6 +14,7 @@ typedef struct pool_geom {
   int64_t pb[POOL_MAX_SPATIAL], pe[POOL_MAX_SPATIAL]; /* pads at the begin / end */
   int64_t in[POOL_MAX_SPATIAL], out[POOL_MAX_SPATIAL];
   int64_t ceil_mode, count_include_pad, storage_order;
+  int64_t p; /* LpPool's norm */
 } pool_geom;
 
 /* An INTS attribute of exactly want values, each >= min; dflt fills in when it is absent. */
@@ -66,6 +67,20 @@ static hy_status pool_dim(ir_graph *g, ir_node *n, pool_geom *p, int32_t i, cons
   return HY_OK;
 }
 
+/* LpPool's p: a float attribute in version 1, an int from 2; a positive whole number. */
+static hy_status pool_lp(ir_graph *g, ir_node *n, int64_t *p) {
+  const ir_attr *a = ir_attr_find(n, "p");
+  double v = !a ? 2 : a->kind == IR_ATTR_INT ? (double)a->i : a->kind == IR_ATTR_FLOAT ? a->f : -1;
+  if (!(v > 0) || (a && (a->kind == IR_ATTR_FLOAT) != (n->version < 2)))
+    return ir_attr_error(g, n, "p", HY_ERR_INVALID_MODEL,
+                         "must be positive (a float in LpPool-1, an int after)");
+  if (v > 1024 || v != (double)(int64_t)v)
+    return ir_attr_error(g, n, "p", HY_ERR_UNSUPPORTED,
+                         "%g is not supported: only whole p up to 1024 are", v);
+  *p = (int64_t)v;
+  return HY_OK;
+}
+
 static hy_status pool_read(ir_graph *g, ir_node *n, pool_geom *p) {
   const ir_type *t;
   hy_status s = nn_input(g, n, 0, &t);
@@ -89,6 +104,7 @@ static hy_status pool_read(ir_graph *g, ir_node *n, pool_geom *p) {
   if (s == HY_OK) s = ir_attr_flag(g, n, "ceil_mode", 0, &p->ceil_mode);
   if (s == HY_OK) s = ir_attr_flag(g, n, "count_include_pad", 0, &p->count_include_pad);
   if (s == HY_OK) s = ir_attr_flag(g, n, "storage_order", 0, &p->storage_order);
+  if (s == HY_OK && n->op == OP_LpPool) s = pool_lp(g, n, &p->p);
   for (int32_t i = 0; i < k && s == HY_OK; i++) {
     p->pb[i] = pads[i];
     p->pe[i] = pads[k + i];
@@ -125,13 +141,16 @@ hy_status lower_pool(ir_graph *g, ir_node *n, ir_lowered *l) {
   int32_t lead = POOL_MAX_SPATIAL - p.nsp;
   const int64_t *fields[] = {p.k, p.s, p.pb, p.d, p.in, p.out};
   const int64_t lead_val[] = {1, 1, 0, 1, 1, 1};
-  l->kernel = n->op == OP_MaxPool ? HY_KERNEL_maxpool : HY_KERNEL_avgpool;
+  l->kernel = n->op == OP_MaxPool   ? HY_KERNEL_maxpool
+              : n->op == OP_LpPool ? HY_KERNEL_lppool
+                                   : HY_KERNEL_avgpool;
   for (int f = 0; f < 6; f++)
     for (int32_t i = 0; i < POOL_MAX_SPATIAL; i++)
       lower_int(l, i < lead ? lead_val[f] : fields[f][i - lead]);
   lower_int(l, p.count_include_pad);
   lower_int(l, p.storage_order);
   for (int32_t i = 0; i < POOL_MAX_SPATIAL; i++) lower_int(l, i < lead ? 0 : p.pe[i - lead]);
+  if (n->op == OP_LpPool) lower_int(l, p.p);
   return HY_OK;
 }
 

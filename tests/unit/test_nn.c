@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "../../runtime/src/kernels/kernel_util.h"
-#include "graph_fixture.h"
+#include "node_fixture.h"
 
 static void setup(void) { graph_fixture_open("t.onnx", 0); }
 TestSuite(nn, .init = setup, .fini = graph_fixture_close);
@@ -29,44 +29,9 @@ static ir_node *node(const char *op, int opset, ir_value **in, int32_t n_in, int
   return n;
 }
 
-static void attr_i(ir_node *n, const char *name, int64_t v) {
-  n->attrs[n->n_attrs++] = (ir_attr){.name = name, .kind = IR_ATTR_INT, .i = v};
-}
-static void attr_f(ir_node *n, const char *name, float v) {
-  n->attrs[n->n_attrs++] = (ir_attr){.name = name, .kind = IR_ATTR_FLOAT, .f = v};
-}
-static void attr_s(ir_node *n, const char *name, const char *s) {
-  n->attrs[n->n_attrs++] = (ir_attr){.name = name, .kind = IR_ATTR_STRING, .s = s,
-                                     .s_len = strlen(s)};
-}
-static void attr_ints(ir_node *n, const char *name, const int64_t *v, int32_t cnt) {
-  int64_t *copy = arena_array(&A, (size_t)cnt + 1, sizeof *copy);
-  memcpy(copy, v, (size_t)cnt * sizeof *v);
-  n->attrs[n->n_attrs++] = (ir_attr){.name = name, .kind = IR_ATTR_INTS, .ints = copy, .n = cnt};
-}
-
 static hy_status infer(ir_node *n) { return ir_op_get(n->op)->infer(G, n); }
 
 /* ---- running a node: infer, lower, native kernel ---- */
-
-/* Runs ranges in uneven chunks, in reverse order, so kernels that assume one range fail. */
-static void chunky_for(void *user, int64_t n, hy_range_fn fn, void *arg) {
-  (void)user;
-  int64_t step = n / 3 + 1;
-  for (int64_t b = ((n - 1) / step) * step; b >= 0; b -= step)
-    fn(arg, b, b + step < n ? b + step : n);
-}
-static const hy_exec EX = {4, chunky_for, NULL};
-
-static hy_tdesc tdesc_of(const ir_value *v) {
-  hy_tdesc t;
-  memset(&t, 0, sizeof t);
-  if (!v) return t;
-  t.dtype = v->type.dtype;
-  t.rank = v->type.rank;
-  for (int32_t i = 0; i < t.rank; i++) t.dims[i] = v->type.dims[i];
-  return t;
-}
 
 static void run(ir_node *n, const void *const *in, void *const *out) {
   cr_assert_eq(infer(n), HY_OK, "infer: %s", D.msg);
@@ -80,24 +45,6 @@ static void run(ir_node *n, const void *const *in, void *const *out) {
   cr_assert_eq(hy_kernel_table[l.kernel](&p, in, out, NULL, &EX), HY_OK);
 }
 
-static void assert_close(double got, double want, double tol, const char *what, int64_t i) {
-  cr_assert(fabs(got - want) <= tol * (1 + fabs(want)), "%s[%lld]: got %.9g, expected %.9g",
-            what, (long long)i, got, want);
-}
-
-static void assert_dims(const ir_value *v, int32_t rank, const int64_t *dims) {
-  cr_assert_eq(v->type.rank, rank, "rank %d, expected %d", v->type.rank, rank);
-  for (int32_t i = 0; i < rank; i++)
-    cr_assert_eq(v->type.dims[i], dims[i], "dim %d: %lld, expected %lld", i,
-                 (long long)v->type.dims[i], (long long)dims[i]);
-}
-
-static void fill(float *x, int64_t n, uint32_t seed) {
-  for (int64_t i = 0; i < n; i++) {
-    seed = seed * 1664525u + 1013904223u;
-    x[i] = (float)((seed >> 8) % 2001) / 250.0f - 4.0f;
-  }
-}
 
 /* ---- Softmax / LogSoftmax ---- */
 

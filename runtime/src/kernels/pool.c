@@ -1,8 +1,9 @@
-/* Pooling kernels: maxpool (MaxPool, with the optional Indices output) and avgpool
- * (AveragePool). Input [N, C, s0, s1, s2] with 1 to 3 spatial dims; the lowering pads the
- * spatial attributes to three dims with leading 1s, so one 3-deep loop serves 1-D, 2-D and 3-D.
+/* Pooling kernels: maxpool (MaxPool, with the optional Indices output), avgpool (AveragePool)
+ * and lppool (LpPool: the p-norm of the window, padding counting as zeros). Input
+ * [N, C, s0, s1, s2] with 1 to 3 spatial dims; the lowering pads the spatial attributes to three
+ * dims with leading 1s, so one 3-deep loop serves 1-D, 2-D and 3-D.
  * ints = {kernel[3], strides[3], pads_begin[3], dilations[3], in[3], out[3],
- *         count_include_pad, storage_order, pads_end[3]}. */
+ *         count_include_pad, storage_order, pads_end[3]}, then for lppool {p}. */
 #include <math.h>
 
 #include "hydra/kernel.h"
@@ -12,7 +13,7 @@ enum { POOL_NINTS = 23 };
 
 typedef struct pool_geom {
   int64_t k[3], s[3], pb[3], d[3], in[3], out[3], pe[3];
-  int64_t count_include_pad, storage_order;
+  int64_t count_include_pad, storage_order, p;
   int64_t in_size, out_size; /* elements per (n, c) plane */
 } pool_geom;
 
@@ -35,6 +36,7 @@ static void pool_geom_read(const hy_kparams *p, pool_geom *g) {
   }
   g->count_include_pad = p->ints[18];
   g->storage_order = p->ints[19];
+  g->p = p->n_ints > POOL_NINTS ? p->ints[POOL_NINTS] : 0;
   g->in_size = g->in[0] * g->in[1] * g->in[2];
   g->out_size = g->out[0] * g->out[1] * g->out[2];
 }
@@ -127,7 +129,34 @@ static int64_t pool_count(const pool_geom *g, int64_t o0, int64_t o1, int64_t o2
     }                                                                                             \
   }
 
+/* sum |x|^p over the window, then the p-th root; p is a small whole number */
+#define LPPOOL_PLANES(SFX, T, LOAD, STORE)                                                       \
+  static void lppool_planes_##SFX(void *arg, int64_t begin, int64_t end) {                       \
+    const pool_job *j = arg;                                                                      \
+    const pool_geom *g = j->g;                                                                    \
+    for (int64_t pl = begin; pl < end; pl++) {                                                    \
+      const T *x = (const T *)j->x + pl * g->in_size;                                             \
+      T *y = (T *)j->y + pl * g->out_size;                                                        \
+      int64_t o = 0;                                                                              \
+      for (int64_t o0 = 0; o0 < g->out[0]; o0++)                                                  \
+        for (int64_t o1 = 0; o1 < g->out[1]; o1++)                                                \
+          for (int64_t o2 = 0; o2 < g->out[2]; o2++, o++) {                                       \
+            double s = 0;                                                                         \
+            POOL_WINDOW(g, o0, o1, o2, {                                                          \
+              double v = fabs((double)LOAD(x[off]));                                              \
+              s += g->p == 1 ? v : g->p == 2 ? v * v : pow(v, (double)g->p);                     \
+            })                                                                                    \
+            y[o] = STORE(g->p == 1 ? s : g->p == 2 ? sqrt(s) : pow(s, 1.0 / (double)g->p));       \
+          }                                                                                       \
+    }                                                                                             \
+  }
+
 #define NN_ID(x) (x)
+#define POOL_TO_F32(x) ((float)(x))
+#define POOL_TO_F16(x) hy_k_f32_to_f16((float)(x))
+LPPOOL_PLANES(f32, float, NN_ID, POOL_TO_F32)
+LPPOOL_PLANES(f64, double, NN_ID, NN_ID)
+LPPOOL_PLANES(f16, uint16_t, hy_k_f16_to_f32, POOL_TO_F16)
 POOL_KERNELS(f32, float, float, NN_ID, NN_ID, -INFINITY)
 POOL_KERNELS(f64, double, double, NN_ID, NN_ID, -INFINITY)
 POOL_KERNELS(f16, uint16_t, float, hy_k_f16_to_f32, hy_k_f32_to_f16, -INFINITY)
@@ -136,7 +165,7 @@ POOL_KERNELS(u8, uint8_t, int32_t, NN_ID, (uint8_t), 0)
 
 /* Shared entry: checks the block, runs the per-dtype plane function. */
 static hy_status pool_run(const hy_kparams *p, const void *const *in, void *const *out,
-                          const hy_exec *ex, bool is_max) {
+                          const hy_exec *ex, bool is_max, bool lp) {
   if (p->n_ints < POOL_NINTS || p->in[0].rank < 3) return HY_ERR_INTERNAL;
   pool_geom g;
   pool_geom_read(p, &g);
@@ -144,6 +173,17 @@ static hy_status pool_run(const hy_kparams *p, const void *const *in, void *cons
   pool_job j = {&g, in[0], out[0], idx};
   int64_t planes = p->in[0].dims[0] * p->in[0].dims[1];
   hy_range_fn fn;
+  if (lp) {
+    switch (p->in[0].dtype) {
+    case HY_DTYPE_FLOAT: fn = lppool_planes_f32; break;
+    case HY_DTYPE_DOUBLE: fn = lppool_planes_f64; break;
+    case HY_DTYPE_FLOAT16: fn = lppool_planes_f16; break;
+    default: return HY_ERR_DTYPE;
+    }
+    if (g.p < 1) return HY_ERR_INTERNAL;
+    hy_parallel_for(ex, planes, fn, &j);
+    return HY_OK;
+  }
   switch (p->in[0].dtype) {
   case HY_DTYPE_FLOAT: fn = is_max ? maxpool_planes_f32 : avgpool_planes_f32; break;
   case HY_DTYPE_DOUBLE: fn = is_max ? maxpool_planes_f64 : avgpool_planes_f64; break;
@@ -159,11 +199,18 @@ static hy_status pool_run(const hy_kparams *p, const void *const *in, void *cons
 hy_status hy_kernel_maxpool(const hy_kparams *p, const void *const *in, void *const *out,
                             void *scratch, const hy_exec *ex) {
   (void)scratch;
-  return pool_run(p, in, out, ex, true);
+  return pool_run(p, in, out, ex, true, false);
 }
 
 hy_status hy_kernel_avgpool(const hy_kparams *p, const void *const *in, void *const *out,
                             void *scratch, const hy_exec *ex) {
   (void)scratch;
-  return pool_run(p, in, out, ex, false);
+  return pool_run(p, in, out, ex, false, false);
+}
+
+hy_status hy_kernel_lppool(const hy_kparams *p, const void *const *in, void *const *out,
+                           void *scratch, const hy_exec *ex) {
+  (void)scratch;
+  if (p->n_ints <= POOL_NINTS) return HY_ERR_INTERNAL;
+  return pool_run(p, in, out, ex, false, true);
 }
