@@ -46,6 +46,15 @@ static inline uint16_t hy_k_f32_to_f16(float f) {
   return (uint16_t)(o | sign >> 16);
 }
 
+/* bfloat16 (the top half of a float) <-> single; the narrowing rounds to nearest even and keeps
+ * NaN a (quiet) NaN. */
+static inline float hy_k_bf16_to_f32(uint16_t h) { return hy_k_bits_f32((uint32_t)h << 16); }
+static inline uint16_t hy_k_f32_to_bf16(float f) {
+  uint32_t u = hy_k_f32_bits(f);
+  if ((u & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((u >> 16) | 0x40u);
+  return (uint16_t)((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
+}
+
 /* The broadcasting walk. An elementwise kernel over operands broadcast to one output sees, from
  * its lowering, the (coalesced) output dims and for each operand its element strides per dim
  * (0 where the operand is broadcast). The innermost dim is the kernel's tight loop; this
