@@ -11,7 +11,7 @@
 extern "C" {
 #endif
 
-#define HY_ATTN_BQ 32  /* query rows per block: one GEMM A panel of scores */
+#define HY_ATTN_BQ 64  /* query rows per block: one GEMM A panel of scores */
 #define HY_ATTN_BK 256 /* keys per tile: the scores block is BQ x BK, never the whole row set */
 
 /* Bytes of one task's slice for a bq x bk scores block, head sizes d (Q, K) and dv (V), acc_size

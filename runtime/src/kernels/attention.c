@@ -34,7 +34,7 @@ size_t hy_attention_task_bytes(int64_t bq, int64_t bk, int64_t d, int64_t dv, si
              2 * align64((size_t)bq * acc_size) + align64((size_t)bq) + 64;
   if (gemm) {
     size_t a = hy_sgemm_task_bytes(bq, bk, d), b = hy_sgemm_task_bytes(bq, dv, bk);
-    s += a > b ? a : b;
+    s += (a > b ? a : b) + align64((size_t)(bk * d) * acc_size);
   }
   return s;
 }
@@ -105,6 +105,7 @@ static int64_t attn_key_end(const attn_job *j, int64_t b, int64_t i0, int64_t ro
 typedef struct attn_ws {
   void *s, *o, *m, *l;
   unsigned char *allowed;
+  void *keys; /* float32: a key tile gathered into contiguous rows */
   void *gemm;
 } attn_ws;
 
@@ -120,19 +121,31 @@ static void attn_carve(const attn_job *j, char *base, attn_ws *w) {
   p += align64((size_t)j->bq * j->acc);
   w->allowed = (unsigned char *)p;
   p += align64((size_t)j->bq);
+  w->keys = p;
+  if (j->gemm) p += align64((size_t)(j->bk * j->D) * j->acc);
   w->gemm = p;
 }
 
 /* float32 products through the packed GEMM: S = scale * Q_block . K_tile^T, O += P . V_tile. */
+/* Keys whose rows lie far apart (3-D inputs: a row per heads * head_size) are first copied into
+ * contiguous rows: the GEMM's packing of K^T reads them column-wise, and at a stride of a few KB
+ * those reads conflict in L1 (4x slower on BERT-base shapes). */
 static void attn_scores_f32(const attn_job *j, const float *q, int64_t rsq, const kv_tile *t,
-                            int64_t rows, int64_t n, float *s, void *gs) {
-  hy_sgemm(rows, n, j->D, (float)j->scale, q, rsq, 1, (const float *)t->k, 1, t->rsk, 0.0f, s,
-           j->bk, gs, 1, NULL);
+                            int64_t rows, int64_t n, float *s, const attn_ws *w) {
+  const float *k = (const float *)t->k;
+  int64_t rsk = t->rsk;
+  if (rsk != j->D) {
+    float *kb = w->keys;
+    for (int64_t c = 0; c < n; c++) memcpy(kb + c * j->D, k + c * rsk, (size_t)j->D * sizeof *kb);
+    k = kb, rsk = j->D;
+  }
+  hy_sgemm(rows, n, j->D, (float)j->scale, q, rsq, 1, k, 1, rsk, 0.0f, s, j->bk, w->gemm, 1,
+           NULL);
 }
 static void attn_pv_f32(const attn_job *j, const float *s, const kv_tile *t, int64_t rows,
-                        int64_t n, float *o, void *gs) {
-  hy_sgemm(rows, j->Dv, n, 1.0f, s, j->bk, 1, (const float *)t->v, t->rsv, 1, 1.0f, o, j->Dv, gs,
-           1, NULL);
+                        int64_t n, float *o, const attn_ws *w) {
+  hy_sgemm(rows, j->Dv, n, 1.0f, s, j->bk, 1, (const float *)t->v, t->rsv, 1, 1.0f, o, j->Dv,
+           w->gemm, 1, NULL);
 }
 /* Row max and in-place exp(x - m) with its sum: the vector helpers of softmax. */
 #define ATTN_MAX_F32(x, n) nn_row_max(x, n)
@@ -141,8 +154,8 @@ static void attn_pv_f32(const attn_job *j, const float *s, const kv_tile *t, int
 /* The other dtypes: plain loops in the compute type. */
 #define ATTN_LOOPS(SFX, T, ACC, LOAD, EXP)                                                        \
   static void attn_scores_##SFX(const attn_job *j, const T *q, int64_t rsq, const kv_tile *t,     \
-                                int64_t rows, int64_t n, ACC *s, void *gs) {                      \
-    (void)gs;                                                                                     \
+                                int64_t rows, int64_t n, ACC *s, const attn_ws *w) {              \
+    (void)w;                                                                                      \
     const T *k = (const T *)t->k;                                                                 \
     for (int64_t r = 0; r < rows; r++)                                                            \
       for (int64_t c = 0; c < n; c++) {                                                           \
@@ -153,8 +166,8 @@ static void attn_pv_f32(const attn_job *j, const float *s, const kv_tile *t, int
       }                                                                                           \
   }                                                                                               \
   static void attn_pv_##SFX(const attn_job *j, const ACC *s, const kv_tile *t, int64_t rows,      \
-                            int64_t n, ACC *o, void *gs) {                                        \
-    (void)gs;                                                                                     \
+                            int64_t n, ACC *o, const attn_ws *w) {                                \
+    (void)w;                                                                                      \
     const T *v = (const T *)t->v;                                                                 \
     for (int64_t r = 0; r < rows; r++)                                                            \
       for (int64_t c = 0; c < n; c++) {                                                           \
@@ -178,45 +191,53 @@ static void attn_pv_f32(const attn_job *j, const float *s, const kv_tile *t, int
 
 /* The block walk, per dtype. SCORES/PV/MAX/EXPSUM are the four primitives above. */
 #define ATTN_IMPL(SFX, T, ACC, LOAD, STORE, EXP, TANH, MAX, EXPSUM)                               \
-  static inline ACC attn_bias_##SFX(const attn_job *j, int64_t b, int64_t h, int64_t i,          \
-                                    int64_t kj, int64_t coff) {                                   \
-    ACC bias = 0;                                                                                 \
-    if (j->mask_kind) {                                                                           \
-      int64_t o = b * j->ms[0] + h * j->ms[1] + i * j->ms[2] + kj;                                \
-      if (kj >= j->mk)                                                                            \
-        bias = -INFINITY;                                                                         \
-      else if (j->mask_kind == 1)                                                                 \
-        bias = ((const unsigned char *)j->mask)[o] ? (ACC)0 : (ACC)-INFINITY;                     \
-      else                                                                                        \
-        bias = (ACC)LOAD(((const T *)j->mask)[o]);                                                \
-    }                                                                                             \
-    if (j->causal && kj > i + coff) bias += (ACC)-INFINITY;                                       \
-    if (j->nonpad && kj >= j->nonpad[b]) bias += (ACC)-INFINITY;                                  \
-    return bias;                                                                                  \
-  }                                                                                               \
-  /* softcap, score output, bias: x[c] becomes the logit of key kj0 + c */                        \
-  static void attn_logits_##SFX(const attn_job *j, ACC *x, int64_t n, int64_t b, int64_t h,       \
-                                int64_t i, int64_t kj0, unsigned char *allowed) {                 \
-    T *qk = j->qk ? (T *)j->qk + ((b * j->qH + h) * j->Sq + i) * j->tot + kj0 : NULL;             \
-    ACC cap = (ACC)j->softcap;                                                                    \
-    int64_t coff = attn_causal_offset(j, b);                                                      \
-    bool plain = !j->mask_kind && !j->causal && !j->nonpad;                                       \
-    if (plain && !qk && !(cap > 0)) {                                                             \
-      *allowed = 1;                                                                               \
-      return;                                                                                     \
-    }                                                                                             \
-    for (int64_t c = 0; c < n; c++) {                                                             \
-      ACC s = x[c];                                                                               \
-      if (qk && j->mode == 0) qk[c] = STORE(s);                                                   \
-      if (cap > 0) s = cap * TANH(s / cap);                                                       \
-      if (qk && j->mode == 1) qk[c] = STORE(s);                                                   \
-      ACC bias = plain ? (ACC)0 : attn_bias_##SFX(j, b, h, i, kj0 + c, coff);                     \
-      if (bias != (ACC)-INFINITY) *allowed = 1;                                                   \
-      s += bias;                                                                                  \
-      if (qk && j->mode >= 2) qk[c] = STORE(s);                                                   \
-      x[c] = s;                                                                                   \
-    }                                                                                             \
-  }                                                                                               \
+  /* x[c] += the bias of key kj0 + c for query row i: the mask's row, then -inf past its end,      \
+   * past the causal frontier and past nonpad_kv_seqlen. Row-wise loops (they vectorise). True     \
+   * when the bias leaves some key of the tile unmasked. */                                        \
+  static bool attn_bias_row_##SFX(const attn_job *j, ACC *x, int64_t n, int64_t b, int64_t h,      \
+                                  int64_t i, int64_t kj0) {                                        \
+    int64_t lim = n, mn = n;                                                                       \
+    if (j->causal) lim = imin(lim, i + attn_causal_offset(j, b) + 1 - kj0);                        \
+    if (j->nonpad) lim = imin(lim, j->nonpad[b] - kj0);                                            \
+    if (lim < 0) lim = 0;                                                                          \
+    if (j->mask_kind) mn = j->mk - kj0 < 0 ? 0 : imin(n, j->mk - kj0);                             \
+    int64_t live = imin(lim, mn);                                                                  \
+    int any = !j->mask_kind && live > 0;                                                           \
+    if (j->mask_kind && mn > 0) {                                                                  \
+      int64_t o = b * j->ms[0] + h * j->ms[1] + i * j->ms[2] + kj0;                                \
+      if (j->mask_kind == 1) {                                                                     \
+        const unsigned char *m = (const unsigned char *)j->mask + o;                               \
+        for (int64_t c = 0; c < live; c++) any |= m[c] != 0;                                       \
+        for (int64_t c = 0; c < mn; c++) x[c] += m[c] ? (ACC)0 : (ACC)-INFINITY;                   \
+      } else {                                                                                     \
+        const T *m = (const T *)j->mask + o;                                                       \
+        for (int64_t c = 0; c < live; c++) any |= (ACC)LOAD(m[c]) != (ACC)-INFINITY;               \
+        for (int64_t c = 0; c < mn; c++) x[c] += (ACC)LOAD(m[c]);                                  \
+      }                                                                                            \
+    }                                                                                              \
+    for (int64_t c = mn; c < n; c++) x[c] += (ACC)-INFINITY;                                       \
+    for (int64_t c = lim; c < n; c++) x[c] += (ACC)-INFINITY;                                      \
+    return any != 0;                                                                               \
+  }                                                                                                \
+  /* softcap, score output, bias: x[c] becomes the logit of key kj0 + c */                         \
+  static void attn_logits_##SFX(const attn_job *j, ACC *x, int64_t n, int64_t b, int64_t h,        \
+                                int64_t i, int64_t kj0, unsigned char *allowed) {                  \
+    T *qk = j->qk ? (T *)j->qk + ((b * j->qH + h) * j->Sq + i) * j->tot + kj0 : NULL;              \
+    ACC cap = (ACC)j->softcap;                                                                     \
+    if (qk && j->mode == 0)                                                                        \
+      for (int64_t c = 0; c < n; c++) qk[c] = STORE(x[c]);                                         \
+    if (cap > 0)                                                                                   \
+      for (int64_t c = 0; c < n; c++) x[c] = cap * TANH(x[c] / cap);                               \
+    if (qk && j->mode == 1)                                                                        \
+      for (int64_t c = 0; c < n; c++) qk[c] = STORE(x[c]);                                         \
+    if (!j->mask_kind && !j->causal && !j->nonpad) {                                               \
+      if (n > 0) *allowed = 1;                                                                     \
+    } else if (attn_bias_row_##SFX(j, x, n, b, h, i, kj0)) {                                       \
+      *allowed = 1;                                                                                \
+    }                                                                                              \
+    if (qk && j->mode >= 2)                                                                        \
+      for (int64_t c = 0; c < n; c++) qk[c] = STORE(x[c]);                                         \
+  }                                                                                                \
   /* folds one row of logits into the running max m, sum l and output row o; x becomes the    \
    * (unnormalised) probabilities */                                                              \
   static void attn_online_##SFX(ACC *x, int64_t n, ACC *m, ACC *l, ACC *o, int64_t dv) {          \
@@ -265,12 +286,12 @@ static void attn_pv_f32(const attn_job *j, const float *s, const kv_tile *t, int
       kv_tile t;                                                                                  \
       attn_kv(j, b, g, kj, sizeof(T), &t);                                                        \
       int64_t n = imin(imin(j->bk, t.len), end - kj);                                             \
-      attn_scores_##SFX(j, q, rsq, &t, rows, n, s, w.gemm);                                       \
+      attn_scores_##SFX(j, q, rsq, &t, rows, n, s, &w);                                          \
       for (int64_t r = 0; r < rows; r++) {                                                        \
         attn_logits_##SFX(j, s + r * j->bk, n, b, h, i0 + r, kj, &w.allowed[r]);                  \
         attn_online_##SFX(s + r * j->bk, n, &m[r], &l[r], o + r * j->Dv, j->Dv);                  \
       }                                                                                           \
-      attn_pv_##SFX(j, s, &t, rows, n, o, w.gemm);                                                \
+      attn_pv_##SFX(j, s, &t, rows, n, o, &w);                                                   \
       kj += n;                                                                                    \
     }                                                                                             \
     attn_finish_##SFX(j, &w, b, h, i0, rows);                                                     \
@@ -285,7 +306,6 @@ static void attn_pv_f32(const attn_job *j, const float *s, const kv_tile *t, int
   }
 
 #define ATTN_ID(x) (x)
-#define ATTN_F64_EXP(x) exp(x)
 ATTN_IMPL(f32, float, float, ATTN_ID, ATTN_ID, expf, tanhf, ATTN_MAX_F32, ATTN_EXPSUM_F32)
 ATTN_LOOPS(f64, double, double, ATTN_ID, exp)
 ATTN_IMPL(f64, double, double, ATTN_ID, ATTN_ID, exp, tanh, ATTN_MAX_LOOP(f64),
