@@ -9,24 +9,6 @@
 #include "hydra/kernel.h"
 #include "kernels/nn_util.h"
 
-static inline double rms_load(const void *p, int32_t dt, int64_t i) {
-  switch (dt) {
-  case HY_DTYPE_FLOAT: return ((const float *)p)[i];
-  case HY_DTYPE_DOUBLE: return ((const double *)p)[i];
-  case HY_DTYPE_FLOAT16: return hy_k_f16_to_f32(((const uint16_t *)p)[i]);
-  default: return hy_k_bf16_to_f32(((const uint16_t *)p)[i]);
-  }
-}
-
-static inline void rms_store(void *p, int32_t dt, int64_t i, double v) {
-  switch (dt) {
-  case HY_DTYPE_FLOAT: ((float *)p)[i] = (float)v; break;
-  case HY_DTYPE_DOUBLE: ((double *)p)[i] = v; break;
-  case HY_DTYPE_FLOAT16: ((uint16_t *)p)[i] = hy_k_f32_to_f16((float)v); break;
-  default: ((uint16_t *)p)[i] = hy_k_f32_to_bf16((float)v); break;
-  }
-}
-
 /* Scale's element for X's flat index i: Scale right-aligned to X, broadcast where its dim is 1. */
 static int64_t rms_scale_index(const hy_tdesc *x, const hy_tdesc *s, int64_t i) {
   int64_t off = 0, st = 1;
@@ -71,24 +53,24 @@ static void rms_rows_any(void *arg, int64_t begin, int64_t end) {
     if (j->dbl) {
       double q = 0;
       for (int64_t i = 0; i < j->n; i++) {
-        double v = rms_load(j->x, xt, r * j->n + i);
+        double v = hy_k_load_real(j->x, xt, r * j->n + i);
         q += v * v;
       }
       inv = 1.0 / sqrt(q / (double)j->n + j->eps);
     } else {
       float q = 0;
       for (int64_t i = 0; i < j->n; i++) {
-        float v = (float)rms_load(j->x, xt, r * j->n + i);
+        float v = (float)hy_k_load_real(j->x, xt, r * j->n + i);
         q += v * v;
       }
       inv = 1.0f / sqrtf(q / (float)j->n + (float)j->eps);
     }
     for (int64_t i = 0; i < j->n; i++) {
       int64_t e = r * j->n + i;
-      double xn = rms_load(j->x, xt, e) * inv;
+      double xn = hy_k_load_real(j->x, xt, e) * inv;
       if (!j->dbl) xn = (float)xn;
       int64_t si = j->full ? i : rms_scale_index(&p->in[0], &p->in[1], e);
-      rms_store(j->y, yt, e, xn * rms_load(j->s, st, si));
+      hy_k_store_real(j->y, yt, e, xn * hy_k_load_real(j->s, st, si));
     }
   }
 }

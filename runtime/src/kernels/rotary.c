@@ -8,22 +8,6 @@
 #include "hydra/kernel.h"
 #include "kernels/kernel_util.h"
 
-static inline float rope_load(const void *p, int32_t dt, int64_t i) {
-  switch (dt) {
-  case HY_DTYPE_FLOAT: return ((const float *)p)[i];
-  case HY_DTYPE_FLOAT16: return hy_k_f16_to_f32(((const uint16_t *)p)[i]);
-  default: return hy_k_bf16_to_f32(((const uint16_t *)p)[i]);
-  }
-}
-
-static inline void rope_store(void *p, int32_t dt, int64_t i, float v) {
-  switch (dt) {
-  case HY_DTYPE_FLOAT: ((float *)p)[i] = v; break;
-  case HY_DTYPE_FLOAT16: ((uint16_t *)p)[i] = hy_k_f32_to_f16(v); break;
-  default: ((uint16_t *)p)[i] = hy_k_f32_to_bf16(v); break;
-  }
-}
-
 hy_status hy_kernel_rotary(const hy_kparams *p, const void *const *in, void *const *out,
                            void *scratch, const hy_exec *ex) {
   (void)scratch, (void)ex;
@@ -48,12 +32,15 @@ hy_status hy_kernel_rotary(const hy_kparams *p, const void *const *in, void *con
         int64_t base = rank3 ? (b * S + s) * H * hs + h * hs : ((b * H + h) * S + s) * hs;
         for (int64_t i = 0; i < half; i++) {
           int64_t i1 = inter ? 2 * i : i, i2 = inter ? 2 * i + 1 : i + half;
-          float c = rope_load(cs, dt, row * half + i), sv = rope_load(sn, dt, row * half + i);
-          float x1 = rope_load(x, dt, base + i1), x2 = rope_load(x, dt, base + i2);
-          rope_store(y, dt, base + i1, c * x1 - sv * x2);
-          rope_store(y, dt, base + i2, sv * x1 + c * x2);
+          float c = (float)hy_k_load_real(cs, dt, row * half + i);
+          float sv = (float)hy_k_load_real(sn, dt, row * half + i);
+          float x1 = (float)hy_k_load_real(x, dt, base + i1);
+          float x2 = (float)hy_k_load_real(x, dt, base + i2);
+          hy_k_store_real(y, dt, base + i1, c * x1 - sv * x2);
+          hy_k_store_real(y, dt, base + i2, sv * x1 + c * x2);
         }
-        for (int64_t i = rd; i < hs; i++) rope_store(y, dt, base + i, rope_load(x, dt, base + i));
+        for (int64_t i = rd; i < hs; i++)
+          hy_k_store_real(y, dt, base + i, hy_k_load_real(x, dt, base + i));
       }
     }
   return HY_OK;
