@@ -327,6 +327,25 @@ Test(attention, nonpad_kv_seqlen_pads_keys_and_moves_the_causal_frontier) {
   check_attention(&d, 8);
 }
 
+/* Hostile lengths act like the nearest meaningful ones: INT64_MAX lets every row see every
+ * key, INT64_MIN pads them all (zero rows); no overflow, no read outside K/V. */
+Test(attention, nonpad_kv_seqlen_extremes_are_clamped) {
+  int64_t extreme[2] = {INT64_MAX, INT64_MIN}, tame[2] = {9, -1};
+  attn_case c = {.B = 2, .qH = 1, .kvH = 1, .Sq = 3, .Skv = 6, .D = 4, .Dv = 4, .mode = -1,
+                 .causal = true, .nonpad = tame};
+  check_attention(&c, 9);
+  float q[24], k[48], v[48], y[2][24];
+  fill(q, 24, 1), fill(k, 48, 2), fill(v, 48, 3);
+  for (int t = 0; t < 2; t++) {
+    c.nonpad = t ? extreme : tame;
+    const void *in[7] = {q, k, v, NULL, NULL, NULL, c.nonpad};
+    void *out[4] = {y[t], NULL, NULL, NULL};
+    run(attn_node(&c, 24, HY_DTYPE_FLOAT), in, out);
+  }
+  for (int i = 0; i < 24; i++) cr_assert_eq(y[1][i], y[0][i], "Y[%d]", i);
+  for (int i = 12; i < 24; i++) cr_assert_eq(y[1][i], 0.0f, "batch 1 is all padding");
+}
+
 Test(attention, float16_double_and_bfloat16_compute_like_float) {
   int64_t dims[4] = {1, 2, 5, 8};
   float q[80], k[80], v[80];

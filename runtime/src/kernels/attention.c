@@ -85,9 +85,16 @@ static inline void attn_kv(const attn_job *j, int64_t b, int64_t g, int64_t kj, 
   }
 }
 
+/* nonpad_kv_seqlen[b] clamped to [-1, total + q_len]: the same masks (below 0 every key is
+ * padding, past total + q_len every row sees every key) without overflow on hostile values. */
+static inline int64_t attn_nonpad(const attn_job *j, int64_t b) {
+  int64_t v = j->nonpad[b];
+  return v < -1 ? -1 : v > j->tot + j->Sq ? j->tot + j->Sq : v;
+}
+
 /* The causal frontier's offset for batch b: query i sees keys <= i + offset. */
 static inline int64_t attn_causal_offset(const attn_job *j, int64_t b) {
-  return j->nonpad && !j->pk ? j->nonpad[b] - j->Sq : j->P;
+  return j->nonpad && !j->pk ? attn_nonpad(j, b) - j->Sq : j->P;
 }
 
 /* Keys at or past this one are masked for every row of the block (rows i0 .. i0 + rows - 1),
@@ -96,7 +103,7 @@ static int64_t attn_key_end(const attn_job *j, int64_t b, int64_t i0, int64_t ro
   int64_t end = j->tot;
   if (j->qk) return end;
   if (j->causal) end = imin(end, i0 + rows + attn_causal_offset(j, b));
-  if (j->nonpad) end = imin(end, j->nonpad[b]);
+  if (j->nonpad) end = imin(end, attn_nonpad(j, b));
   if (j->mask_kind) end = imin(end, j->mk);
   return end < 0 ? 0 : end;
 }
@@ -198,7 +205,7 @@ static void attn_pv_f32(const attn_job *j, const float *s, const kv_tile *t, int
                                   int64_t i, int64_t kj0) {                                        \
     int64_t lim = n, mn = n;                                                                       \
     if (j->causal) lim = imin(lim, i + attn_causal_offset(j, b) + 1 - kj0);                        \
-    if (j->nonpad) lim = imin(lim, j->nonpad[b] - kj0);                                            \
+    if (j->nonpad) lim = imin(lim, attn_nonpad(j, b) - kj0);                                       \
     if (lim < 0) lim = 0;                                                                          \
     if (j->mask_kind) mn = j->mk - kj0 < 0 ? 0 : imin(n, j->mk - kj0);                             \
     int64_t live = imin(lim, mn);                                                                  \
