@@ -1,7 +1,11 @@
 /* Shared fixture of the unit tests that build IR graphs by hand: one arena, diag and graph per
- * test (open in the suite's .init, close in its .fini) and a typed value constructor. */
+ * test (open in the suite's .init, close in its .fini), a typed value constructor, and a node's
+ * lowering and native kernel run. */
 #ifndef HYDRA_TESTS_GRAPH_FIXTURE_H
 #define HYDRA_TESTS_GRAPH_FIXTURE_H
+
+#include <stdlib.h>
+#include <string.h>
 
 #include "ir/ir.h"
 
@@ -30,6 +34,46 @@ static inline ir_value *graph_fixture_value(const char *name, hy_dtype dt, int32
   v->type.rank = rank;
   for (int32_t i = 0; i < rank; i++) v->type.dims[i] = dims[i];
   return v;
+}
+
+/* ---- running a node natively: its lowering, then its kernel ---- */
+
+/* Runs ranges in uneven chunks, in reverse order, so kernels that assume one range fail. */
+static inline void graph_fixture_chunky_for(void *user, int64_t n, hy_range_fn fn, void *arg) {
+  (void)user;
+  int64_t step = n / 3 + 1;
+  for (int64_t b = ((n - 1) / step) * step; b >= 0; b -= step)
+    fn(arg, b, b + step < n ? b + step : n);
+}
+
+/* The kernel's view of a value (all zero for an omitted one). */
+static inline hy_tdesc graph_fixture_tdesc(const ir_value *v) {
+  hy_tdesc t;
+  memset(&t, 0, sizeof t);
+  if (!v) return t;
+  t.dtype = v->type.dtype;
+  t.rank = v->type.rank;
+  for (int32_t i = 0; i < t.rank; i++) t.dims[i] = v->type.dims[i];
+  return t;
+}
+
+/* Lowers n (already inferred) and runs its kernel on four chunky threads with the scratch the
+ * lowering asked for. *lowered gets the lowering's status; returns the kernel's. */
+static inline hy_status graph_fixture_kernel(ir_node *n, const void *const *in, void *const *out,
+                                             hy_status *lowered) {
+  static const hy_exec ex = {4, graph_fixture_chunky_for, NULL};
+  ir_lowered l;
+  memset(&l, 0, sizeof l);
+  *lowered = ir_op_get(n->op)->lower(G, n, &l);
+  if (*lowered != HY_OK || n->n_in > 8 || n->n_out > 8) return HY_ERR_INTERNAL;
+  hy_tdesc ti[8], to[8];
+  for (int32_t i = 0; i < n->n_in; i++) ti[i] = graph_fixture_tdesc(n->in[i]);
+  for (int32_t i = 0; i < n->n_out; i++) to[i] = graph_fixture_tdesc(n->out[i]);
+  hy_kparams p = {n->n_in, n->n_out, l.n_ints, l.n_floats, ti, to, l.ints, l.floats};
+  void *scratch = l.scratch_bytes ? malloc((size_t)l.scratch_bytes) : NULL;
+  hy_status s = hy_kernel_table[l.kernel](&p, in, out, scratch, &ex);
+  free(scratch);
+  return s;
 }
 
 #endif

@@ -35,14 +35,9 @@ static hy_status infer(ir_node *n) { return ir_op_get(n->op)->infer(G, n); }
 
 static void run(ir_node *n, const void *const *in, void *const *out) {
   cr_assert_eq(infer(n), HY_OK, "infer: %s", D.msg);
-  ir_lowered l;
-  memset(&l, 0, sizeof l);
-  cr_assert_eq(ir_op_get(n->op)->lower(G, n, &l), HY_OK, "lower: %s", D.msg);
-  hy_tdesc ti[8], to[8];
-  for (int32_t i = 0; i < n->n_in; i++) ti[i] = tdesc_of(n->in[i]);
-  for (int32_t i = 0; i < n->n_out; i++) to[i] = tdesc_of(n->out[i]);
-  hy_kparams p = {n->n_in, n->n_out, l.n_ints, l.n_floats, ti, to, l.ints, l.floats};
-  cr_assert_eq(hy_kernel_table[l.kernel](&p, in, out, NULL, &EX), HY_OK);
+  hy_status lowered, s = graph_fixture_kernel(n, in, out, &lowered);
+  cr_assert_eq(lowered, HY_OK, "lower: %s", D.msg);
+  cr_assert_eq(s, HY_OK);
 }
 
 

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "hydra/hydra.h"
+
 static inline float hy_k_bits_f32(uint32_t u) {
   float f;
   memcpy(&f, &u, 4);
@@ -44,6 +46,36 @@ static inline uint16_t hy_k_f32_to_f16(float f) {
   uint32_t norm = (x + ((uint32_t)(15 - 127) << 23) + 0xfffu + ((x >> 13) & 1u)) >> 13;
   uint32_t o = x >= f16max ? big : x < (113u << 23) ? sub : norm;
   return (uint16_t)(o | sign >> 16);
+}
+
+/* bfloat16 (the top half of a float) <-> single; the narrowing rounds to nearest even and keeps
+ * NaN a (quiet) NaN. */
+static inline float hy_k_bf16_to_f32(uint16_t h) { return hy_k_bits_f32((uint32_t)h << 16); }
+static inline uint16_t hy_k_f32_to_bf16(float f) {
+  uint32_t u = hy_k_f32_bits(f);
+  if ((u & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((u >> 16) | 0x40u);
+  return (uint16_t)((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
+}
+
+/* Element i of a float, double, float16 or bfloat16 array as double, and its store (rounded to
+ * the dtype); for kernels that take those four dtypes one element at a time. */
+static inline double hy_k_load_real(const void *p, int32_t dt, int64_t i) {
+  switch (dt) {
+  case HY_DTYPE_FLOAT: return ((const float *)p)[i];
+  case HY_DTYPE_DOUBLE: return ((const double *)p)[i];
+  case HY_DTYPE_FLOAT16: return hy_k_f16_to_f32(((const uint16_t *)p)[i]);
+  case HY_DTYPE_BFLOAT16: return hy_k_bf16_to_f32(((const uint16_t *)p)[i]);
+  default: return 0;
+  }
+}
+static inline void hy_k_store_real(void *p, int32_t dt, int64_t i, double v) {
+  switch (dt) {
+  case HY_DTYPE_FLOAT: ((float *)p)[i] = (float)v; break;
+  case HY_DTYPE_DOUBLE: ((double *)p)[i] = v; break;
+  case HY_DTYPE_FLOAT16: ((uint16_t *)p)[i] = hy_k_f32_to_f16((float)v); break;
+  case HY_DTYPE_BFLOAT16: ((uint16_t *)p)[i] = hy_k_f32_to_bf16((float)v); break;
+  default: break;
+  }
 }
 
 /* The broadcasting walk. An elementwise kernel over operands broadcast to one output sees, from

@@ -1,0 +1,420 @@
+/* attention: the Attention op (opsets 23, 24) as one streaming kernel. Per (batch, query head,
+ * block of up to bq query rows) it walks the keys in tiles of up to bk, computes that bq x bk
+ * block of scores, applies softcap and the additive bias (attn_mask, the causal frontier, the
+ * padding of nonpad_kv_seqlen) and folds the tile into running row maxima, sums and output rows
+ * (online softmax), so no more than one block of scores exists at a time. Q, K, V and the caches
+ * are read in place through their strides. Only a requested qk_matmul_output gets the whole
+ * score matrix, written as the tiles pass.
+ *
+ * in: Q, K, V, attn_mask?, past_key?, past_value?, nonpad_kv_seqlen? (int64 [B]);
+ * out: Y, present_key?, present_value?, qk_matmul_output?
+ * ints = {B, q_heads, kv_heads, q_len, kv_len (new keys), past_len, head_size, v_head_size,
+ *         rank3 (Q/K/V/Y laid out [B, S, heads * size], else [B, heads, S, size]), is_causal,
+ *         qk_mode (0 QK, 1 after softcap, 2 with the bias, 3 the softmax), tasks, bq, bk}
+ * floats = {scale, softcap (0: none)}. Like ONNX's definition the kernel scales Q and K each by
+ * sqrt(scale) rounded to their dtype: it multiplies Q.K by that root squared.
+ * Q, K, V, the caches and a non-bool mask share one dtype (float, double, float16, bfloat16);
+ * float16 and bfloat16 compute in float. The mask (bool: False masks) broadcasts right-aligned
+ * to [B, q_heads, q_len, keys]; keys at or past its last dim are masked. A query row whose bias
+ * masks every key gives a zero row (in Y and in the mode-3 output).
+ * scratch: tasks * hy_attention_task_bytes(bq, bk, head_size, v_head_size, acc, float32). */
+#include <math.h>
+
+#include "hydra/attention.h"
+#include "hydra/gemm.h"
+#include "hydra/kernel.h"
+#include "kernels/nn_util.h"
+
+static inline int64_t imin(int64_t a, int64_t b) { return a < b ? a : b; }
+static inline size_t align64(size_t x) { return (x + 63) & ~(size_t)63; }
+
+size_t hy_attention_task_bytes(int64_t bq, int64_t bk, int64_t d, int64_t dv, size_t acc_size,
+                               int gemm) {
+  size_t s = align64((size_t)(bq * bk) * acc_size) + align64((size_t)(bq * dv) * acc_size) +
+             2 * align64((size_t)bq * acc_size) + align64((size_t)bq) + 64;
+  if (gemm) {
+    size_t a = hy_sgemm_task_bytes(bq, bk, d), b = hy_sgemm_task_bytes(bq, dv, bk);
+    s += (a > b ? a : b) + align64((size_t)(bk * d) * acc_size);
+  }
+  return s;
+}
+
+typedef struct attn_job {
+  const char *q, *k, *v, *pk, *pv, *mask;
+  const int64_t *nonpad;
+  char *y, *qk;
+  int64_t B, qH, kvH, Sq, Skv, P, tot, D, Dv, bq, bk, nqb, group;
+  int rank3, causal, mode, mask_kind; /* mask_kind: 0 none, 1 bool, 2 additive */
+  int64_t ms[3], mk; /* mask element strides over (batch, head, query row); its key count */
+  double scale, softcap;
+  char *scratch;
+  size_t task_bytes, acc;
+  int gemm;
+  int64_t n_tasks, units;
+} attn_job;
+
+/* Element offset of query row i of head h (Q), or of its output row (Y). */
+static inline int64_t attn_qrow(const attn_job *j, int64_t b, int64_t h, int64_t i, int64_t d) {
+  return j->rank3 ? (b * j->Sq + i) * j->qH * d + h * d : ((b * j->qH + h) * j->Sq + i) * d;
+}
+
+/* The keys and values from key kj on, up to the end of their source (past cache or new). */
+typedef struct kv_tile {
+  const char *k, *v;
+  int64_t rsk, rsv, len;
+} kv_tile;
+
+static inline void attn_kv(const attn_job *j, int64_t b, int64_t g, int64_t kj, size_t es,
+                           kv_tile *t) {
+  if (kj < j->P) {
+    int64_t row = (b * j->kvH + g) * j->P + kj;
+    *t = (kv_tile){j->pk + (size_t)(row * j->D) * es, j->pv + (size_t)(row * j->Dv) * es, j->D,
+                   j->Dv, j->P - kj};
+    return;
+  }
+  int64_t n = kj - j->P;
+  if (j->rank3) {
+    int64_t r = b * j->Skv + n;
+    *t = (kv_tile){j->k + (size_t)((r * j->kvH + g) * j->D) * es,
+                   j->v + (size_t)((r * j->kvH + g) * j->Dv) * es, j->kvH * j->D, j->kvH * j->Dv,
+                   j->tot - kj};
+  } else {
+    int64_t r = (b * j->kvH + g) * j->Skv + n;
+    *t = (kv_tile){j->k + (size_t)(r * j->D) * es, j->v + (size_t)(r * j->Dv) * es, j->D, j->Dv,
+                   j->tot - kj};
+  }
+}
+
+/* nonpad_kv_seqlen[b] clamped to [-1, total + q_len]: the same masks (below 0 every key is
+ * padding, past total + q_len every row sees every key) without overflow on hostile values. */
+static inline int64_t attn_nonpad(const attn_job *j, int64_t b) {
+  int64_t v = j->nonpad[b];
+  return v < -1 ? -1 : v > j->tot + j->Sq ? j->tot + j->Sq : v;
+}
+
+/* The causal frontier's offset for batch b: query i sees keys <= i + offset. */
+static inline int64_t attn_causal_offset(const attn_job *j, int64_t b) {
+  return j->nonpad && !j->pk ? attn_nonpad(j, b) - j->Sq : j->P;
+}
+
+/* Keys at or past this one are masked for every row of the block (rows i0 .. i0 + rows - 1),
+ * so the block need not visit them (only when no score output wants them). */
+static int64_t attn_key_end(const attn_job *j, int64_t b, int64_t i0, int64_t rows) {
+  int64_t end = j->tot;
+  if (j->qk) return end;
+  if (j->causal) end = imin(end, i0 + rows + attn_causal_offset(j, b));
+  if (j->nonpad) end = imin(end, attn_nonpad(j, b));
+  if (j->mask_kind) end = imin(end, j->mk);
+  return end < 0 ? 0 : end;
+}
+
+/* Running softmax state of one block, carved from a task's scratch. */
+typedef struct attn_ws {
+  void *s, *o, *m, *l;
+  unsigned char *allowed;
+  void *keys; /* float32: a key tile gathered into contiguous rows */
+  void *gemm;
+} attn_ws;
+
+static void attn_carve(const attn_job *j, char *base, attn_ws *w) {
+  char *p = (char *)(((uintptr_t)base + 63) & ~(uintptr_t)63);
+  w->s = p;
+  p += align64((size_t)(j->bq * j->bk) * j->acc);
+  w->o = p;
+  p += align64((size_t)(j->bq * j->Dv) * j->acc);
+  w->m = p;
+  p += align64((size_t)j->bq * j->acc);
+  w->l = p;
+  p += align64((size_t)j->bq * j->acc);
+  w->allowed = (unsigned char *)p;
+  p += align64((size_t)j->bq);
+  w->keys = p;
+  if (j->gemm) p += align64((size_t)(j->bk * j->D) * j->acc);
+  w->gemm = p;
+}
+
+/* float32 products through the packed GEMM: S = scale * Q_block . K_tile^T, O += P . V_tile. */
+/* Keys whose rows lie far apart (3-D inputs: a row per heads * head_size) are first copied into
+ * contiguous rows: the GEMM's packing of K^T reads them column-wise, and at a stride of a few KB
+ * those reads conflict in L1 (4x slower on BERT-base shapes). */
+static void attn_scores_f32(const attn_job *j, const float *q, int64_t rsq, const kv_tile *t,
+                            int64_t rows, int64_t n, float *s, const attn_ws *w) {
+  const float *k = (const float *)t->k;
+  int64_t rsk = t->rsk;
+  if (rsk != j->D) {
+    float *kb = w->keys;
+    for (int64_t c = 0; c < n; c++) memcpy(kb + c * j->D, k + c * rsk, (size_t)j->D * sizeof *kb);
+    k = kb, rsk = j->D;
+  }
+  hy_sgemm(rows, n, j->D, (float)j->scale, q, rsq, 1, k, 1, rsk, 0.0f, s, j->bk, w->gemm, 1,
+           NULL);
+}
+static void attn_pv_f32(const attn_job *j, const float *s, const kv_tile *t, int64_t rows,
+                        int64_t n, float *o, const attn_ws *w) {
+  hy_sgemm(rows, j->Dv, n, 1.0f, s, j->bk, 1, (const float *)t->v, t->rsv, 1, 1.0f, o, j->Dv,
+           w->gemm, 1, NULL);
+}
+/* Row max and in-place exp(x - m) with its sum: the vector helpers of softmax. */
+#define ATTN_MAX_F32(x, n) nn_row_max(x, n)
+#define ATTN_EXPSUM_F32(x, n, m) nn_row_exp_sum(x, x, n, m)
+
+/* The other dtypes: plain loops in the compute type. */
+#define ATTN_LOOPS(SFX, T, ACC, LOAD, EXP)                                                        \
+  static void attn_scores_##SFX(const attn_job *j, const T *q, int64_t rsq, const kv_tile *t,     \
+                                int64_t rows, int64_t n, ACC *s, const attn_ws *w) {              \
+    (void)w;                                                                                      \
+    const T *k = (const T *)t->k;                                                                 \
+    for (int64_t r = 0; r < rows; r++)                                                            \
+      for (int64_t c = 0; c < n; c++) {                                                           \
+        ACC acc = 0;                                                                              \
+        for (int64_t d = 0; d < j->D; d++)                                                        \
+          acc += (ACC)LOAD(q[r * rsq + d]) * (ACC)LOAD(k[c * t->rsk + d]);                        \
+        s[r * j->bk + c] = acc * (ACC)j->scale;                                                   \
+      }                                                                                           \
+  }                                                                                               \
+  static void attn_pv_##SFX(const attn_job *j, const ACC *s, const kv_tile *t, int64_t rows,      \
+                            int64_t n, ACC *o, const attn_ws *w) {                                \
+    (void)w;                                                                                      \
+    const T *v = (const T *)t->v;                                                                 \
+    for (int64_t r = 0; r < rows; r++)                                                            \
+      for (int64_t c = 0; c < n; c++) {                                                           \
+        ACC pr = s[r * j->bk + c];                                                                \
+        if (pr == 0) continue;                                                                    \
+        for (int64_t e = 0; e < j->Dv; e++) o[r * j->Dv + e] += pr * (ACC)LOAD(v[c * t->rsv + e]); \
+      }                                                                                           \
+  }                                                                                               \
+  static ACC attn_max_##SFX(const ACC *x, int64_t n) {                                            \
+    ACC m = -INFINITY;                                                                            \
+    for (int64_t c = 0; c < n; c++) m = x[c] > m ? x[c] : m;                                      \
+    return m;                                                                                     \
+  }                                                                                               \
+  static ACC attn_expsum_##SFX(ACC *x, int64_t n, ACC m) {                                        \
+    ACC sum = 0;                                                                                  \
+    for (int64_t c = 0; c < n; c++) sum += (x[c] = EXP(x[c] - m));                                \
+    return sum;                                                                                   \
+  }
+#define ATTN_MAX_LOOP(SFX) attn_max_##SFX
+#define ATTN_EXPSUM_LOOP(SFX) attn_expsum_##SFX
+
+/* The block walk, per dtype. SCORES/PV/MAX/EXPSUM are the four primitives above. */
+#define ATTN_IMPL(SFX, T, ACC, LOAD, STORE, EXP, TANH, MAX, EXPSUM)                               \
+  /* x[c] += the bias of key kj0 + c for query row i: the mask's row, then -inf past its end,      \
+   * past the causal frontier and past nonpad_kv_seqlen. Row-wise loops (they vectorise). True     \
+   * when the bias leaves some key of the tile unmasked. */                                        \
+  static bool attn_bias_row_##SFX(const attn_job *j, ACC *x, int64_t n, int64_t b, int64_t h,      \
+                                  int64_t i, int64_t kj0) {                                        \
+    int64_t lim = n, mn = n;                                                                       \
+    if (j->causal) lim = imin(lim, i + attn_causal_offset(j, b) + 1 - kj0);                        \
+    if (j->nonpad) lim = imin(lim, attn_nonpad(j, b) - kj0);                                       \
+    if (lim < 0) lim = 0;                                                                          \
+    if (j->mask_kind) mn = j->mk - kj0 < 0 ? 0 : imin(n, j->mk - kj0);                             \
+    int64_t live = imin(lim, mn);                                                                  \
+    int any = !j->mask_kind && live > 0;                                                           \
+    if (j->mask_kind && mn > 0) {                                                                  \
+      int64_t o = b * j->ms[0] + h * j->ms[1] + i * j->ms[2] + kj0;                                \
+      if (j->mask_kind == 1) {                                                                     \
+        const unsigned char *m = (const unsigned char *)j->mask + o;                               \
+        for (int64_t c = 0; c < live; c++) any |= m[c] != 0;                                       \
+        for (int64_t c = 0; c < mn; c++) x[c] += m[c] ? (ACC)0 : (ACC)-INFINITY;                   \
+      } else {                                                                                     \
+        const T *m = (const T *)j->mask + o;                                                       \
+        for (int64_t c = 0; c < live; c++) any |= (ACC)LOAD(m[c]) != (ACC)-INFINITY;               \
+        for (int64_t c = 0; c < mn; c++) x[c] += (ACC)LOAD(m[c]);                                  \
+      }                                                                                            \
+    }                                                                                              \
+    for (int64_t c = mn; c < n; c++) x[c] += (ACC)-INFINITY;                                       \
+    for (int64_t c = lim; c < n; c++) x[c] += (ACC)-INFINITY;                                      \
+    return any != 0;                                                                               \
+  }                                                                                                \
+  /* softcap, score output, bias: x[c] becomes the logit of key kj0 + c */                         \
+  static void attn_logits_##SFX(const attn_job *j, ACC *x, int64_t n, int64_t b, int64_t h,        \
+                                int64_t i, int64_t kj0, unsigned char *allowed) {                  \
+    T *qk = j->qk ? (T *)j->qk + ((b * j->qH + h) * j->Sq + i) * j->tot + kj0 : NULL;              \
+    ACC cap = (ACC)j->softcap;                                                                     \
+    if (qk && j->mode == 0)                                                                        \
+      for (int64_t c = 0; c < n; c++) qk[c] = STORE(x[c]);                                         \
+    if (cap > 0)                                                                                   \
+      for (int64_t c = 0; c < n; c++) x[c] = cap * TANH(x[c] / cap);                               \
+    if (qk && j->mode == 1)                                                                        \
+      for (int64_t c = 0; c < n; c++) qk[c] = STORE(x[c]);                                         \
+    if (!j->mask_kind && !j->causal && !j->nonpad) {                                               \
+      if (n > 0) *allowed = 1;                                                                     \
+    } else if (attn_bias_row_##SFX(j, x, n, b, h, i, kj0)) {                                       \
+      *allowed = 1;                                                                                \
+    }                                                                                              \
+    if (qk && j->mode >= 2)                                                                        \
+      for (int64_t c = 0; c < n; c++) qk[c] = STORE(x[c]);                                         \
+  }                                                                                                \
+  /* folds one row of logits into the running max m, sum l and output row o; x becomes the    \
+   * (unnormalised) probabilities */                                                              \
+  static void attn_online_##SFX(ACC *x, int64_t n, ACC *m, ACC *l, ACC *o, int64_t dv) {          \
+    ACC mt = MAX(x, n), mn = mt > *m ? mt : *m;                                                   \
+    if (mn == (ACC)-INFINITY) { /* nothing attended so far: the tile adds nothing */              \
+      for (int64_t c = 0; c < n; c++) x[c] = 0;                                                   \
+      return;                                                                                     \
+    }                                                                                             \
+    ACC corr = EXP(*m - mn);                                                                      \
+    ACC sum = EXPSUM(x, n, mn);                                                                   \
+    *l = *l * corr + sum;                                                                         \
+    if (corr != 1)                                                                                \
+      for (int64_t e = 0; e < dv; e++) o[e] *= corr;                                              \
+    *m = mn;                                                                                      \
+  }                                                                                               \
+  static void attn_finish_##SFX(const attn_job *j, const attn_ws *w, int64_t b, int64_t h,        \
+                                int64_t i0, int64_t rows) {                                       \
+    const ACC *o = w->o, *m = w->m, *l = w->l;                                                    \
+    for (int64_t r = 0; r < rows; r++) {                                                          \
+      T *y = (T *)j->y + attn_qrow(j, b, h, i0 + r, j->Dv);                                       \
+      bool dead = !w->allowed[r] || l[r] == 0 || m[r] == (ACC)-INFINITY;                          \
+      ACC inv = dead ? 0 : 1 / l[r];                                                              \
+      for (int64_t e = 0; e < j->Dv; e++) y[e] = STORE(dead ? (ACC)0 : o[r * j->Dv + e] * inv);   \
+      if (j->qk && j->mode == 3) {                                                                \
+        T *qk = (T *)j->qk + ((b * j->qH + h) * j->Sq + i0 + r) * j->tot;                         \
+        for (int64_t c = 0; c < j->tot; c++)                                                      \
+          qk[c] = STORE(dead ? (ACC)0 : EXP((ACC)LOAD(qk[c]) - m[r]) * inv);                      \
+      }                                                                                           \
+    }                                                                                             \
+  }                                                                                               \
+  static void attn_block_##SFX(const attn_job *j, char *base, int64_t unit) {                     \
+    int64_t qb = unit % j->nqb, bh = unit / j->nqb, h = bh % j->qH, b = bh / j->qH;               \
+    int64_t g = h / j->group, i0 = qb * j->bq, rows = imin(j->bq, j->Sq - i0);                    \
+    attn_ws w;                                                                                    \
+    attn_carve(j, base, &w);                                                                      \
+    ACC *s = w.s, *o = w.o, *m = w.m, *l = w.l;                                                   \
+    for (int64_t r = 0; r < rows; r++) {                                                          \
+      m[r] = -INFINITY;                                                                           \
+      l[r] = 0;                                                                                   \
+      w.allowed[r] = 0;                                                                           \
+    }                                                                                             \
+    for (int64_t e = 0; e < rows * j->Dv; e++) o[e] = 0;                                          \
+    const T *q = (const T *)j->q + attn_qrow(j, b, h, i0, j->D);                                  \
+    int64_t rsq = j->rank3 ? j->qH * j->D : j->D, end = attn_key_end(j, b, i0, rows);             \
+    for (int64_t kj = 0; kj < end;) {                                                             \
+      kv_tile t;                                                                                  \
+      attn_kv(j, b, g, kj, sizeof(T), &t);                                                        \
+      int64_t n = imin(imin(j->bk, t.len), end - kj);                                             \
+      attn_scores_##SFX(j, q, rsq, &t, rows, n, s, &w);                                          \
+      for (int64_t r = 0; r < rows; r++) {                                                        \
+        attn_logits_##SFX(j, s + r * j->bk, n, b, h, i0 + r, kj, &w.allowed[r]);                  \
+        attn_online_##SFX(s + r * j->bk, n, &m[r], &l[r], o + r * j->Dv, j->Dv);                  \
+      }                                                                                           \
+      attn_pv_##SFX(j, s, &t, rows, n, o, &w);                                                   \
+      kj += n;                                                                                    \
+    }                                                                                             \
+    attn_finish_##SFX(j, &w, b, h, i0, rows);                                                     \
+  }                                                                                               \
+  static void attn_tasks_##SFX(void *arg, int64_t begin, int64_t end) {                           \
+    const attn_job *j = arg;                                                                      \
+    for (int64_t t = begin; t < end; t++) {                                                       \
+      int64_t lo = t * j->units / j->n_tasks, hi = (t + 1) * j->units / j->n_tasks;               \
+      for (int64_t u = lo; u < hi; u++)                                                           \
+        attn_block_##SFX(j, j->scratch + (size_t)t * j->task_bytes, u);                           \
+    }                                                                                             \
+  }
+
+#define ATTN_ID(x) (x)
+ATTN_IMPL(f32, float, float, ATTN_ID, ATTN_ID, expf, tanhf, ATTN_MAX_F32, ATTN_EXPSUM_F32)
+ATTN_LOOPS(f64, double, double, ATTN_ID, exp)
+ATTN_IMPL(f64, double, double, ATTN_ID, ATTN_ID, exp, tanh, ATTN_MAX_LOOP(f64),
+          ATTN_EXPSUM_LOOP(f64))
+ATTN_LOOPS(f16, uint16_t, float, hy_k_f16_to_f32, expf)
+ATTN_IMPL(f16, uint16_t, float, hy_k_f16_to_f32, hy_k_f32_to_f16, expf, tanhf, ATTN_MAX_LOOP(f16),
+          ATTN_EXPSUM_LOOP(f16))
+ATTN_LOOPS(bf16, uint16_t, float, hy_k_bf16_to_f32, expf)
+ATTN_IMPL(bf16, uint16_t, float, hy_k_bf16_to_f32, hy_k_f32_to_bf16, expf, tanhf,
+          ATTN_MAX_LOOP(bf16), ATTN_EXPSUM_LOOP(bf16))
+
+/* present = past ++ new along the sequence, as [B, kv_heads, total, d]. */
+static void attn_present(const attn_job *j, char *dst, const char *past, const char *cur,
+                         int64_t d, size_t es) {
+  size_t row = (size_t)d * es;
+  for (int64_t b = 0; b < j->B; b++)
+    for (int64_t g = 0; g < j->kvH; g++)
+      for (int64_t kj = 0; kj < j->tot; kj++) {
+        int64_t n = kj - j->P, src;
+        if (kj < j->P)
+          src = ((b * j->kvH + g) * j->P + kj) * d;
+        else
+          src = j->rank3 ? ((b * j->Skv + n) * j->kvH + g) * d
+                         : ((b * j->kvH + g) * j->Skv + n) * d;
+        const char *from = kj < j->P ? past : cur;
+        memcpy(dst + (size_t)((b * j->kvH + g) * j->tot + kj) * row, from + (size_t)src * es, row);
+      }
+}
+
+/* The mask's element strides over (batch, head, query row), right-aligned to 4-D; 0 where it
+ * broadcasts. */
+static void attn_mask_view(const hy_tdesc *t, attn_job *j) {
+  int64_t dims[4] = {1, 1, 1, 1}, st = 1;
+  for (int32_t i = 0; i < t->rank; i++) dims[4 - t->rank + i] = t->dims[i];
+  j->mk = dims[3];
+  st = dims[3];
+  for (int a = 2; a >= 0; a--) {
+    j->ms[a] = dims[a] == 1 ? 0 : st;
+    st *= dims[a];
+  }
+}
+
+static const void *attn_opt(const hy_kparams *p, const void *const *in, int32_t i) {
+  return i < p->n_in && p->in[i].dtype != HY_DTYPE_UNDEFINED ? in[i] : NULL;
+}
+
+hy_status hy_kernel_attention(const hy_kparams *p, const void *const *in, void *const *out,
+                              void *scratch, const hy_exec *ex) {
+  if (p->n_ints < 14 || p->n_floats < 2 || p->n_in < 3 || p->n_out < 1) return HY_ERR_INTERNAL;
+  const int64_t *a = p->ints;
+  attn_job j = {.q = in[0], .k = in[1], .v = in[2], .y = out[0], .B = a[0], .qH = a[1],
+                .kvH = a[2], .Sq = a[3], .Skv = a[4], .P = a[5], .D = a[6], .Dv = a[7],
+                .rank3 = (int)a[8], .causal = (int)a[9], .mode = (int)a[10], .bq = a[12],
+                .bk = a[13], .scale = p->floats[0], .softcap = p->floats[1],
+                .scratch = scratch};
+  if (j.kvH < 1 || j.qH % j.kvH || j.bq < 1 || j.bk < 1) return HY_ERR_INTERNAL;
+  j.tot = j.P + j.Skv;
+  j.group = j.qH / j.kvH;
+  j.mask = attn_opt(p, in, 3);
+  j.pk = attn_opt(p, in, 4);
+  j.pv = attn_opt(p, in, 5);
+  j.nonpad = attn_opt(p, in, 6);
+  if (!j.pk != !j.pv) return HY_ERR_INTERNAL;
+  if (!j.pk) j.P = 0, j.tot = j.Skv;
+  if (j.mask) {
+    j.mask_kind = p->in[3].dtype == HY_DTYPE_BOOL ? 1 : 2;
+    attn_mask_view(&p->in[3], &j);
+  }
+  char *pk_out = p->n_out > 1 ? out[1] : NULL, *pv_out = p->n_out > 2 ? out[2] : NULL;
+  j.qk = p->n_out > 3 ? out[3] : NULL;
+  int32_t dt = p->in[0].dtype;
+  size_t es = dt == HY_DTYPE_DOUBLE ? 8 : dt == HY_DTYPE_FLOAT ? 4 : 2;
+  j.acc = dt == HY_DTYPE_DOUBLE ? 8 : 4;
+  j.gemm = dt == HY_DTYPE_FLOAT;
+  if (pk_out) attn_present(&j, pk_out, j.pk, j.k, j.D, es);
+  if (pv_out) attn_present(&j, pv_out, j.pv, j.v, j.Dv, es);
+  j.nqb = (j.Sq + j.bq - 1) / j.bq;
+  j.units = j.B * j.qH * j.nqb;
+  if (j.units == 0) return HY_OK;
+  j.task_bytes = hy_attention_task_bytes(j.bq, j.bk, j.D, j.Dv, j.acc, j.gemm);
+  int64_t threads = ex && ex->parallel_for && ex->n_threads > 1 ? ex->n_threads : 1;
+  j.n_tasks = imin(imin(threads, a[11] < 1 ? 1 : a[11]), j.units);
+  /* one task: a direct call, which generated code inlines and specialises on the shapes */
+#define ATTN_RUN(SFX)                                                                              \
+  do {                                                                                             \
+    if (j.n_tasks == 1)                                                                            \
+      attn_tasks_##SFX(&j, 0, 1);                                                                  \
+    else                                                                                           \
+      hy_parallel_for(ex, j.n_tasks, attn_tasks_##SFX, &j);                                        \
+  } while (0)
+  double root = sqrt(p->floats[0]);
+  float rf = dt == HY_DTYPE_FLOAT16    ? hy_k_f16_to_f32(hy_k_f32_to_f16((float)root))
+             : dt == HY_DTYPE_BFLOAT16 ? hy_k_bf16_to_f32(hy_k_f32_to_bf16((float)root))
+                                       : (float)root;
+  j.scale = dt == HY_DTYPE_DOUBLE ? p->floats[0] : (double)rf * rf;
+  switch (dt) {
+  case HY_DTYPE_FLOAT: ATTN_RUN(f32); break;
+  case HY_DTYPE_DOUBLE: ATTN_RUN(f64); break;
+  case HY_DTYPE_FLOAT16: ATTN_RUN(f16); break;
+  case HY_DTYPE_BFLOAT16: ATTN_RUN(bf16); break;
+  default: return HY_ERR_DTYPE;
+  }
+#undef ATTN_RUN
+  return HY_OK;
+}
