@@ -1,0 +1,283 @@
+/* The integer GEMM (hydra/qgemm.h): BLIS-style blocks like the float GEMM in gemm.c, but the
+ * packed panels hold int16 values with the zero points already subtracted, in pairs along k, and
+ * the MR x NR register tile multiplies int16 pairs into int32 lanes (a pmaddwd pattern that LLVM
+ * selects, fused with the add into vpdpwssd on AVX512-VNNI CPUs). Accumulation is int32, computed
+ * in unsigned lanes so that it wraps instead of overflowing into undefined behaviour. */
+#include <string.h>
+
+#include "hydra/kernel.h"
+#include "hydra/qgemm.h"
+
+#define MR HY_QGEMM_MR
+#define NR HY_QGEMM_NR
+#define KC HY_QGEMM_KC
+#define MC HY_QGEMM_MC
+#define NC HY_QGEMM_NC
+#define NV (NR / 16)
+
+#if defined(__clang__)
+#define VEC512 __attribute__((min_vector_width(512)))
+#else
+#define VEC512
+#endif
+#define QG_INLINE static inline __attribute__((always_inline))
+
+typedef int16_t v32h __attribute__((vector_size(64)));
+typedef int16_t v16h __attribute__((vector_size(32)));
+typedef int32_t v16i __attribute__((vector_size(64)));
+typedef uint32_t v16u __attribute__((vector_size(64)));
+typedef uint32_t v16u_u __attribute__((vector_size(64), aligned(4)));
+
+static inline int64_t imin(int64_t a, int64_t b) { return a < b ? a : b; }
+static inline int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
+static inline size_t align64(size_t x) { return (x + 63) & ~(size_t)63; }
+
+/* ---- scratch: per task [packed B block | packed A block], each 64-byte aligned ---- */
+
+static size_t b_block_bytes(int64_t N, int64_t K) {
+  return align64((size_t)(round_up(imin(KC, K), 2) * imin(NC, round_up(N, NR))) * 2);
+}
+static size_t a_block_bytes(int64_t M, int64_t K) {
+  return align64((size_t)(round_up(imin(KC, K), 2) * imin(MC, round_up(M, MR))) * 2);
+}
+static size_t task_bytes(int64_t M, int64_t N, int64_t K) {
+  if (M <= 0 || N <= 0 || K <= 0) return 0;
+  return b_block_bytes(N, K) + a_block_bytes(M, K) + 64;
+}
+
+size_t hy_qgemm_scratch_bytes(int64_t M, int64_t N, int64_t K, int32_t tasks) {
+  return (size_t)(tasks < 1 ? 1 : tasks) * task_bytes(M, N, K);
+}
+
+/* ---- zero points and element loads as int32, per operand type ---- */
+
+static inline int32_t ld_q(int32_t dt, const void *p, int64_t i) {
+  switch (dt) {
+  case HY_DTYPE_UINT8: return ((const uint8_t *)p)[i];
+  case HY_DTYPE_INT8: return ((const int8_t *)p)[i];
+  default: return ((const int16_t *)p)[i];
+  }
+}
+
+static inline int32_t zero_at(const void *z, int32_t dt, int64_t first, int64_t period,
+                              int64_t i) {
+  if (!z) return 0;
+  return ld_q(dt, z, period ? (first + i) % period : 0);
+}
+
+/* ---- packing ---- */
+
+/* Packs B[pc.., jc..] (kc x nc) minus the column zero points into NR-wide panels: panel p holds
+ * ceil(kc / 2) k-pairs, each NR columns of two int16 (rows k, k + 1), zero past kc and nc. */
+#define PACK_B(T)                                                                                  \
+  static void pack_b_##T(const hy_qgemm_args *q, int64_t pc, int64_t kc, int64_t jc, int64_t nc,  \
+                         int16_t *restrict dst) {                                                  \
+    const T *B = q->B;                                                                             \
+    int64_t kc2 = (kc + 1) / 2;                                                                    \
+    for (int64_t p = 0; p * NR < nc; p++) {                                                        \
+      int16_t *d = dst + p * kc2 * NR * 2;                                                         \
+      int64_t j0 = jc + p * NR, nj = imin(NR, nc - p * NR);                                        \
+      int16_t z[NR];                                                                               \
+      for (int64_t j = 0; j < NR; j++)                                                             \
+        z[j] = j < nj ? (int16_t)zero_at(q->zb, q->b_type, q->zb_first, q->zb_period, j0 + j) : 0; \
+      for (int64_t kp = 0; kp < kc2; kp++) {                                                       \
+        int64_t k = pc + 2 * kp;                                                                   \
+        const T *r0 = B + k * q->ldb + j0, *r1 = r0 + q->ldb;                                      \
+        int16_t *o = d + kp * NR * 2;                                                              \
+        if (nj == NR && 2 * kp + 1 < kc) {                                                         \
+          for (int64_t j = 0; j < NR; j++) {                                                       \
+            o[2 * j] = (int16_t)(r0[j] - z[j]);                                                    \
+            o[2 * j + 1] = (int16_t)(r1[j] - z[j]);                                                \
+          }                                                                                        \
+          continue;                                                                                \
+        }                                                                                          \
+        bool second = 2 * kp + 1 < kc;                                                             \
+        for (int64_t j = 0; j < NR; j++) {                                                         \
+          o[2 * j] = j < nj ? (int16_t)(r0[j] - z[j]) : 0;                                         \
+          o[2 * j + 1] = j < nj && second ? (int16_t)(r1[j] - z[j]) : 0;                           \
+        }                                                                                          \
+      }                                                                                            \
+    }                                                                                              \
+  }
+PACK_B(uint8_t)
+PACK_B(int8_t)
+PACK_B(int16_t)
+
+/* Packs A[ic.., pc..] (mc x kc) minus the row zero points into MR-tall panels: panel q holds
+ * ceil(kc / 2) k-pairs, each MR rows of two int16 (columns k, k + 1), zero past kc and mc. */
+#define PACK_A(T)                                                                                  \
+  static void pack_a_##T(const hy_qgemm_args *q, int64_t ic, int64_t mc, int64_t pc, int64_t kc,  \
+                         int16_t *restrict dst) {                                                  \
+    const T *A = q->A;                                                                             \
+    int64_t kc2 = (kc + 1) / 2;                                                                    \
+    for (int64_t p = 0; p * MR < mc; p++) {                                                        \
+      int16_t *d = dst + p * kc2 * MR * 2;                                                         \
+      int64_t i0 = ic + p * MR, mi = imin(MR, mc - p * MR);                                        \
+      for (int64_t i = 0; i < MR; i++) {                                                           \
+        if (i >= mi) {                                                                             \
+          for (int64_t kp = 0; kp < kc2; kp++)                                                     \
+            d[(kp * MR + i) * 2] = d[(kp * MR + i) * 2 + 1] = 0;                                   \
+          continue;                                                                                \
+        }                                                                                          \
+        const T *row = A + (i0 + i) * q->lda + pc;                                                 \
+        int16_t z = (int16_t)zero_at(q->za, q->a_type, q->za_first, q->za_period, i0 + i);         \
+        for (int64_t k = 0; k < kc; k++)                                                           \
+          d[((k / 2) * MR + i) * 2 + (k & 1)] = (int16_t)(row[k] - z);                             \
+        if (kc & 1) d[((kc / 2) * MR + i) * 2 + 1] = 0;                                            \
+      }                                                                                            \
+    }                                                                                              \
+  }
+PACK_A(uint8_t)
+PACK_A(int8_t)
+
+static void pack_b(const hy_qgemm_args *q, int64_t pc, int64_t kc, int64_t jc, int64_t nc,
+                   int16_t *dst) {
+  switch (q->b_type) {
+  case HY_DTYPE_UINT8: pack_b_uint8_t(q, pc, kc, jc, nc, dst); return;
+  case HY_DTYPE_INT8: pack_b_int8_t(q, pc, kc, jc, nc, dst); return;
+  default: pack_b_int16_t(q, pc, kc, jc, nc, dst); return;
+  }
+}
+
+static void pack_a(const hy_qgemm_args *q, int64_t ic, int64_t mc, int64_t pc, int64_t kc,
+                   int16_t *dst) {
+  if (q->a_type == HY_DTYPE_UINT8) pack_a_uint8_t(q, ic, mc, pc, kc, dst);
+  else pack_a_int8_t(q, ic, mc, pc, kc, dst);
+}
+
+/* ---- the micro-kernel ---- */
+
+/* *acc lane l += a[2l] * b[2l] + a[2l+1] * b[2l+1] in int32 (the pmaddwd pattern; pointers, not
+ * vector values, keep the ABI the same with and without AVX-512). Packed values are differences
+ * of two 8-bit values (or int16 inputs already offset), far from the one pair (-32768 * -32768
+ * twice) whose sum leaves int32. */
+VEC512 static inline void madd(v16u *acc, const v32h *pa, const v32h *pb) {
+  v32h a = *pa, b = *pb;
+#define EVEN 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30
+#define ODD 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31
+  v16h ae = __builtin_shufflevector(a, a, EVEN), ao = __builtin_shufflevector(a, a, ODD);
+  v16h be = __builtin_shufflevector(b, b, EVEN), bo = __builtin_shufflevector(b, b, ODD);
+#undef EVEN
+#undef ODD
+  v16i r = __builtin_convertvector(ae, v16i) * __builtin_convertvector(be, v16i) +
+           __builtin_convertvector(ao, v16i) * __builtin_convertvector(bo, v16i);
+  *acc += (v16u)r;
+}
+
+/* C tile (m x n corner at c) = acc, or += acc when accumulate (a later k block). */
+VEC512 static inline void tile_store(v16u acc[MR][NV], int32_t *restrict c, int64_t ldc,
+                                     int64_t m, int64_t n, bool accumulate) {
+  if (m == MR && n == NR) {
+#pragma GCC unroll 8
+    for (int i = 0; i < MR; i++)
+#pragma GCC unroll 2
+      for (int v = 0; v < NV; v++) {
+        v16u_u *cp = (v16u_u *)(c + i * ldc + 16 * v);
+        *cp = accumulate ? *cp + acc[i][v] : acc[i][v];
+      }
+    return;
+  }
+  uint32_t tile[MR * NR] __attribute__((aligned(64)));
+  for (int i = 0; i < MR; i++)
+    for (int v = 0; v < NV; v++) *(v16u *)(tile + i * NR + 16 * v) = acc[i][v];
+  for (int64_t i = 0; i < m; i++)
+    for (int64_t j = 0; j < n; j++) {
+      uint32_t r = tile[i * NR + j];
+      c[i * ldc + j] = (int32_t)(accumulate ? r + (uint32_t)c[i * ldc + j] : r);
+    }
+}
+
+/* acc = sum over the kc2 k-pairs of A pair (broadcast) x B pairs; ap / bp are packed panels. */
+VEC512 static inline void ukernel(int64_t kc2, const int16_t *restrict ap,
+                                  const int16_t *restrict bp, int32_t *restrict c, int64_t ldc,
+                                  int64_t m, int64_t n, bool accumulate) {
+  v16u acc[MR][NV];
+  const v16u zero = {0};
+#pragma GCC unroll 8
+  for (int i = 0; i < MR; i++)
+#pragma GCC unroll 2
+    for (int v = 0; v < NV; v++) acc[i][v] = zero;
+  for (int64_t kp = 0; kp < kc2; kp++) {
+    v32h b[NV];
+#pragma GCC unroll 2
+    for (int v = 0; v < NV; v++) memcpy(&b[v], bp + (kp * NR + 16 * v) * 2, sizeof b[v]);
+#pragma GCC unroll 8
+    for (int i = 0; i < MR; i++) {
+      int32_t pair;
+      memcpy(&pair, ap + (kp * MR + i) * 2, sizeof pair);
+      v16i splat = {0};
+      splat += pair;
+      v32h a = (v32h)splat;
+#pragma GCC unroll 2
+      for (int v = 0; v < NV; v++) madd(&acc[i][v], &a, &b[v]);
+    }
+  }
+  tile_store(acc, c, ldc, m, n, accumulate);
+}
+
+/* ---- the blocked loops and the split into tasks ---- */
+
+typedef struct qgemm_job {
+  const hy_qgemm_args *q;
+  char *scratch;
+  size_t task_bytes, b_bytes;
+  int64_t n_tasks, tiles;
+  int split_n;
+} qgemm_job;
+
+/* Rows [m0, m1) x columns [n0, n1) of C; n0 is a multiple of NR. */
+VEC512 static void qgemm_rect(const hy_qgemm_args *q, int16_t *bbuf, int16_t *abuf, int64_t m0,
+                              int64_t m1, int64_t n0, int64_t n1) {
+  for (int64_t jc = n0; jc < n1; jc += NC) {
+    int64_t nc = imin(NC, n1 - jc);
+    for (int64_t pc = 0; pc < q->K; pc += KC) {
+      int64_t kc = imin(KC, q->K - pc), kc2 = (kc + 1) / 2;
+      pack_b(q, pc, kc, jc, nc, bbuf);
+      for (int64_t ic = m0; ic < m1; ic += MC) {
+        int64_t mc = imin(MC, m1 - ic);
+        pack_a(q, ic, mc, pc, kc, abuf);
+        for (int64_t jr = 0; jr < nc; jr += NR)
+          for (int64_t ir = 0; ir < mc; ir += MR)
+            ukernel(kc2, abuf + (ir / MR) * kc2 * MR * 2, bbuf + (jr / NR) * kc2 * NR * 2,
+                    q->C + (ic + ir) * q->ldc + jc + jr, q->ldc, imin(MR, mc - ir),
+                    imin(NR, nc - jr), pc > 0);
+      }
+    }
+  }
+}
+
+VEC512 QG_INLINE void qgemm_tasks(void *arg, int64_t begin, int64_t end) {
+  const qgemm_job *j = arg;
+  for (int64_t t = begin; t < end; t++) {
+    uintptr_t base = (uintptr_t)(j->scratch + (size_t)t * j->task_bytes);
+    int16_t *bbuf = (int16_t *)((base + 63) & ~(uintptr_t)63);
+    int16_t *abuf = (int16_t *)((char *)bbuf + j->b_bytes);
+    int64_t lo = t * j->tiles / j->n_tasks, hi = (t + 1) * j->tiles / j->n_tasks;
+    if (j->split_n)
+      qgemm_rect(j->q, bbuf, abuf, 0, j->q->M, lo * NR, imin(hi * NR, j->q->N));
+    else
+      qgemm_rect(j->q, bbuf, abuf, lo * MR, imin(hi * MR, j->q->M), 0, j->q->N);
+  }
+}
+
+void hy_qgemm(const hy_qgemm_args *q, void *scratch, int32_t tasks, const hy_exec *ex) {
+  if (q->M <= 0 || q->N <= 0) return;
+  if (q->K <= 0) {
+    for (int64_t i = 0; i < q->M; i++) memset(q->C + i * q->ldc, 0, (size_t)q->N * sizeof(int32_t));
+    return;
+  }
+  qgemm_job j = {.q = q, .scratch = scratch};
+  int64_t tiles_m = (q->M + MR - 1) / MR, tiles_n = (q->N + NR - 1) / NR;
+  int64_t t = ex && ex->parallel_for && ex->n_threads > 1 ? ex->n_threads : 1;
+  if (t > tasks) t = tasks;
+  if (q->M * q->N * q->K < (int64_t)1 << 18) t = 1; /* too small to pay for a fork */
+  j.split_n = tiles_n >= tiles_m || tiles_n >= 4 * t;
+  j.tiles = j.split_n ? tiles_n : tiles_m;
+  j.n_tasks = imin(t < 1 ? 1 : t, j.tiles);
+  j.task_bytes = task_bytes(q->M, q->N, q->K);
+  j.b_bytes = b_block_bytes(q->N, q->K);
+  if (j.n_tasks == 1)
+    qgemm_tasks(&j, 0, 1);
+  else
+    hy_parallel_for(ex, j.n_tasks, qgemm_tasks, &j);
+}
