@@ -1,8 +1,13 @@
-/* The integer GEMM (hydra/qgemm.h): BLIS-style blocks like the float GEMM in gemm.c, but the
- * packed panels hold int16 values with the zero points already subtracted, in pairs along k, and
- * the MR x NR register tile multiplies int16 pairs into int32 lanes (a pmaddwd pattern that LLVM
- * selects, fused with the add into vpdpwssd on AVX512-VNNI CPUs). Accumulation is int32, computed
- * in unsigned lanes so that it wraps instead of overflowing into undefined behaviour. */
+/* The integer GEMM (hydra/qgemm.h): BLIS-style blocks like the float GEMM in gemm.c. Packing
+ * subtracts the zero points: B panels hold int16 differences (NR columns per k), A panels int32
+ * ones (MR rows per k). The MR x NR register tile widens a row of B to int32 lanes and multiplies
+ * it by each broadcast A value (vpmulld, vpaddd on x86). Accumulation is int32, in unsigned lanes
+ * so that it wraps instead of overflowing into undefined behaviour.
+ *
+ * Why not int16 pairs into pmaddwd / vpdpwssd: LLVM forms those only from a loop's add-reduction
+ * of sign-extended int16 products whose operands have no other use; the broadcast tile shares
+ * every operand, and an explicit even/odd-lane formulation is simplified away (tried with LLVM
+ * 19: vpmulld either way). A dot-product tile with private operand copies does reach vpdpwssd. */
 #include <string.h>
 
 #include "hydra/kernel.h"
@@ -22,8 +27,8 @@
 #endif
 #define QG_INLINE static inline __attribute__((always_inline))
 
-typedef int16_t v32h __attribute__((vector_size(64)));
 typedef int16_t v16h __attribute__((vector_size(32)));
+typedef int16_t v16h_u __attribute__((vector_size(32), aligned(2)));
 typedef int32_t v16i __attribute__((vector_size(64)));
 typedef uint32_t v16u __attribute__((vector_size(64)));
 typedef uint32_t v16u_u __attribute__((vector_size(64), aligned(4)));
@@ -35,10 +40,10 @@ static inline size_t align64(size_t x) { return (x + 63) & ~(size_t)63; }
 /* ---- scratch: per task [packed B block | packed A block], each 64-byte aligned ---- */
 
 static size_t b_block_bytes(int64_t N, int64_t K) {
-  return align64((size_t)(round_up(imin(KC, K), 2) * imin(NC, round_up(N, NR))) * 2);
+  return align64((size_t)(imin(KC, K) * imin(NC, round_up(N, NR))) * sizeof(int16_t));
 }
 static size_t a_block_bytes(int64_t M, int64_t K) {
-  return align64((size_t)(round_up(imin(KC, K), 2) * imin(MC, round_up(M, MR))) * 2);
+  return align64((size_t)(imin(KC, K) * imin(MC, round_up(M, MR))) * sizeof(int32_t));
 }
 static size_t task_bytes(int64_t M, int64_t N, int64_t K) {
   if (M <= 0 || N <= 0 || K <= 0) return 0;
@@ -67,34 +72,25 @@ static inline int32_t zero_at(const void *z, int32_t dt, int64_t first, int64_t 
 
 /* ---- packing ---- */
 
-/* Packs B[pc.., jc..] (kc x nc) minus the column zero points into NR-wide panels: panel p holds
- * ceil(kc / 2) k-pairs, each NR columns of two int16 (rows k, k + 1), zero past kc and nc. */
+/* Packs B[pc.., jc..] (kc x nc) minus the column zero points into NR-wide panels of kc rows of
+ * int16, zero past nc. */
 #define PACK_B(T)                                                                                  \
   static void pack_b_##T(const hy_qgemm_args *q, int64_t pc, int64_t kc, int64_t jc, int64_t nc,  \
                          int16_t *restrict dst) {                                                  \
     const T *B = q->B;                                                                             \
-    int64_t kc2 = (kc + 1) / 2;                                                                    \
     for (int64_t p = 0; p * NR < nc; p++) {                                                        \
-      int16_t *d = dst + p * kc2 * NR * 2;                                                         \
+      int16_t *d = dst + p * kc * NR;                                                              \
       int64_t j0 = jc + p * NR, nj = imin(NR, nc - p * NR);                                        \
       int16_t z[NR];                                                                               \
       for (int64_t j = 0; j < NR; j++)                                                             \
         z[j] = j < nj ? (int16_t)zero_at(q->zb, q->b_type, q->zb_first, q->zb_period, j0 + j) : 0; \
-      for (int64_t kp = 0; kp < kc2; kp++) {                                                       \
-        int64_t k = pc + 2 * kp;                                                                   \
-        const T *r0 = B + k * q->ldb + j0, *r1 = r0 + q->ldb;                                      \
-        int16_t *o = d + kp * NR * 2;                                                              \
-        if (nj == NR && 2 * kp + 1 < kc) {                                                         \
-          for (int64_t j = 0; j < NR; j++) {                                                       \
-            o[2 * j] = (int16_t)(r0[j] - z[j]);                                                    \
-            o[2 * j + 1] = (int16_t)(r1[j] - z[j]);                                                \
-          }                                                                                        \
-          continue;                                                                                \
-        }                                                                                          \
-        bool second = 2 * kp + 1 < kc;                                                             \
-        for (int64_t j = 0; j < NR; j++) {                                                         \
-          o[2 * j] = j < nj ? (int16_t)(r0[j] - z[j]) : 0;                                         \
-          o[2 * j + 1] = j < nj && second ? (int16_t)(r1[j] - z[j]) : 0;                           \
+      for (int64_t k = 0; k < kc; k++) {                                                           \
+        const T *r = B + (pc + k) * q->ldb + j0;                                                   \
+        int16_t *o = d + k * NR;                                                                   \
+        if (nj == NR) {                                                                            \
+          for (int64_t j = 0; j < NR; j++) o[j] = (int16_t)(r[j] - z[j]);                          \
+        } else {                                                                                   \
+          for (int64_t j = 0; j < NR; j++) o[j] = j < nj ? (int16_t)(r[j] - z[j]) : 0;             \
         }                                                                                          \
       }                                                                                            \
     }                                                                                              \
@@ -103,27 +99,23 @@ PACK_B(uint8_t)
 PACK_B(int8_t)
 PACK_B(int16_t)
 
-/* Packs A[ic.., pc..] (mc x kc) minus the row zero points into MR-tall panels: panel q holds
- * ceil(kc / 2) k-pairs, each MR rows of two int16 (columns k, k + 1), zero past kc and mc. */
+/* Packs A[ic.., pc..] (mc x kc) minus the row zero points into MR-tall panels of kc columns of
+ * int32, zero past mc. */
 #define PACK_A(T)                                                                                  \
   static void pack_a_##T(const hy_qgemm_args *q, int64_t ic, int64_t mc, int64_t pc, int64_t kc,  \
-                         int16_t *restrict dst) {                                                  \
+                         int32_t *restrict dst) {                                                  \
     const T *A = q->A;                                                                             \
-    int64_t kc2 = (kc + 1) / 2;                                                                    \
     for (int64_t p = 0; p * MR < mc; p++) {                                                        \
-      int16_t *d = dst + p * kc2 * MR * 2;                                                         \
+      int32_t *d = dst + p * kc * MR;                                                              \
       int64_t i0 = ic + p * MR, mi = imin(MR, mc - p * MR);                                        \
       for (int64_t i = 0; i < MR; i++) {                                                           \
         if (i >= mi) {                                                                             \
-          for (int64_t kp = 0; kp < kc2; kp++)                                                     \
-            d[(kp * MR + i) * 2] = d[(kp * MR + i) * 2 + 1] = 0;                                   \
+          for (int64_t k = 0; k < kc; k++) d[k * MR + i] = 0;                                      \
           continue;                                                                                \
         }                                                                                          \
         const T *row = A + (i0 + i) * q->lda + pc;                                                 \
-        int16_t z = (int16_t)zero_at(q->za, q->a_type, q->za_first, q->za_period, i0 + i);         \
-        for (int64_t k = 0; k < kc; k++)                                                           \
-          d[((k / 2) * MR + i) * 2 + (k & 1)] = (int16_t)(row[k] - z);                             \
-        if (kc & 1) d[((kc / 2) * MR + i) * 2 + 1] = 0;                                            \
+        int32_t z = zero_at(q->za, q->a_type, q->za_first, q->za_period, i0 + i);                  \
+        for (int64_t k = 0; k < kc; k++) d[k * MR + i] = row[k] - z;                               \
       }                                                                                            \
     }                                                                                              \
   }
@@ -140,29 +132,12 @@ static void pack_b(const hy_qgemm_args *q, int64_t pc, int64_t kc, int64_t jc, i
 }
 
 static void pack_a(const hy_qgemm_args *q, int64_t ic, int64_t mc, int64_t pc, int64_t kc,
-                   int16_t *dst) {
+                   int32_t *dst) {
   if (q->a_type == HY_DTYPE_UINT8) pack_a_uint8_t(q, ic, mc, pc, kc, dst);
   else pack_a_int8_t(q, ic, mc, pc, kc, dst);
 }
 
 /* ---- the micro-kernel ---- */
-
-/* *acc lane l += a[2l] * b[2l] + a[2l+1] * b[2l+1] in int32 (the pmaddwd pattern; pointers, not
- * vector values, keep the ABI the same with and without AVX-512). Packed values are differences
- * of two 8-bit values (or int16 inputs already offset), far from the one pair (-32768 * -32768
- * twice) whose sum leaves int32. */
-VEC512 static inline void madd(v16u *acc, const v32h *pa, const v32h *pb) {
-  v32h a = *pa, b = *pb;
-#define EVEN 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30
-#define ODD 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31
-  v16h ae = __builtin_shufflevector(a, a, EVEN), ao = __builtin_shufflevector(a, a, ODD);
-  v16h be = __builtin_shufflevector(b, b, EVEN), bo = __builtin_shufflevector(b, b, ODD);
-#undef EVEN
-#undef ODD
-  v16i r = __builtin_convertvector(ae, v16i) * __builtin_convertvector(be, v16i) +
-           __builtin_convertvector(ao, v16i) * __builtin_convertvector(bo, v16i);
-  *acc += (v16u)r;
-}
 
 /* C tile (m x n corner at c) = acc, or += acc when accumulate (a later k block). */
 VEC512 static inline void tile_store(v16u acc[MR][NV], int32_t *restrict c, int64_t ldc,
@@ -187,8 +162,8 @@ VEC512 static inline void tile_store(v16u acc[MR][NV], int32_t *restrict c, int6
     }
 }
 
-/* acc = sum over the kc2 k-pairs of A pair (broadcast) x B pairs; ap / bp are packed panels. */
-VEC512 static inline void ukernel(int64_t kc2, const int16_t *restrict ap,
+/* acc = sum over k of ap[k][0..MR) (broadcast) x bp[k][0..NR) (widened), then stored. */
+VEC512 static inline void ukernel(int64_t kc, const int32_t *restrict ap,
                                   const int16_t *restrict bp, int32_t *restrict c, int64_t ldc,
                                   int64_t m, int64_t n, bool accumulate) {
   v16u acc[MR][NV];
@@ -197,19 +172,16 @@ VEC512 static inline void ukernel(int64_t kc2, const int16_t *restrict ap,
   for (int i = 0; i < MR; i++)
 #pragma GCC unroll 2
     for (int v = 0; v < NV; v++) acc[i][v] = zero;
-  for (int64_t kp = 0; kp < kc2; kp++) {
-    v32h b[NV];
+  for (int64_t k = 0; k < kc; k++) {
+    v16u b[NV];
 #pragma GCC unroll 2
-    for (int v = 0; v < NV; v++) memcpy(&b[v], bp + (kp * NR + 16 * v) * 2, sizeof b[v]);
+    for (int v = 0; v < NV; v++)
+      b[v] = (v16u)__builtin_convertvector(*(const v16h_u *)(bp + k * NR + 16 * v), v16i);
 #pragma GCC unroll 8
     for (int i = 0; i < MR; i++) {
-      int32_t pair;
-      memcpy(&pair, ap + (kp * MR + i) * 2, sizeof pair);
-      v16i splat = {0};
-      splat += pair;
-      v32h a = (v32h)splat;
+      uint32_t a = (uint32_t)ap[k * MR + i];
 #pragma GCC unroll 2
-      for (int v = 0; v < NV; v++) madd(&acc[i][v], &a, &b[v]);
+      for (int v = 0; v < NV; v++) acc[i][v] += a * b[v];
     }
   }
   tile_store(acc, c, ldc, m, n, accumulate);
@@ -226,19 +198,19 @@ typedef struct qgemm_job {
 } qgemm_job;
 
 /* Rows [m0, m1) x columns [n0, n1) of C; n0 is a multiple of NR. */
-VEC512 static void qgemm_rect(const hy_qgemm_args *q, int16_t *bbuf, int16_t *abuf, int64_t m0,
+VEC512 static void qgemm_rect(const hy_qgemm_args *q, int16_t *bbuf, int32_t *abuf, int64_t m0,
                               int64_t m1, int64_t n0, int64_t n1) {
   for (int64_t jc = n0; jc < n1; jc += NC) {
     int64_t nc = imin(NC, n1 - jc);
     for (int64_t pc = 0; pc < q->K; pc += KC) {
-      int64_t kc = imin(KC, q->K - pc), kc2 = (kc + 1) / 2;
+      int64_t kc = imin(KC, q->K - pc);
       pack_b(q, pc, kc, jc, nc, bbuf);
       for (int64_t ic = m0; ic < m1; ic += MC) {
         int64_t mc = imin(MC, m1 - ic);
         pack_a(q, ic, mc, pc, kc, abuf);
         for (int64_t jr = 0; jr < nc; jr += NR)
           for (int64_t ir = 0; ir < mc; ir += MR)
-            ukernel(kc2, abuf + (ir / MR) * kc2 * MR * 2, bbuf + (jr / NR) * kc2 * NR * 2,
+            ukernel(kc, abuf + (ir / MR) * kc * MR, bbuf + (jr / NR) * kc * NR,
                     q->C + (ic + ir) * q->ldc + jc + jr, q->ldc, imin(MR, mc - ir),
                     imin(NR, nc - jr), pc > 0);
       }
@@ -251,7 +223,7 @@ VEC512 QG_INLINE void qgemm_tasks(void *arg, int64_t begin, int64_t end) {
   for (int64_t t = begin; t < end; t++) {
     uintptr_t base = (uintptr_t)(j->scratch + (size_t)t * j->task_bytes);
     int16_t *bbuf = (int16_t *)((base + 63) & ~(uintptr_t)63);
-    int16_t *abuf = (int16_t *)((char *)bbuf + j->b_bytes);
+    int32_t *abuf = (int32_t *)((char *)bbuf + j->b_bytes);
     int64_t lo = t * j->tiles / j->n_tasks, hi = (t + 1) * j->tiles / j->n_tasks;
     if (j->split_n)
       qgemm_rect(j->q, bbuf, abuf, 0, j->q->M, lo * NR, imin(hi * NR, j->q->N));
