@@ -1,7 +1,10 @@
 /* Shared fixture of the unit tests that build IR graphs by hand: one arena, diag and graph per
- * test (open in the suite's .init, close in its .fini) and a typed value constructor. */
+ * test (open in the suite's .init, close in its .fini), a typed value constructor and the kernel
+ * descriptor of a value. */
 #ifndef HYDRA_TESTS_GRAPH_FIXTURE_H
 #define HYDRA_TESTS_GRAPH_FIXTURE_H
+
+#include <string.h>
 
 #include "ir/ir.h"
 
@@ -30,6 +33,17 @@ static inline ir_value *graph_fixture_value(const char *name, hy_dtype dt, int32
   v->type.rank = rank;
   for (int32_t i = 0; i < rank; i++) v->type.dims[i] = dims[i];
   return v;
+}
+
+/* The kernel's descriptor of v (dtype 0 for an omitted value). */
+static inline hy_tdesc graph_fixture_tdesc(const ir_value *v) {
+  hy_tdesc t;
+  memset(&t, 0, sizeof t);
+  if (!v) return t;
+  t.dtype = v->type.dtype;
+  t.rank = v->type.rank;
+  for (int32_t i = 0; i < t.rank; i++) t.dims[i] = v->type.dims[i];
+  return t;
 }
 
 #endif

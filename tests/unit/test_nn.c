@@ -57,24 +57,14 @@ static void chunky_for(void *user, int64_t n, hy_range_fn fn, void *arg) {
 }
 static const hy_exec EX = {4, chunky_for, NULL};
 
-static hy_tdesc tdesc_of(const ir_value *v) {
-  hy_tdesc t;
-  memset(&t, 0, sizeof t);
-  if (!v) return t;
-  t.dtype = v->type.dtype;
-  t.rank = v->type.rank;
-  for (int32_t i = 0; i < t.rank; i++) t.dims[i] = v->type.dims[i];
-  return t;
-}
-
 static void run(ir_node *n, const void *const *in, void *const *out) {
   cr_assert_eq(infer(n), HY_OK, "infer: %s", D.msg);
   ir_lowered l;
   memset(&l, 0, sizeof l);
   cr_assert_eq(ir_op_get(n->op)->lower(G, n, &l), HY_OK, "lower: %s", D.msg);
   hy_tdesc ti[8], to[8];
-  for (int32_t i = 0; i < n->n_in; i++) ti[i] = tdesc_of(n->in[i]);
-  for (int32_t i = 0; i < n->n_out; i++) to[i] = tdesc_of(n->out[i]);
+  for (int32_t i = 0; i < n->n_in; i++) ti[i] = graph_fixture_tdesc(n->in[i]);
+  for (int32_t i = 0; i < n->n_out; i++) to[i] = graph_fixture_tdesc(n->out[i]);
   hy_kparams p = {n->n_in, n->n_out, l.n_ints, l.n_floats, ti, to, l.ints, l.floats};
   cr_assert_eq(hy_kernel_table[l.kernel](&p, in, out, NULL, &EX), HY_OK);
 }

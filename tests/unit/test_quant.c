@@ -6,13 +6,13 @@
  * plus the refusals (types Hydra lacks, shapes, conflicting attributes). */
 #include <criterion/criterion.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../../runtime/src/kernels/kernel_util.h"
 #include "graph_fixture.h"
 #include "hydra/qgemm.h"
+#include "two_threads.h"
 
 static void setup(void) { graph_fixture_open("q.onnx", 0); }
 TestSuite(quant, .init = setup, .fini = graph_fixture_close);
@@ -23,26 +23,6 @@ static int32_t irand(int32_t lo, int32_t hi) { /* uniform in [lo, hi] */
   return lo + (int32_t)((seed >> 8) % (uint32_t)(hi - lo + 1));
 }
 
-/* Two threads: the upper half of the range runs on a new thread. */
-typedef struct half_job {
-  hy_range_fn fn;
-  void *arg;
-  int64_t b, e;
-} half_job;
-static void *half_run(void *p) {
-  half_job *h = p;
-  h->fn(h->arg, h->b, h->e);
-  return NULL;
-}
-static void pfor2(void *user, int64_t n, hy_range_fn fn, void *arg) {
-  (void)user;
-  half_job h = {fn, arg, n / 2, n};
-  pthread_t t;
-  cr_assert_eq(pthread_create(&t, NULL, half_run, &h), 0);
-  fn(arg, 0, n / 2);
-  pthread_join(t, NULL);
-}
-static const hy_exec two_threads = {2, pfor2, NULL};
 
 /* ---- the integer GEMM ---- */
 
@@ -136,24 +116,14 @@ static void attr_ints(ir_node *n, const char *name, const int64_t *v, int32_t cn
 
 static hy_status infer(ir_node *n) { return ir_op_get(n->op)->infer(G, n); }
 
-static hy_tdesc tdesc_of(const ir_value *v) {
-  hy_tdesc t;
-  memset(&t, 0, sizeof t);
-  if (!v) return t;
-  t.dtype = v->type.dtype;
-  t.rank = v->type.rank;
-  for (int32_t i = 0; i < t.rank; i++) t.dims[i] = v->type.dims[i];
-  return t;
-}
-
 static void run_ex(ir_node *n, const void *const *in, void *const *out, const hy_exec *ex) {
   cr_assert_eq(infer(n), HY_OK, "infer: %s", D.msg);
   ir_lowered l;
   memset(&l, 0, sizeof l);
   cr_assert_eq(ir_op_get(n->op)->lower(G, n, &l), HY_OK, "lower: %s", D.msg);
   hy_tdesc ti[10], to[3];
-  for (int32_t i = 0; i < n->n_in; i++) ti[i] = tdesc_of(n->in[i]);
-  for (int32_t i = 0; i < n->n_out; i++) to[i] = tdesc_of(n->out[i]);
+  for (int32_t i = 0; i < n->n_in; i++) ti[i] = graph_fixture_tdesc(n->in[i]);
+  for (int32_t i = 0; i < n->n_out; i++) to[i] = graph_fixture_tdesc(n->out[i]);
   hy_kparams p = {n->n_in, n->n_out, l.n_ints, l.n_floats, ti, to, l.ints, l.floats};
   void *scratch = l.scratch_bytes ? malloc((size_t)l.scratch_bytes) : NULL;
   cr_assert_eq(hy_kernel_table[l.kernel](&p, in, out, scratch, ex), HY_OK);

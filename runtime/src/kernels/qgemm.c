@@ -12,6 +12,7 @@
 
 #include "hydra/kernel.h"
 #include "hydra/qgemm.h"
+#include "kernels/gemm_blocks.h"
 
 #define MR HY_QGEMM_MR
 #define NR HY_QGEMM_NR
@@ -20,12 +21,6 @@
 #define NC HY_QGEMM_NC
 #define NV (NR / 16)
 
-#if defined(__clang__)
-#define VEC512 __attribute__((min_vector_width(512)))
-#else
-#define VEC512
-#endif
-#define QG_INLINE static inline __attribute__((always_inline))
 
 typedef int16_t v16h __attribute__((vector_size(32)));
 typedef int16_t v16h_u __attribute__((vector_size(32), aligned(2)));
@@ -33,17 +28,14 @@ typedef int32_t v16i __attribute__((vector_size(64)));
 typedef uint32_t v16u __attribute__((vector_size(64)));
 typedef uint32_t v16u_u __attribute__((vector_size(64), aligned(4)));
 
-static inline int64_t imin(int64_t a, int64_t b) { return a < b ? a : b; }
-static inline int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
-static inline size_t align64(size_t x) { return (x + 63) & ~(size_t)63; }
 
 /* ---- scratch: per task [packed B block | packed A block], each 64-byte aligned ---- */
 
 static size_t b_block_bytes(int64_t N, int64_t K) {
-  return align64((size_t)(imin(KC, K) * imin(NC, round_up(N, NR))) * sizeof(int16_t));
+  return gb_block_bytes(N, K, NR, NC, KC, sizeof(int16_t));
 }
 static size_t a_block_bytes(int64_t M, int64_t K) {
-  return align64((size_t)(imin(KC, K) * imin(MC, round_up(M, MR))) * sizeof(int32_t));
+  return gb_block_bytes(M, K, MR, MC, KC, sizeof(int32_t));
 }
 static size_t task_bytes(int64_t M, int64_t N, int64_t K) {
   if (M <= 0 || N <= 0 || K <= 0) return 0;
@@ -80,7 +72,7 @@ static inline int32_t zero_at(const void *z, int32_t dt, int64_t first, int64_t 
     const T *B = q->B;                                                                             \
     for (int64_t p = 0; p * NR < nc; p++) {                                                        \
       int16_t *d = dst + p * kc * NR;                                                              \
-      int64_t j0 = jc + p * NR, nj = imin(NR, nc - p * NR);                                        \
+      int64_t j0 = jc + p * NR, nj = gb_min(NR, nc - p * NR);                                      \
       int16_t z[NR];                                                                               \
       for (int64_t j = 0; j < NR; j++)                                                             \
         z[j] = j < nj ? (int16_t)zero_at(q->zb, q->b_type, q->zb_first, q->zb_period, j0 + j) : 0; \
@@ -107,7 +99,7 @@ PACK_B(int16_t)
     const T *A = q->A;                                                                             \
     for (int64_t p = 0; p * MR < mc; p++) {                                                        \
       int32_t *d = dst + p * kc * MR;                                                              \
-      int64_t i0 = ic + p * MR, mi = imin(MR, mc - p * MR);                                        \
+      int64_t i0 = ic + p * MR, mi = gb_min(MR, mc - p * MR);                                      \
       for (int64_t i = 0; i < MR; i++) {                                                           \
         if (i >= mi) {                                                                             \
           for (int64_t k = 0; k < kc; k++) d[k * MR + i] = 0;                                      \
@@ -193,42 +185,39 @@ typedef struct qgemm_job {
   const hy_qgemm_args *q;
   char *scratch;
   size_t task_bytes, b_bytes;
-  int64_t n_tasks, tiles;
-  int split_n;
+  gb_split split;
 } qgemm_job;
 
 /* Rows [m0, m1) x columns [n0, n1) of C; n0 is a multiple of NR. */
 VEC512 static void qgemm_rect(const hy_qgemm_args *q, int16_t *bbuf, int32_t *abuf, int64_t m0,
                               int64_t m1, int64_t n0, int64_t n1) {
   for (int64_t jc = n0; jc < n1; jc += NC) {
-    int64_t nc = imin(NC, n1 - jc);
+    int64_t nc = gb_min(NC, n1 - jc);
     for (int64_t pc = 0; pc < q->K; pc += KC) {
-      int64_t kc = imin(KC, q->K - pc);
+      int64_t kc = gb_min(KC, q->K - pc);
       pack_b(q, pc, kc, jc, nc, bbuf);
       for (int64_t ic = m0; ic < m1; ic += MC) {
-        int64_t mc = imin(MC, m1 - ic);
+        int64_t mc = gb_min(MC, m1 - ic);
         pack_a(q, ic, mc, pc, kc, abuf);
         for (int64_t jr = 0; jr < nc; jr += NR)
           for (int64_t ir = 0; ir < mc; ir += MR)
             ukernel(kc, abuf + (ir / MR) * kc * MR, bbuf + (jr / NR) * kc * NR,
-                    q->C + (ic + ir) * q->ldc + jc + jr, q->ldc, imin(MR, mc - ir),
-                    imin(NR, nc - jr), pc > 0);
+                    q->C + (ic + ir) * q->ldc + jc + jr, q->ldc, gb_min(MR, mc - ir),
+                    gb_min(NR, nc - jr), pc > 0);
       }
     }
   }
 }
 
-VEC512 QG_INLINE void qgemm_tasks(void *arg, int64_t begin, int64_t end) {
+VEC512 GEMM_INLINE void qgemm_tasks(void *arg, int64_t begin, int64_t end) {
   const qgemm_job *j = arg;
   for (int64_t t = begin; t < end; t++) {
     uintptr_t base = (uintptr_t)(j->scratch + (size_t)t * j->task_bytes);
     int16_t *bbuf = (int16_t *)((base + 63) & ~(uintptr_t)63);
     int32_t *abuf = (int32_t *)((char *)bbuf + j->b_bytes);
-    int64_t lo = t * j->tiles / j->n_tasks, hi = (t + 1) * j->tiles / j->n_tasks;
-    if (j->split_n)
-      qgemm_rect(j->q, bbuf, abuf, 0, j->q->M, lo * NR, imin(hi * NR, j->q->N));
-    else
-      qgemm_rect(j->q, bbuf, abuf, lo * MR, imin(hi * MR, j->q->M), 0, j->q->N);
+    int64_t m0, m1, n0, n1;
+    gb_task_rect(&j->split, t, j->q->M, j->q->N, MR, NR, &m0, &m1, &n0, &n1);
+    qgemm_rect(j->q, bbuf, abuf, m0, m1, n0, n1);
   }
 }
 
@@ -239,17 +228,11 @@ void hy_qgemm(const hy_qgemm_args *q, void *scratch, int32_t tasks, const hy_exe
     return;
   }
   qgemm_job j = {.q = q, .scratch = scratch};
-  int64_t tiles_m = (q->M + MR - 1) / MR, tiles_n = (q->N + NR - 1) / NR;
-  int64_t t = ex && ex->parallel_for && ex->n_threads > 1 ? ex->n_threads : 1;
-  if (t > tasks) t = tasks;
-  if (q->M * q->N * q->K < (int64_t)1 << 18) t = 1; /* too small to pay for a fork */
-  j.split_n = tiles_n >= tiles_m || tiles_n >= 4 * t;
-  j.tiles = j.split_n ? tiles_n : tiles_m;
-  j.n_tasks = imin(t < 1 ? 1 : t, j.tiles);
+  j.split = gb_split_of(q->M, q->N, q->K, MR, NR, tasks, ex);
   j.task_bytes = task_bytes(q->M, q->N, q->K);
   j.b_bytes = b_block_bytes(q->N, q->K);
-  if (j.n_tasks == 1)
+  if (j.split.n_tasks == 1) /* a direct call, specialised per node like gemm.c's */
     qgemm_tasks(&j, 0, 1);
   else
-    hy_parallel_for(ex, j.n_tasks, qgemm_tasks, &j);
+    hy_parallel_for(ex, j.split.n_tasks, qgemm_tasks, &j);
 }
