@@ -4,7 +4,7 @@
  * C (int32, M x N) = sum over k of (A[i, k] - za[i]) * (B[k, j] - zb[j]), exact in int32 (wrapping
  * past it). A is uint8 or int8, B uint8, int8 or int16; a zero point has its operand's type (int16
  * B takes none: its zero point is already subtracted). Zero points are subtracted while packing,
- * so the register tile multiplies plain differences. See qgemm.c. */
+ * so the dot products multiply plain int16 differences. See qgemm.c. */
 #ifndef HYDRA_QGEMM_H
 #define HYDRA_QGEMM_H
 
@@ -17,11 +17,11 @@
 extern "C" {
 #endif
 
-#define HY_QGEMM_MR 8    /* rows of the register tile */
-#define HY_QGEMM_NR 32   /* columns of the register tile (two 16-lane int32 vectors) */
-#define HY_QGEMM_KC 256  /* depth of one packed block */
-#define HY_QGEMM_MC 128  /* rows of a packed A block */
-#define HY_QGEMM_NC 512  /* columns of a packed B block */
+#define HY_QGEMM_MR 8    /* rows of one tile of dot products */
+#define HY_QGEMM_NR 16   /* columns of one tile (their packed columns stay in L1) */
+#define HY_QGEMM_KC 512  /* depth of one packed block */
+#define HY_QGEMM_MC 64   /* rows of a packed A block */
+#define HY_QGEMM_NC 256  /* columns of a packed B block */
 
 /* One product. Row i of A uses zero point za[(za_first + i) % za_period] (za_period 0: za[0]);
  * column j of B uses zb[(zb_first + j) % zb_period] likewise. za / zb NULL: zero. */

@@ -1,13 +1,11 @@
-/* The integer GEMM (hydra/qgemm.h): BLIS-style blocks like the float GEMM in gemm.c. Packing
- * subtracts the zero points: B panels hold int16 differences (NR columns per k), A panels int32
- * ones (MR rows per k). The MR x NR register tile widens a row of B to int32 lanes and multiplies
- * it by each broadcast A value (vpmulld, vpaddd on x86). Accumulation is int32, in unsigned lanes
- * so that it wraps instead of overflowing into undefined behaviour.
- *
- * Why not int16 pairs into pmaddwd / vpdpwssd: LLVM forms those only from a loop's add-reduction
- * of sign-extended int16 products whose operands have no other use; the broadcast tile shares
- * every operand, and an explicit even/odd-lane formulation is simplified away (tried with LLVM
- * 19: vpmulld either way). A dot-product tile with private operand copies does reach vpdpwssd. */
+/* The integer GEMM (hydra/qgemm.h): BLIS-style blocks like the float GEMM in gemm.c, but each
+ * element of C is a dot product. Packing subtracts the zero points and lays both operands out
+ * along k: a row of A and a column of B become kcp contiguous int16 (kcp: the block's depth
+ * rounded up to QK, zero-padded). The dot product is a plain loop that LLVM vectorises into
+ * pmaddwd (vpdpwssd with AVX512-VNNI): it forms those only from an add-reduction of sign-extended
+ * int16 products whose operands have no other use, so a register tile that shares operands
+ * across rows and columns (vpmulld, tried first) cannot reach them. Accumulation is int32, in
+ * unsigned arithmetic so that it wraps instead of overflowing into undefined behaviour. */
 #include <string.h>
 
 #include "hydra/kernel.h"
@@ -19,23 +17,15 @@
 #define KC HY_QGEMM_KC
 #define MC HY_QGEMM_MC
 #define NC HY_QGEMM_NC
-#define NV (NR / 16)
-
-
-typedef int16_t v16h __attribute__((vector_size(32)));
-typedef int16_t v16h_u __attribute__((vector_size(32), aligned(2)));
-typedef int32_t v16i __attribute__((vector_size(64)));
-typedef uint32_t v16u __attribute__((vector_size(64)));
-typedef uint32_t v16u_u __attribute__((vector_size(64), aligned(4)));
-
+#define QK 64 /* k padding: one vectorised step of the dot product (32 lanes, 2 interleaved) */
 
 /* ---- scratch: per task [packed B block | packed A block], each 64-byte aligned ---- */
 
 static size_t b_block_bytes(int64_t N, int64_t K) {
-  return gb_block_bytes(N, K, NR, NC, KC, sizeof(int16_t));
+  return gb_block_bytes(N, gb_round_up(K, QK), NR, NC, KC, sizeof(int16_t));
 }
 static size_t a_block_bytes(int64_t M, int64_t K) {
-  return gb_block_bytes(M, K, MR, MC, KC, sizeof(int32_t));
+  return gb_block_bytes(M, gb_round_up(K, QK), MR, MC, KC, sizeof(int16_t));
 }
 static size_t task_bytes(int64_t M, int64_t N, int64_t K) {
   if (M <= 0 || N <= 0 || K <= 0) return 0;
@@ -64,119 +54,88 @@ static inline int32_t zero_at(const void *z, int32_t dt, int64_t first, int64_t 
 
 /* ---- packing ---- */
 
-/* Packs B[pc.., jc..] (kc x nc) minus the column zero points into NR-wide panels of kc rows of
- * int16, zero past nc. */
+/* Packs B[pc.., jc..] (kc x nc) minus the column zero points as nc columns of kcp int16 each,
+ * zero past kc. Rows of B are read in order; NR columns at a time are written. */
 #define PACK_B(T)                                                                                  \
-  static void pack_b_##T(const hy_qgemm_args *q, int64_t pc, int64_t kc, int64_t jc, int64_t nc,  \
-                         int16_t *restrict dst) {                                                  \
+  static void pack_b_##T(const hy_qgemm_args *q, int64_t pc, int64_t kc, int64_t kcp, int64_t jc, \
+                         int64_t nc, int16_t *restrict dst) {                                      \
     const T *B = q->B;                                                                             \
-    for (int64_t p = 0; p * NR < nc; p++) {                                                        \
-      int16_t *d = dst + p * kc * NR;                                                              \
-      int64_t j0 = jc + p * NR, nj = gb_min(NR, nc - p * NR);                                      \
+    for (int64_t j0 = 0; j0 < nc; j0 += NR) {                                                      \
+      int64_t nj = gb_min(NR, nc - j0);                                                            \
       int16_t z[NR];                                                                               \
-      for (int64_t j = 0; j < NR; j++)                                                             \
-        z[j] = j < nj ? (int16_t)zero_at(q->zb, q->b_type, q->zb_first, q->zb_period, j0 + j) : 0; \
+      for (int64_t j = 0; j < nj; j++)                                                             \
+        z[j] = (int16_t)zero_at(q->zb, q->b_type, q->zb_first, q->zb_period, jc + j0 + j);         \
       for (int64_t k = 0; k < kc; k++) {                                                           \
-        const T *r = B + (pc + k) * q->ldb + j0;                                                   \
-        int16_t *o = d + k * NR;                                                                   \
-        if (nj == NR) {                                                                            \
-          for (int64_t j = 0; j < NR; j++) o[j] = (int16_t)(r[j] - z[j]);                          \
-        } else {                                                                                   \
-          for (int64_t j = 0; j < NR; j++) o[j] = j < nj ? (int16_t)(r[j] - z[j]) : 0;             \
-        }                                                                                          \
+        const T *r = B + (pc + k) * q->ldb + jc + j0;                                              \
+        for (int64_t j = 0; j < nj; j++) dst[(j0 + j) * kcp + k] = (int16_t)(r[j] - z[j]);         \
       }                                                                                            \
+      for (int64_t j = 0; j < nj; j++)                                                             \
+        memset(dst + (j0 + j) * kcp + kc, 0, (size_t)(kcp - kc) * sizeof(int16_t));                \
     }                                                                                              \
   }
 PACK_B(uint8_t)
 PACK_B(int8_t)
 PACK_B(int16_t)
 
-/* Packs A[ic.., pc..] (mc x kc) minus the row zero points into MR-tall panels of kc columns of
- * int32, zero past mc. */
+/* Packs A[ic.., pc..] (mc x kc) minus the row zero points as mc rows of kcp int16 each, zero
+ * past kc. */
 #define PACK_A(T)                                                                                  \
-  static void pack_a_##T(const hy_qgemm_args *q, int64_t ic, int64_t mc, int64_t pc, int64_t kc,  \
-                         int32_t *restrict dst) {                                                  \
+  static void pack_a_##T(const hy_qgemm_args *q, int64_t ic, int64_t mc, int64_t pc, int64_t kc, \
+                         int64_t kcp, int16_t *restrict dst) {                                     \
     const T *A = q->A;                                                                             \
-    for (int64_t p = 0; p * MR < mc; p++) {                                                        \
-      int32_t *d = dst + p * kc * MR;                                                              \
-      int64_t i0 = ic + p * MR, mi = gb_min(MR, mc - p * MR);                                      \
-      for (int64_t i = 0; i < MR; i++) {                                                           \
-        if (i >= mi) {                                                                             \
-          for (int64_t k = 0; k < kc; k++) d[k * MR + i] = 0;                                      \
-          continue;                                                                                \
-        }                                                                                          \
-        const T *row = A + (i0 + i) * q->lda + pc;                                                 \
-        int32_t z = zero_at(q->za, q->a_type, q->za_first, q->za_period, i0 + i);                  \
-        for (int64_t k = 0; k < kc; k++) d[k * MR + i] = row[k] - z;                               \
-      }                                                                                            \
+    for (int64_t i = 0; i < mc; i++) {                                                             \
+      const T *row = A + (ic + i) * q->lda + pc;                                                   \
+      int16_t z = (int16_t)zero_at(q->za, q->a_type, q->za_first, q->za_period, ic + i);          \
+      int16_t *d = dst + i * kcp;                                                                  \
+      for (int64_t k = 0; k < kc; k++) d[k] = (int16_t)(row[k] - z);                               \
+      memset(d + kc, 0, (size_t)(kcp - kc) * sizeof(int16_t));                                     \
     }                                                                                              \
   }
 PACK_A(uint8_t)
 PACK_A(int8_t)
 
-static void pack_b(const hy_qgemm_args *q, int64_t pc, int64_t kc, int64_t jc, int64_t nc,
-                   int16_t *dst) {
+static void pack_b(const hy_qgemm_args *q, int64_t pc, int64_t kc, int64_t kcp, int64_t jc,
+                   int64_t nc, int16_t *dst) {
   switch (q->b_type) {
-  case HY_DTYPE_UINT8: pack_b_uint8_t(q, pc, kc, jc, nc, dst); return;
-  case HY_DTYPE_INT8: pack_b_int8_t(q, pc, kc, jc, nc, dst); return;
-  default: pack_b_int16_t(q, pc, kc, jc, nc, dst); return;
+  case HY_DTYPE_UINT8: pack_b_uint8_t(q, pc, kc, kcp, jc, nc, dst); return;
+  case HY_DTYPE_INT8: pack_b_int8_t(q, pc, kc, kcp, jc, nc, dst); return;
+  default: pack_b_int16_t(q, pc, kc, kcp, jc, nc, dst); return;
   }
 }
 
 static void pack_a(const hy_qgemm_args *q, int64_t ic, int64_t mc, int64_t pc, int64_t kc,
-                   int32_t *dst) {
-  if (q->a_type == HY_DTYPE_UINT8) pack_a_uint8_t(q, ic, mc, pc, kc, dst);
-  else pack_a_int8_t(q, ic, mc, pc, kc, dst);
+                   int64_t kcp, int16_t *dst) {
+  if (q->a_type == HY_DTYPE_UINT8) pack_a_uint8_t(q, ic, mc, pc, kc, kcp, dst);
+  else pack_a_int8_t(q, ic, mc, pc, kc, kcp, dst);
 }
 
-/* ---- the micro-kernel ---- */
+/* ---- the dot products ---- */
 
-/* C tile (m x n corner at c) = acc, or += acc when accumulate (a later k block). */
-VEC512 static inline void tile_store(v16u acc[MR][NV], int32_t *restrict c, int64_t ldc,
-                                     int64_t m, int64_t n, bool accumulate) {
-  if (m == MR && n == NR) {
-#pragma GCC unroll 8
-    for (int i = 0; i < MR; i++)
-#pragma GCC unroll 2
-      for (int v = 0; v < NV; v++) {
-        v16u_u *cp = (v16u_u *)(c + i * ldc + 16 * v);
-        *cp = accumulate ? *cp + acc[i][v] : acc[i][v];
-      }
-    return;
-  }
-  uint32_t tile[MR * NR] __attribute__((aligned(64)));
-  for (int i = 0; i < MR; i++)
-    for (int v = 0; v < NV; v++) *(v16u *)(tile + i * NR + 16 * v) = acc[i][v];
+#if defined(__clang__)
+#define QDOT_LOOP _Pragma("clang loop vectorize_width(32) interleave_count(2)")
+#else
+#define QDOT_LOOP
+#endif
+
+/* sum over k < n (a multiple of QK) of a[k] * b[k], wrapping in 32 bits. */
+static inline __attribute__((always_inline)) uint32_t qdot(const int16_t *restrict a,
+                                                           const int16_t *restrict b, int64_t n) {
+  uint32_t s = 0;
+  QDOT_LOOP
+  for (int64_t k = 0; k < n; k++) s += (uint32_t)((int32_t)a[k] * (int32_t)b[k]);
+  return s;
+}
+
+/* C[0..m) x [0..n) (row stride ldc) = or += the dot products of m packed rows and n packed
+ * columns; the n columns (NR * kcp int16) stay in L1 while the rows pass. */
+VEC512 static void qtile(int64_t kcp, const int16_t *restrict ap, const int16_t *restrict bp,
+                         int32_t *restrict c, int64_t ldc, int64_t m, int64_t n,
+                         bool accumulate) {
   for (int64_t i = 0; i < m; i++)
     for (int64_t j = 0; j < n; j++) {
-      uint32_t r = tile[i * NR + j];
-      c[i * ldc + j] = (int32_t)(accumulate ? r + (uint32_t)c[i * ldc + j] : r);
+      uint32_t s = qdot(ap + i * kcp, bp + j * kcp, kcp);
+      c[i * ldc + j] = (int32_t)(accumulate ? s + (uint32_t)c[i * ldc + j] : s);
     }
-}
-
-/* acc = sum over k of ap[k][0..MR) (broadcast) x bp[k][0..NR) (widened), then stored. */
-VEC512 static inline void ukernel(int64_t kc, const int32_t *restrict ap,
-                                  const int16_t *restrict bp, int32_t *restrict c, int64_t ldc,
-                                  int64_t m, int64_t n, bool accumulate) {
-  v16u acc[MR][NV];
-  const v16u zero = {0};
-#pragma GCC unroll 8
-  for (int i = 0; i < MR; i++)
-#pragma GCC unroll 2
-    for (int v = 0; v < NV; v++) acc[i][v] = zero;
-  for (int64_t k = 0; k < kc; k++) {
-    v16u b[NV];
-#pragma GCC unroll 2
-    for (int v = 0; v < NV; v++)
-      b[v] = (v16u)__builtin_convertvector(*(const v16h_u *)(bp + k * NR + 16 * v), v16i);
-#pragma GCC unroll 8
-    for (int i = 0; i < MR; i++) {
-      uint32_t a = (uint32_t)ap[k * MR + i];
-#pragma GCC unroll 2
-      for (int v = 0; v < NV; v++) acc[i][v] += a * b[v];
-    }
-  }
-  tile_store(acc, c, ldc, m, n, accumulate);
 }
 
 /* ---- the blocked loops and the split into tasks ---- */
@@ -189,21 +148,20 @@ typedef struct qgemm_job {
 } qgemm_job;
 
 /* Rows [m0, m1) x columns [n0, n1) of C; n0 is a multiple of NR. */
-VEC512 static void qgemm_rect(const hy_qgemm_args *q, int16_t *bbuf, int32_t *abuf, int64_t m0,
+VEC512 static void qgemm_rect(const hy_qgemm_args *q, int16_t *bbuf, int16_t *abuf, int64_t m0,
                               int64_t m1, int64_t n0, int64_t n1) {
   for (int64_t jc = n0; jc < n1; jc += NC) {
     int64_t nc = gb_min(NC, n1 - jc);
     for (int64_t pc = 0; pc < q->K; pc += KC) {
-      int64_t kc = gb_min(KC, q->K - pc);
-      pack_b(q, pc, kc, jc, nc, bbuf);
+      int64_t kc = gb_min(KC, q->K - pc), kcp = gb_round_up(kc, QK);
+      pack_b(q, pc, kc, kcp, jc, nc, bbuf);
       for (int64_t ic = m0; ic < m1; ic += MC) {
         int64_t mc = gb_min(MC, m1 - ic);
-        pack_a(q, ic, mc, pc, kc, abuf);
+        pack_a(q, ic, mc, pc, kc, kcp, abuf);
         for (int64_t jr = 0; jr < nc; jr += NR)
           for (int64_t ir = 0; ir < mc; ir += MR)
-            ukernel(kc, abuf + (ir / MR) * kc * MR, bbuf + (jr / NR) * kc * NR,
-                    q->C + (ic + ir) * q->ldc + jc + jr, q->ldc, gb_min(MR, mc - ir),
-                    gb_min(NR, nc - jr), pc > 0);
+            qtile(kcp, abuf + ir * kcp, bbuf + jr * kcp, q->C + (ic + ir) * q->ldc + jc + jr,
+                  q->ldc, gb_min(MR, mc - ir), gb_min(NR, nc - jr), pc > 0);
       }
     }
   }
@@ -214,7 +172,7 @@ VEC512 GEMM_INLINE void qgemm_tasks(void *arg, int64_t begin, int64_t end) {
   for (int64_t t = begin; t < end; t++) {
     uintptr_t base = (uintptr_t)(j->scratch + (size_t)t * j->task_bytes);
     int16_t *bbuf = (int16_t *)((base + 63) & ~(uintptr_t)63);
-    int32_t *abuf = (int32_t *)((char *)bbuf + j->b_bytes);
+    int16_t *abuf = (int16_t *)((char *)bbuf + j->b_bytes);
     int64_t m0, m1, n0, n1;
     gb_task_rect(&j->split, t, j->q->M, j->q->N, MR, NR, &m0, &m1, &n0, &n1);
     qgemm_rect(j->q, bbuf, abuf, m0, m1, n0, n1);
