@@ -17,7 +17,7 @@
 #define KC HY_QGEMM_KC
 #define MC HY_QGEMM_MC
 #define NC HY_QGEMM_NC
-#define QK 64 /* k padding: one vectorised step of the dot product (32 lanes, 2 interleaved) */
+#define QK 128 /* k padding: one vectorised step of the dot product (32 lanes, 4 interleaved) */
 
 /* ---- scratch: per task [packed B block | packed A block], each 64-byte aligned ---- */
 
@@ -112,7 +112,7 @@ static void pack_a(const hy_qgemm_args *q, int64_t ic, int64_t mc, int64_t pc, i
 /* ---- the dot products ---- */
 
 #if defined(__clang__)
-#define QDOT_LOOP _Pragma("clang loop vectorize_width(32) interleave_count(2)")
+#define QDOT_LOOP _Pragma("clang loop vectorize_width(32) interleave_count(4)")
 #else
 #define QDOT_LOOP
 #endif
