@@ -303,6 +303,26 @@ Test(quant, dynamic_quantize_matches_the_onnx_example) {
   cr_assert(zp == 0 && y[2] == 255 && y[0] == 50, "zp %d y %d %d", zp, y[0], y[2]);
 }
 
+Test(quant, dynamic_quantize_long_input_against_the_formula) {
+  /* 37 values: the kernel's 16-wide min / max chunks and its tail */
+  enum { LEN = 37 };
+  float x[LEN];
+  for (int i = 0; i < LEN; i++) x[i] = (float)irand(-4000, 9000) / 1000.0f;
+  x[29] = -7.5f; /* the minimum sits in the tail */
+  ir_value *in[1] = {val(HY_DTYPE_FLOAT, 1, (int64_t[]){LEN})};
+  uint8_t y[LEN], zp;
+  float sc, mn = 0.0f, mx = 0.0f;
+  run(node("DynamicQuantizeLinear", 11, in, 1, 3), (const void *[]){x}, (void *[]){y, &sc, &zp});
+  for (int i = 0; i < LEN; i++) mn = fminf(mn, x[i]), mx = fmaxf(mx, x[i]);
+  float want_sc = (mx - mn) / 255.0f, want_zp = rintf(fmaxf(0.0f, fminf(255.0f, -mn / want_sc)));
+  cr_assert_eq(sc, want_sc, "scale %.9g, expected %.9g", sc, want_sc);
+  cr_assert_eq(zp, (uint8_t)want_zp);
+  for (int i = 0; i < LEN; i++) {
+    float r = fmaxf(0.0f, fminf(255.0f, rintf(x[i] / want_sc) + want_zp));
+    cr_assert_eq(y[i], (uint8_t)r, "y[%d] = %d, expected %g", i, y[i], r);
+  }
+}
+
 /* ---- MatMulInteger and QLinearMatMul ---- */
 
 Test(quant, matmul_integer_batched_with_zero_points) {
