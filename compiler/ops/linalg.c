@@ -4,6 +4,7 @@
 
 #include "hydra/gemm.h"
 #include "ir/ir.h"
+#include "ops/linalg.h"
 
 /* The input's static type, with a dtype among those the op's kernel computes. */
 static hy_status lin_input(ir_graph *g, ir_node *n, int32_t slot, bool ints_too,
@@ -67,6 +68,15 @@ hy_status infer_matmul(ir_graph *g, ir_node *n) {
   if ((s = lin_input(g, n, 0, true, &a)) || (s = lin_input(g, n, 1, true, &b)) ||
       (s = ir_check_same_dtype(g, n, 0, 1)))
     return s;
+  ir_type out;
+  if ((s = lin_matmul_shape(g, n, a, b, &out))) return s;
+  ir_set_out(n, 0, a->dtype, out.rank, out.dims);
+  return HY_OK;
+}
+
+hy_status lin_matmul_shape(ir_graph *g, ir_node *n, const ir_type *a, const ir_type *b,
+                           ir_type *out) {
+  hy_status s;
   if (a->rank < 1 || b->rank < 1)
     return ir_node_error(g, n, HY_ERR_SHAPE, "inputs must have rank >= 1, have %d and %d",
                          a->rank, b->rank);
@@ -76,13 +86,12 @@ hy_status infer_matmul(ir_graph *g, ir_node *n) {
     return ir_node_error(g, n, HY_ERR_SHAPE, "inner dimensions differ: %s x %s",
                          ir_type_str(a, ta, sizeof ta), ir_type_str(b, tb, sizeof tb));
   }
-  ir_type ba = *a, bb = *b, out;
+  ir_type ba = *a, bb = *b;
   ba.rank = a->rank > 2 ? a->rank - 2 : 0;
   bb.rank = b->rank > 2 ? b->rank - 2 : 0;
-  if ((s = ir_broadcast(g, n, &ba, &bb, &out))) return s;
-  if (a->rank >= 2) out.dims[out.rank++] = a->dims[a->rank - 2];
-  if (b->rank >= 2) out.dims[out.rank++] = b->dims[b->rank - 1];
-  ir_set_out(n, 0, a->dtype, out.rank, out.dims);
+  if ((s = ir_broadcast(g, n, &ba, &bb, out))) return s;
+  if (a->rank >= 2) out->dims[out->rank++] = a->dims[a->rank - 2];
+  if (b->rank >= 2) out->dims[out->rank++] = b->dims[b->rank - 1];
   return HY_OK;
 }
 
@@ -164,13 +173,6 @@ hy_status lower_gemm(ir_graph *g, ir_node *n, ir_lowered *l) {
 
 /* ---- Conv ---- */
 
-typedef struct conv_geom {
-  int32_t nsp;
-  int64_t group;
-  int64_t k[HY_MAX_RANK], st[HY_MAX_RANK], dl[HY_MAX_RANK], pb[HY_MAX_RANK], pe[HY_MAX_RANK];
-  int64_t out[HY_MAX_RANK]; /* output spatial dims */
-} conv_geom;
-
 /* An INTS attribute of nsp values >= lo, or all `dflt` when absent. */
 static hy_status conv_ints(ir_graph *g, ir_node *n, const char *attr, int32_t count, int64_t lo,
                            int64_t dflt, int64_t *out) {
@@ -195,7 +197,7 @@ static hy_status conv_ints(ir_graph *g, ir_node *n, const char *attr, int32_t co
 }
 
 /* Pads from auto_pad (SAME_*: output = ceil(input / stride)) or the pads attribute. */
-static hy_status conv_pads(ir_graph *g, ir_node *n, const ir_type *x, conv_geom *c) {
+static hy_status conv_pads(ir_graph *g, ir_node *n, const ir_type *x, lin_conv_geom *c) {
   const char *ap = ir_attr_string(n, "auto_pad", "NOTSET");
   int32_t nsp = c->nsp;
   if (!strcmp(ap, "NOTSET")) {
@@ -222,8 +224,8 @@ static hy_status conv_pads(ir_graph *g, ir_node *n, const ir_type *x, conv_geom 
   return HY_OK;
 }
 
-static hy_status conv_geometry(ir_graph *g, ir_node *n, const ir_type *x, const ir_type *w,
-                               conv_geom *c) {
+hy_status lin_conv_geometry(ir_graph *g, ir_node *n, const ir_type *x, const ir_type *w,
+                            lin_conv_geom *c) {
   hy_status s;
   memset(c, 0, sizeof *c);
   c->nsp = x->rank - 2;
@@ -253,8 +255,8 @@ static hy_status conv_geometry(ir_graph *g, ir_node *n, const ir_type *x, const 
   return HY_OK;
 }
 
-static hy_status conv_check_shapes(ir_graph *g, ir_node *n, const ir_type *x, const ir_type *w,
-                                   int64_t group) {
+hy_status lin_conv_check_shapes(ir_graph *g, ir_node *n, const ir_type *x, const ir_type *w,
+                                const ir_type *b, int64_t group) {
   if (x->rank < 3 || w->rank != x->rank)
     return ir_node_error(g, n, HY_ERR_SHAPE,
                          "X must have rank >= 3 and W the same rank, have %d and %d", x->rank,
@@ -265,7 +267,6 @@ static hy_status conv_check_shapes(ir_graph *g, ir_node *n, const ir_type *x, co
                          "be [multiple of group, channels / group, ...]",
                          (long long)x->dims[1], (long long)w->dims[0], (long long)w->dims[1],
                          (long long)group);
-  const ir_type *b = ir_in_type(n, 2);
   if (b && (b->rank != 1 || b->dims[0] != w->dims[0]))
     return ir_node_error(g, n, HY_ERR_SHAPE, "B must be 1-D of W's %lld output channels",
                          (long long)w->dims[0]);
@@ -274,14 +275,14 @@ static hy_status conv_check_shapes(ir_graph *g, ir_node *n, const ir_type *x, co
 
 hy_status infer_conv(ir_graph *g, ir_node *n) {
   const ir_type *x, *w, *b;
-  conv_geom c;
+  lin_conv_geom c;
   hy_status s;
   if ((s = lin_input(g, n, 0, false, &x)) || (s = lin_input(g, n, 1, false, &w)) ||
       (n->n_in > 2 && n->in[2] && (s = lin_input(g, n, 2, false, &b))) ||
       (s = ir_check_same_dtype(g, n, 0, 2)))
     return s;
-  if ((s = conv_check_shapes(g, n, x, w, ir_attr_int(n, "group", 1))) ||
-      (s = conv_geometry(g, n, x, w, &c)))
+  if ((s = lin_conv_check_shapes(g, n, x, w, ir_in_type(n, 2), ir_attr_int(n, "group", 1))) ||
+      (s = lin_conv_geometry(g, n, x, w, &c)))
     return s;
   int64_t dims[HY_MAX_RANK] = {x->dims[0], w->dims[0]};
   for (int32_t d = 0; d < c.nsp; d++) dims[2 + d] = c.out[d];
@@ -291,27 +292,34 @@ hy_status infer_conv(ir_graph *g, ir_node *n) {
 
 hy_status lower_conv(ir_graph *g, ir_node *n, ir_lowered *l) {
   const ir_type *x = ir_in_type(n, 0), *w = ir_in_type(n, 1);
-  conv_geom c;
-  hy_status s = conv_geometry(g, n, x, w, &c);
+  lin_conv_geom c;
+  hy_status s = lin_conv_geometry(g, n, x, w, &c);
   if (s) return s;
-  bool direct = true; /* a 1x1 kernel, unit strides, no pads: X is its own column matrix */
-  int64_t kvol = 1, osz = 1;
-  for (int32_t d = 0; d < c.nsp; d++) {
-    direct = direct && c.k[d] == 1 && c.st[d] == 1 && c.pb[d] == 0 && c.pe[d] == 0;
-    kvol *= c.k[d];
-    osz *= c.out[d];
-  }
   l->kernel = HY_KERNEL_conv;
-  lower_int(l, c.nsp);
-  lower_int(l, c.group);
-  lower_int(l, HY_GEMM_MAX_TASKS);
-  lower_int(l, !direct);
-  const int64_t *blocks[5] = {c.k, c.st, c.dl, c.pb, c.pe};
-  for (int32_t i = 0; i < 5; i++)
-    for (int32_t d = 0; d < c.nsp; d++) lower_int(l, blocks[i][d]);
+  bool direct;
+  int64_t kvol, osz;
+  lin_conv_lower_block(l, &c, &direct, &kvol, &osz);
   int64_t rows = w->dims[1] * kvol, Mg = w->dims[0] / c.group;
   size_t bytes = direct ? 0 : hy_conv_col_bytes(rows, osz, hy_dtype_size(x->dtype));
   if (x->dtype == HY_DTYPE_FLOAT) bytes += hy_sgemm_scratch_bytes(Mg, osz, rows, HY_GEMM_MAX_TASKS);
   l->scratch_bytes = (int64_t)bytes;
   return HY_OK;
+}
+
+void lin_conv_lower_block(ir_lowered *l, const lin_conv_geom *c, bool *direct, int64_t *kvol,
+                          int64_t *osz) {
+  *direct = true; /* a 1x1 kernel, unit strides, no pads: X is its own column matrix */
+  *kvol = *osz = 1;
+  for (int32_t d = 0; d < c->nsp; d++) {
+    *direct = *direct && c->k[d] == 1 && c->st[d] == 1 && c->pb[d] == 0 && c->pe[d] == 0;
+    *kvol *= c->k[d];
+    *osz *= c->out[d];
+  }
+  lower_int(l, c->nsp);
+  lower_int(l, c->group);
+  lower_int(l, HY_GEMM_MAX_TASKS);
+  lower_int(l, !*direct);
+  const int64_t *blocks[5] = {c->k, c->st, c->dl, c->pb, c->pe};
+  for (int32_t i = 0; i < 5; i++)
+    for (int32_t d = 0; d < c->nsp; d++) lower_int(l, blocks[i][d]);
 }

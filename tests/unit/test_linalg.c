@@ -2,13 +2,13 @@
  * hooks) against naive loops, on odd sizes, transposes, broadcasting and every dtype. */
 #include <criterion/criterion.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "hydra/gemm.h"
 #include "ir/ir.h"
+#include "two_threads.h"
 
 /* ---- helpers ---- */
 
@@ -23,26 +23,6 @@ static float *frand_buf(int64_t n) {
   return p;
 }
 
-/* Two threads: the upper half of the range runs on a new thread. */
-typedef struct half_job {
-  hy_range_fn fn;
-  void *arg;
-  int64_t b, e;
-} half_job;
-static void *half_run(void *p) {
-  half_job *h = p;
-  h->fn(h->arg, h->b, h->e);
-  return NULL;
-}
-static void pfor2(void *user, int64_t n, hy_range_fn fn, void *arg) {
-  (void)user;
-  half_job h = {fn, arg, n / 2, n};
-  pthread_t t;
-  cr_assert_eq(pthread_create(&t, NULL, half_run, &h), 0);
-  fn(arg, 0, n / 2);
-  pthread_join(t, NULL);
-}
-static const hy_exec two_threads = {2, pfor2, NULL};
 
 /* |got - want| within float rounding of a K-term sum of products of values in [-1, 1]. */
 static void expect_close(const float *got, const double *want, int64_t n, int64_t K,

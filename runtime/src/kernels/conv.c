@@ -11,14 +11,6 @@
 
 #include "kernels/linalg.h"
 
-typedef struct conv_geo {
-  int32_t nsp;
-  int64_t group, Cg, Mg, kvol, isz, osz;
-  const int64_t *k, *st, *dl, *pb;
-  const int64_t *idims, *odims;
-  size_t es;
-} conv_geo;
-
 /* One row of the column matrix along the innermost spatial dim: out position o reads input
  * i = o*stride - pad + kpos*dilation, zero outside. Elements are copied as bits (0 bits = 0.0). */
 #define IM2COL_ROW(T)                                                                              \
@@ -43,7 +35,7 @@ static void im2col_row(size_t es, const void *x, void *c, int64_t n, int64_t st,
 }
 
 /* Rows (channel c, kernel position kp) of the column matrix for one group's Cg channels at x. */
-static void im2col_patch(const conv_geo *g, const char *xc, const int64_t *kp, char *crow) {
+static void im2col_patch(const hy_conv_geo *g, const char *xc, const int64_t *kp, char *crow) {
   int32_t last = g->nsp - 1;
   int64_t ow = g->odims[last], iw = g->idims[last];
   int64_t idx[HY_MAX_RANK] = {0};
@@ -68,7 +60,7 @@ static void im2col_patch(const conv_geo *g, const char *xc, const int64_t *kp, c
   }
 }
 
-static void im2col(const conv_geo *g, const char *x, char *col) {
+void hy_conv_im2col(const hy_conv_geo *g, const char *x, char *col) {
   for (int64_t c = 0; c < g->Cg; c++)
     for (int64_t kidx = 0; kidx < g->kvol; kidx++) {
       int64_t kp[HY_MAX_RANK], rest = kidx;
@@ -82,7 +74,7 @@ static void im2col(const conv_geo *g, const char *x, char *col) {
 }
 
 /* Every row m of the Mg x osz output block starts as bias[m]. */
-static void fill_bias(const conv_geo *g, const char *bias, char *y) {
+static void fill_bias(const hy_conv_geo *g, const char *bias, char *y) {
   for (int64_t m = 0; m < g->Mg; m++)
     for (int64_t o = 0; o < g->osz; o++)
       memcpy(y + (size_t)(m * g->osz + o) * g->es, bias + (size_t)m * g->es, g->es);
@@ -90,21 +82,11 @@ static void fill_bias(const conv_geo *g, const char *bias, char *y) {
 
 hy_status hy_kernel_conv(const hy_kparams *p, const void *const *in, void *const *out,
                          void *scratch, const hy_exec *ex) {
-  const hy_tdesc *x = &p->in[0], *w = &p->in[1], *y = &p->out[0];
-  int32_t nsp = (int32_t)p->ints[0];
-  conv_geo g = {.nsp = nsp, .group = p->ints[1], .k = p->ints + 4, .st = p->ints + 4 + nsp,
-                .dl = p->ints + 4 + 2 * nsp, .pb = p->ints + 4 + 3 * nsp, .idims = x->dims + 2,
-                .odims = y->dims + 2, .es = hy_linalg_esize(y->dtype)};
+  const hy_tdesc *x = &p->in[0], *y = &p->out[0];
+  hy_conv_geo g;
+  hy_conv_geo_of(p, hy_linalg_esize(y->dtype), &g);
   int32_t tasks = (int32_t)p->ints[2];
   bool use_col = p->ints[3] != 0;
-  g.Cg = w->dims[1];
-  g.Mg = w->dims[0] / g.group;
-  g.kvol = g.isz = g.osz = 1;
-  for (int32_t d = 0; d < nsp; d++) {
-    g.kvol *= g.k[d];
-    g.isz *= g.idims[d];
-    g.osz *= g.odims[d];
-  }
   if (g.osz == 0) return HY_OK;
   int64_t rows = g.Cg * g.kvol;
   char *col = scratch;
@@ -114,7 +96,7 @@ hy_status hy_kernel_conv(const hy_kparams *p, const void *const *in, void *const
     for (int64_t gi = 0; gi < g.group; gi++) {
       const char *xg = (const char *)in[0] + (size_t)((n * x->dims[1] + gi * g.Cg) * g.isz) * g.es;
       char *yg = (char *)out[0] + (size_t)((n * y->dims[1] + gi * g.Mg) * g.osz) * g.es;
-      if (use_col) im2col(&g, xg, col);
+      if (use_col) hy_conv_im2col(&g, xg, col);
       if (has_b) fill_bias(&g, (const char *)in[2] + (size_t)(gi * g.Mg) * g.es, yg);
       const char *wg = (const char *)in[1] + (size_t)(gi * g.Mg * rows) * g.es;
       hy_status s = hy_gemm_any((hy_dtype)y->dtype, g.Mg, g.osz, rows, 1.0, wg, rows, 1,

@@ -5,6 +5,7 @@
 
 #include "hydra/gemm.h"
 #include "hydra/kernel.h"
+#include "kernels/gemm_blocks.h"
 #include "kernels/kernel_util.h"
 #include "kernels/linalg.h"
 
@@ -15,34 +16,22 @@
 #define NC HY_GEMM_NC
 #define NV (NR / 16)
 
-/* Clang splits 512-bit vectors in two when the CPU's tuning prefers 256-bit ones (Intel server
- * parts) unless the function says it needs 512-bit registers; inlining keeps the larger width. */
-#if defined(__clang__)
-#define VEC512 __attribute__((min_vector_width(512)))
-#else
-#define VEC512
-#endif
-
-/* The task split and the bias broadcast are inlined at every GEMM call so that in generated code
- * each node reaches gemm_tasks through a direct call with its constant job (see gemm_run); one
- * shared copy reached through the function pointer ran mmoe's 32x64x128 GEMMs 3x slower. */
-#define GEMM_INLINE static inline __attribute__((always_inline))
+/* The task split and the bias broadcast are inlined at every GEMM call (GEMM_INLINE, see
+ * gemm_blocks.h) so that in generated code each node reaches gemm_tasks through a direct call
+ * with its constant job (see gemm_run). */
 
 typedef float v16f __attribute__((vector_size(64)));
 typedef float v16f_u __attribute__((vector_size(64), aligned(4)));
 
-static inline int64_t imin(int64_t a, int64_t b) { return a < b ? a : b; }
-static inline int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
-static inline size_t align64(size_t x) { return (x + 63) & ~(size_t)63; }
 
 /* ---- scratch sizing: per task [packed B block | packed A block], each 64-byte aligned ---- */
 
 static size_t b_block_bytes(int64_t N, int64_t K) {
-  return align64((size_t)(imin(KC, K) * imin(NC, round_up(N, NR))) * sizeof(float));
+  return gb_block_bytes(N, K, NR, NC, KC, sizeof(float));
 }
 
 static size_t a_block_bytes(int64_t M, int64_t K) {
-  return align64((size_t)(imin(KC, K) * imin(MC, round_up(M, MR))) * sizeof(float));
+  return gb_block_bytes(M, K, MR, MC, KC, sizeof(float));
 }
 
 size_t hy_sgemm_task_bytes(int64_t M, int64_t N, int64_t K) {
@@ -66,7 +55,7 @@ size_t hy_sgemm_prepacked_scratch_bytes(int64_t M, int64_t N, int64_t K, int32_t
 }
 
 size_t hy_sgemm_packed_b_bytes(int64_t K, int64_t N) {
-  return (size_t)(round_up(N, NR) * K) * sizeof(float);
+  return (size_t)(gb_round_up(N, NR) * K) * sizeof(float);
 }
 
 /* ---- the micro-kernel ---- */
@@ -130,7 +119,7 @@ static void pack_b(const float *B, int64_t rsb, int64_t csb, int64_t pc, int64_t
                    int64_t nc, float *restrict dst) {
   for (int64_t p = 0; p * NR < nc; p++) {
     float *d = dst + p * kc * NR;
-    int64_t j0 = jc + p * NR, nj = imin(NR, nc - p * NR);
+    int64_t j0 = jc + p * NR, nj = gb_min(NR, nc - p * NR);
     const float *src = B + pc * rsb + j0 * csb;
     if (csb == 1 && nj == NR) {
       for (int64_t k = 0; k < kc; k++) memcpy(d + k * NR, src + k * rsb, NR * sizeof(float));
@@ -149,7 +138,7 @@ static void pack_a(const float *A, int64_t rsa, int64_t csa, int64_t ic, int64_t
                    int64_t kc, float *restrict dst) {
   for (int64_t q = 0; q * MR < mc; q++) {
     float *d = dst + q * kc * MR;
-    int64_t i0 = ic + q * MR, mi = imin(MR, mc - q * MR);
+    int64_t i0 = ic + q * MR, mi = gb_min(MR, mc - q * MR);
     const float *src = A + i0 * rsa + pc * csa;
     if (mi < MR)
       for (int64_t k = 0; k < kc; k++) memset(d + k * MR + mi, 0, (size_t)(MR - mi) * sizeof(float));
@@ -182,17 +171,16 @@ typedef struct gemm_job {
   int64_t ldc;
   char *scratch;
   size_t task_bytes, b_bytes; /* per task: all of it, and its packed-B part */
-  int64_t n_tasks, tiles;
-  int split_n; /* tasks own column ranges (else row ranges) */
+  gb_split split;
 } gemm_job;
 
 /* Computes rows [m0, m1) x columns [n0, n1) of C; n0 is a multiple of NR. */
 VEC512 static void gemm_rect(const gemm_job *j, float *bbuf, float *abuf, int64_t m0, int64_t m1,
                       int64_t n0, int64_t n1) {
   for (int64_t jc = n0; jc < n1; jc += NC) {
-    int64_t nc = imin(NC, n1 - jc);
+    int64_t nc = gb_min(NC, n1 - jc);
     for (int64_t pc = 0; pc < j->K; pc += KC) {
-      int64_t kc = imin(KC, j->K - pc);
+      int64_t kc = gb_min(KC, j->K - pc);
       const float *bpan = bbuf;
       int64_t bstride = kc * NR;
       if (j->Bpk) {
@@ -203,7 +191,7 @@ VEC512 static void gemm_rect(const gemm_job *j, float *bbuf, float *abuf, int64_
       }
       float beta = pc == 0 ? j->beta : 1.0f;
       for (int64_t ic = m0; ic < m1; ic += MC) {
-        int64_t mc = imin(MC, m1 - ic);
+        int64_t mc = gb_min(MC, m1 - ic);
         pack_a(j->A, j->rsa, j->csa, ic, mc, pc, kc, abuf);
         /* A pre-packed B streams from L3 or memory (the weights of a model do not stay in L2
          * from one run to the next): the tiles of one panel prefetch the next panel's lines,
@@ -215,10 +203,10 @@ VEC512 static void gemm_rect(const gemm_job *j, float *bbuf, float *abuf, int64_
           const float *next = jr + NR < nc ? panel + bstride : panel;
           for (int64_t ir = 0; ir < mc; ir += MR) {
             int64_t first = (ir / MR) * share;
-            int64_t count = jr + NR < nc ? imin(share, lines - first) : 0;
+            int64_t count = jr + NR < nc ? gb_min(share, lines - first) : 0;
             ukernel(kc, abuf + (ir / MR) * kc * MR, panel, j->alpha, beta,
-                    j->C + (ic + ir) * j->ldc + jc + jr, j->ldc, imin(MR, mc - ir),
-                    imin(NR, nc - jr), next + first * 16, count);
+                    j->C + (ic + ir) * j->ldc + jc + jr, j->ldc, gb_min(MR, mc - ir),
+                    gb_min(NR, nc - jr), next + first * 16, count);
           }
         }
       }
@@ -232,11 +220,9 @@ VEC512 GEMM_INLINE void gemm_tasks(void *arg, int64_t begin, int64_t end) {
     uintptr_t base = (uintptr_t)(j->scratch + (size_t)t * j->task_bytes);
     float *bbuf = (float *)((base + 63) & ~(uintptr_t)63);
     float *abuf = (float *)((char *)bbuf + j->b_bytes);
-    int64_t lo = t * j->tiles / j->n_tasks, hi = (t + 1) * j->tiles / j->n_tasks;
-    if (j->split_n)
-      gemm_rect(j, bbuf, abuf, 0, j->M, lo * NR, imin(hi * NR, j->N));
-    else
-      gemm_rect(j, bbuf, abuf, lo * MR, imin(hi * MR, j->M), 0, j->N);
+    int64_t m0, m1, n0, n1;
+    gb_task_rect(&j->split, t, j->M, j->N, MR, NR, &m0, &m1, &n0, &n1);
+    gemm_rect(j, bbuf, abuf, m0, m1, n0, n1);
   }
 }
 
@@ -252,20 +238,14 @@ GEMM_INLINE void gemm_run(gemm_job *j, int32_t tasks, const hy_exec *ex) {
     scale_c(j->M, j->N, j->beta, j->C, j->ldc);
     return;
   }
-  int64_t tiles_m = (j->M + MR - 1) / MR, tiles_n = (j->N + NR - 1) / NR;
-  int64_t t = ex && ex->parallel_for && ex->n_threads > 1 ? ex->n_threads : 1;
-  if (t > tasks) t = tasks;
-  if (j->M * j->N * j->K < (int64_t)1 << 18) t = 1; /* too small to pay for a fork */
-  j->split_n = tiles_n >= tiles_m || tiles_n >= 4 * t;
-  j->tiles = j->split_n ? tiles_n : tiles_m;
-  j->n_tasks = imin(t < 1 ? 1 : t, j->tiles);
+  j->split = gb_split_of(j->M, j->N, j->K, MR, NR, tasks, ex);
   j->task_bytes = j->Bpk ? prepacked_task_bytes(j->M, j->N, j->K)
                         : hy_sgemm_task_bytes(j->M, j->N, j->K);
   j->b_bytes = j->Bpk ? 0 : b_block_bytes(j->N, j->K);
-  if (j->n_tasks == 1) /* a direct call: inlined and specialised, unlike the function pointer */
+  if (j->split.n_tasks == 1) /* a direct call: inlined and specialised, unlike the pointer */
     gemm_tasks(j, 0, 1);
   else
-    hy_parallel_for(ex, j->n_tasks, gemm_tasks, j);
+    hy_parallel_for(ex, j->split.n_tasks, gemm_tasks, j);
 }
 
 void hy_sgemm(int64_t M, int64_t N, int64_t K, float alpha, const float *A, int64_t rsa,
