@@ -8,6 +8,9 @@ Trains for a few seconds on generated sentences (so the predictions mean somethi
   OUTDIR/multitask_text.onnx      opset 14, inputs input_ids/attention_mask [batch, sequence]
   OUTDIR/multitask_text_vocab.h   the vocabulary and label names for the C tokenizer (main.c)
   OUTDIR/expected.txt             torch's predictions for SENTENCES, for `multitask_text --check`
+  OUTDIR/test_data_set_0/         SENTENCES as one batch and torch's logits, for the model tests
+                                  (tests/models; export_torch2.py exports the same model with
+                                  torch 2.x through trained_model() and test_inputs())
 The C side (main.c) mirrors tokenize(): lower-case, split on anything but [a-z0-9'], [CLS] first,
 unknown words -> [UNK], padded with [PAD] to SEQ tokens.
 """
@@ -62,6 +65,9 @@ SENTENCES = [
     "hello, I hate this",
     "will it rain in Oslo today",
 ]
+
+INPUT_NAMES = ["input_ids", "attention_mask"]
+OUTPUT_NAMES = ["intent_logits", "sentiment_logits", "ner_logits"]
 
 SPECIALS = ["[PAD]", "[UNK]", "[CLS]"]
 PAD, UNK, CLS = 0, 1, 2
@@ -209,28 +215,54 @@ def predict(model, text):
     return INTENTS[li.argmax().item()], SENTIMENTS[ls.argmax().item()], tags
 
 
-def main():
-    if len(sys.argv) != 2:
-        sys.exit(__doc__)
-    out = sys.argv[1]
-    os.makedirs(out, exist_ok=True)
+def trained_model():
+    """The example's model, seeded and trained on one thread: the same weights on every run."""
     torch.manual_seed(SEED)
     torch.set_num_threads(1)
     t0 = time.time()
     model = train(MultiTaskText(len(VOCAB)))
     print(f"multitask_text: trained in {time.time() - t0:.1f}s, vocabulary {len(VOCAB)} words")
+    return model
+
+
+def test_inputs():
+    """SENTENCES tokenized as one batch: [input_ids, attention_mask], each [len(SENTENCES), SEQ]."""
+    rows = [tokenize(s) for s in SENTENCES]
+    return [torch.tensor([r[0] for r in rows]), torch.tensor([r[1] for r in rows])]
+
+
+def write_test_data(d, model):
+    """A backend-style data set (input_N.pb, output_N.pb) of test_inputs() and torch's logits."""
+    from onnx import numpy_helper
+    x = test_inputs()
+    with torch.no_grad():
+        y = model(*x)
+    os.makedirs(d, exist_ok=True)
+    for kind, names, ts in (("input", INPUT_NAMES, x), ("output", OUTPUT_NAMES, y)):
+        for i, (n, t) in enumerate(zip(names, ts)):
+            with open(os.path.join(d, f"{kind}_{i}.pb"), "wb") as f:
+                f.write(numpy_helper.from_array(t.numpy(), n).SerializeToString())
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    out = sys.argv[1]
+    os.makedirs(out, exist_ok=True)
+    model = trained_model()
     ids, mask = tokenize(SENTENCES[0])
     with torch.no_grad():
         torch.onnx.export(model, (torch.tensor([ids]), torch.tensor([mask])),
                           os.path.join(out, "multitask_text.onnx"), opset_version=14,
-                          do_constant_folding=True, input_names=["input_ids", "attention_mask"],
-                          output_names=["intent_logits", "sentiment_logits", "ner_logits"],
+                          do_constant_folding=True, input_names=INPUT_NAMES,
+                          output_names=OUTPUT_NAMES,
                           dynamic_axes={"input_ids": {0: "batch", 1: "sequence"},
                                         "attention_mask": {0: "batch", 1: "sequence"},
                                         "intent_logits": {0: "batch"},
                                         "sentiment_logits": {0: "batch"},
                                         "ner_logits": {0: "batch", 1: "sequence"}})
     write_header(os.path.join(out, "multitask_text_vocab.h"))
+    write_test_data(os.path.join(out, "test_data_set_0"), model)
     with open(os.path.join(out, "expected.txt"), "w") as f:
         for s in SENTENCES:
             intent, mood, tags = predict(model, s)

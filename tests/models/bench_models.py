@@ -302,11 +302,20 @@ def write_tensor(path, array, name):
         f.write(numpy_helper.from_array(array, name).SerializeToString())
 
 
+def write_test_data(d, in_names, inputs, out_names, outputs):
+    """A backend-style data set: d/input_N.pb, d/output_N.pb (float outputs) of torch tensors."""
+    import numpy as np
+    os.makedirs(d, exist_ok=True)
+    for i, (n, t) in enumerate(zip(in_names, inputs)):
+        write_tensor(os.path.join(d, f"input_{i}.pb"), t.numpy(), n)
+    for i, (n, t) in enumerate(zip(out_names, outputs)):
+        write_tensor(os.path.join(d, f"output_{i}.pb"), t.numpy().astype(np.float32), n)
+
+
 def export_one(name, outdir):
     import contextlib
     import time
 
-    import numpy as np
     import onnx
 
     m = build(name)
@@ -314,7 +323,7 @@ def export_one(name, outdir):
     shp = TEST_SHAPES[SPECS[name]["kind"]]
     x = make_inputs(name, shp["batch"], shp.get("seq", 128), seed=42, pad=True)
     d = os.path.join(outdir, name)
-    os.makedirs(os.path.join(d, "test_data_set_0"), exist_ok=True)
+    os.makedirs(d, exist_ok=True)
     path = os.path.join(d, "model.onnx")
     t0 = time.time()
     guard = NoTorchCSE() if getattr(m, "dup", False) else contextlib.nullcontext()
@@ -322,11 +331,7 @@ def export_one(name, outdir):
         torch.onnx.export(m, tuple(x), path, opset_version=OPSET, do_constant_folding=True,
                           input_names=ins, output_names=outs, dynamic_axes=dynamic_axes(name))
         y = m(*x)
-    for i, (n, t) in enumerate(zip(ins, x)):
-        write_tensor(os.path.join(d, "test_data_set_0", f"input_{i}.pb"), t.numpy(), n)
-    for i, (n, t) in enumerate(zip(outs, y)):
-        write_tensor(os.path.join(d, "test_data_set_0", f"output_{i}.pb"),
-                     t.numpy().astype(np.float32), n)
+    write_test_data(os.path.join(d, "test_data_set_0"), ins, x, outs, y)
     onnx.checker.check_model(path)
     print(f"{name}: exported to {path} in {time.time() - t0:.1f}s")
 

@@ -1,7 +1,8 @@
 # One model test, run by ctest as `cmake -P`: MODE=run checks `hydrac run` against torch's outputs;
 # MODE=compile runs `hydrac compile`, links NAME.o into model_main.c and runs that program.
-# Variables (-D): MODE HYDRAC MODEL_DIR NAME SHAPES(comma separated name=AxB) WORK COMPARE
-#                 CC MODEL_MAIN INCLUDES LIBS (comma separated)
+# Variables (-D): MODE HYDRAC MODEL(.onnx) DATA(its data set dir) MADE_BY(the build step writing
+#                 MODEL) NAME SHAPES(comma separated name=AxB) WORK COMPARE CC MODEL_MAIN
+#                 INCLUDES LIBS (comma separated)
 cmake_minimum_required(VERSION 3.25)
 
 function(step what)
@@ -11,7 +12,14 @@ function(step what)
   endif()
 endfunction()
 
-set(data ${MODEL_DIR}/test_data_set_0)
+# A model the build did not write (its exporter or its Python environment failed, or only some
+# targets were built) is a failure that says which step makes it, never a skip.
+foreach(f ${MODEL} ${DATA}/input_0.pb ${DATA}/output_0.pb)
+  if(NOT EXISTS ${f})
+    message(FATAL_ERROR "${NAME}: ${f} does not exist; it is written by ${MADE_BY}: build it "
+                        "(cmake --build with the default target) and read that step's error")
+  endif()
+endforeach()
 file(REMOVE_RECURSE ${WORK})
 file(MAKE_DIRECTORY ${WORK})
 string(REPLACE "," ";" shapes "${SHAPES}")
@@ -21,12 +29,12 @@ foreach(s ${shapes})
 endforeach()
 
 if(MODE STREQUAL "run")
-  file(GLOB inputs ${data}/input_*.pb)
+  file(GLOB inputs ${DATA}/input_*.pb)
   list(SORT inputs COMPARE NATURAL)
-  step("hydrac run" ${HYDRAC} run ${MODEL_DIR}/model.onnx ${inputs} -o ${WORK})
-  step("comparison with torch" ${COMPARE} ${WORK} ${data} --rtol 1e-4 --atol 1e-4)
+  step("hydrac run" ${HYDRAC} run ${MODEL} ${inputs} -o ${WORK})
+  step("comparison with torch" ${COMPARE} ${WORK} ${DATA} --rtol 1e-4 --atol 1e-4)
 elseif(MODE STREQUAL "compile")
-  step("hydrac compile" ${HYDRAC} compile ${MODEL_DIR}/model.onnx --name ${NAME} ${shape_args}
+  step("hydrac compile" ${HYDRAC} compile ${MODEL} --name ${NAME} ${shape_args}
        -o ${WORK}/${NAME}.o --header ${WORK}/${NAME}.h)
   string(REPLACE "," ";" includes "${INCLUDES}")
   string(REPLACE "," ";" libs "${LIBS}")
@@ -34,7 +42,7 @@ elseif(MODE STREQUAL "compile")
   list(TRANSFORM includes PREPEND -I)
   step("linking ${NAME}.o" ${CC} -std=gnu11 -O1 -DHYDRA_MODEL_NAME=${NAME} -I${WORK} ${includes}
        -include ${NAME}.h ${MODEL_MAIN} ${WORK}/${NAME}.o ${libs} -o ${WORK}/${NAME}_test)
-  step("${NAME}_test" ${WORK}/${NAME}_test ${data} --rtol 1e-4 --atol 1e-4)
+  step("${NAME}_test" ${WORK}/${NAME}_test ${DATA} --rtol 1e-4 --atol 1e-4)
 else()
   message(FATAL_ERROR "MODE must be run or compile")
 endif()
