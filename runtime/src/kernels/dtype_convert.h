@@ -35,17 +35,7 @@ static inline int32_t hy_k_dtype_bits(int32_t t) {
   return 0;
 }
 
-/* ---- bfloat16 ---- */
-
-static inline float hy_k_bf16_to_f32(uint16_t h) { return hy_k_bits_f32((uint32_t)h << 16); }
-
-/* Round to nearest even on the dropped 16 bits; a NaN keeps its sign and gets the quiet bit so
- * that truncating its payload cannot make it an infinity. */
-static inline uint16_t hy_k_f32_to_bf16(float f) {
-  uint32_t x = hy_k_f32_bits(f);
-  if ((x & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((x >> 16) | 0x40u);
-  return (uint16_t)((x + 0x7fffu + ((x >> 16) & 1u)) >> 16);
-}
+/* ---- bfloat16: hy_k_bf16_to_f32 / hy_k_f32_to_bf16 live in kernel_util.h ---- */
 
 /* ---- small floats: one description, one decoder, one encoder ---- */
 
