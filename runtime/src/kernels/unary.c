@@ -13,7 +13,8 @@
 EW_INLINE float ew_expf(float x) {
   /* e^x = 2^n * e^r, |r| <= ln2/2; Cephes' polynomial for e^r; 2^n applied in two halves so
    * results down to the subnormals and up to overflow come out right */
-  float xc = x < -104.f ? -104.f : x > 89.f ? 89.f : x;
+  /* NaN takes 0 here (the result is x anyway): converting a NaN n to int would be UB */
+  float xc = x < -104.f ? -104.f : x > 89.f ? 89.f : x == x ? x : 0.f;
   float n = floorf(xc * 1.44269504088896341f + 0.5f);
   float r = xc - n * 0.693359375f + n * 2.12194440e-4f;
   float p = 1.9875691500e-4f;
