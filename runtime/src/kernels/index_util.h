@@ -19,13 +19,9 @@
 #define IX_INT_TYPES(X) EW_SIGNED_TYPES(X) EW_UNSIGNED_TYPES(X)
 #define IX_NUM_TYPES(X) IX_FLOAT_TYPES(X) IX_INT_TYPES(X)
 
-static inline float ew_ld_bf16(uint16_t h) { return hy_k_bits_f32((uint32_t)h << 16); }
-/* Round to nearest even; NaN stays a (quiet) NaN. */
-static inline uint16_t ew_st_bf16(float f) {
-  uint32_t u = hy_k_f32_bits(f);
-  if ((u & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((u >> 16) | 0x40u);
-  return (uint16_t)((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
-}
+/* The table's load/store names for bfloat16: kernel_util.h's one conversion pair. */
+static inline float ew_ld_bf16(uint16_t h) { return hy_k_bf16_to_f32(h); }
+static inline uint16_t ew_st_bf16(float f) { return hy_k_f32_to_bf16(f); }
 
 /* Element i of a numeric tensor as a double. */
 static inline double ix_load_f64(int32_t dtype, const void *p, int64_t i) {
