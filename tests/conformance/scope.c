@@ -27,7 +27,8 @@ static unsigned scope_of_type(const Onnx__TypeProto *t) {
 
 static unsigned scope_of_values(Onnx__ValueInfoProto *const *v, size_t n) {
   unsigned flags = 0;
-  for (size_t i = 0; i < n; i++) flags |= scope_of_type(v[i]->type);
+  for (size_t i = 0; i < n; i++)
+    flags |= scope_of_type(v[i]->type);
   return flags;
 }
 
@@ -38,7 +39,8 @@ static unsigned scope_of_graph(const Onnx__GraphProto *g) {
   unsigned flags = scope_of_values(g->input, g->n_input) | scope_of_values(g->output, g->n_output) |
                    scope_of_values(g->value_info, g->n_value_info);
   for (size_t i = 0; i < g->n_initializer; i++)
-    if (g->initializer[i]->data_type == ONNX__TENSOR_PROTO__DATA_TYPE__STRING) flags |= SCOPE_STRING;
+    if (g->initializer[i]->data_type == ONNX__TENSOR_PROTO__DATA_TYPE__STRING)
+      flags |= SCOPE_STRING;
   for (size_t i = 0; i < g->n_node; i++) {
     const Onnx__NodeProto *n = g->node[i];
     const char *op = n->op_type ? n->op_type : "";
@@ -49,7 +51,8 @@ static unsigned scope_of_graph(const Onnx__GraphProto *g) {
     for (size_t a = 0; a < n->n_attribute; a++) {
       const Onnx__AttributeProto *at = n->attribute[a];
       flags |= scope_of_graph(at->g);
-      for (size_t k = 0; k < at->n_graphs; k++) flags |= scope_of_graph(at->graphs[k]);
+      for (size_t k = 0; k < at->n_graphs; k++)
+        flags |= scope_of_graph(at->graphs[k]);
     }
   }
   return flags;
@@ -61,8 +64,10 @@ const char *scope_describe(unsigned flags, char *buf, size_t n) {
   static const struct {
     unsigned flag;
     const char *name;
-  } names[] = {{SCOPE_CONTROL_FLOW, "control flow"}, {SCOPE_SEQUENCE, "sequences/optionals"},
-               {SCOPE_STRING, "strings"},            {SCOPE_RECURRENT, "recurrent ops"},
+  } names[] = {{SCOPE_CONTROL_FLOW, "control flow"},
+               {SCOPE_SEQUENCE, "sequences/optionals"},
+               {SCOPE_STRING, "strings"},
+               {SCOPE_RECURRENT, "recurrent ops"},
                {SCOPE_OTHER_DOMAIN, "other domains"}};
   size_t k = 0;
   if (n) buf[0] = '\0';
