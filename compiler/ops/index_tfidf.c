@@ -57,8 +57,8 @@ static hy_status tfidf_counts(ir_graph *g, ir_node *n, const tfidf_plan *p, int6
                            (long long)b, p->n_pool);
     if ((e - b) % (i + 1))
       return ir_attr_error(g, n, "ngram_counts", HY_ERR_INVALID_MODEL,
-                           "the %d-grams (pool items %lld to %lld) are not a whole number of "
-                           "%d-grams", i + 1, (long long)b, (long long)e, i + 1);
+                           "the %d-grams (pool items %lld to %lld) are not a whole number",
+                           i + 1, (long long)b, (long long)e);
     *total += (e - b) / (i + 1);
   }
   return HY_OK;
@@ -133,8 +133,8 @@ hy_status lower_tfidf(ir_graph *g, ir_node *n, ir_lowered *l) {
   hy_status s = tfidf_get(g, n, &p);
   if (s) return s;
   if (p.n_weights > LOWER_MAX_FLOATS)
-    return ir_attr_error(g, n, "weights", HY_ERR_UNSUPPORTED, "%d weights; at most %d are "
-                         "supported", p.n_weights, LOWER_MAX_FLOATS);
+    return ir_attr_error(g, n, "weights", HY_ERR_UNSUPPORTED,
+                         "%d weights; at most %d are supported", p.n_weights, LOWER_MAX_FLOATS);
   l->kernel = HY_KERNEL_tfidf;
   const int64_t head[7] = {p.mode, p.n_weights > 0, p.min_n, p.max_n, p.skips, p.out_size, 0};
   for (int32_t i = 0; i < 7; i++) lower_int(l, head[i]);
