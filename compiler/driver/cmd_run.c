@@ -79,7 +79,7 @@ int cmd_run(int argc, char **argv) {
   if (rc == DRV_EXIT_OK) {
     diag d;
     diag_init(&d);
-    hc_run_options opt = {(int32_t)nt, NULL};
+    hc_run_options opt = {.n_threads = (int32_t)nt};
     if (hc_run_model_named(pos.v[0], in, files.n, &opt, &out, &n_out, &names, &d) != HY_OK)
       rc = drv_fail(&d);
   }

@@ -8,8 +8,10 @@
 
 /* ---- dtype classes ---- */
 
+/* bfloat16 computes like float16 (in float, rounded on store): ew_util.h's EW_FLOAT_TYPES. */
 static bool ew_is_float(hy_dtype t) {
-  return t == HY_DTYPE_FLOAT || t == HY_DTYPE_DOUBLE || t == HY_DTYPE_FLOAT16;
+  return t == HY_DTYPE_FLOAT || t == HY_DTYPE_DOUBLE || t == HY_DTYPE_FLOAT16 ||
+         t == HY_DTYPE_BFLOAT16;
 }
 
 static bool ew_is_int(hy_dtype t) {
@@ -27,7 +29,7 @@ typedef enum ew_class { EW_FLOAT, EW_NUMERIC, EW_INT, EW_BOOL, EW_ANY } ew_class
 
 static const char *ew_class_name(ew_class c) {
   switch (c) {
-  case EW_FLOAT: return "float, double or float16";
+  case EW_FLOAT: return "float, double, float16 or bfloat16";
   case EW_NUMERIC: return "a numeric type";
   case EW_INT: return "an integer type";
   case EW_BOOL: return "bool";
@@ -37,8 +39,7 @@ static const char *ew_class_name(ew_class c) {
 }
 
 /* Input slot must be present with a dtype of class c; the error names the input and, for types
- * ONNX allows but Hydra lacks (bfloat16, string, complex, float8 and the sub-byte types), says
- * so. */
+ * ONNX allows but Hydra lacks (string, complex, float8 and the sub-byte types), says so. */
 static hy_status ew_check_input(ir_graph *g, ir_node *n, int32_t slot, ew_class c) {
   const ir_type *t = ir_in_type(n, slot);
   if (!t) return ir_node_error(g, n, HY_ERR_INVALID_MODEL, "input %d is missing", slot);
@@ -49,7 +50,7 @@ static hy_status ew_check_input(ir_graph *g, ir_node *n, int32_t slot, ew_class 
             : c == EW_BOOL    ? d == HY_DTYPE_BOOL
                               : ew_is_numeric(d) || d == HY_DTYPE_BOOL;
   if (ok) return HY_OK;
-  bool later = d == HY_DTYPE_BFLOAT16 || d == HY_DTYPE_STRING || d == HY_DTYPE_COMPLEX64 ||
+  bool later = d == HY_DTYPE_STRING || d == HY_DTYPE_COMPLEX64 ||
                d == HY_DTYPE_COMPLEX128 || (d >= HY_DTYPE_FLOAT8E4M3FN && d <= HY_DTYPE_FLOAT6E3M2);
   return ir_node_error(g, n, later ? HY_ERR_UNSUPPORTED : HY_ERR_DTYPE,
                        "input %d ('%s') has type %s; %s %s", slot, n->in[slot]->name,

@@ -1,6 +1,4 @@
 /* Helpers shared by the index-family op hooks; see index.h. */
-#include <string.h>
-
 #include "ops/index.h"
 
 bool ix_is_float(hy_dtype t) {
@@ -60,13 +58,7 @@ hy_status ix_input_scalar(ir_graph *g, ir_node *n, int32_t slot, const char *wha
   case HY_DTYPE_FLOAT: *out = *(const float *)known; break;
   case HY_DTYPE_DOUBLE: *out = *(const double *)known; break;
   case HY_DTYPE_FLOAT16: *out = hy_f16_to_f32(*(const uint16_t *)known); break;
-  case HY_DTYPE_BFLOAT16: {
-    uint32_t u = (uint32_t)*(const uint16_t *)known << 16;
-    float f;
-    memcpy(&f, &u, 4);
-    *out = f;
-    break;
-  }
+  case HY_DTYPE_BFLOAT16: *out = hy_bf16_to_f32(*(const uint16_t *)known); break;
   case HY_DTYPE_INT8: *out = *(const int8_t *)known; break;
   case HY_DTYPE_INT16: *out = *(const int16_t *)known; break;
   case HY_DTYPE_INT32: *out = *(const int32_t *)known; break;

@@ -13,7 +13,7 @@ static hy_status lin_input(ir_graph *g, ir_node *n, int32_t slot, bool ints_too,
   hy_status s = ir_input_static(g, n, slot, &it);
   if (s != HY_OK) return s;
   switch (it->dtype) {
-  case HY_DTYPE_FLOAT: case HY_DTYPE_DOUBLE: case HY_DTYPE_FLOAT16:
+  case HY_DTYPE_FLOAT: case HY_DTYPE_DOUBLE: case HY_DTYPE_FLOAT16: case HY_DTYPE_BFLOAT16:
     break;
   case HY_DTYPE_INT32: case HY_DTYPE_INT64: case HY_DTYPE_UINT32: case HY_DTYPE_UINT64:
     if (ints_too) break;

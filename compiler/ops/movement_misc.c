@@ -175,6 +175,7 @@ static int64_t value_bits(hy_dtype dt, double v) {
   case HY_DTYPE_FLOAT: { float f = (float)v; memcpy(&bits, &f, sizeof f); break; }
   case HY_DTYPE_DOUBLE: memcpy(&bits, &v, sizeof v); break;
   case HY_DTYPE_FLOAT16: { uint16_t h = hy_f32_to_f16((float)v); memcpy(&bits, &h, 2); break; }
+  case HY_DTYPE_BFLOAT16: { uint16_t h = hy_f32_to_bf16((float)v); memcpy(&bits, &h, 2); break; }
   default: { int64_t i = (int64_t)v; memcpy(&bits, &i, hy_dtype_size(dt)); break; }
   }
   return bits;
@@ -209,24 +210,28 @@ static hy_status range_scalar(ir_graph *g, ir_node *n, int32_t slot, double *out
   case HY_DTYPE_FLOAT: *out = *(const float *)v; break;
   case HY_DTYPE_DOUBLE: *out = *(const double *)v; break;
   case HY_DTYPE_FLOAT16:
+  case HY_DTYPE_BFLOAT16:
     if (n->version < 27)
-      return ir_node_error(g, n, HY_ERR_DTYPE, "type float16 is an input type of Range from "
-                           "version 27, this node is version %d", n->version);
-    *out = hy_f16_to_f32(*(const uint16_t *)v);
+      return ir_node_error(g, n, HY_ERR_DTYPE, "type %s is an input type of Range from "
+                           "version 27, this node is version %d", hy_dtype_name(t->dtype),
+                           n->version);
+    *out = t->dtype == HY_DTYPE_FLOAT16 ? hy_f16_to_f32(*(const uint16_t *)v)
+                                        : hy_bf16_to_f32(*(const uint16_t *)v);
     break;
   case HY_DTYPE_INT16: *out = *(const int16_t *)v; break;
   case HY_DTYPE_INT32: *out = *(const int32_t *)v; break;
   case HY_DTYPE_INT64: *out = (double)*(const int64_t *)v; break;
   default:
-    return ir_node_error(g, n, t->dtype == HY_DTYPE_BFLOAT16 ? HY_ERR_UNSUPPORTED : HY_ERR_DTYPE,
-                         "type %s is not float, double, float16 (version 27), int16, int32 or "
-                         "int64", hy_dtype_name(t->dtype));
+    return ir_node_error(g, n, HY_ERR_DTYPE,
+                         "type %s is not float, double, float16 or bfloat16 (version 27), "
+                         "int16, int32 or int64", hy_dtype_name(t->dtype));
   }
   return HY_OK;
 }
 
-/* Range-27's stash_type: the type float16 elements are computed in (float or double) before
- * they are rounded to float16; other types are computed exactly (in double) either way. */
+/* Range-27's stash_type: the type float16 and bfloat16 elements are computed in (float or
+ * double) before they are rounded to their type; other types are computed exactly (in double)
+ * either way. */
 static hy_status range_stash(ir_graph *g, ir_node *n, int64_t *stash) {
   const ir_attr *a = ir_attr_find(n, "stash_type");
   *stash = a ? a->i : HY_DTYPE_FLOAT;
@@ -257,7 +262,8 @@ hy_status infer_range(ir_graph *g, ir_node *n) {
   char *data = arena_alloc(g->a, (size_t)len * es + 1);
   for (int64_t i = 0; data && i < len; i++) {
     double x = v[0] + (double)i * v[2];
-    if (dt == HY_DTYPE_FLOAT16 && stash == HY_DTYPE_FLOAT) x = (float)x;
+    if ((dt == HY_DTYPE_FLOAT16 || dt == HY_DTYPE_BFLOAT16) && stash == HY_DTYPE_FLOAT)
+      x = (float)x;
     int64_t bits = dt == HY_DTYPE_INT64 ? (int64_t)x : value_bits(dt, x);
     memcpy(data + (size_t)i * es, &bits, es);
   }

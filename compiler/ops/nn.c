@@ -35,9 +35,10 @@ static hy_status softmax_view(ir_graph *g, ir_node *n, int64_t view[3]) {
 hy_status infer_softmax(ir_graph *g, ir_node *n) {
   int64_t view[3];
   hy_status s = softmax_view(g, n, view);
-  if (s == HY_OK) s = nn_require_float(g, n, 0);
-  if (s != HY_OK) return s;
   const ir_type *t = ir_in_type(n, 0);
+  /* bfloat16 as float16: computed in float (softmax.c) */
+  if (s == HY_OK && t->dtype != HY_DTYPE_BFLOAT16) s = nn_require_float(g, n, 0);
+  if (s != HY_OK) return s;
   ir_set_out(n, 0, t->dtype, t->rank, t->dims);
   return HY_OK;
 }

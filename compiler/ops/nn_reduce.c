@@ -29,13 +29,13 @@ static hy_status reduce_check_dtype(ir_graph *g, ir_node *n, hy_dtype t) {
   bool float_only = (n->op == OP_ReduceLogSum || n->op == OP_ReduceLogSumExp) && n->version >= 28;
   bool ok;
   switch (t) {
-  case HY_DTYPE_FLOAT: case HY_DTYPE_DOUBLE: case HY_DTYPE_FLOAT16: ok = true; break;
+  case HY_DTYPE_FLOAT: case HY_DTYPE_DOUBLE: case HY_DTYPE_FLOAT16: case HY_DTYPE_BFLOAT16:
+    ok = true;
+    break;
   case HY_DTYPE_INT32: case HY_DTYPE_INT64: case HY_DTYPE_UINT32: case HY_DTYPE_UINT64:
   case HY_DTYPE_INT8: case HY_DTYPE_UINT8: ok = !float_only; break;
   case HY_DTYPE_BOOL: ok = (n->op == OP_ReduceMax || n->op == OP_ReduceMin) && n->version >= 20;
     break;
-  case HY_DTYPE_BFLOAT16:
-    return ir_node_error(g, n, HY_ERR_UNSUPPORTED, "input 0 has type bfloat16, not supported yet");
   default: ok = false;
   }
   if (ok) return HY_OK;

@@ -9,13 +9,32 @@
 
 /* ---- element types ---- */
 
-bool q_is_quantized(int32_t dt) {
+bool q_is_quantized(int32_t dt) { return q_type_since(dt) != 0; }
+
+int32_t q_type_since(int32_t dt) {
   switch (dt) {
-  case HY_DTYPE_UINT8: case HY_DTYPE_INT8: case HY_DTYPE_UINT16: case HY_DTYPE_INT16:
-    return true;
-  default:
-    return false;
+  case HY_DTYPE_UINT8: case HY_DTYPE_INT8: return 10;
+  case HY_DTYPE_FLOAT8E4M3FN: case HY_DTYPE_FLOAT8E4M3FNUZ: case HY_DTYPE_FLOAT8E5M2:
+  case HY_DTYPE_FLOAT8E5M2FNUZ: return 19;
+  case HY_DTYPE_UINT16: case HY_DTYPE_INT16: case HY_DTYPE_UINT4: case HY_DTYPE_INT4: return 21;
+  case HY_DTYPE_FLOAT4E2M1: return 23;
+  case HY_DTYPE_UINT2: case HY_DTYPE_INT2: return 25;
+  default: return 0;
   }
+}
+
+/* The node's version takes dt (a quantized type, of input `slot` or slot -1: output_dtype). */
+static hy_status q_check_version(ir_graph *g, ir_node *n, int32_t slot, int32_t dt) {
+  int32_t since = q_type_since(dt);
+  if (!since || n->version >= since) return HY_OK;
+  if (slot < 0)
+    return ir_attr_error(g, n, "output_dtype", HY_ERR_DTYPE,
+                         "%s is a type of %s from version %d, this node is version %d",
+                         q_dtype_str(g, dt), n->op_type, since, n->version);
+  return ir_node_error(g, n, HY_ERR_DTYPE,
+                       "input %d ('%s') has type %s, a type of %s from version %d; this node is "
+                       "version %d", slot, n->in[slot]->name, q_dtype_str(g, dt), n->op_type,
+                       since, n->version);
 }
 
 bool q_is_onnx_quantized(int32_t dt) {
@@ -142,8 +161,11 @@ static hy_status quantize_out_type(ir_graph *g, ir_node *n, const ir_type *zp, i
                          "%s differs from y_zero_point's type %s", q_dtype_str(g, (int32_t)od),
                          q_dtype_str(g, zp->dtype));
   *yt = zp ? (int32_t)zp->dtype : od ? (int32_t)od : (int32_t)HY_DTYPE_UINT8;
-  if (zp) return q_check_dtype(g, n, 2, "y_zero_point", *yt, Q_SET_QUANTIZED);
-  if (q_is_quantized(*yt)) return HY_OK;
+  if (zp) {
+    hy_status s = q_check_dtype(g, n, 2, "y_zero_point", *yt, Q_SET_QUANTIZED);
+    return s ? s : q_check_version(g, n, 2, *yt);
+  }
+  if (q_is_quantized(*yt)) return q_check_version(g, n, -1, *yt);
   bool onnx_has = q_is_onnx_quantized(*yt);
   return ir_attr_error(g, n, "output_dtype", onnx_has ? HY_ERR_UNSUPPORTED : HY_ERR_INVALID_MODEL,
                        "quantizing to %s is %s", q_dtype_str(g, *yt),
@@ -151,13 +173,15 @@ static hy_status quantize_out_type(ir_graph *g, ir_node *n, const ir_type *zp, i
 }
 
 /* The division's precision: the precision attribute (version 23), else the scale's type; int32
- * x or an int32 scale divide in double, as numpy does. */
+ * x or an int32 scale divide in double, as numpy does, a float8e8m0 scale in float. */
 static hy_status quantize_precision(ir_graph *g, ir_node *n, const ir_type *x,
                                     const ir_type *scale, int64_t *prec) {
   int64_t p = n->version >= 23 ? ir_attr_int(n, "precision", 0) : 0;
   if (p == 0) {
     bool ints = x->dtype == HY_DTYPE_INT32 || scale->dtype == HY_DTYPE_INT32;
-    *prec = ints ? HY_DTYPE_DOUBLE : scale->dtype;
+    /* a float8e8m0 scale is a power of two: dividing in float is exact for it */
+    *prec = ints ? HY_DTYPE_DOUBLE
+                 : scale->dtype == HY_DTYPE_FLOAT8E8M0 ? HY_DTYPE_FLOAT : scale->dtype;
     return HY_OK;
   }
   if (p != HY_DTYPE_FLOAT && p != HY_DTYPE_FLOAT16 && p != HY_DTYPE_BFLOAT16)
@@ -170,6 +194,11 @@ static hy_status quantize_precision(ir_graph *g, ir_node *n, const ir_type *x,
 static bool q_real_or_int32(int32_t dt) {
   return dt == HY_DTYPE_FLOAT || dt == HY_DTYPE_FLOAT16 || dt == HY_DTYPE_BFLOAT16 ||
          dt == HY_DTYPE_INT32;
+}
+
+/* float8e8m0 (power-of-two MX scales) is a scale type of both ops from version 24. */
+static bool q_e8m0_scale(const ir_node *n, int32_t slot, int32_t dt) {
+  return slot == 1 && dt == HY_DTYPE_FLOAT8E8M0 && n->version >= 24;
 }
 
 /* x, scale and zero point of either op, checked for presence, static shapes and granularity. */
@@ -189,14 +218,17 @@ hy_status infer_quantize(ir_graph *g, ir_node *n) {
   int64_t prec, sat;
   hy_status s;
   if ((s = qdq_inputs(g, n, &x, &scale, &zp, &v))) return s;
-  for (int32_t i = 0; i < 2; i++)
-    if (!q_real_or_int32(n->in[i]->type.dtype))
+  for (int32_t i = 0; i < 2; i++) {
+    int32_t dt = n->in[i]->type.dtype;
+    if (!q_real_or_int32(dt) && !q_e8m0_scale(n, i, dt))
       return ir_node_error(g, n, HY_ERR_DTYPE,
-                           "input %d ('%s') has type %s, not float, float16, bfloat16 or int32",
-                           i, n->in[i]->name, q_dtype_str(g, n->in[i]->type.dtype));
+                           "input %d ('%s') has type %s, not float, float16, bfloat16, int32%s",
+                           i, n->in[i]->name, q_dtype_str(g, dt),
+                           i == 1 && n->version >= 24 ? " or float8e8m0" : "");
+  }
   if ((s = quantize_out_type(g, n, zp, &yt)) || (s = quantize_precision(g, n, x, scale, &prec)))
     return s;
-  /* saturate only changes float8 results, which the checks above refuse; still a 0/1 flag */
+  /* saturate only changes float8 results out of range; still a 0/1 flag */
   if (n->version >= 19 && (s = ir_attr_flag(g, n, "saturate", 1, &sat))) return s;
   ir_set_out(n, 0, (hy_dtype)yt, x->rank, x->dims);
   return HY_OK;
@@ -205,14 +237,16 @@ hy_status infer_quantize(ir_graph *g, ir_node *n) {
 hy_status lower_quantize(ir_graph *g, ir_node *n, ir_lowered *l) {
   const ir_type *x, *scale, *zp;
   q_view v;
-  int64_t prec;
+  int64_t prec, sat = 1;
   hy_status s;
   if ((s = qdq_inputs(g, n, &x, &scale, &zp, &v)) ||
-      (s = quantize_precision(g, n, x, scale, &prec)))
+      (s = quantize_precision(g, n, x, scale, &prec)) ||
+      (n->version >= 19 && (s = ir_attr_flag(g, n, "saturate", 1, &sat))))
     return s;
   l->kernel = HY_KERNEL_quantize_linear;
   q_lower_view(l, &v);
   lower_int(l, prec);
+  lower_int(l, sat);
   return HY_OK;
 }
 
@@ -222,9 +256,11 @@ hy_status infer_dequantize(ir_graph *g, ir_node *n) {
   hy_status s;
   if ((s = qdq_inputs(g, n, &x, &scale, &zp, &v))) return s;
   if (x->dtype != HY_DTYPE_INT32 &&
-      (s = q_check_dtype(g, n, 0, "x", x->dtype, Q_SET_QUANTIZED)))
+      ((s = q_check_dtype(g, n, 0, "x", x->dtype, Q_SET_QUANTIZED)) ||
+       (s = q_check_version(g, n, 0, x->dtype))))
     return s;
-  if ((s = q_check_dtype(g, n, 1, "x_scale", scale->dtype, Q_SET_REAL))) return s;
+  bool e8m0 = q_e8m0_scale(n, 1, scale->dtype);
+  if (!e8m0 && (s = q_check_dtype(g, n, 1, "x_scale", scale->dtype, Q_SET_REAL))) return s;
   if (zp && zp->dtype != x->dtype)
     return ir_node_error(g, n, HY_ERR_DTYPE, "x_zero_point has type %s, x %s: they must match",
                          q_dtype_str(g, zp->dtype), q_dtype_str(g, x->dtype));
@@ -232,6 +268,9 @@ hy_status infer_dequantize(ir_graph *g, ir_node *n) {
   if (od && od != HY_DTYPE_FLOAT && od != HY_DTYPE_FLOAT16 && od != HY_DTYPE_BFLOAT16)
     return ir_attr_error(g, n, "output_dtype", HY_ERR_INVALID_MODEL,
                          "%s is not float, float16 or bfloat16", q_dtype_str(g, (int32_t)od));
+  if (e8m0 && !od) /* the output takes the scale's type otherwise, which is no output type */
+    return ir_attr_error(g, n, "output_dtype", HY_ERR_INVALID_MODEL,
+                         "must be given (float, float16 or bfloat16) with a float8e8m0 scale");
   ir_set_out(n, 0, od ? (hy_dtype)od : scale->dtype, x->rank, x->dims);
   return HY_OK;
 }

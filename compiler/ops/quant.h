@@ -1,17 +1,19 @@
 /* Element type rules shared by the quantization hooks (quant.c, quant_linalg.c).
  *
- * Hydra quantizes to uint8, int8, uint16 and int16 today. ONNX's other quantized types (float8,
- * int4/uint4, float4e2m1, int2/uint2, float6) are refused with HY_ERR_UNSUPPORTED naming the type:
- * adding one is a case in q_is_quantized (and, for the integer GEMMs, Q_SET_GEMM in
- * q_check_dtype) plus its load and store in runtime/src/kernels/quant.h (q_range, q_store,
- * q_ld_int). */
+ * QuantizeLinear and DequantizeLinear take every quantized type of ONNX 1.23 but float6 (refused
+ * with HY_ERR_UNSUPPORTED naming it): uint8, int8, uint16, int16, the packed uint4/int4 and
+ * uint2/int2, float8 (E4M3FN, E4M3FNUZ, E5M2, E5M2FNUZ) and float4e2m1. Adding one is a case in
+ * q_type_since (and, for the integer GEMMs, Q_SET_GEMM in q_check_dtype) plus its load and store
+ * in runtime/src/kernels/quant.h. */
 #ifndef HC_OPS_QUANT_H
 #define HC_OPS_QUANT_H
 
 #include "ir/ir.h"
 
-/* A type the quantization kernels store: uint8, int8, uint16, int16. */
+/* A type the quantization kernels store (the list above). */
 bool q_is_quantized(int32_t dt);
+/* The QuantizeLinear/DequantizeLinear version that introduced quantized type dt; 0 for others. */
+int32_t q_type_since(int32_t dt);
 /* Any type ONNX quantizes to, held by Hydra or not (these are refused as unsupported, the
  * others as wrong). */
 bool q_is_onnx_quantized(int32_t dt);

@@ -137,6 +137,18 @@ hy_status hc_run_model(const char *model_path, const hy_tensor *inputs, int32_t 
   return hc_run_model_named(model_path, inputs, n_inputs, opt, outputs, n_outputs, NULL, d);
 }
 
+/* hc_run_options.inputs_override_declared: a graph input whose declared shape the binding
+ * contradicts (rank, or a static dim) is made shapeless, so bind takes the binding as it is. */
+static void forget_contradicted_shapes(ir_graph *g, const pass_binding *b, int32_t n) {
+  for (int32_t i = 0; i < n && i < g->n_inputs; i++) {
+    ir_type *t = &g->inputs[i]->type;
+    bool clash = t->rank >= 0 && t->rank != b[i].rank;
+    for (int32_t d = 0; !clash && d < t->rank; d++)
+      clash = t->dims[d] >= 0 && t->dims[d] != b[i].dims[d];
+    if (clash) t->rank = -1;
+  }
+}
+
 hy_status hc_run_model_named(const char *model_path, const hy_tensor *inputs, int32_t n_inputs,
                              const hc_run_options *opt, hy_tensor **outputs, int32_t *n_outputs,
                              char ***names, diag *d) {
@@ -155,6 +167,7 @@ hy_status hc_run_model_named(const char *model_path, const hy_tensor *inputs, in
     goto done;
   }
   if (hc_bind_tensors(g, inputs, n_inputs, b) != HY_OK) goto done;
+  if (opt && opt->inputs_override_declared) forget_contradicted_shapes(g, b, n_inputs);
   if (pass_run_all(g, b, n_inputs) != HY_OK) goto done;
   if (cg_jit_compile(g, "model", opt ? opt->target : NULL, &jit) != HY_OK) {
     if (!diag_failed(d)) diag_error(d, HY_ERR_INTERNAL, "%s: JIT compilation failed", model_path);

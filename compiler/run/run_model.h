@@ -10,6 +10,11 @@
 typedef struct hc_run_options {
   int32_t n_threads;       /* 0 or 1: the calling thread only */
   const cg_target *target; /* NULL: the host at O3 */
+  /* An input whose shape contradicts the model's declared one is run at its own shape instead of
+   * refused. For the ONNX conformance runner only: ONNX's backend runner hands the suite's data
+   * to the backend without checking it against the declarations, and a few old cases' data
+   * contradict them (CastLike's 'like' of onnx 1.12). */
+  bool inputs_override_declared;
 } hc_run_options;
 
 /* Runs the model at model_path on inputs (in graph-input order, initializers excluded; their

@@ -196,6 +196,34 @@ Test(unary, float16_computes_in_float) {
     cr_assert(fabs(hy_f16_to_f32(y[i]) - sqrt(xs[i])) < 1e-3, "sqrt(%g) in float16", xs[i]);
 }
 
+/* bfloat16 computes in float and rounds to nearest even on store (ew_util.h), for every op. */
+Test(unary, bfloat16_computes_in_float_and_rounds_to_nearest_even) {
+  int64_t n = 4;
+  const float xs[] = {-2.f, -0.5f, 1.f, 3.f};
+  uint16_t x[4], y[4];
+  for (int i = 0; i < 4; i++) x[i] = hy_f32_to_bf16(xs[i]);
+  hy_tdesc t = desc(HY_DTYPE_BFLOAT16, 1, &n);
+  const void *in[1] = {x};
+  int64_t op[1] = {HY_UN_CELU};
+  double alpha[2] = {1.5, 0};
+  cr_assert_eq(call(HY_KERNEL_unary, 1, &t, in, &t, y, op, 1, alpha, 2), HY_OK);
+  for (int i = 0; i < 4; i++) {
+    float want = fmaxf(0, xs[i]) + fminf(0, 1.5f * expm1f(xs[i] / 1.5f));
+    cr_assert_eq(y[i], hy_f32_to_bf16(want), "celu(%g): 0x%04x, expected 0x%04x", xs[i], y[i],
+                 hy_f32_to_bf16(want));
+  }
+  /* 1 + 2^-8 is a tie between bfloat16 neighbours 1 and 1 + 2^-7: it goes to the even one, 1 */
+  uint16_t a[1] = {hy_f32_to_bf16(1.f)}, b[1] = {hy_f32_to_bf16(0x1p-8f)}, s[1];
+  int64_t one = 1, blk[5] = {HY_BIN_ADD, 1, 1, 1, 1}; /* rank 1, dims {1}, strides {1}, {1} */
+  hy_tdesc ti[2] = {desc(HY_DTYPE_BFLOAT16, 1, &one), desc(HY_DTYPE_BFLOAT16, 1, &one)};
+  const void *ab[2] = {a, b};
+  cr_assert_eq(call(HY_KERNEL_binary, 2, ti, ab, &ti[0], s, blk, 5, NULL, 0), HY_OK);
+  cr_assert_eq(s[0], 0x3f80, "1 + 2^-8 in bfloat16: 0x%04x", s[0]);
+  b[0] = hy_f32_to_bf16(0x1.8p-8f); /* above the tie: rounds up */
+  cr_assert_eq(call(HY_KERNEL_binary, 2, ti, ab, &ti[0], s, blk, 5, NULL, 0), HY_OK);
+  cr_assert_eq(s[0], 0x3f81, "1 + 1.5 * 2^-8 in bfloat16: 0x%04x", s[0]);
+}
+
 /* ---- binary (hand-made broadcast blocks) ---- */
 
 Test(binary, bias_row_broadcast_over_rows) {
@@ -761,7 +789,7 @@ Test(hooks, mod_bitshift_and_gelu_follow_their_versions) {
   cr_assert(strstr(D.msg, "attribute 'approximate': must be a string"), "%s", D.msg);
 }
 
-Test(hooks, new_ops_check_their_types_and_refuse_bfloat16) {
+Test(hooks, new_ops_check_their_types_take_bfloat16_and_refuse_float8) {
   const int64_t d[] = {2};
   ir_value *f = val("f", HY_DTYPE_FLOAT, 1, d), *i = val("i", HY_DTYPE_UINT16, 1, d);
   ir_node *n = node_at("IsInf", 20, &f, 1);
@@ -774,12 +802,15 @@ Test(hooks, new_ops_check_their_types_and_refuse_bfloat16) {
   cr_assert_eq(infer(node_at("BitwiseNot", 18, &f, 1)), HY_ERR_DTYPE);
   cr_assert(strstr(D.msg, "expected an integer type"), "%s", D.msg);
   diag_init(&D);
-  /* types the newer versions added that Hydra lacks: refused by name before any kernel */
-  ir_value *bf = val("bf", HY_DTYPE_BFLOAT16, 1, d);
+  /* bfloat16 computes like float16; float8 is refused by name before any kernel */
+  ir_value *bf = val("bf", HY_DTYPE_BFLOAT16, 1, d), *f8 = val("f8", HY_DTYPE_FLOAT8E4M3FN, 1, d);
   const char *ops[] = {"Mish", "Swish", "Sin", "Celu", "HardSwish"};
   for (size_t k = 0; k < sizeof ops / sizeof *ops; k++) {
     diag_init(&D);
-    cr_assert_eq(infer(node_at(ops[k], 28, &bf, 1)), HY_ERR_UNSUPPORTED, "%s", ops[k]);
-    cr_assert(strstr(D.msg, "type bfloat16; not supported yet"), "%s: %s", ops[k], D.msg);
+    ir_node *b = node_at(ops[k], 28, &bf, 1);
+    cr_assert_eq(infer(b), HY_OK, "%s: %s", ops[k], D.msg);
+    cr_assert_eq(b->out[0]->type.dtype, HY_DTYPE_BFLOAT16, "%s", ops[k]);
+    cr_assert_eq(infer(node_at(ops[k], 28, &f8, 1)), HY_ERR_UNSUPPORTED, "%s", ops[k]);
+    cr_assert(strstr(D.msg, "type float8e4m3fn; not supported yet"), "%s: %s", ops[k], D.msg);
   }
 }

@@ -596,3 +596,72 @@ Test(index, det_batched_with_pivoting) {
   expect_error(NODE(OP_Det, 22, 1, T(HY_DTYPE_DOUBLE, x, 2, 3)), HY_ERR_SHAPE,
                "Det needs [*, M, M]");
 }
+
+/* ---- TfIdfVectorizer ---- */
+
+static void attr_ints_t(ir_node *n, const char *name, const int64_t *v, int32_t cnt) {
+  int64_t *copy = arena_array(&A, (size_t)cnt + 1, sizeof *copy);
+  memcpy(copy, v, (size_t)cnt * sizeof *v);
+  n->attrs[n->n_attrs++] = (ir_attr){.name = name, .kind = IR_ATTR_INTS, .ints = copy, .n = cnt};
+}
+#define ATTR_INTS(n, name, ...) attr_ints_t(n, name, I64S(__VA_ARGS__), NDIMS(__VA_ARGS__))
+
+/* ONNX's pool of the suite: unigrams 2 3 5 4, bigrams (5,6) (7,8) (6,7). */
+static ir_node *tfidf(ir_value *x, const char *mode, int64_t min_n, int64_t max_n, int64_t skip) {
+  ir_node *n = NODE(OP_TfIdfVectorizer, 9, 1, x);
+  n->attrs = arena_array(&A, 12, sizeof *n->attrs);
+  attr_s(n, "mode", mode);
+  attr_i(n, "min_gram_length", min_n);
+  attr_i(n, "max_gram_length", max_n);
+  attr_i(n, "max_skip_count", skip);
+  ATTR_INTS(n, "ngram_counts", 0, 4);
+  ATTR_INTS(n, "pool_int64s", 2, 3, 5, 4, 5, 6, 7, 8, 6, 7);
+  return n;
+}
+
+/* Expectations from onnx.reference's TfIdfVectorizer on the same nodes. */
+Test(index, tfidf_counts_skip_grams_and_weighs_by_output_coordinate) {
+  static const int64_t x[12] = {1, 1, 3, 3, 3, 7, 8, 6, 7, 5, 6, 8};
+  ir_node *tf = tfidf(T(HY_DTYPE_INT64, x, 2, 6), "TF", 1, 2, 5);
+  ATTR_INTS(tf, "ngram_indexes", 0, 1, 2, 3, 4, 5, 6);
+  float y[14];
+  run_ok(tf, y);
+  EXPECT_OUT(tf, 0, HY_DTYPE_FLOAT, 2, 7);
+  expect_floats(y, F32S(0, 3, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 1, 1), 14);
+
+  static const float w[7] = {.5f, 1, 2, 3, 4, 5, 10};
+  ir_node *ti = tfidf(T(HY_DTYPE_INT64, x, 2, 6), "TFIDF", 1, 2, 1);
+  ATTR_INTS(ti, "ngram_indexes", 6, 5, 4, 3, 2, 1, 0);
+  ti->attrs[ti->n_attrs++] =
+      (ir_attr){.name = "weights", .kind = IR_ATTR_FLOATS, .floats = (float *)w, .n = 7};
+  run_ok(ti, y);
+  expect_floats(y, F32S(0, 0, 0, 0, 0, 15, 0, .5f, 0, 2, 0, 4, 0, 0), 14);
+
+  static const int32_t x1[6] = {8, 6, 7, 5, 6, 8}; /* 1-D, int32: bigrams only, skips up to 2 */
+  ir_node *idf = tfidf(T(HY_DTYPE_INT32, x1, 6), "IDF", 2, 2, 2);
+  ATTR_INTS(idf, "ngram_indexes", 0, 1, 2, 3, 4, 5, 6);
+  idf->attrs[idf->n_attrs++] =
+      (ir_attr){.name = "weights", .kind = IR_ATTR_FLOATS, .floats = (float *)w, .n = 7};
+  run_ok(idf, y);
+  EXPECT_OUT(idf, 0, HY_DTYPE_FLOAT, 7);
+  expect_floats(y, F32S(0, 0, 0, 0, 4, 5, 10), 7);
+}
+
+Test(index, tfidf_refuses_bad_attributes_and_string_pools) {
+  ir_node *m = tfidf(T(HY_DTYPE_INT64, NULL, 6), "BM25", 1, 2, 0);
+  ATTR_INTS(m, "ngram_indexes", 0, 1, 2, 3, 4, 5, 6);
+  expect_error(m, HY_ERR_INVALID_MODEL, "attribute 'mode'");
+  ir_node *k = tfidf(T(HY_DTYPE_INT64, NULL, 6), "TF", 1, 2, 0);
+  ATTR_INTS(k, "ngram_indexes", 0, 1, 2);
+  expect_error(k, HY_ERR_INVALID_MODEL, "the pool has 7 n-grams");
+  ir_node *l = tfidf(T(HY_DTYPE_INT64, NULL, 6), "TF", 2, 1, 0);
+  ATTR_INTS(l, "ngram_indexes", 0, 1, 2, 3, 4, 5, 6);
+  expect_error(l, HY_ERR_INVALID_MODEL, "attribute 'max_gram_length'");
+  ir_node *f = tfidf(T(HY_DTYPE_FLOAT, NULL, 6), "TF", 1, 2, 0);
+  ATTR_INTS(f, "ngram_indexes", 0, 1, 2, 3, 4, 5, 6);
+  expect_error(f, HY_ERR_DTYPE, "not int32 or int64");
+  ir_node *s = tfidf(T(HY_DTYPE_INT64, NULL, 6), "TF", 1, 2, 0);
+  ATTR_INTS(s, "ngram_indexes", 0, 1, 2, 3, 4, 5, 6);
+  s->attrs[s->n_attrs++] = (ir_attr){.name = "pool_strings", .kind = IR_ATTR_STRINGS};
+  expect_error(s, HY_ERR_UNSUPPORTED, "string pools");
+}

@@ -267,6 +267,13 @@ Test(matmul, other_dtypes) {
   tin h[2] = {{HY_DTYPE_FLOAT16, 1, {2}, ha}, {HY_DTYPE_FLOAT16, 1, {2}, hb}};
   cr_assert_eq(run_node(OP_MatMul, 13, h, 2, NULL, 0, NULL, &hy, &ot, NULL), HY_OK);
   cr_assert_eq(hy, 0x4400, "float16 result 0x%04x", hy);
+  /* bfloat16 accumulates in float and rounds once: 1*1 + 2^-8*1 + 2^-8*1 = 1 + 2^-7 exactly,
+   * where bfloat16 steps would have lost each 2^-8 (a tie going to the even 1) */
+  uint16_t ba[3] = {0x3f80, 0x3b80, 0x3b80}, bb[3] = {0x3f80, 0x3f80, 0x3f80}, by;
+  tin bf[2] = {{HY_DTYPE_BFLOAT16, 1, {3}, ba}, {HY_DTYPE_BFLOAT16, 1, {3}, bb}};
+  cr_assert_eq(run_node(OP_MatMul, 13, bf, 2, NULL, 0, NULL, &by, &ot, NULL), HY_OK);
+  cr_assert_eq(ot.dtype, HY_DTYPE_BFLOAT16);
+  cr_assert_eq(by, 0x3f81, "bfloat16 result 0x%04x", by);
 }
 
 /* ---- Gemm ---- */

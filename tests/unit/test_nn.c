@@ -534,16 +534,29 @@ Test(nn, reduce_max20_bool_and_empty_sets) {
   }
 }
 
-Test(nn, reduce_log_sum28_is_float_only_and_bfloat16_is_refused) {
+Test(nn, reduce_log_sum28_is_float_only_and_bfloat16_computes_in_float) {
   int64_t dims[1] = {4};
   ir_value *v = val(HY_DTYPE_INT32, 1, dims);
   cr_assert_eq(infer(node("ReduceLogSum", 18, &v, 1, 1)), HY_OK, "%s", D.msg);
   cr_assert_eq(infer(node("ReduceLogSum", 28, &v, 1, 1)), HY_ERR_DTYPE);
   cr_assert(strstr(D.msg, "int32, which ReduceLogSum-28 does not take"), "%s", D.msg);
   diag_init(&D);
+  /* bfloat16 sums in float and rounds once: 1 + 3 * 2^-8 = 1.01171875, which bfloat16 steps
+   * (2^-7 above 1) round to 1.015625; three bfloat16 additions would have stayed at 1 */
+  const float xf[4] = {1.0f, 0x1p-8f, 0x1p-8f, 0x1p-8f};
+  uint16_t x[4], y[4];
+  for (int i = 0; i < 4; i++) x[i] = hy_f32_to_bf16(xf[i]);
   v = val(HY_DTYPE_BFLOAT16, 1, dims);
-  cr_assert_eq(infer(node("ReduceMean", 18, &v, 1, 1)), HY_ERR_UNSUPPORTED);
-  cr_assert(strstr(D.msg, "bfloat16, not supported yet"), "%s", D.msg);
+  ir_node *r = node("ReduceSum", 13, &v, 1, 1);
+  run(r, (const void *[]){x}, (void *[]){y});
+  cr_assert_eq(r->out[0]->type.dtype, HY_DTYPE_BFLOAT16);
+  cr_assert_eq(hy_bf16_to_f32(y[0]), 1.015625f, "bfloat16 sum: %g", hy_bf16_to_f32(y[0]));
+  ir_node *sm = node("Softmax", 13, &v, 1, 1);
+  run(sm, (const void *[]){x}, (void *[]){y});
+  float e[4], s = 0;
+  for (int i = 0; i < 4; i++) s += e[i] = expf(hy_bf16_to_f32(x[i]) - 1.0f);
+  for (int i = 0; i < 4; i++)
+    cr_assert_eq(y[i], hy_f32_to_bf16(e[i] / s), "softmax[%d] 0x%04x", i, y[i]);
 }
 
 Test(nn, pool22_drops_a_ceil_window_starting_in_the_end_padding) {

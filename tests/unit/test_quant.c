@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../runtime/src/kernels/dtype_convert.h"
 #include "../../runtime/src/kernels/kernel_util.h"
 #include "graph_fixture.h"
 #include "hydra/qgemm.h"
@@ -454,16 +455,110 @@ Test(quant, qlinear_conv_with_bias) {
   free(x), free(w);
 }
 
+/* ---- the small types: packed 4- and 2-bit integers, float8, float4e2m1 ---- */
+
+static float f8_val(int32_t dt, const void *p, int64_t i) {
+  uint32_t c = dt == HY_DTYPE_FLOAT4E2M1 ? hy_k_packed_get(p, i, 4) : ((const uint8_t *)p)[i];
+  return hy_k_fmt_to_f32(hy_k_fmt_of(dt), c);
+}
+
+Test(quant, quantize_to_packed_integers_saturates_and_packs) {
+  const float x[5] = {-3.4f, -1.5f, 0.2f, 2.5f, 100.0f}, sc = 0.5f; /* x / s: -6.8 -3 .4 5 200 */
+  uint8_t zp4 = 0x01, y[3] = {0xaa, 0xaa, 0xaa};
+  ir_value *in[3] = {val(HY_DTYPE_FLOAT, 1, (int64_t[]){5}), val(HY_DTYPE_FLOAT, 0, NULL),
+                     val(HY_DTYPE_INT4, 0, NULL)};
+  run(node("QuantizeLinear", 21, in, 3, 1), (const void *[]){x, &sc, &zp4}, (void *[]){y});
+  const int32_t want4[5] = {-6, -2, 1, 6, 7}; /* rint + 1, saturated to [-8, 7] */
+  for (int i = 0; i < 5; i++)
+    cr_assert_eq(hy_k_sext(hy_k_packed_get(y, i, 4), 4), want4[i], "int4 y[%d]", i);
+  ir_node *u2 = node("QuantizeLinear", 25, in, 2, 1);
+  attr_i(u2, "output_dtype", HY_DTYPE_UINT2);
+  uint8_t y2[2] = {0, 0};
+  run(u2, (const void *[]){x, &sc}, (void *[]){y2});
+  const uint32_t want2[5] = {0, 0, 0, 3, 3};
+  for (int i = 0; i < 5; i++) cr_assert_eq(hy_k_packed_get(y2, i, 2), want2[i], "uint2 y[%d]", i);
+  cr_assert_eq(u2->out[0]->type.dtype, HY_DTYPE_UINT2);
+}
+
+Test(quant, quantize_to_float8_and_float4_rounds_and_saturates) {
+  const float x[5] = {-3.4f, -1.5f, 0.2f, 2.5f, 100.0f}, sc = 0.5f;
+  uint8_t z8 = 0, y8[5];
+  ir_value *in[3] = {val(HY_DTYPE_FLOAT, 1, (int64_t[]){5}), val(HY_DTYPE_FLOAT, 0, NULL),
+                     val(HY_DTYPE_FLOAT8E4M3FN, 0, NULL)};
+  run(node("QuantizeLinear", 19, in, 3, 1), (const void *[]){x, &sc, &z8}, (void *[]){y8});
+  /* no integer rounding: the quotient rounds to the format (200 ties to the even 192) */
+  const float want8[5] = {-7.0f, -3.0f, 0.40625f, 5.0f, 192.0f};
+  for (int i = 0; i < 5; i++)
+    cr_assert_eq(f8_val(HY_DTYPE_FLOAT8E4M3FN, y8, i), want8[i], "e4m3fn y[%d]", i);
+  const float big = 300.0f; /* 600 > 448, E4M3FN's largest */
+  ir_value *one[3] = {val(HY_DTYPE_FLOAT, 0, NULL), val(HY_DTYPE_FLOAT, 0, NULL),
+                      val(HY_DTYPE_FLOAT8E4M3FN, 0, NULL)};
+  ir_node *sat = node("QuantizeLinear", 19, one, 3, 1);
+  run(sat, (const void *[]){&big, &sc, &z8}, (void *[]){y8});
+  cr_assert_eq(f8_val(HY_DTYPE_FLOAT8E4M3FN, y8, 0), 448.0f, "saturates by default");
+  ir_node *nosat = node("QuantizeLinear", 19, one, 3, 1);
+  attr_i(nosat, "saturate", 0);
+  run(nosat, (const void *[]){&big, &sc, &z8}, (void *[]){y8});
+  cr_assert(isnan(f8_val(HY_DTYPE_FLOAT8E4M3FN, y8, 0)), "saturate=0: NaN");
+  uint8_t z4 = 0, y4[3];
+  in[2] = val(HY_DTYPE_FLOAT4E2M1, 0, NULL);
+  run(node("QuantizeLinear", 23, in, 3, 1), (const void *[]){x, &sc, &z4}, (void *[]){y4});
+  const float want4[5] = {-6.0f, -3.0f, 0.5f, 4.0f, 6.0f}; /* 5 ties to the even 4 */
+  for (int i = 0; i < 5; i++)
+    cr_assert_eq(f8_val(HY_DTYPE_FLOAT4E2M1, y4, i), want4[i], "float4e2m1 y[%d]", i);
+}
+
+Test(quant, dequantize_small_types_blocked_and_e8m0_scales) {
+  /* int4 [-8, 7, 3, -1] in blocks of 2 with scales {2, 0.5} and zero points {-1, 1} */
+  uint8_t x4[2] = {0x78, 0xf3}, z4 = 0x1f; /* zero points -1 (0xf) and 1 */
+  const float sc[2] = {2.0f, 0.5f};
+  ir_value *in[3] = {val(HY_DTYPE_INT4, 1, (int64_t[]){4}), val(HY_DTYPE_FLOAT, 1, (int64_t[]){2}),
+                     val(HY_DTYPE_INT4, 1, (int64_t[]){2})};
+  ir_node *b = node("DequantizeLinear", 21, in, 3, 1);
+  attr_i(b, "axis", 0);
+  attr_i(b, "block_size", 2);
+  float y[4];
+  run(b, (const void *[]){x4, sc, &z4}, (void *[]){y});
+  const float want[4] = {-14.0f, 16.0f, 1.0f, -1.0f};
+  for (int i = 0; i < 4; i++) cr_assert_eq(y[i], want[i], "int4 blocked y[%d]", i);
+  /* float8 e5m2 codes 0x3c (1.0), 0xc2 (-3.0), 0x7c (inf) times 0.25, into float16 */
+  uint8_t x8[3] = {0x3c, 0xc2, 0x7c};
+  const float q = 0.25f;
+  ir_value *f8[2] = {val(HY_DTYPE_FLOAT8E5M2, 1, (int64_t[]){3}), val(HY_DTYPE_FLOAT, 0, NULL)};
+  ir_node *d8 = node("DequantizeLinear", 23, f8, 2, 1);
+  attr_i(d8, "output_dtype", HY_DTYPE_FLOAT16);
+  uint16_t h[3];
+  run(d8, (const void *[]){x8, &q}, (void *[]){h});
+  cr_assert(hy_k_f16_to_f32(h[0]) == 0.25f && hy_k_f16_to_f32(h[1]) == -0.75f &&
+            isinf(hy_k_f16_to_f32(h[2])), "e5m2 -> float16");
+  /* an MX scale: float8e8m0 code 128 is 2 */
+  const int8_t xi[2] = {3, -5};
+  const uint8_t e8 = 128;
+  ir_value *mx[2] = {val(HY_DTYPE_INT8, 1, (int64_t[]){2}), val(HY_DTYPE_FLOAT8E8M0, 0, NULL)};
+  ir_node *dm = node("DequantizeLinear", 25, mx, 2, 1);
+  attr_i(dm, "output_dtype", HY_DTYPE_FLOAT);
+  run(dm, (const void *[]){xi, &e8}, (void *[]){y});
+  cr_assert(y[0] == 6.0f && y[1] == -10.0f, "e8m0 scale: %g %g", y[0], y[1]);
+}
+
 /* ---- refusals ---- */
 
 Test(quant, refuses_types_hydra_lacks_and_bad_shapes) {
   ir_value *in2[2] = {val(HY_DTYPE_FLOAT, 1, (int64_t[]){4}), val(HY_DTYPE_FLOAT, 0, NULL)};
-  ir_node *f8 = node("QuantizeLinear", 21, in2, 2, 1);
-  attr_i(f8, "output_dtype", 17); /* float8e4m3fn */
-  expect_status(f8, HY_ERR_UNSUPPORTED, "output_dtype");
-  ir_node *i4 = node("QuantizeLinear", 21, in2, 2, 1);
-  attr_i(i4, "output_dtype", 22); /* int4 */
-  expect_status(i4, HY_ERR_UNSUPPORTED, "not supported yet");
+  ir_node *f6 = node("QuantizeLinear", 25, in2, 2, 1);
+  attr_i(f6, "output_dtype", HY_DTYPE_FLOAT6E2M3);
+  expect_status(f6, HY_ERR_UNSUPPORTED, "not supported yet");
+  ir_node *i4 = node("QuantizeLinear", 19, in2, 2, 1);
+  attr_i(i4, "output_dtype", HY_DTYPE_INT4); /* output_dtype is read from version 21 */
+  cr_assert_eq(infer(i4), HY_OK, "%s", D.msg);
+  cr_assert_eq(i4->out[0]->type.dtype, HY_DTYPE_UINT8);
+  ir_node *u2 = node("QuantizeLinear", 23, in2, 2, 1);
+  attr_i(u2, "output_dtype", HY_DTYPE_UINT2);
+  expect_status(u2, HY_ERR_DTYPE, "from version 25");
+  ir_value *f4x[2] = {val(HY_DTYPE_FLOAT4E2M1, 1, (int64_t[]){4}), val(HY_DTYPE_FLOAT, 0, NULL)};
+  expect_status(node("DequantizeLinear", 21, f4x, 2, 1), HY_ERR_DTYPE, "from version 23");
+  ir_value *e8[2] = {val(HY_DTYPE_INT8, 1, (int64_t[]){4}), val(HY_DTYPE_FLOAT8E8M0, 0, NULL)};
+  expect_status(node("DequantizeLinear", 24, e8, 2, 1), HY_ERR_INVALID_MODEL, "output_dtype");
   ir_node *fl = node("QuantizeLinear", 21, in2, 2, 1);
   attr_i(fl, "output_dtype", HY_DTYPE_FLOAT);
   expect_status(fl, HY_ERR_INVALID_MODEL, "not a quantized type");

@@ -11,10 +11,7 @@
 
 /* ---- the common pairs: one typed loop each ---- */
 
-static inline float ew_ld_bf16(uint16_t v) { return hy_k_bf16_to_f32(v); }
-static inline uint16_t ew_st_bf16(float v) { return hy_k_f32_to_bf16(v); }
-
-#define CAST_TYPES(X) EW_ALL_TYPES(X) X(bf16, HY_DTYPE_BFLOAT16, uint16_t, float, float)
+#define CAST_TYPES(X) EW_ALL_TYPES(X)
 
 #define CAST_FROM(sname_, sdt, SST, SCT, SUT)                                                      \
   EW_INLINE hy_status cast_from_##sname_(const SST *a, int32_t to, void *out, int64_t n) {         \

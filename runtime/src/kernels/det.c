@@ -38,7 +38,7 @@ hy_status hy_kernel_det(const hy_kparams *p, const void *const *in, void *const 
   if (m > 0 && !scratch) return HY_ERR_INTERNAL;
   double *a = scratch;
   for (int64_t b = 0; b < batch; b++) {
-    for (int64_t k = 0; k < m * m; k++) a[k] = ix_load_f64(t->dtype, in[0], b * m * m + k);
+    for (int64_t k = 0; k < m * m; k++) a[k] = ew_load_f64(t->dtype, in[0], b * m * m + k);
     double d = det_lu(a, m);
     switch (t->dtype) {
 #define DET_CASE(name, dt, ST, CT, WT)                                                             \

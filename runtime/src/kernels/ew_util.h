@@ -10,12 +10,15 @@
 #include "kernels/kernel_util.h"
 
 /* X(name, dtype, storage type, compute type, wrap type). The compute type is what the math runs
- * in (float for float16); integer arithmetic runs in the wrap type, an unsigned type at least as
- * wide as int, so overflow wraps instead of being undefined. */
+ * in (float for float16 and bfloat16, whose stores round to nearest even); integer arithmetic
+ * runs in the wrap type, an unsigned type at least as wide as int, so overflow wraps instead of
+ * being undefined. Every elementwise kernel instantiates its float loops from this list, so a
+ * float type added here is computed by all of them. */
 #define EW_FLOAT_TYPES(X)                                                                          \
   X(f32, HY_DTYPE_FLOAT, float, float, float)                                                      \
   X(f64, HY_DTYPE_DOUBLE, double, double, double)                                                  \
-  X(f16, HY_DTYPE_FLOAT16, uint16_t, float, float)
+  X(f16, HY_DTYPE_FLOAT16, uint16_t, float, float)                                                 \
+  X(bf16, HY_DTYPE_BFLOAT16, uint16_t, float, float)
 #define EW_SIGNED_TYPES(X)                                                                         \
   X(i8, HY_DTYPE_INT8, int8_t, int8_t, uint32_t)                                                   \
   X(i16, HY_DTYPE_INT16, int16_t, int16_t, uint32_t)                                               \
@@ -48,6 +51,8 @@ EW_BOOL_TYPES(EW_LDST)
 #undef EW_LDST
 static inline float ew_ld_f16(uint16_t v) { return hy_k_f16_to_f32(v); }
 static inline uint16_t ew_st_f16(float v) { return hy_k_f32_to_f16(v); }
+static inline float ew_ld_bf16(uint16_t v) { return hy_k_bf16_to_f32(v); }
+static inline uint16_t ew_st_bf16(float v) { return hy_k_f32_to_bf16(v); }
 
 /* Any element as a double, and a double into any element type (integers saturate, NaN becomes
  * 0: float->int conversion out of range is undefined in C). For the rare mixed-type paths (Pow
@@ -74,6 +79,7 @@ static inline void ew_store_f64(int32_t dt, void *p, int64_t i, double v) {
   case HY_DTYPE_FLOAT: ((float *)p)[i] = (float)v; return;
   case HY_DTYPE_DOUBLE: ((double *)p)[i] = v; return;
   case HY_DTYPE_FLOAT16: ((uint16_t *)p)[i] = hy_k_f32_to_f16((float)v); return;
+  case HY_DTYPE_BFLOAT16: ((uint16_t *)p)[i] = hy_k_f32_to_bf16((float)v); return;
   case HY_DTYPE_BOOL: ((uint8_t *)p)[i] = v != 0; return;
   case HY_DTYPE_UINT64:
     ((uint64_t *)p)[i] = v >= 18446744073709551615.0 ? UINT64_MAX : v > 0 ? (uint64_t)v : 0;

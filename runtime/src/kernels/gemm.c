@@ -270,6 +270,7 @@ void hy_sgemm_prepacked(int64_t M, int64_t N, int64_t K, float alpha, const floa
 #define LD_SAME(x) (x)
 #define ST_F64(x) (x)
 #define ST_F16(x) hy_k_f32_to_f16((float)(x))
+#define ST_BF16(x) hy_k_f32_to_bf16((float)(x))
 
 #define REF_GEMM_FP(name, T, ACC, LD, ST)                                                          \
   static void ref_gemm_##name(int64_t M, int64_t N, int64_t K, double alpha, const T *A,           \
@@ -307,6 +308,7 @@ void hy_sgemm_prepacked(int64_t M, int64_t N, int64_t K, float alpha, const floa
 
 REF_GEMM_FP(f64, double, double, LD_SAME, ST_F64)
 REF_GEMM_FP(f16, uint16_t, float, hy_k_f16_to_f32, ST_F16)
+REF_GEMM_FP(bf16, uint16_t, float, hy_k_bf16_to_f32, ST_BF16)
 REF_GEMM_INT(i32, int32_t)
 REF_GEMM_INT(i64, int64_t)
 REF_GEMM_INT(u32, uint32_t)
@@ -327,6 +329,7 @@ hy_status hy_gemm_any(hy_dtype dt, int64_t M, int64_t N, int64_t K, double alpha
     return HY_OK;
     REF_CASE(HY_DTYPE_DOUBLE, f64, double)
     REF_CASE(HY_DTYPE_FLOAT16, f16, uint16_t)
+    REF_CASE(HY_DTYPE_BFLOAT16, bf16, uint16_t)
     REF_CASE(HY_DTYPE_INT32, i32, int32_t)
     REF_CASE(HY_DTYPE_INT64, i64, int64_t)
     REF_CASE(HY_DTYPE_UINT32, u32, uint32_t)

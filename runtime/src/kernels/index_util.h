@@ -1,6 +1,6 @@
 /* Shared by the index-family kernels (argmax, topk, cumsum, scatternd, einsum, ...): one X row per
- * numeric element type (the elementwise kernels' table plus bfloat16), so each kernel
- * instantiates its typed loops from one macro, and reading int32/int64 indices. */
+ * numeric element type (the elementwise kernels' table), so each kernel instantiates its typed
+ * loops from one macro, and reading int32/int64 indices. */
 #ifndef HY_INDEX_UTIL_H
 #define HY_INDEX_UTIL_H
 
@@ -13,21 +13,11 @@
 #include "kernels/movement.h" /* mv_elsize */
 
 /* The dtype table of the elementwise kernels (ew_util.h: X(name, dtype, storage type, compute
- * type, wrap type), ew_ld_<name> / ew_st_<name>) plus bfloat16, which the index kernels also take.
- * Values are compared in the compute type; integer sums and products run in the wrap type. */
-#define IX_FLOAT_TYPES(X) EW_FLOAT_TYPES(X) X(bf16, HY_DTYPE_BFLOAT16, uint16_t, float, float)
+ * type, wrap type), ew_ld_<name> / ew_st_<name>), bfloat16 included. Values are compared in the
+ * compute type; integer sums and products run in the wrap type. */
+#define IX_FLOAT_TYPES(X) EW_FLOAT_TYPES(X)
 #define IX_INT_TYPES(X) EW_SIGNED_TYPES(X) EW_UNSIGNED_TYPES(X)
 #define IX_NUM_TYPES(X) IX_FLOAT_TYPES(X) IX_INT_TYPES(X)
-
-/* The table's load/store names for bfloat16: kernel_util.h's one conversion pair. */
-static inline float ew_ld_bf16(uint16_t h) { return hy_k_bf16_to_f32(h); }
-static inline uint16_t ew_st_bf16(float f) { return hy_k_f32_to_bf16(f); }
-
-/* Element i of a numeric tensor as a double. */
-static inline double ix_load_f64(int32_t dtype, const void *p, int64_t i) {
-  return dtype == HY_DTYPE_BFLOAT16 ? (double)ew_ld_bf16(((const uint16_t *)p)[i])
-                                    : ew_load_f64(dtype, p, i);
-}
 
 /* Element k of an int32 or int64 index tensor. */
 static inline int64_t ix_index(int32_t dtype, const void *p, int64_t k) {

@@ -10,11 +10,11 @@
 
 /* C = alpha * A * B + beta * C (beta == 0 never reads C) for M x K by K x N strided views, strides
  * in elements. scratch/tasks as for hy_sgemm (only float uses them). HY_ERR_DTYPE for a dtype
- * outside float, double, float16, int32, int64, uint32, uint64. */
+ * outside float, double, float16, bfloat16, int32, int64, uint32, uint64. */
 /* Element size of the linalg dtypes (hy_dtype_size lives outside the kernel bitcode). */
 static inline size_t hy_linalg_esize(int32_t dt) {
   switch (dt) {
-  case HY_DTYPE_FLOAT16: return 2;
+  case HY_DTYPE_FLOAT16: case HY_DTYPE_BFLOAT16: return 2;
   case HY_DTYPE_FLOAT: case HY_DTYPE_INT32: case HY_DTYPE_UINT32: return 4;
   default: return 8;
   }

@@ -47,8 +47,8 @@ static void mm_tasks(void *arg, int64_t begin, int64_t end) {
 
 static bool mm_dtype_ok(int32_t dt) {
   switch (dt) {
-  case HY_DTYPE_FLOAT: case HY_DTYPE_DOUBLE: case HY_DTYPE_FLOAT16: case HY_DTYPE_INT32:
-  case HY_DTYPE_INT64: case HY_DTYPE_UINT32: case HY_DTYPE_UINT64:
+  case HY_DTYPE_FLOAT: case HY_DTYPE_DOUBLE: case HY_DTYPE_FLOAT16: case HY_DTYPE_BFLOAT16:
+  case HY_DTYPE_INT32: case HY_DTYPE_INT64: case HY_DTYPE_UINT32: case HY_DTYPE_UINT64:
     return true;
   default:
     return false;

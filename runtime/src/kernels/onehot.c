@@ -19,7 +19,7 @@ hy_status hy_kernel_onehot(const hy_kparams *p, const void *const *in, void *con
   char *y = out[0];
   for (int64_t o = 0; o < outer; o++)
     for (int64_t i = 0; i < inner; i++) {
-      double v = ix_load_f64(p->in[0].dtype, in[0], o * inner + i);
+      double v = ew_load_f64(p->in[0].dtype, in[0], o * inner + i);
       if (v < 0 && p->ints[3]) v += (double)depth;
       int64_t hit = v >= 0 && v < (double)depth && floor(v) == v ? (int64_t)v : -1;
       for (int64_t d = 0; d < depth; d++)

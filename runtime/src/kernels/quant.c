@@ -4,11 +4,14 @@
  * zero point index of element (o, a, i) of x viewed as [outer, D, inner] (D the quantization
  * axis) is o * s_outer + (a / block) * s_axis + i * s_inner: per-tensor is all strides 0,
  * per-axis s_axis 1, blocked s_outer = ceil(D / block) * inner, s_axis = inner, s_inner = 1.
- * ints: [outer, D, inner, block, s_outer, s_axis, s_inner], then for quantize [precision]: the
- * dtype the division runs in (float, float16 or bfloat16 round x, the scale and the quotient to
- * it; double divides in double, for int32 x or scale). Quantize rounds half to even and
- * saturates to y's type; dequantize computes (x - zero point) * scale in float (double for int32
- * x) and rounds to y's type.
+ * ints: [outer, D, inner, block, s_outer, s_axis, s_inner], then for quantize [precision,
+ * saturate]: precision is the dtype the division runs in (float, float16 or bfloat16 round x,
+ * the scale and the quotient to it; double divides in double, for int32 x or scale). Quantize to
+ * an integer type (8-, 16-, 4- or 2-bit) rounds the quotient half to even, adds the zero point
+ * and saturates to y's range; to a float type (float8, float4e2m1) it adds the zero point's value
+ * and converts by Cast's rules (round to nearest even; saturate, the attribute, picks max or
+ * inf/NaN for float8 out of range; float4e2m1 always saturates). Dequantize computes
+ * (x - zero point) * scale in float (double for int32 x) and rounds to y's type.
  *
  * dynamic_quantize_linear: in x (float); out y (uint8, x's shape), y_scale, y_zero_point
  * (scalars). No attribute block. */
@@ -32,29 +35,35 @@ hy_status hy_kernel_quantize_linear(const hy_kparams *p, const void *const *in, 
   (void)scratch;
   (void)ex;
   q_view v = q_view_of(p);
-  int32_t prec = (int32_t)p->ints[7], xt = p->in[0].dtype, st = p->in[1].dtype;
-  int32_t yt = p->out[0].dtype;
+  int32_t prec = (int32_t)p->ints[7], sat = (int32_t)p->ints[8], xt = p->in[0].dtype;
+  int32_t st = p->in[1].dtype, yt = p->out[0].dtype;
+  bool fq = q_is_float_q(yt);
   const void *x = in[0], *s = in[1], *z = q_opt_in(p, in, 2);
-  float lo, hi;
-  q_range(yt, &lo, &hi);
+  float lo = 0, hi = 0;
+  if (!fq) q_range(yt, &lo, &hi);
   for (int64_t o = 0; o < v.outer; o++)
     for (int64_t a = 0; a < v.D; a++) {
       int64_t base = o * v.so + (a / v.block) * v.sa, row = (o * v.D + a) * v.inner;
       for (int64_t i = 0; i < v.inner; i++) {
         int64_t qi = base + i * v.si;
-        float r;
+        double qv; /* x / scale in the precision */
         if (prec == HY_DTYPE_DOUBLE) {
           double xv = xt == HY_DTYPE_INT32 ? (double)((const int32_t *)x)[row + i]
                                            : (double)q_ld_real(xt, x, row + i);
           double sv = st == HY_DTYPE_INT32 ? (double)((const int32_t *)s)[qi]
                                            : (double)q_ld_real(st, s, qi);
-          r = (float)fmax(fmin(rint(xv / sv) + q_ld_int(yt, z, qi), hi), lo);
+          qv = xv / sv;
         } else {
           float xv = q_round_to(prec, q_ld_real(xt, x, row + i));
           float sv = q_round_to(prec, q_ld_real(st, s, qi));
-          r = rintf(q_round_to(prec, xv / sv)) + (float)q_ld_int(yt, z, qi);
+          qv = q_round_to(prec, xv / sv);
         }
-        q_store(yt, out[0], row + i, r, lo, hi);
+        if (fq) {
+          q_st_fq(yt, out[0], row + i, qv + q_ld_fq(yt, z, qi), sat);
+        } else {
+          double r = rint(qv) + q_ld_int(yt, z, qi); /* clamped before it becomes a float */
+          q_store(yt, out[0], row + i, (float)fmax(fmin(r, hi), lo), lo, hi);
+        }
       }
     }
   return HY_OK;
@@ -73,7 +82,9 @@ hy_status hy_kernel_dequantize_linear(const hy_kparams *p, const void *const *in
       for (int64_t i = 0; i < v.inner; i++) {
         int64_t qi = base + i * v.si;
         float sv = q_ld_real(st, s, qi), y;
-        if (xt == HY_DTYPE_INT32) /* the difference may leave int32 and float's 24 bits */
+        if (q_is_float_q(xt))
+          y = (q_ld_fq(xt, x, row + i) - q_ld_fq(xt, z, qi)) * sv;
+        else if (xt == HY_DTYPE_INT32) /* the difference may leave int32 and float's 24 bits */
           y = (float)((double)((int64_t)q_ld_int(xt, x, row + i) - q_ld_int(xt, z, qi)) * sv);
         else
           y = (float)(q_ld_int(xt, x, row + i) - q_ld_int(xt, z, qi)) * sv;

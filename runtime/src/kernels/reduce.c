@@ -118,6 +118,8 @@ static inline int64_t reduce_base(const reduce_job *j, int64_t o) {
 REDUCE_GENERIC(f32, float, float, NN_ID, NN_ID, fabsf, -INFINITY, INFINITY)
 REDUCE_GENERIC(f64, double, double, NN_ID, NN_ID, fabs, -INFINITY, INFINITY)
 REDUCE_GENERIC(f16, uint16_t, float, hy_k_f16_to_f32, hy_k_f32_to_f16, fabsf, -INFINITY, INFINITY)
+REDUCE_GENERIC(bf16, uint16_t, float, hy_k_bf16_to_f32, hy_k_f32_to_bf16, fabsf, -INFINITY,
+               INFINITY)
 REDUCE_GENERIC(i32, int32_t, int64_t, NN_ID, (int32_t), NN_IABS, INT32_MIN, INT32_MAX)
 REDUCE_GENERIC(i64, int64_t, int64_t, NN_ID, NN_ID, NN_IABS, INT64_MIN, INT64_MAX)
 REDUCE_GENERIC(u32, uint32_t, uint64_t, NN_ID, (uint32_t), NN_ID, 0, UINT32_MAX)
@@ -173,6 +175,7 @@ static hy_range_fn reduce_fn(int32_t dtype) {
   case HY_DTYPE_FLOAT: return reduce_outs_f32;
   case HY_DTYPE_DOUBLE: return reduce_outs_f64;
   case HY_DTYPE_FLOAT16: return reduce_outs_f16;
+  case HY_DTYPE_BFLOAT16: return reduce_outs_bf16;
   case HY_DTYPE_INT32: return reduce_outs_i32;
   case HY_DTYPE_INT64: return reduce_outs_i64;
   case HY_DTYPE_UINT32: return reduce_outs_u32;

@@ -60,6 +60,7 @@ static void softmax_rows_f32(void *arg, int64_t begin, int64_t end) {
 SOFTMAX_GENERIC(f32, float, float, NN_ID, NN_ID, expf, logf)
 SOFTMAX_GENERIC(f64, double, double, NN_ID, NN_ID, exp, log)
 SOFTMAX_GENERIC(f16, uint16_t, float, hy_k_f16_to_f32, hy_k_f32_to_f16, expf, logf)
+SOFTMAX_GENERIC(bf16, uint16_t, float, hy_k_bf16_to_f32, hy_k_f32_to_bf16, expf, logf)
 
 hy_status hy_kernel_softmax(const hy_kparams *p, const void *const *in, void *const *out,
                             void *scratch, const hy_exec *ex) {
@@ -77,6 +78,7 @@ hy_status hy_kernel_softmax(const hy_kparams *p, const void *const *in, void *co
     return HY_OK;
   case HY_DTYPE_DOUBLE: hy_parallel_for(ex, outer * inner, softmax_groups_f64, &j); return HY_OK;
   case HY_DTYPE_FLOAT16: hy_parallel_for(ex, outer * inner, softmax_groups_f16, &j); return HY_OK;
+  case HY_DTYPE_BFLOAT16: hy_parallel_for(ex, outer * inner, softmax_groups_bf16, &j); return HY_OK;
   default: return HY_ERR_DTYPE;
   }
 }

@@ -1,7 +1,7 @@
 /* unary: out[i] = f(in[i]) for every one-input elementwise op (Abs ... Sign, IsNaN, IsInf, Not,
  * BitwiseNot). ints {op (hy_ew_unary)}, floats {alpha, beta}. Same shape in and out; the output
- * dtype is the input's, except IsNaN and IsInf (bool). Math runs in float for float16, in the
- * type itself otherwise. */
+ * dtype is the input's, except IsNaN and IsInf (bool). Math runs in float for float16 and
+ * bfloat16, in the type itself otherwise. */
 #include <math.h>
 #include <tgmath.h>
 
@@ -201,6 +201,7 @@ hy_status hy_kernel_unary(const hy_kparams *p, const void *const *in, void *cons
   case HY_DTYPE_FLOAT: return un_f32(op, in[0], out[0], n, (float)al, (float)be);
   case HY_DTYPE_DOUBLE: return un_f64(op, in[0], out[0], n, al, be);
   case HY_DTYPE_FLOAT16: return un_f16(op, in[0], out[0], n, (float)al, (float)be);
+  case HY_DTYPE_BFLOAT16: return un_bf16(op, in[0], out[0], n, (float)al, (float)be);
 #define UN_INT_CASE(name, dt, ST, CT, UT)                                                          \
   case dt: return un_##name(op, in[0], out[0], n);
     EW_SIGNED_TYPES(UN_INT_CASE)
