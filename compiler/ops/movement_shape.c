@@ -1,5 +1,5 @@
-/* Ops that change only a tensor's shape (Identity, Dropout, Reshape, Squeeze, Unsqueeze, Flatten:
- * all lowered to the copy kernel) and ops whose output is known from shapes alone (Constant,
+/* Ops that change only a tensor's shape (Identity, Reshape, Squeeze, Unsqueeze, Flatten: all
+ * lowered to the copy kernel) and ops whose output is known from shapes alone (Constant,
  * Shape, Size, ConstantOfShape). */
 #include <string.h>
 
@@ -30,46 +30,6 @@ hy_status infer_identity(ir_graph *g, ir_node *n) {
   return s ? s : same_bytes_out(g, n, t->rank, t->dims);
 }
 hy_status lower_identity(ir_graph *g, ir_node *n, ir_lowered *l) {
-  (void)g, (void)n;
-  return lower_copy(l);
-}
-
-/* ---- Dropout: inference only, the output is the input and the mask all "kept" ---- */
-/* True when input 1 (ratio) is known to be 0: training mode then drops nothing either. */
-static bool ratio_is_zero(const ir_node *n) {
-  const void *r = n->n_in > 1 && n->in[1] ? ir_value_known(n->in[1]) : NULL;
-  if (!r || ir_type_numel(&n->in[1]->type) != 1) return false;
-  switch (n->in[1]->type.dtype) {
-  case HY_DTYPE_FLOAT: return *(const float *)r == 0.0f;
-  case HY_DTYPE_DOUBLE: return *(const double *)r == 0.0;
-  case HY_DTYPE_FLOAT16: return (*(const uint16_t *)r & 0x7FFF) == 0;
-  default: return false;
-  }
-}
-
-hy_status infer_dropout(ir_graph *g, ir_node *n) {
-  const ir_type *t;
-  hy_status s = mv_input(g, n, 0, &t);
-  if (s) return s;
-  if (n->opset < 7 && ir_attr_int(n, "is_test", 0) == 0)
-    return ir_attr_error(g, n, "is_test", HY_ERR_UNSUPPORTED,
-                         "training mode (is_test=0) is not supported; Hydra runs inference only");
-  if (n->n_in > 2 && n->in[2]) {
-    const void *mode = ir_value_known(n->in[2]);
-    if (!mode)
-      return ir_node_error(g, n, HY_ERR_UNSUPPORTED,
-                           "input 2 (training_mode) must be known at compile time");
-    if (*(const uint8_t *)mode && !ratio_is_zero(n))
-      return ir_node_error(g, n, HY_ERR_UNSUPPORTED,
-                           "training_mode is true with a ratio that is not a known 0; Hydra "
-                           "runs inference only (Dropout is the identity there)");
-  }
-  s = same_bytes_out(g, n, t->rank, t->dims);
-  /* the mask is bool from opset 10, the input's type before */
-  ir_set_out(n, 1, n->opset >= 10 ? HY_DTYPE_BOOL : t->dtype, t->rank, t->dims);
-  return s;
-}
-hy_status lower_dropout(ir_graph *g, ir_node *n, ir_lowered *l) {
   (void)g, (void)n;
   return lower_copy(l);
 }

@@ -8,10 +8,11 @@
 /* Folding bakes the result into the module: beyond this it costs more than it saves. */
 #define INFER_FOLD_MAX_BYTES ((int64_t)64 << 20)
 
-/* Random ops have no inputs to depend on but must not become constants. */
+/* Random ops (Dropout in training mode among them) must not become constants: unseeded, they
+ * differ from run to run. */
 static bool is_nondeterministic(const ir_node *n) {
   return !strncmp(n->op_type, "Random", 6) || !strcmp(n->op_type, "Bernoulli") ||
-         !strcmp(n->op_type, "Multinomial");
+         !strcmp(n->op_type, "Multinomial") || !strcmp(n->op_type, "Dropout");
 }
 
 /* All present inputs are constants, the outputs are small, and none is a graph output (those stay

@@ -142,8 +142,7 @@ static void index_str(const hy_tensor *t, int64_t flat, bool complex, char *buf,
   if (k < n) snprintf(buf + k, n - k, "]%s", complex ? (flat % 2 ? ".im" : ".re") : "");
 }
 
-bool cmp_tensors(const hy_tensor *got, const hy_tensor *expected, cmp_tol tol, char *msg,
-                 size_t n) {
+bool cmp_types(const hy_tensor *got, const hy_tensor *expected, char *msg, size_t n) {
   if (got->dtype != expected->dtype) {
     snprintf(msg, n, "dtype %s, expected %s", hy_dtype_name(got->dtype),
              hy_dtype_name(expected->dtype));
@@ -156,6 +155,24 @@ bool cmp_tensors(const hy_tensor *got, const hy_tensor *expected, cmp_tol tol, c
     snprintf(msg, n, "shape %s, expected %s", a, b);
     return false;
   }
+  return true;
+}
+
+bool cmp_value_at(const hy_tensor *t, int64_t i, double *v) {
+  switch (kind_of(t->dtype)) {
+  case KIND_FLOAT:
+    if (t->dtype == HY_DTYPE_COMPLEX64 || t->dtype == HY_DTYPE_COMPLEX128) return false;
+    *v = float_at(t->dtype, t->data, i);
+    return true;
+  case KIND_SIGNED: *v = (double)signed_at(t->dtype, t->data, i); return true;
+  case KIND_UNSIGNED: *v = (double)unsigned_at(t->dtype, t->data, i); return true;
+  default: return false;
+  }
+}
+
+bool cmp_tensors(const hy_tensor *got, const hy_tensor *expected, cmp_tol tol, char *msg,
+                 size_t n) {
+  if (!cmp_types(got, expected, msg, n)) return false;
   if (kind_of(got->dtype) == KIND_OTHER) {
     snprintf(msg, n, "cannot compare dtype %s", hy_dtype_name(got->dtype));
     return false;

@@ -20,4 +20,10 @@ typedef struct cmp_tol {
 bool cmp_tensors(const hy_tensor *got, const hy_tensor *expected, cmp_tol tol, char *msg,
                  size_t n);
 
+/* The dtype and shape part of cmp_tensors alone (random-valued outputs). */
+bool cmp_types(const hy_tensor *got, const hy_tensor *expected, char *msg, size_t n);
+
+/* Element i of a real (not complex) numeric or bool tensor as a double; false for other dtypes. */
+bool cmp_value_at(const hy_tensor *t, int64_t i, double *v);
+
 #endif

@@ -58,6 +58,29 @@ static inline void assert_dims(const ir_value *v, int32_t rank, const int64_t *d
                  (long long)v->type.dims[i], (long long)dims[i]);
 }
 
+/* A node of op at opset, named n1, with n_out outputs; in[i] NULL leaves slot i empty. Room for
+ * eight attributes. */
+static inline ir_node *node_fixture_node(const char *op, int opset, ir_value **in, int32_t n_in,
+                                         int32_t n_out) {
+  ir_node *n = ir_node_new(G, ir_op_lookup("", op), op, "n1", n_in, n_out);
+  cr_assert(n->op != OP_UNKNOWN, "op %s is in the table", op);
+  n->opset = opset;
+  n->version = ir_onnx_op_version(op, opset);
+  for (int32_t i = 0; i < n_in; i++)
+    if (in[i]) ir_node_set_input(G, n, i, in[i]);
+  for (int32_t i = 0; i < n_out; i++) ir_node_set_output(G, n, i, ir_value_new(G, "y"));
+  n->attrs = arena_array(&A, 8, sizeof *n->attrs);
+  return n;
+}
+
+/* Infers n (which must succeed), lowers it and runs its kernel; returns the kernel's status. */
+static inline hy_status node_fixture_run(ir_node *n, const void *const *in, void *const *out) {
+  cr_assert_eq(ir_op_get(n->op)->infer(G, n), HY_OK, "infer: %s", D.msg);
+  hy_status lowered, s = graph_fixture_kernel(n, in, out, &lowered);
+  cr_assert_eq(lowered, HY_OK, "lower: %s", D.msg);
+  return s;
+}
+
 static inline void fill(float *x, int64_t n, uint32_t seed) {
   for (int64_t i = 0; i < n; i++) {
     seed = seed * 1664525u + 1013904223u;

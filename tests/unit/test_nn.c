@@ -19,14 +19,7 @@ static ir_value *val(hy_dtype dt, int32_t rank, const int64_t *dims) {
 }
 
 static ir_node *node(const char *op, int opset, ir_value **in, int32_t n_in, int32_t n_out) {
-  ir_node *n = ir_node_new(G, ir_op_lookup("", op), op, "n1", n_in, n_out);
-  cr_assert(n->op != OP_UNKNOWN, "op %s is in the table", op);
-  n->opset = opset;
-  n->version = ir_onnx_op_version(op, opset);
-  for (int32_t i = 0; i < n_in; i++) ir_node_set_input(G, n, i, in[i]);
-  for (int32_t i = 0; i < n_out; i++) ir_node_set_output(G, n, i, ir_value_new(G, "y"));
-  n->attrs = arena_array(&A, 8, sizeof *n->attrs);
-  return n;
+  return node_fixture_node(op, opset, in, n_in, n_out);
 }
 
 static hy_status infer(ir_node *n) { return ir_op_get(n->op)->infer(G, n); }
@@ -34,10 +27,7 @@ static hy_status infer(ir_node *n) { return ir_op_get(n->op)->infer(G, n); }
 /* ---- running a node: infer, lower, native kernel ---- */
 
 static void run(ir_node *n, const void *const *in, void *const *out) {
-  cr_assert_eq(infer(n), HY_OK, "infer: %s", D.msg);
-  hy_status lowered, s = graph_fixture_kernel(n, in, out, &lowered);
-  cr_assert_eq(lowered, HY_OK, "lower: %s", D.msg);
-  cr_assert_eq(s, HY_OK);
+  cr_assert_eq(node_fixture_run(n, in, out), HY_OK);
 }
 
 
