@@ -7,8 +7,7 @@
 
 /* Element bytes of t's dtype for the kernels that move or test elements bitwise; complex and the
  * packed types are refused naming the input. */
-static hy_status dyn_elsize(ir_graph *g, ir_node *n, int32_t slot, const ir_type *t,
-                            int64_t *es) {
+static hy_status dyn_elsize(ir_graph *g, ir_node *n, int32_t slot, const ir_type *t, int64_t *es) {
   *es = (int64_t)hy_dtype_size(t->dtype);
   if (t->dtype == HY_DTYPE_COMPLEX64 || t->dtype == HY_DTYPE_COMPLEX128 || *es <= 0 || *es > 8)
     return ir_node_error(g, n, HY_ERR_UNSUPPORTED, "input %d ('%s') of type %s is not supported",
@@ -64,15 +63,18 @@ hy_status lower_nonzero(ir_graph *g, ir_node *n, ir_lowered *l) {
   switch (t->dtype) {
   case HY_DTYPE_FLOAT: sign = 1u << 31; break;
   case HY_DTYPE_DOUBLE: sign = 1ull << 63; break;
-  case HY_DTYPE_FLOAT16: case HY_DTYPE_BFLOAT16: sign = 0x8000; break;
-  case HY_DTYPE_FLOAT8E4M3FN: case HY_DTYPE_FLOAT8E5M2: sign = 0x80; break;
+  case HY_DTYPE_FLOAT16:
+  case HY_DTYPE_BFLOAT16: sign = 0x8000; break;
+  case HY_DTYPE_FLOAT8E4M3FN:
+  case HY_DTYPE_FLOAT8E5M2: sign = 0x80; break;
   default: break;
   }
   l->kernel = HY_KERNEL_nonzero;
   lower_int(l, es);
   lower_int(l, (int64_t)sign);
   lower_int(l, t->rank > 0 ? t->rank : 1);
-  for (int32_t k = 0; k < t->rank; k++) lower_int(l, t->dims[k]);
+  for (int32_t k = 0; k < t->rank; k++)
+    lower_int(l, t->dims[k]);
   if (t->rank == 0) lower_int(l, 1);
   return HY_OK;
 }
@@ -218,8 +220,8 @@ static hy_status nms_read(ir_graph *g, ir_node *n, nms_attrs *a) {
     char tb[128], ts[128];
     return ir_node_error(g, n, HY_ERR_SHAPE,
                          "boxes %s and scores %s must be [batches, boxes, 4] and [batches, "
-                         "classes, boxes]", ir_type_str(b, tb, sizeof tb),
-                         ir_type_str(sc, ts, sizeof ts));
+                         "classes, boxes]",
+                         ir_type_str(b, tb, sizeof tb), ir_type_str(sc, ts, sizeof ts));
   }
   a->batches = b->dims[0];
   a->boxes = b->dims[1];

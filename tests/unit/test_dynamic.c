@@ -13,23 +13,6 @@
 
 /* ---- building and compiling one-node models ---- */
 
-static Onnx__ModelProto *model_new(int64_t opset) {
-  Onnx__ModelProto *m = calloc(1, sizeof *m);
-  onnx__model_proto__init(m);
-  m->has_ir_version = 1;
-  m->ir_version = 8;
-  Onnx__OperatorSetIdProto *o = calloc(1, sizeof *o);
-  onnx__operator_set_id_proto__init(o);
-  o->domain = "";
-  o->has_version = 1;
-  o->version = opset;
-  PUSH(m->opset_import, m->n_opset_import, o);
-  m->graph = calloc(1, sizeof *m->graph);
-  onnx__graph_proto__init(m->graph);
-  m->graph->name = "g";
-  return m;
-}
-
 static void attr_int(Onnx__NodeProto *n, const char *name, int64_t v) {
   Onnx__AttributeProto *a = add_attr(n, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT);
   a->has_i = 1, a->i = v;
@@ -49,12 +32,8 @@ static hy_status compile(compiled *c, Onnx__ModelProto *m, const pass_binding *b
   char path[] = "/tmp/hydra_dynamic_XXXXXX";
   int fd = mkstemp(path);
   cr_assert(fd >= 0);
-  size_t len = onnx__model_proto__get_packed_size(m);
-  uint8_t *buf = malloc(len);
-  onnx__model_proto__pack(m, buf);
-  cr_assert_eq(write(fd, buf, len), (ssize_t)len);
   close(fd);
-  free(buf);
+  cr_assert(mb_write(m, path));
   memset(c, 0, sizeof *c);
   arena_init(&c->a);
   diag_init(&c->d);
@@ -98,7 +77,7 @@ static void expect_i64(const int64_t *got, const int64_t *want, int32_t n, const
 /* ---- NonZero ---- */
 
 static Onnx__ModelProto *nonzero_model(int dtype) {
-  Onnx__ModelProto *m = model_new(13);
+  Onnx__ModelProto *m = mb_model(13);
   PUSH(m->graph->input, m->graph->n_input, value_info("x", dtype, "2,3"));
   PUSH(m->graph->node, m->graph->n_node, node_new("NonZero", "nz", "x", "y"));
   PUSH(m->graph->output, m->graph->n_output, value_info("y", HY_DTYPE_INT64, "2,?"));
@@ -137,7 +116,7 @@ Test(dynamic, nonzero_reports_its_count_through_the_session) {
 /* The same values as an initializer: the node folds to a constant of the exact shape, so a
  * consumer may read it. */
 Test(dynamic, nonzero_of_a_constant_folds_to_its_exact_shape) {
-  Onnx__ModelProto *m = model_new(13);
+  Onnx__ModelProto *m = mb_model(13);
   static const uint8_t cond[4] = {0, 1, 1, 0};
   PUSH(m->graph->initializer, m->graph->n_initializer,
        tensor("c", HY_DTYPE_BOOL, 1, (const int64_t[]){4}, cond, 4));
@@ -184,7 +163,7 @@ Test(dynamic, nonzero_refuses_complex) {
 /* ---- Compress ---- */
 
 static Onnx__ModelProto *compress_model(int64_t opset, int64_t axis, bool has_axis, int cond_type) {
-  Onnx__ModelProto *m = model_new(opset);
+  Onnx__ModelProto *m = mb_model(opset);
   PUSH(m->graph->input, m->graph->n_input, value_info("x", HY_DTYPE_FLOAT, "3,2"));
   PUSH(m->graph->input, m->graph->n_input, value_info("c", cond_type, "2"));
   Onnx__NodeProto *n = node_new("Compress", "cp", "x,c", "y");
@@ -201,7 +180,8 @@ Test(dynamic, compress_along_an_axis_and_flattened) {
   hy_tensor in[2] = {{HY_DTYPE_FLOAT, 2, {3, 2}, x}, {HY_DTYPE_BOOL, 1, {2}, cond}};
   compiled c;
   /* axis -1 (version 11): the second column; the condition is as long as the axis */
-  cr_assert_eq(compile(&c, compress_model(11, -1, true, HY_DTYPE_BOOL), b, 2), HY_OK, "%s", c.d.msg);
+  cr_assert_eq(compile(&c, compress_model(11, -1, true, HY_DTYPE_BOOL), b, 2), HY_OK, "%s",
+               c.d.msg);
   const hy_model *m = cg_jit_model(c.j);
   cr_expect(m->outputs[0].bounded == 2u && m->outputs[0].dims[1] == 2);
   hy_tensor out = out_tensor(m, 0, y, sizeof y);
@@ -210,7 +190,8 @@ Test(dynamic, compress_along_an_axis_and_flattened) {
   cr_expect(y[0] == 2 && y[1] == 4 && y[2] == 6, "%g %g %g", y[0], y[1], y[2]);
   release(&c);
   /* no axis: the flattened input, the condition shorter than it */
-  cr_assert_eq(compile(&c, compress_model(11, 0, false, HY_DTYPE_BOOL), b, 2), HY_OK, "%s", c.d.msg);
+  cr_assert_eq(compile(&c, compress_model(11, 0, false, HY_DTYPE_BOOL), b, 2), HY_OK, "%s",
+               c.d.msg);
   m = cg_jit_model(c.j);
   cr_expect(m->outputs[0].rank == 1 && m->outputs[0].dims[0] == 2 && m->outputs[0].bounded == 1u);
   out = out_tensor(m, 0, y, sizeof y);
@@ -223,7 +204,8 @@ Test(dynamic, compress_along_an_axis_and_flattened) {
 Test(dynamic, compress_bad_input) {
   pass_binding b[2] = {{"x", 2, {3, 2}, NULL}, {"c", 1, {2}, NULL}};
   compiled c;
-  cr_assert_eq(compile(&c, compress_model(11, 0, true, HY_DTYPE_FLOAT), b, 2), HY_ERR_INVALID_MODEL);
+  cr_assert_eq(compile(&c, compress_model(11, 0, true, HY_DTYPE_FLOAT), b, 2),
+               HY_ERR_INVALID_MODEL);
   cr_expect(strstr(c.d.msg, "node 'cp' (Compress)") && strstr(c.d.msg, "condition"), "%s", c.d.msg);
   release(&c);
   cr_assert_eq(compile(&c, compress_model(9, -1, true, HY_DTYPE_BOOL), b, 2), HY_ERR_INVALID_MODEL);
@@ -236,8 +218,9 @@ Test(dynamic, compress_bad_input) {
 
 /* ---- Unique ---- */
 
-static Onnx__ModelProto *unique_model(int64_t sorted, int64_t axis, bool has_axis, const char *dims) {
-  Onnx__ModelProto *m = model_new(11);
+static Onnx__ModelProto *unique_model(int64_t sorted, int64_t axis, bool has_axis,
+                                      const char *dims) {
+  Onnx__ModelProto *m = mb_model(11);
   PUSH(m->graph->input, m->graph->n_input, value_info("x", HY_DTYPE_INT32, dims));
   Onnx__NodeProto *n = node_new("Unique", "uq", "x", "y,first,inverse,counts");
   attr_int(n, "sorted", sorted);
@@ -250,13 +233,14 @@ static Onnx__ModelProto *unique_model(int64_t sorted, int64_t axis, bool has_axi
   return m;
 }
 
-static void run_unique(compiled *c, const int32_t *x, int32_t rank, const int64_t *dims,
-                       int32_t *y, int64_t out64[3][8], hy_tensor out[4]) {
+static void run_unique(compiled *c, const int32_t *x, int32_t rank, const int64_t *dims, int32_t *y,
+                       int64_t out64[3][8], hy_tensor out[4]) {
   const hy_model *m = cg_jit_model(c->j);
   hy_tensor in = {HY_DTYPE_INT32, rank, {0}, (void *)x};
   memcpy(in.dims, dims, (size_t)rank * sizeof *dims);
   out[0] = out_tensor(m, 0, y, 8 * sizeof *y);
-  for (int i = 0; i < 3; i++) out[i + 1] = out_tensor(m, i + 1, out64[i], sizeof out64[i]);
+  for (int i = 0; i < 3; i++)
+    out[i + 1] = out_tensor(m, i + 1, out64[i], sizeof out64[i]);
   cr_assert_eq(hy_session_run_tensors(c->s, &in, 1, out, 4), HY_OK, "%s", hy_session_error(c->s));
 }
 
@@ -314,7 +298,7 @@ Test(dynamic, unique_along_an_axis) {
 /* ---- NonMaxSuppression ---- */
 
 static Onnx__ModelProto *nms_model(const char *boxes_dims, int64_t center) {
-  Onnx__ModelProto *m = model_new(11);
+  Onnx__ModelProto *m = mb_model(11);
   PUSH(m->graph->input, m->graph->n_input, value_info("boxes", HY_DTYPE_FLOAT, boxes_dims));
   PUSH(m->graph->input, m->graph->n_input, value_info("scores", HY_DTYPE_FLOAT, "1,1,4"));
   PUSH(m->graph->input, m->graph->n_input, value_info("max", HY_DTYPE_INT64, "1"));
@@ -328,8 +312,10 @@ static Onnx__ModelProto *nms_model(const char *boxes_dims, int64_t center) {
 }
 
 Test(dynamic, nms_thresholds_are_read_at_run_time) {
-  pass_binding b[5] = {{"boxes", 3, {1, 4, 4}, NULL}, {"scores", 3, {1, 1, 4}, NULL},
-                       {"max", 1, {1}, NULL},        {"iou", 1, {1}, NULL},
+  pass_binding b[5] = {{"boxes", 3, {1, 4, 4}, NULL},
+                       {"scores", 3, {1, 1, 4}, NULL},
+                       {"max", 1, {1}, NULL},
+                       {"iou", 1, {1}, NULL},
                        {"score", 1, {1}, NULL}};
   compiled c;
   cr_assert_eq(compile(&c, nms_model("1,4,4", 1), b, 5), HY_OK, "%s", c.d.msg);
@@ -339,8 +325,10 @@ Test(dynamic, nms_thresholds_are_read_at_run_time) {
   float boxes[16] = {0, 0, 1, 1, 0.3f, 0, 1, 1, 5, 5, 1, 1, 9, 9, 1, 1};
   float scores[4] = {0.9f, 0.95f, 0.5f, 0.1f}, iou = 0.4f, score = 0.2f;
   int64_t max = 10, sel[12];
-  hy_tensor in[5] = {{HY_DTYPE_FLOAT, 3, {1, 4, 4}, boxes}, {HY_DTYPE_FLOAT, 3, {1, 1, 4}, scores},
-                     {HY_DTYPE_INT64, 1, {1}, &max},         {HY_DTYPE_FLOAT, 1, {1}, &iou},
+  hy_tensor in[5] = {{HY_DTYPE_FLOAT, 3, {1, 4, 4}, boxes},
+                     {HY_DTYPE_FLOAT, 3, {1, 1, 4}, scores},
+                     {HY_DTYPE_INT64, 1, {1}, &max},
+                     {HY_DTYPE_FLOAT, 1, {1}, &iou},
                      {HY_DTYPE_FLOAT, 1, {1}, &score}};
   hy_tensor out = out_tensor(m, 0, sel, sizeof sel);
   cr_assert_eq(hy_session_run_tensors(c.s, in, 5, &out, 1), HY_OK, "%s", hy_session_error(c.s));
@@ -360,12 +348,15 @@ Test(dynamic, nms_thresholds_are_read_at_run_time) {
 }
 
 Test(dynamic, nms_bad_shapes) {
-  pass_binding b[5] = {{"boxes", 3, {1, 4, 3}, NULL}, {"scores", 3, {1, 1, 4}, NULL},
-                       {"max", 1, {1}, NULL},        {"iou", 1, {1}, NULL},
+  pass_binding b[5] = {{"boxes", 3, {1, 4, 3}, NULL},
+                       {"scores", 3, {1, 1, 4}, NULL},
+                       {"max", 1, {1}, NULL},
+                       {"iou", 1, {1}, NULL},
                        {"score", 1, {1}, NULL}};
   compiled c;
   cr_assert_eq(compile(&c, nms_model("1,4,3", 0), b, 5), HY_ERR_SHAPE);
-  cr_expect(strstr(c.d.msg, "node 'nms' (NonMaxSuppression)") && strstr(c.d.msg, "[batches, boxes, 4]"),
+  cr_expect(strstr(c.d.msg, "node 'nms' (NonMaxSuppression)") &&
+                strstr(c.d.msg, "[batches, boxes, 4]"),
             "%s", c.d.msg);
   release(&c);
 }
@@ -373,7 +364,7 @@ Test(dynamic, nms_bad_shapes) {
 /* ---- TopK with K a graph input ---- */
 
 Test(dynamic, topk_with_a_run_time_k) {
-  Onnx__ModelProto *m = model_new(11);
+  Onnx__ModelProto *m = mb_model(11);
   PUSH(m->graph->input, m->graph->n_input, value_info("x", HY_DTYPE_FLOAT, "2,4"));
   PUSH(m->graph->input, m->graph->n_input, value_info("k", HY_DTYPE_INT64, "1"));
   PUSH(m->graph->node, m->graph->n_node, node_new("TopK", "tk", "x,k", "v,i"));

@@ -17,7 +17,8 @@ hy_status hy_kernel_compress(const hy_kparams *p, const void *const *in, void *c
   const uint8_t *cond = in[1], *x = in[0];
   uint8_t *y = out[0];
   int64_t count = 0;
-  for (int64_t j = 0; j < m; j++) count += cond[j] != 0;
+  for (int64_t j = 0; j < m; j++)
+    count += cond[j] != 0;
   size_t row = (size_t)(inner * es);
   for (int64_t o = 0, k = 0; o < outer; o++)
     for (int64_t j = 0; j < m; j++)

@@ -46,8 +46,8 @@ static bool nms_suppresses(const float *a, const float *b, bool center, float io
   return inter / uni > iou_threshold;
 }
 
-hy_status hy_kernel_nms(const hy_kparams *p, const void *const *in, void *const *out,
-                        void *scratch, const hy_exec *ex) {
+hy_status hy_kernel_nms(const hy_kparams *p, const void *const *in, void *const *out, void *scratch,
+                        const hy_exec *ex) {
   (void)ex;
   if (p->n_ints < 4 || p->n_out != 1 || p->n_in < 2 || p->out[0].rank != 2) return HY_ERR_INTERNAL;
   int64_t nb = p->ints[0], nc = p->ints[1], n = p->ints[2], bound = p->out[0].dims[0];

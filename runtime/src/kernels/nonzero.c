@@ -31,13 +31,15 @@ hy_status hy_kernel_nonzero(const hy_kparams *p, const void *const *in, void *co
   uint64_t keep = ~(uint64_t)p->ints[1];
   const int64_t *dims = p->ints + 3;
   int64_t numel = 1;
-  for (int64_t d = 0; d < r; d++) numel *= dims[d];
+  for (int64_t d = 0; d < r; d++)
+    numel *= dims[d];
   if ((es != 1 && es != 2 && es != 4 && es != 8) || numel != hy_tdesc_numel(&p->in[0]) ||
       p->out[0].dims[0] != r || p->out[0].dims[1] < numel)
     return HY_ERR_INTERNAL;
   const uint8_t *x = in[0];
   int64_t count = 0;
-  for (int64_t i = 0; i < numel; i++) count += (nz_bits(x, i, es) & keep) != 0;
+  for (int64_t i = 0; i < numel; i++)
+    count += (nz_bits(x, i, es) & keep) != 0;
   int64_t *y = out[0];
   for (int64_t i = 0, j = 0; i < numel; i++) {
     if (!(nz_bits(x, i, es) & keep)) continue;

@@ -69,7 +69,8 @@ hy_status hy_kernel_unique(const hy_kparams *p, const void *const *in, void *con
   if (!uq_dtype_ok(c.dtype)) return HY_ERR_DTYPE;
   int64_t *perm = scratch, *tmp = perm + n, *grp = tmp + n, *first = grp + n, *cnt = first + n,
           *rank = cnt + n;
-  for (int64_t i = 0; i < n; i++) perm[i] = i;
+  for (int64_t i = 0; i < n; i++)
+    perm[i] = i;
   hy_k_sort_indices(perm, tmp, n, uq_before, &c);
   int64_t u = 0;
   for (int64_t q = 0; q < n; q++) {
@@ -81,7 +82,8 @@ hy_status hy_kernel_unique(const hy_kparams *p, const void *const *in, void *con
     cnt[u - 1]++;
   }
   bool sorted = p->ints[3] != 0;
-  for (int64_t g = 0; g < u; g++) rank[g] = sorted ? g : -1;
+  for (int64_t g = 0; g < u; g++)
+    rank[g] = sorted ? g : -1;
   for (int64_t i = 0, next = 0; !sorted && i < n; i++)
     if (rank[grp[i]] < 0) rank[grp[i]] = next++;
   uint8_t *y = out[0];
@@ -96,7 +98,8 @@ hy_status hy_kernel_unique(const hy_kparams *p, const void *const *in, void *con
     if (first_out) first_out[r] = first[g];
     if (counts) counts[r] = cnt[g];
   }
-  for (int64_t i = 0; inverse && i < n; i++) inverse[i] = rank[grp[i]];
+  for (int64_t i = 0; inverse && i < n; i++)
+    inverse[i] = rank[grp[i]];
   *(int64_t *)out[p->n_out] = u;
   return HY_OK;
 }
