@@ -180,6 +180,7 @@ hy_status lower_unique(ir_graph *g, ir_node *n, ir_lowered *l) {
   lower_int(l, a.inner);
   lower_int(l, a.sorted);
   lower_int(l, a.es);
+  lower_int(l, ir_node_value_dependent(n)); /* false when only inverse_indices is kept */
   l->scratch_bytes = 6 * a.n * 8;
   return HY_OK;
 }

@@ -392,3 +392,23 @@ Test(dynamic, topk_with_a_run_time_k) {
   cr_expect(strstr(hy_session_error(c.s), "tk (TopK)"), "%s", hy_session_error(c.s));
   release(&c);
 }
+
+/* Only inverse_indices kept: every output is static, no extent is reported, the run is exact. */
+Test(dynamic, unique_with_only_the_inverse_indices) {
+  Onnx__ModelProto *m = mb_model(11);
+  PUSH(m->graph->input, m->graph->n_input, value_info("x", HY_DTYPE_INT32, "5"));
+  PUSH(m->graph->node, m->graph->n_node, node_new("Unique", "uq", "x", ",,inverse"));
+  PUSH(m->graph->output, m->graph->n_output, value_info("inverse", HY_DTYPE_INT64, NULL));
+  compiled c;
+  pass_binding b = {"x", 1, {5}, NULL};
+  cr_assert_eq(compile(&c, m, &b, 1), HY_OK, "%s", c.d.msg);
+  const hy_model *hm = cg_jit_model(c.j);
+  cr_expect_eq(hm->outputs[0].bounded, 0u);
+  const int32_t x[5] = {7, 3, 7, 3, 1};
+  int64_t inv[5];
+  hy_tensor in = {HY_DTYPE_INT32, 1, {5}, (void *)x}, out = out_tensor(hm, 0, inv, sizeof inv);
+  cr_assert_eq(hy_session_run_tensors(c.s, &in, 1, &out, 1), HY_OK, "%s", hy_session_error(c.s));
+  expect_dims(&out, 1, (int64_t[]){5}, "inverse_indices");
+  expect_i64(inv, (int64_t[]){2, 1, 2, 1, 0}, 5, "inverse_indices");
+  release(&c);
+}

@@ -3,8 +3,8 @@
  * to NaN. out[0] the U distinct items (sorted ascending, or in order of first occurrence),
  * [outer, U, inner] dense; out[1] (int64 [U]) each one's first index; out[2] (int64 [n]) each
  * item's position in out[0]; out[3] (int64 [U]) how often each occurs. Any may be omitted. U goes
- * to the extent slot out[p->n_out] (kernel.h).
- *   ints: [0] outer, [1] n (items), [2] inner, [3] sorted, [4] element bytes.
+ * to the extent slot out[p->n_out] (kernel.h), which exists unless only out[2] (static) is kept.
+ *   ints: [0] outer, [1] n (items), [2] inner, [3] sorted, [4] element bytes, [5] 1: report U.
  *   scratch: 6 * n int64s. */
 #include "kernels/index_util.h"
 #include "kernels/sort_util.h"
@@ -61,7 +61,7 @@ static bool uq_dtype_ok(int32_t dt) {
 hy_status hy_kernel_unique(const hy_kparams *p, const void *const *in, void *const *out,
                            void *scratch, const hy_exec *ex) {
   (void)ex;
-  if (p->n_ints < 5 || p->n_out < 1 || p->n_out > 4) return HY_ERR_INTERNAL;
+  if (p->n_ints < 6 || p->n_out < 1 || p->n_out > 4) return HY_ERR_INTERNAL;
   uq_ctx c = {in[0], p->ints[0], p->ints[1], p->ints[2], p->in[0].dtype};
   int64_t n = c.n, es = p->ints[4];
   if (c.outer * n * c.inner != hy_tdesc_numel(&p->in[0]) || es <= 0 || (n > 0 && !scratch))
@@ -100,6 +100,6 @@ hy_status hy_kernel_unique(const hy_kparams *p, const void *const *in, void *con
   }
   for (int64_t i = 0; inverse && i < n; i++)
     inverse[i] = rank[grp[i]];
-  *(int64_t *)out[p->n_out] = u;
+  if (p->ints[5]) *(int64_t *)out[p->n_out] = u;
   return HY_OK;
 }
