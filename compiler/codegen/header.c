@@ -90,6 +90,13 @@ static void cg_header_body(FILE *f, ir_graph *g, const char *n, const char **pn)
   fprintf(f, "static inline const char *%s_error(const %s_ctx *ctx) {\n"
              "  return hy_session_error((const hy_session *)ctx);\n}\n\n", n, n);
   fprintf(f, "/* Dense row-major buffers of exactly the shapes below, owned by the caller. */\n");
+  bool bounded = false;
+  for (int32_t i = 0; i < g->n_outputs; i++) bounded |= g->outputs[i]->type.bounded != 0;
+  if (bounded)
+    fprintf(f, "/* A dim written <=N depends on the input values: the buffer holds N, the run\n"
+               " * writes the actual tensor dense at its start, and\n"
+               " * hy_session_output_shape((hy_session *)ctx, i, ...) gives output i's actual\n"
+               " * shape after the run. */\n");
   fprintf(f, "static inline hy_status %s_run(%s_ctx *ctx", n, n);
   for (int32_t i = 0; i < g->n_inputs; i++) cg_param(f, g->inputs[i], pn[i], false);
   for (int32_t i = 0; i < g->n_outputs; i++)

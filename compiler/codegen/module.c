@@ -66,11 +66,11 @@ static void cg_types(cg_ctx *x) {
   x->tdesc = LLVMStructTypeInContext(c, td, 3, 0);
   LLVMTypeRef kp[] = {x->i32, x->i32, x->i32, x->i32, x->ptr, x->ptr, x->ptr, x->ptr};
   x->kparams = LLVMStructTypeInContext(c, kp, 8, 0);
-  LLVMTypeRef io[] = {x->ptr, x->i32, x->i32, dims};
-  x->iodesc = LLVMStructTypeInContext(c, io, 4, 0);
+  LLVMTypeRef io[] = {x->ptr, x->i32, x->i32, dims, x->i32};
+  x->iodesc = LLVMStructTypeInContext(c, io, 5, 0);
   LLVMTypeRef md[] = {x->i32, x->ptr, x->i32, x->i32, x->ptr, x->ptr, x->i64,
-                      x->ptr, x->ptr, x->i64, x->ptr, x->i32, x->ptr};
-  x->model = LLVMStructTypeInContext(c, md, 13, 0);
+                      x->ptr, x->ptr, x->i64, x->ptr, x->i32, x->ptr, x->i64};
+  x->model = LLVMStructTypeInContext(c, md, 14, 0);
   LLVMTypeRef ep[] = {x->ptr, x->ptr, x->ptr, x->ptr, x->ptr}; /* + weights in file mode */
   x->entry_ty = LLVMFunctionType(x->i32, ep, x->b->weights ? 5 : 4, 0);
   LLVMTypeRef kp_args[] = {x->ptr, x->ptr, x->ptr, x->ptr, x->ptr};
@@ -224,18 +224,23 @@ static hy_status cg_value_ptr(cg_ctx *x, const ir_value *v, LLVMValueRef *out) {
                     v->name ? v->name : "?");
 }
 
-/* An alloca'd [n x ptr] filled with the operands' addresses. */
-static hy_status cg_ptr_array(cg_ctx *x, ir_value **vals, int32_t n, LLVMValueRef *out) {
-  if (n == 0) {
+/* An alloca'd [n x ptr] filled with the operands' addresses, then extra when not NULL (the
+ * extent slot of a value-dependent node, kernel.h). */
+static hy_status cg_ptr_array(cg_ctx *x, ir_value **vals, int32_t n, LLVMValueRef extra,
+                              LLVMValueRef *out) {
+  int32_t len = n + (extra != NULL);
+  if (len == 0) {
     *out = LLVMConstNull(x->ptr);
     return HY_OK;
   }
-  LLVMTypeRef arr_ty = LLVMArrayType2(x->ptr, (uint64_t)n);
+  LLVMTypeRef arr_ty = LLVMArrayType2(x->ptr, (uint64_t)len);
   LLVMValueRef arr = LLVMBuildAlloca(x->allocs, arr_ty, "ops");
-  for (int32_t i = 0; i < n; i++) {
-    LLVMValueRef p;
-    hy_status s = cg_value_ptr(x, vals[i], &p);
-    if (s) return s;
+  for (int32_t i = 0; i < len; i++) {
+    LLVMValueRef p = extra;
+    if (i < n) {
+      hy_status s = cg_value_ptr(x, vals[i], &p);
+      if (s) return s;
+    }
     LLVMValueRef idx[] = {ci64(x, 0), ci64(x, i)};
     LLVMBuildStore(x->ir, p, LLVMBuildInBoundsGEP2(x->ir, arr_ty, arr, idx, 2, ""));
   }
@@ -380,8 +385,9 @@ static hy_status cg_node_call(cg_ctx *x, const ir_node *n, int32_t index) {
                            n->out[i]->name);
   LLVMValueRef fn = NULL, args[4];
   hy_status s = cg_spec_for(x, n, &fn);
-  if (!s) s = cg_ptr_array(x, n->in, n->n_in, &args[0]);
-  if (!s) s = cg_ptr_array(x, n->out, n->n_out, &args[1]);
+  LLVMValueRef extent = ir_node_value_dependent(n) ? cg_arena_at(x, l->extent_offset) : NULL;
+  if (!s) s = cg_ptr_array(x, n->in, n->n_in, NULL, &args[0]);
+  if (!s) s = cg_ptr_array(x, n->out, n->n_out, extent, &args[1]);
   if (s) return s;
   args[2] = l->scratch_bytes > 0 ? cg_arena_at(x, l->scratch_offset) : LLVMConstNull(x->ptr);
   args[3] = x->ex;
@@ -405,6 +411,31 @@ static hy_status cg_copy_outputs(cg_ctx *x) {
     if (s) return s;
     if (bytes == 0) continue;
     LLVMBuildMemCpy(x->ir, cg_load_io(x, x->outputs, i), 1, src, 1, ci64(x, bytes));
+  }
+  return HY_OK;
+}
+
+/* Bounded graph outputs: their actual dims into the arena's record (hy_entry_fn), the bounded
+ * ones from the extent their producer's kernel reported. */
+static hy_status cg_record_out_dims(cg_ctx *x) {
+  ir_graph *g = x->g;
+  for (int32_t i = 0; i < g->n_outputs; i++) {
+    const ir_value *v = g->outputs[i];
+    if (!v->type.bounded) continue;
+    const ir_node *p = v->producer;
+    if (g->out_dims_offset < 0 || !p || !p->lowered)
+      return diag_error(g->d, HY_ERR_INTERNAL, "codegen: bounded output '%s' has no recorded "
+                        "extent", v->name ? v->name : "?");
+    LLVMValueRef extent = NULL;
+    for (int32_t k = 0; k < v->type.rank; k++) {
+      LLVMValueRef d = ci64(x, v->type.dims[k]);
+      if ((v->type.bounded >> k) & 1) {
+        if (!extent)
+          extent = LLVMBuildLoad2(x->ir, x->i64, cg_arena_at(x, p->lowered->extent_offset), "");
+        d = extent;
+      }
+      LLVMBuildStore(x->ir, d, cg_arena_at(x, g->out_dims_offset + (i * HY_MAX_RANK + k) * 8));
+    }
   }
   return HY_OK;
 }
@@ -482,6 +513,7 @@ static hy_status cg_entry(cg_ctx *x) {
   }
   cg_profile_call(x, n_nodes);
   hy_status s = cg_copy_outputs(x);
+  if (!s) s = cg_record_out_dims(x);
   if (s) return s;
   LLVMBuildRet(x->ir, ci32(x, HY_OK));
   cg_end_function(x);
@@ -516,8 +548,9 @@ static hy_status cg_io_descs(cg_ctx *x, ir_value **vals, int32_t n, LLVMValueRef
       return diag_error(x->g->d, HY_ERR_INTERNAL, "codegen: graph value '%s' has no static shape",
                         v->name ? v->name : "?");
     LLVMValueRef f[] = {cg_cstring(x, v->name ? v->name : ""), ci32(x, v->type.dtype),
-                        ci32(x, v->type.rank), cg_dims(x, v->type.rank, v->type.dims)};
-    elems[i] = LLVMConstNamedStruct(x->iodesc, f, 4);
+                        ci32(x, v->type.rank), cg_dims(x, v->type.rank, v->type.dims),
+                        ci32(x, (int64_t)v->type.bounded)};
+    elems[i] = LLVMConstNamedStruct(x->iodesc, f, 5);
   }
   *out = cg_const_global(x, LLVMConstArray2(x->iodesc, elems, (uint64_t)n), "io", 8);
   return HY_OK;
@@ -544,11 +577,12 @@ static hy_status cg_model_global(cg_ctx *x) {
                       ci64(x, w ? w->total : 0),
                       w ? x->entry : null,
                       ci32(x, x->g->n_nodes),
-                      labels};
+                      labels,
+                      ci64(x, x->g->out_dims_offset)};
   char *gname = arena_printf(x->g->a, "%s_model", x->b->sym);
   if (!gname) return diag_error(x->g->d, HY_ERR_OUT_OF_MEMORY, "codegen: out of memory");
   LLVMValueRef gv = LLVMAddGlobal(x->m, x->model, gname);
-  LLVMSetInitializer(gv, LLVMConstNamedStruct(x->model, f, 13));
+  LLVMSetInitializer(gv, LLVMConstNamedStruct(x->model, f, 14));
   LLVMSetGlobalConstant(gv, 1);
   LLVMSetAlignment(gv, 8);
   x->model_gv = gv;

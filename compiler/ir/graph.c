@@ -11,6 +11,7 @@ ir_graph *ir_graph_new(arena *a, diag *d, const char *file) {
   g->file = file ? arena_strdup(a, file) : "<memory>";
   g->name = "";
   g->opset = IR_NEWEST_OPSET;
+  g->out_dims_offset = -1;
   return g;
 }
 

@@ -52,18 +52,22 @@ typedef enum ir_op {
 } ir_op;
 
 /* ---- types ---- */
-/* rank -1: unknown. dims[i] -1: not known yet, sym[i] its symbolic name when the model has one. */
+/* rank -1: unknown. dims[i] -1: not known yet, sym[i] its symbolic name when the model has one.
+ * Bit i of bounded: dims[i] is only an upper bound, the extent depends on the input's values
+ * (NonZero's count, Unique's, a run-time TopK K): memory is planned for the bound, the producing
+ * kernel reports the actual extent at run time (kernel.h), and the run returns it. */
 typedef struct ir_type {
   hy_dtype dtype;
   int32_t rank;
   int64_t dims[HY_MAX_RANK];
   const char *sym[HY_MAX_RANK];
+  uint32_t bounded;
 } ir_type;
 
 bool ir_type_is_static(const ir_type *t); /* rank and every dim known */
 int64_t ir_type_numel(const ir_type *t);  /* -1 when not static */
-int64_t ir_type_bytes(const ir_type *t);  /* -1 when not static */
-/* "float[2,3]" / "int64[batch,?]" into buf; returns buf. */
+int64_t ir_type_bytes(const ir_type *t);  /* -1 when not static; the bound's when bounded */
+/* "float[2,3]" / "int64[batch,?]" / "int64[2,<=6]" (a bounded dim) into buf; returns buf. */
 const char *ir_type_str(const ir_type *t, char *buf, size_t n);
 
 /* ---- values ---- */
@@ -138,6 +142,9 @@ typedef struct ir_lowered {
   double floats[LOWER_MAX_FLOATS];
   int64_t scratch_bytes;
   int64_t scratch_offset; /* set by the memory planner */
+  /* A node with value-dependent outputs (ir_node_value_dependent): arena offset of the int64 its
+   * kernel sets to the actual extent of their bounded dims (set by the memory planner). */
+  int64_t extent_offset;
 } ir_lowered;
 
 /* ---- nodes ---- */
@@ -175,6 +182,10 @@ struct ir_graph {
   int32_t n_outputs;
   int64_t opset; /* default-domain opset */
   int64_t arena_bytes; /* set by the memory planner */
+  /* Set by the memory planner when a graph output has bounded dims: arena offset of
+   * int64[n_outputs][HY_MAX_RANK], where the entry records each such output's actual dims
+   * (hy_model.out_dims_offset); -1 when every output shape is static. */
+  int64_t out_dims_offset;
 };
 
 /* ---- graph.c: construction and mutation (keeps use lists right) ---- */
@@ -252,6 +263,10 @@ hy_status ir_input_floats(ir_graph *g, ir_node *n, int32_t slot, const double **
 hy_status ir_input_static(ir_graph *g, const ir_node *n, int32_t slot, const ir_type **t);
 /* Sets out[i]'s type; a no-op for an omitted output. */
 void ir_set_out(ir_node *n, int32_t i, hy_dtype dt, int32_t rank, const int64_t *dims);
+/* Marks dim d of out[i] value-dependent (dims[d] its bound); a no-op for an omitted output. */
+void ir_set_out_bounded(ir_node *n, int32_t i, int32_t d);
+/* Any present output with a bounded dim: the node's kernel reports the actual extent. */
+bool ir_node_value_dependent(const ir_node *n);
 /* Checks that inputs [first, last] all have dtype of input first; error otherwise. */
 hy_status ir_check_same_dtype(ir_graph *g, ir_node *n, int32_t first, int32_t last);
 /* Numpy-style multidirectional broadcast of a and b into out; error naming the node if they

@@ -35,7 +35,8 @@ const char *ir_type_str(const ir_type *t, char *buf, size_t n) {
   for (int32_t i = 0; i < t->rank && k < n; i++) {
     const char *sep = i ? "," : "";
     if (t->dims[i] >= 0)
-      k += (size_t)snprintf(buf + k, n - k, "%s%lld", sep, (long long)t->dims[i]);
+      k += (size_t)snprintf(buf + k, n - k, "%s%s%lld", sep,
+                            (t->bounded >> i) & 1 ? "<=" : "", (long long)t->dims[i]);
     else
       k += (size_t)snprintf(buf + k, n - k, "%s%s", sep, t->sym[i] ? t->sym[i] : "?");
   }
@@ -50,6 +51,16 @@ void ir_set_out(ir_node *n, int32_t i, hy_dtype dt, int32_t rank, const int64_t 
   t->dtype = dt;
   t->rank = rank;
   for (int32_t k = 0; k < rank; k++) t->dims[k] = dims[k];
+}
+
+void ir_set_out_bounded(ir_node *n, int32_t i, int32_t d) {
+  if (i < n->n_out && n->out[i] && d >= 0 && d < HY_MAX_RANK) n->out[i]->type.bounded |= 1u << d;
+}
+
+bool ir_node_value_dependent(const ir_node *n) {
+  for (int32_t i = 0; i < n->n_out; i++)
+    if (n->out[i] && n->out[i]->type.bounded) return true;
+  return false;
 }
 
 hy_status ir_check_same_dtype(ir_graph *g, ir_node *n, int32_t first, int32_t last) {

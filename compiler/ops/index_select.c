@@ -92,9 +92,13 @@ hy_status lower_hardmax(ir_graph *g, ir_node *n, ir_lowered *l) {
 /* ---- TopK: k an attribute in version 1, input K (known at compile time) from 10 ---- */
 typedef struct topk_attrs {
   int64_t axis, k, largest;
+  bool runtime_k; /* K is read at run time: k is its bound, the axis length */
 } topk_attrs;
 
-static hy_status topk_k(ir_graph *g, ir_node *n, int64_t *k) {
+/* K from the attribute (before version 10) or input 1; *runtime when that input is known only at
+ * run time. */
+static hy_status topk_k(ir_graph *g, ir_node *n, int64_t *k, bool *runtime) {
+  *runtime = false;
   if (n->version < 10) {
     if (ir_in_type(n, 1))
       return ir_node_error(g, n, HY_ERR_INVALID_MODEL,
@@ -110,17 +114,18 @@ static hy_status topk_k(ir_graph *g, ir_node *n, int64_t *k) {
   if (kt->dtype != HY_DTYPE_INT64)
     return ir_node_error(g, n, HY_ERR_DTYPE, "input 1 (K) must be int64, is %s",
                          hy_dtype_name(kt->dtype));
-  if (!ir_value_known(n->in[1]))
-    return ir_node_error(g, n, HY_ERR_UNSUPPORTED,
-                         "input 1 ('%s', K) must be known at compile time: a K computed at run "
-                         "time is not supported (it decides the output shape)", n->in[1]->name);
+  if (ir_type_numel(kt) != 1 || kt->rank > 1)
+    return ir_node_error(g, n, HY_ERR_INVALID_MODEL,
+                         "input 1 ('%s', K) must hold one value, has shape %lld", n->in[1]->name,
+                         (long long)ir_type_numel(kt));
+  if (!ir_value_known(n->in[1])) {
+    *runtime = true;
+    return HY_OK;
+  }
   const int64_t *v;
   int32_t cnt;
   hy_status s = ir_input_ints(g, n, 1, &v, &cnt);
   if (s) return s;
-  if (cnt != 1)
-    return ir_node_error(g, n, HY_ERR_INVALID_MODEL, "input 1 (K) must hold one value, has %d",
-                         cnt);
   *k = v[0];
   return HY_OK;
 }
@@ -135,9 +140,10 @@ static hy_status topk_read(ir_graph *g, ir_node *n, const ir_type **t, topk_attr
   if (!s) s = ir_attr_flag(g, n, "largest", 1, &a->largest);
   /* sorted 0 leaves the order unspecified; the kernel always sorts */
   if (!s) s = ir_attr_flag(g, n, "sorted", 1, &sorted);
-  if (!s) s = topk_k(g, n, &a->k);
+  if (!s) s = topk_k(g, n, &a->k, &a->runtime_k);
   if (s) return s;
   int64_t d = (*t)->dims[a->axis];
+  if (a->runtime_k) a->k = d; /* the kernel checks the actual K against d */
   if (a->k < 0 || a->k > d)
     return ir_node_error(g, n, HY_ERR_SHAPE, "k is %lld; axis %lld has %lld elements",
                          (long long)a->k, (long long)a->axis, (long long)d);
@@ -154,6 +160,7 @@ hy_status infer_topk(ir_graph *g, ir_node *n) {
   dims[a.axis] = a.k;
   ir_set_out(n, 0, t->dtype, t->rank, dims);
   ir_set_out(n, 1, HY_DTYPE_INT64, t->rank, dims);
+  for (int32_t i = 0; a.runtime_k && i < 2; i++) ir_set_out_bounded(n, i, (int32_t)a.axis);
   return HY_OK;
 }
 
@@ -166,6 +173,7 @@ hy_status lower_topk(ir_graph *g, ir_node *n, ir_lowered *l) {
   ix_lower_split(l, t, (int32_t)a.axis);
   lower_int(l, a.k);
   lower_int(l, a.largest);
+  lower_int(l, a.runtime_k);
   int32_t ax = (int32_t)a.axis;
   if (!n->out[1]) /* the kernel keeps the indices it ranks somewhere */
     l->scratch_bytes = mv_prod(t->dims, 0, ax) * a.k * mv_prod(t->dims, ax + 1, t->rank) * 8;

@@ -61,21 +61,39 @@ static hy_status fold_call(ir_graph *g, ir_node *n, const ir_lowered *l, const h
   return HY_OK;
 }
 
+/* A folded value-dependent node: its outputs' bounded dims become the extent the kernel found
+ * (the kernel wrote them dense in that shape, at the start of the bound's buffer). */
+static void fix_extent(ir_node *n, int64_t extent) {
+  for (int32_t i = 0; i < n->n_out; i++) {
+    ir_type *t = n->out[i] ? &n->out[i]->type : NULL;
+    for (int32_t k = 0; t && k < t->rank; k++)
+      if ((t->bounded >> k) & 1) t->dims[k] = extent;
+    if (t) t->bounded = 0;
+  }
+}
+
 /* Computes n's outputs natively; as_constant: they become constants and n goes, else they become
  * the outputs' bound values (visible to shape inference, while n still runs in the model). */
 static hy_status eval_node(ir_graph *g, ir_node *n, bool as_constant) {
   ir_lowered *l = arena_alloc(g->a, sizeof *l);
-  int32_t ni = n->n_in > 0 ? n->n_in : 1, no = n->n_out > 0 ? n->n_out : 1;
+  int32_t ni = n->n_in > 0 ? n->n_in : 1, no = n->n_out + 1; /* + the extent slot (kernel.h) */
   hy_tdesc *ti = arena_array(g->a, (size_t)ni, sizeof *ti);
   hy_tdesc *to = arena_array(g->a, (size_t)no, sizeof *to);
   const void **in = arena_array(g->a, (size_t)ni, sizeof *in);
   void **out = arena_array(g->a, (size_t)no, sizeof *out);
+  int64_t extent = -1;
   if (!l || !ti || !to || !in || !out)
     return pass_oom(g);
   if (pass_lower_node(g, n, l) != HY_OK) return g->d->status;
   if (fold_operands(g, n, ti, to, in, out) != HY_OK) return g->d->status;
+  bool dynamic = ir_node_value_dependent(n);
+  if (dynamic) out[n->n_out] = &extent;
   hy_kparams p = {n->n_in, n->n_out, l->n_ints, l->n_floats, ti, to, l->ints, l->floats};
   if (fold_call(g, n, l, &p, in, out) != HY_OK) return g->d->status;
+  if (dynamic && as_constant) {
+    if (extent < 0) return ir_node_error(g, n, HY_ERR_INTERNAL, "the kernel reported no extent");
+    fix_extent(n, extent);
+  }
   for (int32_t i = 0; i < n->n_out; i++) {
     if (!n->out[i]) continue;
     if (as_constant)

@@ -45,6 +45,24 @@ static hy_status check_inputs_static(ir_graph *g, ir_node *n) {
   return HY_OK;
 }
 
+/* A value-dependent extent reaches only the caller for now: an op reading such a value would be
+ * compiled on its bound and compute on elements that do not exist, so it is refused. */
+static hy_status check_inputs_not_bounded(ir_graph *g, ir_node *n) {
+  for (int32_t i = 0; i < n->n_in; i++) {
+    const ir_value *v = n->in[i];
+    if (!v || !v->type.bounded) continue;
+    char tb[256];
+    return ir_node_error(g, n, HY_ERR_UNSUPPORTED,
+                         "input %d ('%s') has a value-dependent shape %s (from node '%s' (%s)): "
+                         "Hydra cannot feed a run-time extent to %s yet, only return it as a "
+                         "graph output",
+                         i, v->name, ir_type_str(&v->type, tb, sizeof tb),
+                         v->producer ? v->producer->name : "?",
+                         v->producer ? v->producer->op_type : "?", n->op_type);
+  }
+  return HY_OK;
+}
+
 static hy_status check_outputs_static(ir_graph *g, ir_node *n) {
   for (int32_t i = 0; i < n->n_out; i++) {
     const ir_value *v = n->out[i];
@@ -91,8 +109,12 @@ static bool type_agrees(const ir_type *declared, const ir_type *t) {
   if (declared->dtype != HY_DTYPE_UNDEFINED && declared->dtype != t->dtype) return false;
   if (declared->rank < 0) return true;
   if (declared->rank != t->rank) return false;
-  for (int32_t k = 0; k < t->rank; k++)
-    if (declared->dims[k] >= 0 && declared->dims[k] != t->dims[k]) return false;
+  for (int32_t k = 0; k < t->rank; k++) {
+    bool bounded = (t->bounded >> k) & 1; /* a declared extent within the bound may be the one */
+    if (declared->dims[k] >= 0 && (bounded ? declared->dims[k] > t->dims[k]
+                                           : declared->dims[k] != t->dims[k]))
+      return false;
+  }
   return true;
 }
 
@@ -113,7 +135,8 @@ static hy_status infer_node(ir_graph *g, ir_node *n) {
   const ir_op_info *info = ir_op_get(n->op);
   if (n->op == OP_UNKNOWN || !info->infer)
     return ir_node_error(g, n, HY_ERR_UNSUPPORTED, "Hydra does not implement this op");
-  if (check_inputs_static(g, n) != HY_OK) return g->d->status;
+  if (check_inputs_static(g, n) != HY_OK || check_inputs_not_bounded(g, n) != HY_OK)
+    return g->d->status;
   ir_type *declared = arena_array(g->a, (size_t)n->n_out + 1, sizeof *declared);
   if (!declared) return pass_oom(g);
   bool any_declared;
@@ -134,7 +157,7 @@ static hy_status infer_node(ir_graph *g, ir_node *n) {
 /* Every present input known, at least one only bound (a run-time input whose value run knows):
  * the outputs get bound values too when they are small. */
 static bool bound_evaluable(const ir_node *n) {
-  if (is_nondeterministic(n)) return false;
+  if (is_nondeterministic(n) || ir_node_value_dependent(n)) return false;
   bool any_bound = false;
   for (int32_t i = 0; i < n->n_in; i++) {
     if (!n->in[i]) continue;

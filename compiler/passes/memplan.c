@@ -151,6 +151,29 @@ static hy_status plan_node(mp_state *s, ir_node *n, int32_t pos, const int32_t *
   return HY_OK;
 }
 
+/* Value-dependent shapes (ir_type.bounded): one block at the bottom of the arena, live for the
+ * whole run, holds each such node's extent (written by its kernel) and, when a graph output is
+ * bounded, the outputs' actual dims (written by the entry, read by the session). */
+static void plan_extents(mp_state *s) {
+  ir_graph *g = s->g;
+  int64_t n_dyn = 0;
+  bool out_bounded = false;
+  for (ir_node *n = g->first; n; n = n->next)
+    if (n->lowered && ir_node_value_dependent(n)) n_dyn++;
+  for (int32_t i = 0; i < g->n_outputs; i++) out_bounded |= g->outputs[i]->type.bounded != 0;
+  g->out_dims_offset = -1;
+  if (!n_dyn && !out_bounded) return;
+  int64_t dims_bytes = out_bounded ? (int64_t)g->n_outputs * HY_MAX_RANK * 8 : 0;
+  int64_t base = mp_alloc(s, mp_round(n_dyn * 8 + dims_bytes));
+  if (out_bounded) g->out_dims_offset = base;
+  int64_t next = base + dims_bytes;
+  for (ir_node *n = g->first; n; n = n->next)
+    if (n->lowered && ir_node_value_dependent(n)) {
+      n->lowered->extent_offset = next;
+      next += 8;
+    }
+}
+
 hy_status pass_plan_memory(ir_graph *g) {
   int32_t *pos_of = arena_array(g->a, (size_t)g->next_node_id + 1, sizeof *pos_of);
   int32_t *last = arena_array(g->a, (size_t)g->n_values + 1, sizeof *last);
@@ -159,6 +182,7 @@ hy_status pass_plan_memory(ir_graph *g) {
   classify_values(g);
   compute_last_use(g, pos_of, last);
   mp_state s = {.g = g};
+  plan_extents(&s);
   int32_t pos = 0;
   for (ir_node *n = g->first; n; n = n->next, pos++)
     if (plan_node(&s, n, pos, last, freed) != HY_OK) return g->d->status;

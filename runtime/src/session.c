@@ -20,6 +20,7 @@ struct hy_session {
   hy_pool *pool;
   const void **in_ptrs; /* run_tensors' pointer arrays, sized at create */
   void **out_ptrs;
+  int64_t *out_dims; /* [n_outputs][HY_MAX_RANK]: each output's shape after the last run */
   const uint8_t *weights; /* the mapped weights file (weights-file models) */
   size_t weights_len;
   atomic_flag busy; /* set while a run owns the arena, the pointer arrays and err */
@@ -107,8 +108,11 @@ hy_status hy_session_create_weights(const hy_model *m, const hy_session_options 
   s->arena = aligned_alloc(64, hy_round64(m->arena_bytes ? m->arena_bytes : 64));
   s->in_ptrs = calloc((size_t)m->n_inputs + 1, sizeof *s->in_ptrs);
   s->out_ptrs = calloc((size_t)m->n_outputs + 1, sizeof *s->out_ptrs);
-  hy_status st = (s->arena && s->in_ptrs && s->out_ptrs) ? hy_session_exec(s, opt)
-                                                          : HY_ERR_OUT_OF_MEMORY;
+  s->out_dims = calloc(((size_t)m->n_outputs + 1) * HY_MAX_RANK, sizeof *s->out_dims);
+  hy_status st = (s->arena && s->in_ptrs && s->out_ptrs && s->out_dims) ? hy_session_exec(s, opt)
+                                                                        : HY_ERR_OUT_OF_MEMORY;
+  for (int32_t i = 0; !st && i < m->n_outputs; i++)
+    memcpy(&s->out_dims[i * HY_MAX_RANK], m->outputs[i].dims, sizeof m->outputs[i].dims);
   if (!st && !m->entry) st = hy_session_map_weights(s, weights_path);
   if (st) {
     hy_session_destroy(s);
@@ -125,6 +129,7 @@ void hy_session_destroy(hy_session *s) {
   free(s->arena);
   free(s->in_ptrs);
   free(s->out_ptrs);
+  free(s->out_dims);
   free(s);
 }
 
@@ -146,6 +151,28 @@ static hy_status hy_check_ptrs(hy_session *s, const void *const *p, int32_t n, c
   return HY_OK;
 }
 
+/* After a run: the bounded outputs' actual dims, which the entry recorded in the arena; each must
+ * lie within its bound (anything else is a bug in the generated code). */
+static hy_status hy_take_out_dims(hy_session *s) {
+  const hy_model *m = s->m;
+  for (int32_t i = 0; i < m->n_outputs; i++) {
+    const hy_io_desc *d = &m->outputs[i];
+    if (!d->bounded) continue;
+    if (m->out_dims_offset < 0 || (uint64_t)m->out_dims_offset +
+                                          (uint64_t)m->n_outputs * HY_MAX_RANK * 8 > m->arena_bytes)
+      return hy_fail(s, HY_ERR_INTERNAL, "model '%s': output %d '%s' is bounded but its dims "
+                     "are not recorded", m->name, i, d->name);
+    int64_t got[HY_MAX_RANK];
+    memcpy(got, s->arena + m->out_dims_offset + (size_t)i * HY_MAX_RANK * 8, sizeof got);
+    for (int32_t k = 0; k < d->rank; k++)
+      if (got[k] < 0 || got[k] > d->dims[k] || (!((d->bounded >> k) & 1) && got[k] != d->dims[k]))
+        return hy_fail(s, HY_ERR_INTERNAL, "model '%s': output %d '%s': dim %d is %lld, bound %lld",
+                       m->name, i, d->name, k, (long long)got[k], (long long)d->dims[k]);
+    memcpy(&s->out_dims[i * HY_MAX_RANK], got, sizeof got);
+  }
+  return HY_OK;
+}
+
 static hy_status hy_session_run_owned(hy_session *s, const void *const *inputs,
                                       void *const *outputs) {
   const hy_model *m = s->m;
@@ -156,7 +183,7 @@ static hy_status hy_session_run_owned(hy_session *s, const void *const *inputs,
                                   : m->entry_weights(s->arena, inputs, outputs, &s->ex, s->weights));
   if (r == HY_OK) {
     s->err[0] = 0;
-    return HY_OK;
+    return hy_take_out_dims(s);
   }
   st = (hy_status)(r & 0xff);
   int32_t node = (r >> 8) - 1; /* HY_ENTRY_NODE_TAG */
@@ -220,7 +247,19 @@ static hy_status hy_session_run_tensors_owned(hy_session *s, const hy_tensor *in
     if (st) return st;
     s->out_ptrs[i] = outputs[i].data;
   }
-  return hy_session_run_owned(s, s->in_ptrs, s->out_ptrs);
+  hy_status st = hy_session_run_owned(s, s->in_ptrs, s->out_ptrs);
+  for (int32_t i = 0; !st && i < n_outputs; i++)
+    memcpy(outputs[i].dims, &s->out_dims[i * HY_MAX_RANK], sizeof outputs[i].dims);
+  return st;
+}
+
+hy_status hy_session_output_shape(const hy_session *s, int32_t output, int32_t *rank,
+                                  int64_t dims[HY_MAX_RANK]) {
+  if (!s || !rank || !dims || output < 0 || output >= s->m->n_outputs)
+    return HY_ERR_INVALID_ARGUMENT;
+  *rank = s->m->outputs[output].rank;
+  memcpy(dims, &s->out_dims[output * HY_MAX_RANK], HY_MAX_RANK * sizeof *dims);
+  return HY_OK;
 }
 
 hy_status hy_session_run_tensors(hy_session *s, const hy_tensor *inputs, int32_t n_inputs,

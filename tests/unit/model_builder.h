@@ -1,8 +1,11 @@
 /* Shared protobuf-c model builder of the unit tests that write ONNX models by hand
- * (test_frontend.c, test_hostile.c). Nothing is freed: each Criterion test is its own process. */
+ * (test_frontend.c, test_hostile.c, test_codegen.c, test_dynamic.c). Nothing is freed: each
+ * Criterion test is its own process. */
 #ifndef HYDRA_TESTS_MODEL_BUILDER_H
 #define HYDRA_TESTS_MODEL_BUILDER_H
 
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -99,6 +102,36 @@ static inline Onnx__AttributeProto *add_attr(Onnx__NodeProto *n, const char *nam
   }
   PUSH(n->attribute, n->n_attribute, a);
   return a;
+}
+
+/* A model (IR version 8) importing the default domain at opset, with an empty graph "g". */
+static inline Onnx__ModelProto *mb_model(int64_t opset) {
+  Onnx__ModelProto *m = calloc(1, sizeof *m);
+  onnx__model_proto__init(m);
+  m->has_ir_version = 1;
+  m->ir_version = 8;
+  Onnx__OperatorSetIdProto *o = calloc(1, sizeof *o);
+  onnx__operator_set_id_proto__init(o);
+  o->domain = "";
+  o->has_version = 1;
+  o->version = opset;
+  PUSH(m->opset_import, m->n_opset_import, o);
+  m->graph = calloc(1, sizeof *m->graph);
+  onnx__graph_proto__init(m->graph);
+  m->graph->name = "g";
+  return m;
+}
+
+/* Packs m into the file at path; false when it cannot be written. */
+static inline bool mb_write(const Onnx__ModelProto *m, const char *path) {
+  size_t len = onnx__model_proto__get_packed_size(m);
+  uint8_t *buf = malloc(len ? len : 1);
+  onnx__model_proto__pack(m, buf);
+  FILE *f = fopen(path, "wb");
+  bool ok = f && fwrite(buf, 1, len, f) == len;
+  if (f) ok &= fclose(f) == 0;
+  free(buf);
+  return ok;
 }
 
 #endif

@@ -205,20 +205,8 @@ Test(codegen, name_must_be_c_identifier) {
 /* relu_0 .. relu_{n-1} chained on float[4], then Gather(chain, idx) named 'Gather_12'. Written
  * to path; idx int64[1] is a run-time input (nothing folds it). */
 static void chain_then_gather(const char *path, int n_relu) {
-  Onnx__ModelProto *m = calloc(1, sizeof *m);
-  onnx__model_proto__init(m);
-  m->has_ir_version = 1;
-  m->ir_version = 8;
-  Onnx__OperatorSetIdProto *o = calloc(1, sizeof *o);
-  onnx__operator_set_id_proto__init(o);
-  o->domain = "";
-  o->has_version = 1;
-  o->version = 13;
-  PUSH(m->opset_import, m->n_opset_import, o);
-  Onnx__GraphProto *g = calloc(1, sizeof *g);
-  onnx__graph_proto__init(g);
-  g->name = "g";
-  m->graph = g;
+  Onnx__ModelProto *m = mb_model(13);
+  Onnx__GraphProto *g = m->graph;
   PUSH(g->input, g->n_input, value_info("t0", HY_DTYPE_FLOAT, "4"));
   PUSH(g->input, g->n_input, value_info("idx", HY_DTYPE_INT64, "1"));
   char name[64], in[64], out[64];
@@ -231,14 +219,7 @@ static void chain_then_gather(const char *path, int n_relu) {
   snprintf(in, sizeof in, "t%d,idx", n_relu);
   PUSH(g->node, g->n_node, node_new("Gather", "Gather_12", strdup(in), "y"));
   PUSH(g->output, g->n_output, value_info("y", HY_DTYPE_FLOAT, "1"));
-  size_t len = onnx__model_proto__get_packed_size(m);
-  uint8_t *buf = malloc(len);
-  onnx__model_proto__pack(m, buf);
-  FILE *f = fopen(path, "wb");
-  cr_assert_not_null(f);
-  fwrite(buf, 1, len, f);
-  fclose(f);
-  free(buf);
+  cr_assert(mb_write(m, path));
 }
 
 static void run_gather(int n_relu, int64_t index, hy_status want, const char *want_msg) {

@@ -28,8 +28,8 @@ static hy_status add_entry(uint8_t *arena, const void *const *in, void *const *o
   return HY_OK;
 }
 
-static const hy_io_desc k_in[] = {{"input_ids", HY_DTYPE_INT64, 2, {2, 3}}};
-static const hy_io_desc k_out[] = {{"logits", HY_DTYPE_INT64, 2, {2, 3}}};
+static const hy_io_desc k_in[] = {{"input_ids", HY_DTYPE_INT64, 2, {2, 3}, 0}};
+static const hy_io_desc k_out[] = {{"logits", HY_DTYPE_INT64, 2, {2, 3}, 0}};
 static const hy_model k_model = {.abi = HY_MODEL_ABI, .name = "adder", .n_inputs = 1,
                                  .n_outputs = 1, .inputs = k_in, .outputs = k_out,
                                  .arena_bytes = 100, .entry = add_entry};
@@ -229,4 +229,38 @@ Test(session, weights_file_mapped) {
   m.weights_bytes = 8; /* a file of another size is refused */
   cr_expect_eq(hy_session_create_weights(&m, NULL, path, &s), HY_ERR_IO);
   unlink(path);
+}
+
+/* A bounded output (hy_io_desc.bounded): the entry records its actual dims in the arena; the
+ * session hands them back, and refuses a record past the bound instead of reporting it. */
+static int64_t g_recorded = 2;
+static hy_status bounded_entry(uint8_t *arena, const void *const *in, void *const *out,
+                               const hy_exec *ex) {
+  (void)in, (void)ex;
+  int64_t dims[HY_MAX_RANK] = {g_recorded, 3};
+  memcpy(arena + 64, dims, sizeof dims);
+  memset(out[0], 7, (size_t)g_recorded * 3 * 8 > 96 ? 96 : (size_t)g_recorded * 3 * 8);
+  return HY_OK;
+}
+
+Test(session, bounded_output_reports_recorded_dims) {
+  static const hy_io_desc out_d[] = {{"sel", HY_DTYPE_INT64, 2, {4, 3}, 1u}};
+  hy_model m = {.abi = HY_MODEL_ABI, .name = "bounded", .n_outputs = 1, .outputs = out_d,
+                .arena_bytes = 64 + 8 * HY_MAX_RANK, .entry = bounded_entry, .out_dims_offset = 64};
+  hy_session *s;
+  cr_assert_eq(hy_session_create(&m, NULL, &s), HY_OK);
+  int32_t rank;
+  int64_t dims[HY_MAX_RANK];
+  cr_assert_eq(hy_session_output_shape(s, 0, &rank, dims), HY_OK);
+  cr_expect(rank == 2 && dims[0] == 4 && dims[1] == 3, "before a run: the descriptor's shape");
+  int64_t y[12];
+  hy_tensor out = {HY_DTYPE_INT64, 2, {4, 3}, y};
+  cr_assert_eq(hy_session_run_tensors(s, NULL, 0, &out, 1), HY_OK, "%s", hy_session_error(s));
+  cr_expect(out.rank == 2 && out.dims[0] == 2 && out.dims[1] == 3);
+  g_recorded = 5; /* past the bound of 4: a bug in the generated code, not a shape to trust */
+  out.dims[0] = 4;
+  cr_expect_eq(hy_session_run_tensors(s, NULL, 0, &out, 1), HY_ERR_INTERNAL);
+  cr_expect(strstr(hy_session_error(s), "'sel'") && strstr(hy_session_error(s), "bound 4"), "%s",
+            hy_session_error(s));
+  hy_session_destroy(s);
 }

@@ -80,7 +80,11 @@ uint16_t hy_f32_to_bf16(float f);
 
 #define HY_MAX_RANK 8
 
-/* A tensor as the caller sees it: dense, row-major, owned by whoever allocated data. */
+/* A tensor as the caller sees it: dense, row-major, owned by whoever allocated data.
+ * Value-dependent outputs (NonZero, Unique, Compress, NonMaxSuppression, TopK with a run-time K;
+ * hy_io_desc.bounded in model.h): the caller allocates the descriptor's shape, an upper bound;
+ * hy_session_run_tensors then sets rank and dims to the actual shape, and data holds that tensor
+ * dense at its start (the rest of the buffer is unspecified). */
 typedef struct hy_tensor {
   hy_dtype dtype;
   int32_t rank;

@@ -34,7 +34,11 @@ typedef struct hy_kparams {
 
 /* in[i] is NULL for an omitted optional input. scratch is a planned block of the size the
  * lowering hook asked for (NULL when 0). Kernels never allocate; they return HY_OK or an error
- * for data-dependent faults (an index out of range), never read or write out of bounds. */
+ * for data-dependent faults (an index out of range), never read or write out of bounds.
+ * Value-dependent outputs (NonZero, Unique, ...: a dim of p->out[i] is only an upper bound,
+ * ir_type.bounded in the compiler): out[p->n_out] points to an int64 that the kernel sets to the
+ * actual extent of those dims, and it writes each such output dense in its actual shape at the
+ * start of the bound's buffer. */
 typedef hy_status (*hy_kernel_fn)(const hy_kparams *p, const void *const *in, void *const *out,
                                   void *scratch, const hy_exec *ex);
 

@@ -11,22 +11,31 @@
 extern "C" {
 #endif
 
-#define HY_MODEL_ABI 2
+/* 3: hy_io_desc.bounded and hy_model.out_dims_offset (value-dependent output shapes). */
+#define HY_MODEL_ABI 3
 
 /* An entry that fails returns the kernel's status in its low 8 bits and, above them, 1 + the
  * position of the node that failed (0: no node), which the session turns into a message naming
  * the node from node_labels. */
 #define HY_ENTRY_NODE_TAG(index) (((int64_t)(index) + 1) << 8)
 
+/* Bit k of bounded: the output's dims[k] is an upper bound; the actual extent depends on the
+ * input values (NonZero, Unique, Compress, NonMaxSuppression, TopK with a run-time K). The
+ * caller's buffer holds the bound; a run writes the actual tensor dense, in its actual shape,
+ * at the buffer's start and reports the shape (hy_session_output_shape, hy_session_run_tensors).
+ * Always 0 for inputs. */
 typedef struct hy_io_desc {
   const char *name;
   hy_dtype dtype;
   int32_t rank;
   int64_t dims[HY_MAX_RANK];
+  uint32_t bounded;
 } hy_io_desc;
 
-/* The generated entry: reads inputs[i], writes outputs[i] (caller-owned, dense, exact shapes
- * of the descriptors), uses arena (arena_bytes, 64-byte aligned) as scratch. */
+/* The generated entry: reads inputs[i], writes outputs[i] (caller-owned, dense, the shapes of
+ * the descriptors: bounds for bounded dims), uses arena (arena_bytes, 64-byte aligned) as
+ * scratch. When an output is bounded it records every bounded output's actual dims at
+ * arena + out_dims_offset, int64[n_outputs][HY_MAX_RANK] (row i for output i). */
 typedef hy_status (*hy_entry_fn)(uint8_t *arena, const void *const *inputs, void *const *outputs,
                                  const hy_exec *ex);
 
@@ -52,6 +61,9 @@ typedef struct hy_model {
   /* "name (OpType)" of each node in run order, for run-time errors (HY_ENTRY_NODE_TAG). */
   int32_t n_nodes;
   const char *const *node_labels;
+  /* Where the entry records the bounded outputs' actual dims (see hy_entry_fn); -1 when every
+   * output shape is static. */
+  int64_t out_dims_offset;
 } hy_model;
 
 typedef struct hy_session_options {
@@ -74,9 +86,17 @@ hy_status hy_session_create_weights(const hy_model *m, const hy_session_options 
 void hy_session_destroy(hy_session *s);
 /* Plain pointers in the model's input/output order; shapes are the descriptors'. */
 hy_status hy_session_run(hy_session *s, const void *const *inputs, void *const *outputs);
-/* Checked: each tensor's dtype and shape must match its descriptor (an error names which). */
+/* Checked: each tensor's dtype and shape must match its descriptor (an error names which); an
+ * output with bounded dims is passed with the bounds. After a successful run, each output
+ * tensor's rank and dims are its actual shape (hy_tensor in hydra.h): reset a bounded output's
+ * dims to the descriptor's before passing the same tensor again. */
 hy_status hy_session_run_tensors(hy_session *s, const hy_tensor *inputs, int32_t n_inputs,
                                  hy_tensor *outputs, int32_t n_outputs);
+/* The actual shape of output i after the last successful run on s (the descriptor's shape for
+ * static outputs, and before any run): *rank and dims[0..rank). Call it from the thread that ran
+ * the session, before its next run. HY_ERR_INVALID_ARGUMENT for a bad index or NULL. */
+hy_status hy_session_output_shape(const hy_session *s, int32_t output, int32_t *rank,
+                                  int64_t dims[HY_MAX_RANK]);
 /* The message of the last failed call on this session ("" when none). */
 const char *hy_session_error(const hy_session *s);
 
