@@ -397,6 +397,11 @@ Test(spatial, deform_conv_errors) {
   setup();
   ir_node *n = deform(1, 3, false, false);
   assert_error(n, HY_ERR_INVALID_MODEL, "offset_group");
+  graph_fixture_close();
+  setup();
+  n = deform(1, 1, false, false);
+  n->attrs[0].i = 0; /* group 0: an error, not a division by zero */
+  assert_error(n, HY_ERR_INVALID_MODEL, "'group'");
 }
 
 /* ---- PRelu-6 ---- */
