@@ -125,6 +125,22 @@ Test(spatial, grid_sample_volumetric_trilinear_and_channels) {
   assert_close(y[1], 100 + 4 * 0.5 + 2 * 0.25 + 0.75, 1e-6, "y", 1);
 }
 
+Test(spatial, grid_sample_float16_image_and_a_nan_point) {
+  /* X float16 [[1, 2], [3, 4]] sampled with a float grid; a NaN point reads as outside: 0 */
+  uint16_t x[4], y[2];
+  for (int i = 0; i < 4; i++)
+    x[i] = hy_f32_to_f16((float)(i + 1));
+  float grid[4] = {0, 0, NAN, 0};
+  ir_value *in_v[2] = {val(HY_DTYPE_FLOAT16, 4, (int64_t[]){1, 1, 2, 2}),
+                       val(HY_DTYPE_FLOAT, 4, (int64_t[]){1, 1, 2, 2})};
+  ir_node *n = node_fixture_node("GridSample", 22, in_v, 2);
+  const void *in[2] = {x, grid};
+  run(n, in, y);
+  cr_assert_eq(n->out[0]->type.dtype, HY_DTYPE_FLOAT16);
+  assert_close(hy_f16_to_f32(y[0]), 2.5, 1e-6, "centre", 0);
+  assert_close(hy_f16_to_f32(y[1]), 0, 1e-6, "nan", 1);
+}
+
 Test(spatial, grid_sample_errors_name_what_is_wrong) {
   assert_error(grid2d(16, 2, 2, 1, "linear", NULL, 0), HY_ERR_INVALID_MODEL, "'mode'");
   graph_fixture_close();
