@@ -314,10 +314,44 @@ static hy_status ew_check_legacy_broadcast(ir_graph *g, ir_node *n) {
   return HY_OK;
 }
 
+/* PRelu-6 predates numpy broadcasting: its slope is one value, one per channel (axis 1 of X, the
+ * layout the converters of the time wrote) or X's own shape. *slope gets the slope's type as an
+ * operand aligned with X's last dims, which the broadcasting walk understands. */
+static hy_status ew_prelu6_slope(ir_graph *g, ir_node *n, ir_type *slope) {
+  const ir_type *x, *sl;
+  hy_status s = ir_input_static(g, n, 0, &x);
+  if (s == HY_OK) s = ir_input_static(g, n, 1, &sl);
+  if (s != HY_OK) return s;
+  *slope = *sl;
+  if (ir_type_numel(sl) == 1) {
+    slope->rank = 0;
+    return HY_OK;
+  }
+  if (sl->rank == x->rank && !memcmp(sl->dims, x->dims, (size_t)x->rank * sizeof x->dims[0]))
+    return HY_OK;
+  if (sl->rank == 1 && x->rank >= 2 && sl->dims[0] == x->dims[1]) {
+    slope->rank = x->rank - 1;
+    for (int32_t i = 1; i < slope->rank; i++) slope->dims[i] = 1;
+    return HY_OK;
+  }
+  char tx[128], ts[128];
+  return ir_node_error(g, n, HY_ERR_SHAPE,
+                       "slope %s fits X %s in none of PRelu-%d's ways: one value, one per "
+                       "channel (X's dim 1) or X's shape",
+                       ir_type_str(sl, ts, sizeof ts), ir_type_str(x, tx, sizeof tx), n->version);
+}
+
 hy_status infer_binary(ir_graph *g, ir_node *n) {
   hy_ew_binary code = ew_binary_code(n);
   const ir_type *a = ir_in_type(n, 0);
   hy_status s;
+  if (n->op == OP_PRelu && n->version < 7) {
+    ir_type slope;
+    s = ew_check_all(g, n, EW_FLOAT);
+    if (s == HY_OK) s = ew_prelu6_slope(g, n, &slope);
+    if (s == HY_OK) ir_set_out(n, 0, a->dtype, a->rank, a->dims);
+    return s;
+  }
   if (n->opset < 7) {
     s = ew_check_legacy_broadcast(g, n);
     if (s != HY_OK) return s;
@@ -376,6 +410,12 @@ hy_status infer_binary(ir_graph *g, ir_node *n) {
 
 hy_status lower_binary(ir_graph *g, ir_node *n, ir_lowered *l) {
   const ir_type *ops[2] = {ir_in_type(n, 0), ir_in_type(n, 1)};
+  ir_type slope;
+  if (n->op == OP_PRelu && n->version < 7) {
+    hy_status s = ew_prelu6_slope(g, n, &slope);
+    if (s != HY_OK) return s;
+    ops[1] = &slope;
+  }
   l->kernel = HY_KERNEL_binary;
   lower_int(l, ew_binary_code(n));
   ew_lower_walk(l, 2, ops, &n->out[0]->type);

@@ -257,6 +257,9 @@ hy_status lin_conv_geometry(ir_graph *g, ir_node *n, const ir_type *x, const ir_
 
 hy_status lin_conv_check_shapes(ir_graph *g, ir_node *n, const ir_type *x, const ir_type *w,
                                 const ir_type *b, int64_t group) {
+  if (group < 1) /* checked here too: the channel checks below divide by it */
+    return ir_attr_error(g, n, "group", HY_ERR_INVALID_MODEL, "must be >= 1, is %lld",
+                         (long long)group);
   if (x->rank < 3 || w->rank != x->rank)
     return ir_node_error(g, n, HY_ERR_SHAPE,
                          "X must have rank >= 3 and W the same rank, have %d and %d", x->rank,

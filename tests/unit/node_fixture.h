@@ -26,6 +26,21 @@ static inline void attr_ints(ir_node *n, const char *name, const int64_t *v, int
   n->attrs[n->n_attrs++] = (ir_attr){.name = name, .kind = IR_ATTR_INTS, .ints = copy, .n = cnt};
 }
 
+/* A node of op (default domain) at the given opset over in[0..n_in) (NULL: omitted), with one
+ * output "y" and room for 12 attributes. */
+static inline ir_node *node_fixture_node(const char *op, int opset, ir_value *const *in,
+                                         int32_t n_in) {
+  ir_node *n = ir_node_new(G, ir_op_lookup("", op), op, "n1", n_in, 1);
+  cr_assert(n->op != OP_UNKNOWN, "op %s is in the table", op);
+  n->opset = opset;
+  n->version = ir_onnx_op_version(op, opset);
+  for (int32_t i = 0; i < n_in; i++)
+    if (in[i]) ir_node_set_input(G, n, i, in[i]);
+  ir_node_set_output(G, n, 0, ir_value_new(G, "y"));
+  n->attrs = arena_array(&A, 12, sizeof *n->attrs);
+  return n;
+}
+
 /* Runs ranges in uneven chunks, in reverse order, so kernels that assume one range fail. */
 static inline void chunky_for(void *user, int64_t n, hy_range_fn fn, void *arg) {
   (void)user;

@@ -36,15 +36,7 @@ static ir_value *const_f32(const float *v, int64_t n) {
 }
 
 static ir_node *node(const char *op, int opset, ir_value **in, int32_t n_in) {
-  ir_node *n = ir_node_new(G, ir_op_lookup("", op), op, "n1", n_in, 1);
-  cr_assert(n->op != OP_UNKNOWN, "op %s is in the table", op);
-  n->opset = opset;
-  n->version = ir_onnx_op_version(op, opset);
-  for (int32_t i = 0; i < n_in; i++)
-    if (in[i]) ir_node_set_input(G, n, i, in[i]);
-  ir_node_set_output(G, n, 0, ir_value_new(G, "y"));
-  n->attrs = arena_array(&A, 12, sizeof *n->attrs);
-  return n;
+  return node_fixture_node(op, opset, in, n_in);
 }
 
 static hy_status infer(ir_node *n) { return ir_op_get(n->op)->infer(G, n); }

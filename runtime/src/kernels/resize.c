@@ -14,6 +14,7 @@
 #include <math.h>
 
 #include "hydra/resize.h"
+#include "kernels/interp.h"
 #include "kernels/nn_float.h"
 
 enum { RESIZE_NINTS = 6 };
@@ -57,13 +58,6 @@ static double resize_source(const hy_kparams *p, int32_t d, int64_t o, int64_t i
   }
 }
 
-static double resize_cubic(double x, double a) {
-  x = fabs(x);
-  if (x <= 1) return ((a + 2) * x - (a + 3)) * x * x + 1;
-  if (x < 2) return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a;
-  return 0;
-}
-
 /* Weights of the n taps first..first+n-1 around x0 = first - 1 + n/2 + ratio (ratio in (0, 1]). */
 static void resize_weights(const hy_kparams *p, double scale, double ratio, int64_t n, double *w) {
   int64_t mode = p->ints[1];
@@ -85,7 +79,7 @@ static void resize_weights(const hy_kparams *p, double scale, double ratio, int6
   double s = p->ints[5] && scale < 1 ? scale : 1, sum = 0;
   for (int64_t i = 0; i < n; i++) {
     double dist = ((double)(i + 1 - n / 2) - ratio) * s;
-    w[i] = mode == HY_RESIZE_LINEAR ? fmax(0.0, 1 - fabs(dist)) : resize_cubic(dist, p->floats[0]);
+    w[i] = mode == HY_RESIZE_LINEAR ? interp_linear(dist) : interp_cubic(dist, p->floats[0]);
     sum += w[i];
   }
   if (p->ints[5] && sum != 0)
