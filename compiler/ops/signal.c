@@ -49,6 +49,20 @@ static hy_status signal_input(ir_graph *g, ir_node *n, int32_t slot, int32_t min
   return HY_OK;
 }
 
+/* The transform lengths the kernels take: powers of two up to 2^20 (radix-2, O(L log L)); other
+ * lengths up to 2^14, as fft.h transforms them by a direct sum, O(L^2) per line. */
+#define SIG_MAX_FFT_POW2 ((int64_t)1 << 20)
+#define SIG_MAX_FFT_OTHER ((int64_t)1 << 14)
+
+static hy_status fft_length_check(ir_graph *g, ir_node *n, const char *what, int64_t L) {
+  if (L <= ((L & (L - 1)) == 0 ? SIG_MAX_FFT_POW2 : SIG_MAX_FFT_OTHER)) return HY_OK;
+  return ir_node_error(g, n, HY_ERR_UNSUPPORTED,
+                       "%s %lld is more than Hydra supports: %lld for powers of two, %lld for "
+                       "other lengths (a direct O(L^2) sum)",
+                       what, (long long)L, (long long)SIG_MAX_FFT_POW2,
+                       (long long)SIG_MAX_FFT_OTHER);
+}
+
 /* ---- DFT ---- */
 typedef struct dft_plan {
   const ir_type *t;
@@ -109,19 +123,16 @@ static hy_status dft_get(ir_graph *g, ir_node *n, dft_plan *p) {
   if (s) return s;
   int64_t len = p->t->dims[p->axis];
   bool irfft = p->inverse && p->onesided;
-  if (ir_in_type(n, 1)) return sig_input_count(g, n, 1, "dft_length", 1, &p->L);
+  if (ir_in_type(n, 1)) {
+    s = sig_input_count(g, n, 1, "dft_length", 1, &p->L);
+    return s ? s : fft_length_check(g, n, "dft_length", p->L);
+  }
   p->L = irfft ? 2 * (len - 1) : len;
   if (p->L < 1)
     return ir_node_error(g, n, HY_ERR_SHAPE,
-                         "the axis has %lld values, too few for a default "
-                         "dft_length",
+                         "the axis has %lld values, too few for a default dft_length",
                          (long long)len);
-  if (p->L > SIG_MAX_LEN)
-    return ir_node_error(g, n, HY_ERR_UNSUPPORTED,
-                         "dft_length %lld is more than the %lld Hydra "
-                         "supports",
-                         (long long)p->L, (long long)SIG_MAX_LEN);
-  return HY_OK;
+  return fft_length_check(g, n, "dft_length", p->L);
 }
 
 hy_status infer_dft(ir_graph *g, ir_node *n) {
@@ -189,14 +200,10 @@ static hy_status stft_get(ir_graph *g, ir_node *n, stft_plan *p) {
   }
   if (p->L < 1 || p->L > len)
     return ir_node_error(g, n, HY_ERR_SHAPE,
-                         "frame length %lld does not fit the signal's %lld "
-                         "samples",
+                         "frame length %lld does not fit the signal's %lld samples",
                          (long long)p->L, (long long)len);
-  if (p->L > SIG_MAX_LEN)
-    return ir_node_error(g, n, HY_ERR_UNSUPPORTED,
-                         "frame length %lld is more than the %lld Hydra "
-                         "supports",
-                         (long long)p->L, (long long)SIG_MAX_LEN);
+  s = fft_length_check(g, n, "frame length", p->L);
+  if (s) return s;
   if (p->onesided && p->t->dims[2] == 2)
     return ir_attr_error(g, n, "onesided", HY_ERR_INVALID_MODEL,
                          "is 1 but the signal is complex: "

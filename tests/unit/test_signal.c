@@ -305,6 +305,10 @@ Test(signal, dft_errors) {
   expect_error(n, HY_ERR_DTYPE, "int32");
   n = NODE("DFT", 20, T(HY_DTYPE_FLOAT, x, 2, 10, 1), scalar_i64(0));
   expect_error(n, HY_ERR_INVALID_MODEL, "dft_length");
+  n = NODE("DFT", 20, T(HY_DTYPE_FLOAT, x, 2, 10, 1), scalar_i64(16385));
+  expect_error(n, HY_ERR_UNSUPPORTED, "dft_length 16385 is more than Hydra supports");
+  n = NODE("DFT", 20, T(HY_DTYPE_FLOAT, x, 2, 10, 1), scalar_i64(1 << 20));
+  cr_assert_eq(infer(n), HY_OK, "%s", D.msg);
   /* a length known only at run time decides the shape: refused, not guessed */
   n = NODE("DFT", 20, T(HY_DTYPE_FLOAT, x, 2, 10, 1), T(HY_DTYPE_INT64, NULL, 1));
   expect_error(n, HY_ERR_UNSUPPORTED, "known at compile time");
