@@ -49,18 +49,27 @@ static hy_status signal_input(ir_graph *g, ir_node *n, int32_t slot, int32_t min
   return HY_OK;
 }
 
-/* The transform lengths the kernels take: powers of two up to 2^20 (radix-2, O(L log L)); other
- * lengths up to 2^14, as fft.h transforms them by a direct sum, O(L^2) per line. */
-#define SIG_MAX_FFT_POW2 ((int64_t)1 << 20)
-#define SIG_MAX_FFT_OTHER ((int64_t)1 << 14)
+/* The transform lengths the kernels take: up to 2^20, and at most 2^32 operations a line
+ * (fft.h costs L times the sum of L's prime factors: a large prime length is a direct O(L^2)
+ * sum). */
+#define SIG_MAX_FFT ((int64_t)1 << 20)
+#define SIG_MAX_FFT_WORK ((int64_t)1 << 32)
 
 static hy_status fft_length_check(ir_graph *g, ir_node *n, const char *what, int64_t L) {
-  if (L <= ((L & (L - 1)) == 0 ? SIG_MAX_FFT_POW2 : SIG_MAX_FFT_OTHER)) return HY_OK;
+  if (L > SIG_MAX_FFT)
+    return ir_node_error(g, n, HY_ERR_UNSUPPORTED, "%s %lld is more than the %lld Hydra supports",
+                         what, (long long)L, (long long)SIG_MAX_FFT);
+  int64_t sum = 0, rest = L;
+  for (int64_t p = 2; p * p <= rest; p++)
+    for (; rest % p == 0; rest /= p)
+      sum += p;
+  if (rest > 1) sum += rest;
+  if (L * sum <= SIG_MAX_FFT_WORK) return HY_OK;
   return ir_node_error(g, n, HY_ERR_UNSUPPORTED,
-                       "%s %lld is more than Hydra supports: %lld for powers of two, %lld for "
-                       "other lengths (a direct O(L^2) sum)",
-                       what, (long long)L, (long long)SIG_MAX_FFT_POW2,
-                       (long long)SIG_MAX_FFT_OTHER);
+                       "%s %lld has the prime factor %lld: its transform would be a direct sum of "
+                       "%lld operations a line, more than the %lld Hydra allows",
+                       what, (long long)L, (long long)rest, (long long)(L * sum),
+                       (long long)SIG_MAX_FFT_WORK);
 }
 
 /* ---- DFT ---- */
