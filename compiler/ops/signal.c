@@ -14,19 +14,15 @@ hy_status sig_input_count(ir_graph *g, ir_node *n, int32_t slot, const char *wha
   if (s) return s;
   if (count != 1)
     return ir_node_error(g, n, HY_ERR_INVALID_MODEL,
-                         "input %d ('%s') must be a scalar, has %d "
-                         "values",
-                         slot, what, count);
+                         "input %d ('%s') must be a scalar, has %d values", slot, what, count);
   if (v[0] < min)
     return ir_node_error(g, n, HY_ERR_INVALID_MODEL,
-                         "input %d ('%s') is %lld, must be at least "
-                         "%lld",
-                         slot, what, (long long)v[0], (long long)min);
+                         "input %d ('%s') is %lld, must be at least %lld", slot, what,
+                         (long long)v[0], (long long)min);
   if (v[0] > SIG_MAX_LEN)
     return ir_node_error(g, n, HY_ERR_UNSUPPORTED,
-                         "input %d ('%s') is %lld, more than the %lld "
-                         "Hydra supports",
-                         slot, what, (long long)v[0], (long long)SIG_MAX_LEN);
+                         "input %d ('%s') is %lld, more than the %lld Hydra supports", slot, what,
+                         (long long)v[0], (long long)SIG_MAX_LEN);
   *out = v[0];
   return HY_OK;
 }
@@ -43,8 +39,7 @@ static hy_status signal_input(ir_graph *g, ir_node *n, int32_t slot, int32_t min
                          slot, n->in[slot]->name, r, min_rank, max_rank);
   if ((*t)->dims[r - 1] != 1 && (*t)->dims[r - 1] != 2)
     return ir_node_error(g, n, HY_ERR_SHAPE,
-                         "input %d ('%s') has last dim %lld; it must be 1 "
-                         "(real) or 2 (complex)",
+                         "input %d ('%s') has last dim %lld; it must be 1 (real) or 2 (complex)",
                          slot, n->in[slot]->name, (long long)(*t)->dims[r - 1]);
   return HY_OK;
 }
@@ -81,47 +76,38 @@ typedef struct dft_plan {
 /* axis: attribute (version 17, default 1) or input 2 (version 20, default -2); accepted in
  * [-r, -2] and [0, r-2]: the last dim holds the real and imaginary parts. */
 static hy_status dft_axis(ir_graph *g, ir_node *n, int32_t r, int64_t *axis) {
-  const char *what = "attribute 'axis'";
   hy_status s = HY_OK;
-  if (n->version < 20) {
-    if (ir_in_type(n, 2))
-      return ir_node_error(g, n, HY_ERR_INVALID_MODEL,
-                           "DFT-17 has two inputs; axis as input 2 "
-                           "came with version 20");
+  bool attr = n->version < 20;
+  if (attr && ir_in_type(n, 2))
+    return ir_node_error(g, n, HY_ERR_INVALID_MODEL,
+                         "DFT-17 has two inputs; axis as input 2 came with version 20");
+  if (!attr && ir_attr_find(n, "axis"))
+    return ir_attr_error(g, n, "axis", HY_ERR_INVALID_MODEL,
+                         "is an attribute of DFT-17; version 20 takes the axis as input 2");
+  *axis = -2;
+  if (attr) {
     s = ix_attr_int(g, n, "axis", 1, axis);
-  } else {
-    if (ir_attr_find(n, "axis"))
-      return ir_attr_error(g, n, "axis", HY_ERR_INVALID_MODEL,
-                           "is an attribute of DFT-17; "
-                           "version 20 takes the axis as input 2");
-    what = "input 2 ('axis')";
-    *axis = -2;
-    if (ir_in_type(n, 2)) {
-      const int64_t *v;
-      int32_t count;
-      s = ir_input_ints(g, n, 2, &v, &count);
-      if (!s && count != 1)
-        return ir_node_error(g, n, HY_ERR_INVALID_MODEL,
-                             "input 2 ('axis') must be a scalar, has "
-                             "%d values",
-                             count);
-      if (!s) *axis = v[0];
-    }
+  } else if (ir_in_type(n, 2)) {
+    const int64_t *v;
+    int32_t count;
+    s = ir_input_ints(g, n, 2, &v, &count);
+    if (!s && count != 1)
+      return ir_node_error(g, n, HY_ERR_INVALID_MODEL,
+                           "input 2 ('axis') must be a scalar, has %d values", count);
+    if (!s) *axis = v[0];
   }
   if (s) return s;
-  if (*axis < -r || *axis > r - 2 || *axis == -1) {
-    if (n->version < 20)
-      return ir_attr_error(g, n, "axis", HY_ERR_INVALID_MODEL,
-                           "is %lld; for rank %d it must be in "
-                           "[%d, -2] or [0, %d]",
-                           (long long)*axis, r, -r, r - 2);
-    return ir_node_error(g, n, HY_ERR_INVALID_MODEL,
-                         "%s is %lld; for rank %d it must be in "
-                         "[%d, -2] or [0, %d]",
-                         what, (long long)*axis, r, -r, r - 2);
+  if (*axis >= -r && *axis <= r - 2 && *axis != -1) {
+    if (*axis < 0) *axis += r;
+    return HY_OK;
   }
-  if (*axis < 0) *axis += r;
-  return HY_OK;
+  if (attr)
+    return ir_attr_error(g, n, "axis", HY_ERR_INVALID_MODEL,
+                         "is %lld; for rank %d it must be in [%d, -2] or [0, %d]", (long long)*axis,
+                         r, -r, r - 2);
+  return ir_node_error(g, n, HY_ERR_INVALID_MODEL,
+                       "input 2 ('axis') is %lld; for rank %d it must be in [%d, -2] or [0, %d]",
+                       (long long)*axis, r, -r, r - 2);
 }
 
 static hy_status dft_get(ir_graph *g, ir_node *n, dft_plan *p) {
@@ -189,8 +175,7 @@ static hy_status stft_get(ir_graph *g, ir_node *n, stft_plan *p) {
     if (s) return s;
     if (w->dtype != p->t->dtype)
       return ir_node_error(g, n, HY_ERR_DTYPE,
-                           "input 2 ('window') has type %s, the signal %s: "
-                           "they must be equal",
+                           "input 2 ('window') has type %s, the signal %s: they must be equal",
                            hy_dtype_name(w->dtype), hy_dtype_name(p->t->dtype));
     if (w->rank != 1)
       return ir_node_error(g, n, HY_ERR_SHAPE, "input 2 ('window') must be 1-D, has rank %d",
@@ -202,10 +187,10 @@ static hy_status stft_get(ir_graph *g, ir_node *n, stft_plan *p) {
     s = sig_input_count(g, n, 3, "frame_length", 1, &p->L);
     if (s) return s;
     if (wlen >= 0 && wlen != p->L)
-      return ir_node_error(g, n, HY_ERR_SHAPE,
-                           "input 2 ('window') has %lld values, "
-                           "frame_length is %lld: they must be equal",
-                           (long long)wlen, (long long)p->L);
+      return ir_node_error(
+          g, n, HY_ERR_SHAPE,
+          "input 2 ('window') has %lld values, frame_length is %lld: they must be equal",
+          (long long)wlen, (long long)p->L);
   }
   if (p->L < 1 || p->L > len)
     return ir_node_error(g, n, HY_ERR_SHAPE,
@@ -215,8 +200,7 @@ static hy_status stft_get(ir_graph *g, ir_node *n, stft_plan *p) {
   if (s) return s;
   if (p->onesided && p->t->dims[2] == 2)
     return ir_attr_error(g, n, "onesided", HY_ERR_INVALID_MODEL,
-                         "is 1 but the signal is complex: "
-                         "one-sided output needs a real signal");
+                         "is 1 but the signal is complex: one-sided output needs a real signal");
   p->frames = (len - p->L) / p->step + 1;
   return HY_OK;
 }

@@ -24,11 +24,10 @@ static hy_status gen_output_dtype(ir_graph *g, ir_node *n, hy_dtype *dt) {
   case HY_DTYPE_DOUBLE:
   case HY_DTYPE_BFLOAT16: *dt = (hy_dtype)v; return HY_OK;
   default:
-    return ir_attr_error(
-        g, n, "output_datatype", HY_ERR_INVALID_MODEL,
-        "is %lld (%s); it must be "
-        "an integer or float type",
-        (long long)v, v > 0 && v <= HY_DTYPE_FLOAT6E3M2 ? hy_dtype_name((hy_dtype)v) : "no type");
+    return ir_attr_error(g, n, "output_datatype", HY_ERR_INVALID_MODEL,
+                         "is %lld (%s); it must be an integer or float type", (long long)v,
+                         v > 0 && v <= HY_DTYPE_FLOAT6E3M2 ? hy_dtype_name((hy_dtype)v)
+                                                           : "no type");
   }
 }
 
@@ -70,8 +69,7 @@ static hy_status mel_get(ir_graph *g, ir_node *n, int64_t *mels, int64_t *dft, h
   if (!s) s = ir_input_static(g, n, 2, &t);
   if (!s && t->dtype != HY_DTYPE_INT32 && t->dtype != HY_DTYPE_INT64)
     return ir_node_error(g, n, HY_ERR_DTYPE,
-                         "input 2 ('sample_rate') has type %s; it must be "
-                         "int32 or int64",
+                         "input 2 ('sample_rate') has type %s; it must be int32 or int64",
                          hy_dtype_name(t->dtype));
   if (!s) s = ir_check_same_dtype(g, n, 0, 2);
   for (int32_t i = 3; i <= 4 && !s; i++)
@@ -79,14 +77,11 @@ static hy_status mel_get(ir_graph *g, ir_node *n, int64_t *mels, int64_t *dft, h
   if (!s) s = ir_check_same_dtype(g, n, 3, 4);
   for (int32_t i = 2; i <= 4 && !s; i++)
     if (ir_type_numel(&n->in[i]->type) != 1)
-      return ir_node_error(g, n, HY_ERR_SHAPE,
-                           "input %d ('%s') must be a scalar, has %lld "
-                           "values",
+      return ir_node_error(g, n, HY_ERR_SHAPE, "input %d ('%s') must be a scalar, has %lld values",
                            i, n->in[i]->name, (long long)ir_type_numel(&n->in[i]->type));
   if (!s && (*dft / 2 + 1) * *mels > SIG_MAX_LEN)
     return ir_node_error(g, n, HY_ERR_UNSUPPORTED,
-                         "a %lld x %lld matrix is more than the %lld "
-                         "elements Hydra supports",
+                         "a %lld x %lld matrix is more than the %lld elements Hydra supports",
                          (long long)(*dft / 2 + 1), (long long)*mels, (long long)SIG_MAX_LEN);
   return s;
 }
