@@ -33,7 +33,8 @@ typedef struct ir_value ir_value;
   IR_OPS_MOVEMENT(OP)                                                                              \
   IR_OPS_INDEX(OP)                                                                                 \
   IR_OPS_QUANT(OP)                                                                                 \
-  IR_OPS_ATTENTION(OP)
+  IR_OPS_ATTENTION(OP)                                                                             \
+  IR_OPS_SIGNAL(OP)
 
 #include "ir/ops_attention.def"
 #include "ir/ops_elementwise.def"
@@ -42,6 +43,7 @@ typedef struct ir_value ir_value;
 #include "ir/ops_movement.def"
 #include "ir/ops_nn.def"
 #include "ir/ops_quant.def"
+#include "ir/ops_signal.def"
 
 typedef enum ir_op {
   OP_UNKNOWN = 0,

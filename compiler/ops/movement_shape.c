@@ -1,5 +1,6 @@
 /* Ops that change only a tensor's shape (Identity, Reshape, Squeeze, Unsqueeze, Flatten: all
- * lowered to the copy kernel) and ops whose output is known from shapes alone (Constant,
+ * lowered to the copy kernel) or only its element type (BitCast, also a copy), and ops whose
+ * output is known from shapes alone (Constant,
  * Shape, Size, ConstantOfShape). */
 #include <string.h>
 
@@ -32,6 +33,44 @@ hy_status infer_identity(ir_graph *g, ir_node *n) {
 hy_status lower_identity(ir_graph *g, ir_node *n, ir_lowered *l) {
   (void)g, (void)n;
   return lower_copy(l);
+}
+
+/* ---- BitCast: the same bits read as another type of the same width ---- */
+static hy_status bitcast_get(ir_graph *g, ir_node *n, const ir_type **t, hy_dtype *to) {
+  hy_status s = ir_input_static(g, n, 0, t);
+  if (s) return s;
+  hy_dtype from = (*t)->dtype;
+  if (hy_dtype_bits(from) == 0)
+    return ir_node_error(g, n, HY_ERR_DTYPE, "input 0 has type %s, which BitCast does not take",
+                         hy_dtype_name(from));
+  const ir_attr *a = ir_attr_find(n, "to");
+  if (!a || a->kind != IR_ATTR_INT)
+    return ir_attr_error(g, n, "to", HY_ERR_INVALID_MODEL, "is required (an int dtype)");
+  /* every element type but string; float6 came after BitCast's version 26 */
+  if (a->i <= 0 || a->i > HY_DTYPE_INT2 || a->i == HY_DTYPE_STRING)
+    return ir_attr_error(g, n, "to", HY_ERR_INVALID_MODEL, "is %lld, not a type BitCast "
+                         "produces", (long long)a->i);
+  *to = (hy_dtype)a->i;
+  if (hy_dtype_bits(*to) != hy_dtype_bits(from))
+    return ir_attr_error(g, n, "to", HY_ERR_DTYPE, "is %s (%d bits); the input is %s (%d bits): "
+                         "BitCast needs equal widths", hy_dtype_name(*to), hy_dtype_bits(*to),
+                         hy_dtype_name(from), hy_dtype_bits(from));
+  return HY_OK;
+}
+
+hy_status infer_bitcast(ir_graph *g, ir_node *n) {
+  const ir_type *t;
+  hy_dtype to;
+  hy_status s = bitcast_get(g, n, &t, &to);
+  if (s) return s;
+  ir_set_out(n, 0, to, t->rank, t->dims);
+  return HY_OK;
+}
+hy_status lower_bitcast(ir_graph *g, ir_node *n, ir_lowered *l) {
+  const ir_type *t;
+  hy_dtype to;
+  hy_status s = bitcast_get(g, n, &t, &to);
+  return s ? s : lower_copy(l);
 }
 
 /* ---- Reshape ---- */

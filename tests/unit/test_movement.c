@@ -657,3 +657,45 @@ Test(movement, newer_versions_move_any_sized_type_and_refuse_the_rest) {
   expect_error(NODE(OP_Transpose, 25, 1, T(HY_DTYPE_STRING, NULL, 2, 3)), HY_ERR_UNSUPPORTED,
                "has type string, not supported");
 }
+
+Test(movement, bitcast26_keeps_the_bits) {
+  const float f[3] = {1.0f, -2.5f, 0.0f};
+  int32_t i[3];
+  ir_node *n = NODE(OP_BitCast, 26, 1, T(HY_DTYPE_FLOAT, f, 3));
+  attr_int(n, "to", HY_DTYPE_INT32);
+  run_ok(n, i);
+  EXPECT_OUT(n, 0, HY_DTYPE_INT32, 3);
+  cr_assert(i[0] == 0x3f800000 && i[1] == (int32_t)0xc0200000u && i[2] == 0);
+  /* packed types of equal width: int4 [-1, -7, 5], low nibble first, read as uint4 */
+  const uint8_t packed[2] = {0x9f, 0x05};
+  uint8_t u[2] = {0xee, 0xee};
+  n = NODE(OP_BitCast, 26, 1, T(HY_DTYPE_INT4, packed, 3));
+  attr_int(n, "to", HY_DTYPE_UINT4);
+  run_ok(n, u);
+  EXPECT_OUT(n, 0, HY_DTYPE_UINT4, 3);
+  cr_assert(u[0] == 0x9f && (u[1] & 0x0f) == 0x05, "%02x %02x", u[0], u[1]);
+  const double d = -0.0;
+  uint64_t q;
+  n = NODE(OP_BitCast, 26, 1, T(HY_DTYPE_DOUBLE, &d));
+  attr_int(n, "to", HY_DTYPE_UINT64);
+  run_ok(n, &q);
+  cr_assert_eq(q, 0x8000000000000000ull);
+}
+
+Test(movement, bitcast26_errors) {
+  const float f[2] = {0};
+  ir_node *n = NODE(OP_BitCast, 26, 1, T(HY_DTYPE_FLOAT, f, 2));
+  attr_int(n, "to", HY_DTYPE_FLOAT16);
+  expect_error(n, HY_ERR_DTYPE, "attribute 'to': is float16 (16 bits); the input is float (32");
+  n = NODE(OP_BitCast, 26, 1, T(HY_DTYPE_FLOAT, f, 2));
+  attr_int(n, "to", HY_DTYPE_STRING);
+  expect_error(n, HY_ERR_INVALID_MODEL, "attribute 'to': is 8, not a type BitCast produces");
+  expect_error(NODE(OP_BitCast, 26, 1, T(HY_DTYPE_FLOAT, f, 2)), HY_ERR_INVALID_MODEL,
+               "attribute 'to': is required");
+  n = NODE(OP_BitCast, 26, 1, T(HY_DTYPE_FLOAT, f, 2));
+  attr_int(n, "to", HY_DTYPE_FLOAT6E2M3);
+  expect_error(n, HY_ERR_INVALID_MODEL, "attribute 'to'");
+  n = NODE(OP_BitCast, 26, 1, T(HY_DTYPE_STRING, NULL, 2));
+  attr_int(n, "to", HY_DTYPE_INT64);
+  expect_error(n, HY_ERR_DTYPE, "has type string");
+}

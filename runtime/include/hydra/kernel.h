@@ -50,7 +50,8 @@ typedef hy_status (*hy_kernel_fn)(const hy_kparams *p, const void *const *in, vo
   HY_KERNELS_MOVEMENT(K)                                                                           \
   HY_KERNELS_INDEX(K)                                                                              \
   HY_KERNELS_QUANT(K)                                                                              \
-  HY_KERNELS_ATTENTION(K)
+  HY_KERNELS_ATTENTION(K)                                                                          \
+  HY_KERNELS_SIGNAL(K)
 
 #include "hydra/kernels_attention.def"
 #include "hydra/kernels_elementwise.def"
@@ -59,6 +60,7 @@ typedef hy_status (*hy_kernel_fn)(const hy_kparams *p, const void *const *in, vo
 #include "hydra/kernels_movement.def"
 #include "hydra/kernels_nn.def"
 #include "hydra/kernels_quant.def"
+#include "hydra/kernels_signal.def"
 
 typedef enum hy_kernel_id {
 #define HY_KERNEL_ENUM(name) HY_KERNEL_##name,

@@ -1,4 +1,5 @@
-/* copy: out[0] = in[0] byte for byte (Identity, Reshape, Squeeze, Unsqueeze, Flatten, Dropout).
+/* copy: out[0] = in[0] byte for byte (Identity, Reshape, Squeeze, Unsqueeze, Flatten, Dropout,
+ * BitCast).
  * A second output, when present, is Dropout's mask: every element set to one ("kept").
  * No attribute block. */
 #include "movement.h"
@@ -25,7 +26,9 @@ hy_status hy_kernel_copy(const hy_kparams *p, const void *const *in, void *const
                          void *scratch, const hy_exec *ex) {
   (void)scratch;
   (void)ex;
-  size_t bytes = (size_t)(hy_tdesc_numel(&p->out[0]) * mv_elsize(p->out[0].dtype));
+  /* whole bytes: the packed 2- and 4-bit types (BitCast between them) copy their last byte too */
+  int64_t bits = hy_tdesc_numel(&p->out[0]) * hy_k_dtype_bits(p->out[0].dtype);
+  size_t bytes = (size_t)((bits + 7) / 8);
   if (bytes && out[0] != in[0]) memmove(out[0], in[0], bytes);
   if (p->n_out > 1 && out[1]) fill_mask(&p->out[1], out[1]);
   return HY_OK;
