@@ -17,30 +17,10 @@ static ir_value *val(hy_dtype dt, int32_t rank, const int64_t *dims) {
   return graph_fixture_value("v", dt, rank, dims);
 }
 
-/* A node with n_in input slots (NULL: omitted) and n_out outputs. */
-static ir_node *node(const char *op, int opset, ir_value **in, int32_t n_in, int32_t n_out) {
-  ir_node *n = ir_node_new(G, ir_op_lookup("", op), op, "n1", n_in, n_out);
-  cr_assert(n->op != OP_UNKNOWN, "op %s is in the table", op);
-  n->opset = opset;
-  n->version = ir_onnx_op_version(op, opset);
-  for (int32_t i = 0; i < n_in; i++)
-    if (in[i]) ir_node_set_input(G, n, i, in[i]);
-  for (int32_t i = 0; i < n_out; i++)
-    ir_node_set_output(G, n, i, ir_value_new(G, "y"));
-  n->attrs = arena_array(&A, 12, sizeof *n->attrs);
-  return n;
-}
-
 static hy_status infer(ir_node *n) { return ir_op_get(n->op)->infer(G, n); }
 
-static hy_status run_status(ir_node *n, const void *const *in, void *const *out) {
-  cr_assert_eq(infer(n), HY_OK, "infer: %s", D.msg);
-  hy_status lowered, s = graph_fixture_kernel(n, in, out, &lowered);
-  cr_assert_eq(lowered, HY_OK, "lower: %s", D.msg);
-  return s;
-}
 static void run(ir_node *n, const void *const *in, void *const *out) {
-  cr_assert_eq(run_status(n, in, out), HY_OK, "kernel");
+  cr_assert_eq(fixture_run_status(n, in, out), HY_OK, "kernel");
 }
 
 static void expect_error(ir_node *n, hy_status want, const char *needle) {
@@ -61,7 +41,7 @@ Test(llm_ops, swiglu_gates_b_with_swish_of_a) {
   float alphas[2] = {1.0f, 0.5f};
   for (int t = 0; t < 2; t++) {
     ir_value *in[2] = {val(HY_DTYPE_FLOAT, 3, dims), val(HY_DTYPE_FLOAT, 3, dims)};
-    ir_node *n = node("SwiGLU", 28, in, 2, 1);
+    ir_node *n = fixture_node("SwiGLU", 28, in, 2, 1);
     if (t) attr_f(n, "alpha", alphas[t]);
     run(n, (const void *[]){a, b}, (void *[]){y});
     assert_dims(n->out[0], 3, dims);
@@ -81,7 +61,7 @@ Test(llm_ops, swiglu_bfloat16_rounds_like_swish_then_mul) {
   for (int i = 0; i < 40; i++)
     ah[i] = hy_k_f32_to_bf16(a[i]), bh[i] = hy_k_f32_to_bf16(b[i]);
   ir_value *in[2] = {val(HY_DTYPE_BFLOAT16, 1, dims), val(HY_DTYPE_BFLOAT16, 1, dims)};
-  run(node("SwiGLU", 28, in, 2, 1), (const void *[]){ah, bh}, (void *[]){yh});
+  run(fixture_node("SwiGLU", 28, in, 2, 1), (const void *[]){ah, bh}, (void *[]){yh});
   for (int i = 0; i < 40; i++) {
     float x = hy_k_bf16_to_f32(ah[i]);
     float want = bf16r(bf16r(x / (1 + expf(-x))) * hy_k_bf16_to_f32(bh[i]));
@@ -92,13 +72,13 @@ Test(llm_ops, swiglu_bfloat16_rounds_like_swish_then_mul) {
 Test(llm_ops, swiglu_errors) {
   int64_t d1[2] = {2, 4}, d2[2] = {1, 4};
   ir_value *in[2] = {val(HY_DTYPE_FLOAT, 2, d1), val(HY_DTYPE_FLOAT, 2, d2)};
-  expect_error(node("SwiGLU", 28, in, 2, 1), HY_ERR_SHAPE, "identical shapes");
+  expect_error(fixture_node("SwiGLU", 28, in, 2, 1), HY_ERR_SHAPE, "identical shapes");
   in[1] = val(HY_DTYPE_FLOAT16, 2, d1);
-  expect_error(node("SwiGLU", 28, in, 2, 1), HY_ERR_DTYPE, "float16");
+  expect_error(fixture_node("SwiGLU", 28, in, 2, 1), HY_ERR_DTYPE, "float16");
   in[0] = in[1] = val(HY_DTYPE_INT32, 2, d1);
-  expect_error(node("SwiGLU", 28, in, 2, 1), HY_ERR_DTYPE, "int32");
+  expect_error(fixture_node("SwiGLU", 28, in, 2, 1), HY_ERR_DTYPE, "int32");
   in[0] = in[1] = val(HY_DTYPE_FLOAT, 2, d1);
-  ir_node *n = node("SwiGLU", 28, in, 2, 1);
+  ir_node *n = fixture_node("SwiGLU", 28, in, 2, 1);
   attr_f(n, "alpha", INFINITY);
   expect_error(n, HY_ERR_INVALID_MODEL, "alpha");
 }
@@ -135,7 +115,7 @@ static void check_scatter(int32_t rank, const int64_t *dims, int64_t axis_attr, 
   fill(past, n, 5), fill(upd, nu, 6);
   ir_value *in[3] = {val(HY_DTYPE_FLOAT, rank, dims), val(HY_DTYPE_FLOAT, rank, udims),
                      wi ? val(HY_DTYPE_INT64, 1, bd) : NULL};
-  ir_node *nd = node("TensorScatter", 24, in, 3, 1);
+  ir_node *nd = fixture_node("TensorScatter", 24, in, 3, 1);
   if (axis_attr != -2) attr_i(nd, "axis", axis_attr);
   if (circ) attr_s(nd, "mode", "circular");
   run(nd, (const void *[]){past, upd, wi}, (void *[]){y});
@@ -165,9 +145,9 @@ Test(llm_ops, tensor_scatter_out_of_range_write_is_an_error) {
     upd[i] = 100 + i;
   ir_value *in[3] = {val(HY_DTYPE_INT64, 3, d), val(HY_DTYPE_INT64, 3, u),
                      val(HY_DTYPE_INT64, 1, bd)};
-  ir_node *n = node("TensorScatter", 24, in, 3, 1);
+  ir_node *n = fixture_node("TensorScatter", 24, in, 3, 1);
   attr_i(n, "axis", 1);
-  cr_assert_eq(run_status(n, (const void *[]){past, upd, wi}, (void *[]){y}), HY_ERR_SHAPE);
+  cr_assert_eq(fixture_run_status(n, (const void *[]){past, upd, wi}, (void *[]){y}), HY_ERR_SHAPE);
   for (int i = 0; i < 16; i++)
     cr_assert_eq(y[i], -7, "untouched [%d]", i);
   wi[1] = 2; /* int64 elements move as bytes like any other */
@@ -178,30 +158,30 @@ Test(llm_ops, tensor_scatter_out_of_range_write_is_an_error) {
 Test(llm_ops, tensor_scatter_errors) {
   int64_t d[3] = {2, 4, 2}, longer[3] = {2, 5, 2}, other[3] = {2, 4, 3}, bd[1] = {2}, b3[1] = {3};
   ir_value *in[3] = {val(HY_DTYPE_FLOAT, 3, d), val(HY_DTYPE_FLOAT, 3, longer), NULL};
-  ir_node *n = node("TensorScatter", 24, in, 3, 1);
+  ir_node *n = fixture_node("TensorScatter", 24, in, 3, 1);
   attr_i(n, "axis", 1);
   expect_error(n, HY_ERR_SHAPE, "update may be shorter");
   in[1] = val(HY_DTYPE_FLOAT, 3, other);
-  n = node("TensorScatter", 24, in, 3, 1);
+  n = fixture_node("TensorScatter", 24, in, 3, 1);
   attr_i(n, "axis", 1);
   expect_error(n, HY_ERR_SHAPE, "agree on every dim");
   in[1] = val(HY_DTYPE_FLOAT, 3, d);
-  n = node("TensorScatter", 24, in, 3, 1);
+  n = fixture_node("TensorScatter", 24, in, 3, 1);
   attr_i(n, "axis", 0);
   expect_error(n, HY_ERR_INVALID_MODEL, "axis");
-  n = node("TensorScatter", 24, in, 3, 1);
+  n = fixture_node("TensorScatter", 24, in, 3, 1);
   attr_i(n, "axis", 3);
   expect_error(n, HY_ERR_INVALID_MODEL, "axis");
-  n = node("TensorScatter", 24, in, 3, 1);
+  n = fixture_node("TensorScatter", 24, in, 3, 1);
   attr_s(n, "mode", "ring");
   expect_error(n, HY_ERR_INVALID_MODEL, "'ring' is not one of linear, circular");
   in[2] = val(HY_DTYPE_INT32, 1, bd);
-  expect_error(node("TensorScatter", 24, in, 3, 1), HY_ERR_DTYPE, "write_indices");
+  expect_error(fixture_node("TensorScatter", 24, in, 3, 1), HY_ERR_DTYPE, "write_indices");
   in[2] = val(HY_DTYPE_INT64, 1, b3);
-  expect_error(node("TensorScatter", 24, in, 3, 1), HY_ERR_SHAPE, "[2] (the batch size)");
+  expect_error(fixture_node("TensorScatter", 24, in, 3, 1), HY_ERR_SHAPE, "[2] (the batch size)");
   in[2] = NULL;
   in[0] = in[1] = val(HY_DTYPE_INT4, 3, d);
-  expect_error(node("TensorScatter", 24, in, 3, 1), HY_ERR_UNSUPPORTED, "int4");
+  expect_error(fixture_node("TensorScatter", 24, in, 3, 1), HY_ERR_UNSUPPORTED, "int4");
 }
 
 /* ---- CausalConvWithState ---- */
@@ -222,7 +202,7 @@ static void check_cconv(const cconv_case *c, uint32_t seed) {
   ir_value *in[4] = {val(HY_DTYPE_FLOAT, 3, xd), val(HY_DTYPE_FLOAT, 3, wd),
                      c->bias ? val(HY_DTYPE_FLOAT, 1, bd) : NULL,
                      c->past ? val(HY_DTYPE_FLOAT, 3, sd) : NULL};
-  ir_node *n = node("CausalConvWithState", 27, in, 4, 2);
+  ir_node *n = fixture_node("CausalConvWithState", 27, in, 4, 2);
   if (c->silu) attr_s(n, "activation", "silu");
   run(n, (const void *[]){x, w, c->bias ? bias : NULL, c->past ? past : NULL}, (void *[]){y, pres});
   assert_dims(n->out[0], 3, xd);
@@ -266,7 +246,7 @@ Test(llm_ops, causal_conv_float16_rounds_before_silu) {
   for (int i = 0; i < 6; i++)
     wh[i] = hy_k_f32_to_f16(w[i]);
   ir_value *in[2] = {val(HY_DTYPE_FLOAT16, 3, xd), val(HY_DTYPE_FLOAT16, 3, wd)};
-  ir_node *n = node("CausalConvWithState", 27, in, 2, 2);
+  ir_node *n = fixture_node("CausalConvWithState", 27, in, 2, 2);
   attr_s(n, "activation", "swish");
   run(n, (const void *[]){xh, wh}, (void *[]){yh, ph});
   for (int c = 0; c < 2; c++)
@@ -287,25 +267,25 @@ Test(llm_ops, causal_conv_errors) {
   int64_t xd[3] = {2, 3, 5}, wd[3] = {3, 1, 4}, wbad[3] = {2, 1, 4}, w0[3] = {3, 1, 0},
           sbad[3] = {2, 3, 2}, bbad[1] = {4}, x2[2] = {3, 5};
   ir_value *in[4] = {val(HY_DTYPE_FLOAT, 3, xd), val(HY_DTYPE_FLOAT, 3, wbad), NULL, NULL};
-  expect_error(node("CausalConvWithState", 27, in, 4, 2), HY_ERR_SHAPE, "weight");
+  expect_error(fixture_node("CausalConvWithState", 27, in, 4, 2), HY_ERR_SHAPE, "weight");
   in[1] = val(HY_DTYPE_FLOAT, 3, w0);
-  expect_error(node("CausalConvWithState", 27, in, 4, 2), HY_ERR_SHAPE, "kernel size 0");
+  expect_error(fixture_node("CausalConvWithState", 27, in, 4, 2), HY_ERR_SHAPE, "kernel size 0");
   in[1] = val(HY_DTYPE_FLOAT, 3, wd);
   in[3] = val(HY_DTYPE_FLOAT, 3, sbad);
-  expect_error(node("CausalConvWithState", 27, in, 4, 2), HY_ERR_SHAPE, "[2, 3, 3]");
+  expect_error(fixture_node("CausalConvWithState", 27, in, 4, 2), HY_ERR_SHAPE, "[2, 3, 3]");
   in[3] = NULL;
   in[2] = val(HY_DTYPE_FLOAT, 1, bbad);
-  expect_error(node("CausalConvWithState", 27, in, 4, 2), HY_ERR_SHAPE, "bias");
+  expect_error(fixture_node("CausalConvWithState", 27, in, 4, 2), HY_ERR_SHAPE, "bias");
   in[2] = val(HY_DTYPE_FLOAT16, 1, bbad);
-  expect_error(node("CausalConvWithState", 27, in, 4, 2), HY_ERR_DTYPE, "like input");
+  expect_error(fixture_node("CausalConvWithState", 27, in, 4, 2), HY_ERR_DTYPE, "like input");
   in[2] = NULL;
-  ir_node *n = node("CausalConvWithState", 27, in, 4, 2);
+  ir_node *n = fixture_node("CausalConvWithState", 27, in, 4, 2);
   attr_s(n, "activation", "gelu");
   expect_error(n, HY_ERR_INVALID_MODEL, "activation");
   in[0] = val(HY_DTYPE_FLOAT, 2, x2);
-  expect_error(node("CausalConvWithState", 27, in, 4, 2), HY_ERR_SHAPE, "[batch, channels");
+  expect_error(fixture_node("CausalConvWithState", 27, in, 4, 2), HY_ERR_SHAPE, "[batch, channels");
   in[0] = val(HY_DTYPE_DOUBLE, 3, xd);
-  expect_error(node("CausalConvWithState", 27, in, 4, 2), HY_ERR_DTYPE, "double");
+  expect_error(fixture_node("CausalConvWithState", 27, in, 4, 2), HY_ERR_DTYPE, "double");
 }
 
 /* ---- LinearAttention ---- */
@@ -398,7 +378,7 @@ static void check_linear(const lin_case *c, uint32_t seed) {
                      c->past ? val(HY_DTYPE_FLOAT, 4, sd) : NULL,
                      gated ? val(HY_DTYPE_FLOAT, 3, gd) : NULL,
                      delta ? val(HY_DTYPE_FLOAT, 3, bd) : NULL};
-  ir_node *n = node("LinearAttention", 27, in, 6, 2);
+  ir_node *n = fixture_node("LinearAttention", 27, in, 6, 2);
   attr_i(n, "q_num_heads", c->Hq);
   attr_i(n, "kv_num_heads", c->Hkv);
   if (c->rule) attr_s(n, "update_rule", c->rule);
@@ -440,7 +420,7 @@ Test(llm_ops, linear_attention_errors) {
                      NULL,
                      NULL,
                      NULL};
-  ir_node *n = node("LinearAttention", 27, in, 6, 2);
+  ir_node *n = fixture_node("LinearAttention", 27, in, 6, 2);
   attr_i(n, "q_num_heads", 2);
   expect_error(n, HY_ERR_INVALID_MODEL, "kv_num_heads");
   attr_i(n, "kv_num_heads", 2);
@@ -455,16 +435,16 @@ Test(llm_ops, linear_attention_errors) {
   expect_error(n, HY_ERR_INVALID_MODEL, "not a multiple");
   in[4] = val(HY_DTYPE_FLOAT, 3, gd);
   in[5] = val(HY_DTYPE_FLOAT, 3, bd);
-  n = node("LinearAttention", 27, in, 6, 2);
+  n = fixture_node("LinearAttention", 27, in, 6, 2);
   attr_i(n, "q_num_heads", 2), attr_i(n, "kv_num_heads", 2);
   expect_error(n, HY_ERR_SHAPE, "decay");
   in[4] = NULL;
-  n = node("LinearAttention", 27, in, 6, 2);
+  n = fixture_node("LinearAttention", 27, in, 6, 2);
   attr_i(n, "q_num_heads", 2), attr_i(n, "kv_num_heads", 2), attr_s(n, "update_rule", "linear");
   expect_error(n, HY_ERR_INVALID_MODEL, "does not take input 5 (beta)");
   in[5] = NULL;
   in[3] = val(HY_DTYPE_FLOAT, 4, sd);
-  n = node("LinearAttention", 27, in, 6, 2);
+  n = fixture_node("LinearAttention", 27, in, 6, 2);
   attr_i(n, "q_num_heads", 2), attr_i(n, "kv_num_heads", 2), attr_s(n, "update_rule", "linear");
   expect_error(n, HY_ERR_SHAPE, "past_state");
 }
