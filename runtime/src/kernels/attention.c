@@ -12,7 +12,9 @@
  * softmax_precision (default: the input type, its exp, sum and quotient rounded; a bfloat16 sum
  * accumulates in bfloat16 one term at a time, a float16 one in float, as NumPy does) and the
  * probabilities are rounded before the product with V, which accumulates in float. A whole row
- * of keys is needed for that softmax, so their lowering makes bk the total key count.
+ * of keys is needed for that softmax, so their lowering makes bk the total key count. (A
+ * bfloat16 sum stops growing once it is 256 times the terms it adds, as the reference's does:
+ * models with long, flat attention rows want softmax_precision float, which the op offers.)
  *
  * in: Q, K, V, attn_mask?, past_key?, past_value?, nonpad_kv_seqlen? (int64 [B]);
  * out: Y, present_key?, present_value?, qk_matmul_output?
