@@ -1,6 +1,6 @@
-/* Hooks of Attention (opsets 23, 24): the checks of Q/K/V, head counts, mask, caches and
- * nonpad_kv_seqlen against each other, the output types, and the attribute block of the
- * streaming attention kernel (runtime/src/kernels/attention.c). */
+/* Hooks of Attention (opsets 23 to 25): the checks of Q/K/V, head counts, mask, caches,
+ * nonpad_kv_seqlen and the sliding window (version 25) against each other, the output types,
+ * and the attribute block of the streaming attention kernel (runtime/src/kernels/attention.c). */
 #include <math.h>
 #include <stdio.h>
 
@@ -13,7 +13,7 @@
 typedef struct attn_shape {
   int64_t B, qH, kvH, Sq, Skv, P, D, Dv;
   bool rank3;
-  int64_t causal, mode;
+  int64_t causal, mode, left, right, sm;
   float scale, softcap;
 } attn_shape;
 
@@ -40,6 +40,9 @@ static hy_status attn_heads(ir_graph *g, ir_node *n, const char *attr, bool rank
     *heads = at->i;
     return HY_OK;
   }
+  if (at && n->version >= 25)
+    return ir_attr_error(g, n, attr, HY_ERR_INVALID_MODEL,
+                         "must not be given with 4-D Q, K and V (Attention version 25)");
   if (at && at->i != dim)
     return ir_attr_error(g, n, attr, HY_ERR_INVALID_MODEL,
                          "is %lld but the 4-D input has %lld heads", (long long)at->i,
@@ -195,6 +198,26 @@ static hy_status attn_mask(ir_graph *g, ir_node *n, const attn_shape *a) {
   return HY_OK;
 }
 
+/* left_window_size and right_window_size (version 25): -1 (unbounded) or >= 0. */
+static hy_status attn_window(ir_graph *g, ir_node *n, attn_shape *a) {
+  static const char *const names[2] = {"left_window_size", "right_window_size"};
+  int64_t *dst[2] = {&a->left, &a->right};
+  for (int i = 0; i < 2; i++) {
+    const ir_attr *at = ir_attr_find(n, names[i]);
+    *dst[i] = -1;
+    if (!at) continue;
+    if (n->version < 25)
+      return ir_attr_error(g, n, names[i], HY_ERR_INVALID_MODEL,
+                           "exists from Attention version 25, the node is version %d",
+                           n->version);
+    if (at->kind != IR_ATTR_INT || at->i < -1)
+      return ir_attr_error(g, n, names[i], HY_ERR_INVALID_MODEL,
+                           "must be -1 (unbounded) or an int >= 0");
+    *dst[i] = at->i;
+  }
+  return HY_OK;
+}
+
 static hy_status attn_attrs(ir_graph *g, ir_node *n, attn_shape *a) {
   hy_status s = ir_attr_flag(g, n, "is_causal", 0, &a->causal);
   if (s != HY_OK) return s;
@@ -211,18 +234,14 @@ static hy_status attn_attrs(ir_graph *g, ir_node *n, attn_shape *a) {
   if (sc && (!(sc->f >= 0) || isinf(sc->f)))
     return ir_attr_error(g, n, "scale", HY_ERR_INVALID_MODEL, "must be finite and >= 0, is %g",
                          (double)sc->f);
+  /* float16/bfloat16 compute the softmax in exactly this type; float in float or, asked for
+   * double, in double; double in double: never less than asked for */
   const ir_attr *sp = ir_attr_find(n, "softmax_precision");
-  if (sp) {
-    hy_dtype q = ir_in_type(n, 0)->dtype;
-    if (!attn_is_float((hy_dtype)sp->i))
-      return ir_attr_error(g, n, "softmax_precision", HY_ERR_INVALID_MODEL,
-                           "%lld is not a floating type (1, 10, 11 or 16)", (long long)sp->i);
-    /* the kernel computes in float (double for double inputs): never less than asked for */
-    if (sp->i == HY_DTYPE_DOUBLE && q != HY_DTYPE_DOUBLE)
-      return ir_attr_error(g, n, "softmax_precision", HY_ERR_UNSUPPORTED,
-                           "a double softmax for %s inputs is not supported", hy_dtype_name(q));
-  }
-  return HY_OK;
+  a->sm = sp ? sp->i : 0;
+  if (sp && (sp->kind != IR_ATTR_INT || !attn_is_float((hy_dtype)sp->i)))
+    return ir_attr_error(g, n, "softmax_precision", HY_ERR_INVALID_MODEL,
+                         "%lld is not a floating type (1, 10, 11 or 16)", (long long)sp->i);
+  return attn_window(g, n, a);
 }
 
 static hy_status attn_read(ir_graph *g, ir_node *n, attn_shape *a) {
@@ -258,18 +277,25 @@ hy_status lower_attention(ir_graph *g, ir_node *n, ir_lowered *l) {
   if (s != HY_OK) return s;
   int64_t tot = a.P + a.Skv;
   int64_t bq = a.Sq < HY_ATTN_BQ ? a.Sq : HY_ATTN_BQ, bk = tot < HY_ATTN_BK ? tot : HY_ATTN_BK;
+  hy_dtype dt = ir_in_type(n, 0)->dtype;
+  if (dt == HY_DTYPE_FLOAT16 || dt == HY_DTYPE_BFLOAT16) {
+    /* their exact softmax takes whole rows: fewer of them per block on long sequences */
+    bk = tot;
+    if (bk > 0 && bq > HY_ATTN_HALF_SCORES / bk) bq = HY_ATTN_HALF_SCORES / bk;
+  }
   if (bq < 1) bq = 1;
   if (bk < 1) bk = 1;
-  hy_dtype dt = ir_in_type(n, 0)->dtype;
+  bool wide = dt == HY_DTYPE_FLOAT && a.sm == HY_DTYPE_DOUBLE;
   l->kernel = HY_KERNEL_attention;
-  int64_t ints[14] = {a.B, a.qH, a.kvH, a.Sq, a.Skv, a.P, a.D, a.Dv, a.rank3, a.causal, a.mode,
-                      HY_GEMM_MAX_TASKS, bq, bk};
-  for (int i = 0; i < 14; i++) lower_int(l, ints[i]);
+  int64_t ints[17] = {a.B,     a.qH,   a.kvH, a.Sq, a.Skv, a.P,    a.D,     a.Dv,
+                      a.rank3, a.causal, a.mode, HY_GEMM_MAX_TASKS, bq, bk, a.left, a.right,
+                      a.sm};
+  for (int i = 0; i < 17; i++) lower_int(l, ints[i]);
   lower_float(l, a.scale);
   lower_float(l, a.softcap);
   l->scratch_bytes = HY_GEMM_MAX_TASKS *
                      (int64_t)hy_attention_task_bytes(bq, bk, a.D, a.Dv,
-                                                      dt == HY_DTYPE_DOUBLE ? 8 : 4,
-                                                      dt == HY_DTYPE_FLOAT);
+                                                      dt == HY_DTYPE_DOUBLE || wide ? 8 : 4,
+                                                      dt == HY_DTYPE_FLOAT && !wide);
   return HY_OK;
 }

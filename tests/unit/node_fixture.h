@@ -1,6 +1,7 @@
-/* Shared by the nn unit tests (test_nn.c, test_nn_new.c), which run single nodes through their
- * hooks and native kernels: attribute setters, a parallel_for that splits ranges unevenly and in
- * reverse, operand descriptors, comparisons and deterministic data. */
+/* Shared by the unit tests that run single nodes through their hooks and native kernels
+ * (test_nn.c, test_nn_new.c, test_llm_ops.c): building and running a node, attribute setters, a
+ * parallel_for that splits ranges unevenly and in reverse, operand descriptors, comparisons and
+ * deterministic data. */
 #ifndef HYDRA_TESTS_NODE_FIXTURE_H
 #define HYDRA_TESTS_NODE_FIXTURE_H
 
@@ -26,19 +27,28 @@ static inline void attr_ints(ir_node *n, const char *name, const int64_t *v, int
   n->attrs[n->n_attrs++] = (ir_attr){.name = name, .kind = IR_ATTR_INTS, .ints = copy, .n = cnt};
 }
 
-/* A node of op (default domain) at the given opset over in[0..n_in) (NULL: omitted), with one
- * output "y" and room for 12 attributes. */
-static inline ir_node *node_fixture_node(const char *op, int opset, ir_value *const *in,
-                                         int32_t n_in) {
-  ir_node *n = ir_node_new(G, ir_op_lookup("", op), op, "n1", n_in, 1);
+/* A node of op (its version at opset) with n_in input slots (NULL: omitted) and n_out outputs,
+ * named n1, with room for 12 attributes. */
+static inline ir_node *fixture_node(const char *op, int opset, ir_value **in, int32_t n_in,
+                                    int32_t n_out) {
+  ir_node *n = ir_node_new(G, ir_op_lookup("", op), op, "n1", n_in, n_out);
   cr_assert(n->op != OP_UNKNOWN, "op %s is in the table", op);
   n->opset = opset;
   n->version = ir_onnx_op_version(op, opset);
   for (int32_t i = 0; i < n_in; i++)
     if (in[i]) ir_node_set_input(G, n, i, in[i]);
-  ir_node_set_output(G, n, 0, ir_value_new(G, "y"));
+  for (int32_t i = 0; i < n_out; i++)
+    ir_node_set_output(G, n, i, ir_value_new(G, "y"));
   n->attrs = arena_array(&A, 12, sizeof *n->attrs);
   return n;
+}
+
+/* Infers and lowers n (both must succeed) and runs its kernel; the kernel's status. */
+static inline hy_status fixture_run_status(ir_node *n, const void *const *in, void *const *out) {
+  cr_assert_eq(ir_op_get(n->op)->infer(G, n), HY_OK, "infer: %s", D.msg);
+  hy_status lowered, s = graph_fixture_kernel(n, in, out, &lowered);
+  cr_assert_eq(lowered, HY_OK, "lower: %s", D.msg);
+  return s;
 }
 
 /* Runs ranges in uneven chunks, in reverse order, so kernels that assume one range fail. */
@@ -71,29 +81,6 @@ static inline void assert_dims(const ir_value *v, int32_t rank, const int64_t *d
   for (int32_t i = 0; i < rank; i++)
     cr_assert_eq(v->type.dims[i], dims[i], "dim %d: %lld, expected %lld", i,
                  (long long)v->type.dims[i], (long long)dims[i]);
-}
-
-/* A node of op at opset, named n1, with n_out outputs; in[i] NULL leaves slot i empty. Room for
- * eight attributes. */
-static inline ir_node *node_fixture_node(const char *op, int opset, ir_value **in, int32_t n_in,
-                                         int32_t n_out) {
-  ir_node *n = ir_node_new(G, ir_op_lookup("", op), op, "n1", n_in, n_out);
-  cr_assert(n->op != OP_UNKNOWN, "op %s is in the table", op);
-  n->opset = opset;
-  n->version = ir_onnx_op_version(op, opset);
-  for (int32_t i = 0; i < n_in; i++)
-    if (in[i]) ir_node_set_input(G, n, i, in[i]);
-  for (int32_t i = 0; i < n_out; i++) ir_node_set_output(G, n, i, ir_value_new(G, "y"));
-  n->attrs = arena_array(&A, 8, sizeof *n->attrs);
-  return n;
-}
-
-/* Infers n (which must succeed), lowers it and runs its kernel; returns the kernel's status. */
-static inline hy_status node_fixture_run(ir_node *n, const void *const *in, void *const *out) {
-  cr_assert_eq(ir_op_get(n->op)->infer(G, n), HY_OK, "infer: %s", D.msg);
-  hy_status lowered, s = graph_fixture_kernel(n, in, out, &lowered);
-  cr_assert_eq(lowered, HY_OK, "lower: %s", D.msg);
-  return s;
 }
 
 static inline void fill(float *x, int64_t n, uint32_t seed) {

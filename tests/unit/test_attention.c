@@ -92,6 +92,9 @@ typedef struct attn_case {
   int64_t mdims[4];
   const int64_t *nonpad; /* opset 24 */
   bool present;
+  bool window;          /* opset 25: left/right window sizes (-1: unbounded) */
+  int64_t left, right;
+  int32_t sm; /* softmax_precision, 0: none */
 } attn_case;
 
 static int64_t numel4(const int64_t *d, int32_t r) {
@@ -157,6 +160,8 @@ static void ref_attention(const attn_case *c, const float *q, const float *k, co
           }
           int64_t off = c->nonpad && !c->P ? c->nonpad[b] - c->Sq : c->P;
           if (c->causal && j > i + off) bi += -INFINITY;
+          if (c->window && c->left >= 0 && j < i + off - c->left) bi += -INFINITY;
+          if (c->window && c->right >= 0 && j > i + off + c->right) bi += -INFINITY;
           if (c->nonpad && j >= c->nonpad[b]) bi += -INFINITY;
           if (bi != -INFINITY) any = true;
           s += bi;
@@ -211,6 +216,11 @@ static ir_node *attn_node(const attn_case *c, int version, hy_dtype dt) {
   if (c->mode >= 0) attr_i(n, "qk_matmul_output_mode", c->mode);
   if (c->scale > 0) attr_f(n, "scale", c->scale);
   if (c->softcap > 0) attr_f(n, "softcap", c->softcap);
+  if (c->window) {
+    attr_i(n, "left_window_size", c->left);
+    attr_i(n, "right_window_size", c->right);
+  }
+  if (c->sm) attr_i(n, "softmax_precision", c->sm);
   return n;
 }
 
@@ -240,7 +250,7 @@ static void check_attention(const attn_case *c, uint32_t seed) {
   } else if (c->mask == 2) {
     for (int64_t i = 0; i < nm; i++) ((uint8_t *)mask)[i] = (uint8_t)((i * 5 + seed) % 3 != 0);
   }
-  ir_node *n = attn_node(c, c->nonpad ? 24 : 23, HY_DTYPE_FLOAT);
+  ir_node *n = attn_node(c, c->window ? 25 : c->nonpad ? 24 : 23, HY_DTYPE_FLOAT);
   const void *in[7] = {q, k, v, c->mask ? mask : NULL, c->P ? pk : NULL, c->P ? pv : NULL,
                        c->nonpad};
   void *out[4] = {y, c->present ? prk : NULL, c->present ? prv : NULL, c->mode >= 0 ? qk : NULL};
@@ -382,6 +392,111 @@ Test(attention, float16_double_and_bfloat16_compute_like_float) {
   }
 }
 
+/* Version 25's sliding window, alone and with everything it composes with: the causal frontier,
+ * a past cache or nonpad_kv_seqlen (which move the query's absolute position), masks, score
+ * outputs, GQA, and key tiles that whole blocks may skip. */
+Test(attention, sliding_windows_compose_with_masks_caches_and_tiles) {
+  attn_case c = {.B = 2, .qH = 2, .kvH = 1, .Sq = 4, .Skv = 6, .D = 8, .Dv = 6, .mode = 3,
+                 .causal = true, .window = true, .left = 2, .right = -1};
+  check_attention(&c, 50);
+  attn_case d = c;
+  d.causal = false, d.left = 2, d.right = 1, d.mode = 2; /* bidirectional */
+  check_attention(&d, 51);
+  attn_case e = d;
+  e.left = -1, e.right = 0, e.mask = 2, e.mask_rank = 1, e.mdims[0] = 6, e.rank3 = true;
+  check_attention(&e, 52);
+  int64_t nonpad[2] = {5, 3};
+  attn_case f = c;
+  f.nonpad = nonpad, f.mask = 1, f.mask_rank = 3, f.mdims[0] = 2, f.mdims[1] = 4, f.mdims[2] = 6;
+  check_attention(&f, 53);
+  attn_case g = c;
+  g.P = 5, g.left = 0, g.mode = -1, g.present = true; /* each query sees only its own key */
+  check_attention(&g, 54);
+  attn_case h = {.B = 1, .qH = 2, .kvH = 2, .Sq = 150, .Skv = 600, .D = 16, .Dv = 8, .mode = -1,
+                 .causal = true, .window = true, .left = 40, .right = -1};
+  check_attention(&h, 55); /* blocks start past whole tiles of keys */
+  h.nonpad = (int64_t[]){INT64_MAX}, h.left = INT64_MAX, h.right = INT64_MAX, h.causal = false;
+  attn_case open = h;
+  open.nonpad = NULL, open.window = false;
+  int64_t n = 150 * 2 * 16, nk = 600 * 2 * 16, nv = 600 * 2 * 8;
+  float *q = malloc((size_t)n * 4), *k = malloc((size_t)nk * 4), *v = malloc((size_t)nv * 4);
+  float *y[2] = {malloc(2400 * 4), malloc(2400 * 4)};
+  fill(q, n, 1), fill(k, nk, 2), fill(v, nv, 3);
+  /* hostile bounds and lengths: like no window and no padding at all, no overflow */
+  const void *in[7] = {q, k, v, NULL, NULL, NULL, h.nonpad};
+  run(attn_node(&h, 25, HY_DTYPE_FLOAT), in, (void *[]){y[0], NULL, NULL, NULL});
+  in[6] = NULL;
+  run(attn_node(&open, 23, HY_DTYPE_FLOAT), in, (void *[]){y[1], NULL, NULL, NULL});
+  for (int i = 0; i < 2400; i++) cr_assert_eq(y[0][i], y[1][i], "Y[%d]", i);
+  free(q), free(k), free(v), free(y[0]), free(y[1]);
+}
+
+/* float inputs with softmax_precision double: computed in double, still matching. */
+Test(attention, float_inputs_with_a_double_softmax) {
+  attn_case c = {.B = 1, .qH = 4, .kvH = 2, .Sq = 4, .Skv = 6, .D = 8, .Dv = 6, .mode = 3,
+                 .causal = true, .softcap = 2.0f, .sm = HY_DTYPE_DOUBLE, .mask = 2,
+                 .mask_rank = 4, .mdims = {1, 4, 4, 6}};
+  check_attention(&c, 60);
+}
+
+/* float16 and bfloat16 follow the op's function body in their own type: Q and K scaled by the
+ * rounded root and rounded, the scores rounded, the softmax's exp, sum and quotient rounded
+ * (a bfloat16 sum term by term, a float16 one in float), P.V accumulated in float. Bit for bit. */
+static float round_to(hy_dtype dt, float x) {
+  return dt == HY_DTYPE_FLOAT16 ? hy_k_f16_to_f32(hy_k_f32_to_f16(x))
+                                : hy_k_bf16_to_f32(hy_k_f32_to_bf16(x));
+}
+Test(attention, half_types_round_where_the_definition_does) {
+  enum { H = 2, S = 5, KV = 7, DD = 8 };
+  int64_t qd[4] = {1, H, S, DD}, kd[4] = {1, H, KV, DD}, md[2] = {S, KV};
+  hy_dtype dts[2] = {HY_DTYPE_FLOAT16, HY_DTYPE_BFLOAT16};
+  for (int t = 0; t < 2; t++) {
+    hy_dtype dt = dts[t];
+    float q[H * S * DD], k[H * KV * DD], v[H * KV * DD], m[S * KV];
+    uint16_t qh[H * S * DD], kh[H * KV * DD], vh[H * KV * DD], mh[S * KV], yh[H * S * DD];
+    fill(q, H * S * DD, 70), fill(k, H * KV * DD, 71), fill(v, H * KV * DD, 72);
+    fill(m, S * KV, 73);
+#define TO16(x) (dt == HY_DTYPE_FLOAT16 ? hy_k_f32_to_f16(x) : hy_k_f32_to_bf16(x))
+#define FROM16(x) (dt == HY_DTYPE_FLOAT16 ? hy_k_f16_to_f32(x) : hy_k_bf16_to_f32(x))
+    for (int i = 0; i < H * S * DD; i++) qh[i] = TO16(q[i] + 1);
+    for (int i = 0; i < H * KV * DD; i++) kh[i] = TO16(k[i] + 1), vh[i] = TO16(v[i]);
+    for (int i = 0; i < S * KV; i++) mh[i] = TO16(m[i] / 2);
+    ir_value *in[4] = {val(dt, 4, qd), val(dt, 4, kd), val(dt, 4, kd), val(dt, 2, md)};
+    ir_node *n = node("Attention", 23, in, 4, 1, 1u);
+    attr_i(n, "is_causal", 1);
+    run(n, (const void *[]){qh, kh, vh, mh}, (void *[]){yh});
+    float rt = round_to(dt, sqrtf(1 / sqrtf(DD)));
+    for (int h = 0; h < H; h++)
+      for (int i = 0; i < S; i++) {
+        float x[KV], mx = -INFINITY, sum = 0;
+        for (int j = 0; j < KV; j++) {
+          float acc = 0;
+          for (int d = 0; d < DD; d++)
+            acc += round_to(dt, FROM16(qh[(h * S + i) * DD + d]) * rt) *
+                   round_to(dt, FROM16(kh[(h * KV + j) * DD + d]) * rt);
+          float bias = FROM16(mh[i * KV + j]) + (j > i ? -INFINITY : 0.0f);
+          x[j] = round_to(dt, round_to(dt, acc) + bias);
+          mx = x[j] > mx ? x[j] : mx;
+        }
+        for (int j = 0; j < KV; j++) {
+          x[j] = round_to(dt, expf(round_to(dt, x[j] - mx)));
+          sum = dt == HY_DTYPE_BFLOAT16 ? round_to(dt, sum + x[j]) : sum + x[j];
+        }
+        sum = round_to(dt, sum);
+        for (int e = 0; e < DD; e++) {
+          float acc = 0;
+          for (int j = 0; j < KV; j++)
+            acc += round_to(dt, x[j] / sum) * FROM16(vh[(h * KV + j) * DD + e]);
+          uint16_t got = yh[(h * S + i) * DD + e];
+          cr_assert_eq(got, TO16(acc), "%s Y[%d, %d, %d]: got %g, expected %g",
+                       hy_dtype_name(dt), h, i, e, (double)FROM16(got), (double)acc);
+        }
+      }
+#undef TO16
+#undef FROM16
+  }
+}
+
 /* ---- Attention: malformed nodes ---- */
 
 Test(attention, head_counts_and_shapes_are_checked) {
@@ -437,8 +552,17 @@ Test(attention, masks_caches_and_attributes_are_checked) {
   attr_f(n, "softcap", -1.0f);
   expect_error(n, HY_ERR_INVALID_MODEL, "softcap");
   n = node("Attention", 23, in, 3, 1, 1u);
-  attr_i(n, "softmax_precision", HY_DTYPE_DOUBLE);
-  expect_error(n, HY_ERR_UNSUPPORTED, "softmax_precision");
+  attr_i(n, "softmax_precision", HY_DTYPE_INT64);
+  expect_error(n, HY_ERR_INVALID_MODEL, "softmax_precision");
+  n = node("Attention", 24, in, 3, 1, 1u);
+  attr_i(n, "left_window_size", 2);
+  expect_error(n, HY_ERR_INVALID_MODEL, "version 25");
+  n = node("Attention", 25, in, 3, 1, 1u);
+  attr_i(n, "right_window_size", -2);
+  expect_error(n, HY_ERR_INVALID_MODEL, "right_window_size");
+  n = node("Attention", 25, in, 3, 1, 1u);
+  attr_i(n, "q_num_heads", 3); /* agrees with the 4-D Q, but version 25 forbids it */
+  expect_error(n, HY_ERR_INVALID_MODEL, "must not be given with 4-D");
   n = node("Attention", 23, in, 3, 1, 1u);
   attr_i(n, "q_num_heads", 2); /* 4-D input with 3 heads */
   expect_error(n, HY_ERR_INVALID_MODEL, "q_num_heads");

@@ -17,13 +17,13 @@ static ir_value *val(hy_dtype dt, int32_t rank, const int64_t *dims) {
 }
 
 static ir_node *node(const char *op, int opset, ir_value **in, int32_t n_in, int32_t n_out) {
-  return node_fixture_node(op, opset, in, n_in, n_out);
+  return fixture_node(op, opset, in, n_in, n_out);
 }
 
 static hy_status infer(ir_node *n) { return ir_op_get(n->op)->infer(G, n); }
 
 static void run(ir_node *n, const void *const *in, void *const *out) {
-  cr_assert_eq(node_fixture_run(n, in, out), HY_OK, "kernel");
+  cr_assert_eq(fixture_run_status(n, in, out), HY_OK, "kernel");
 }
 
 static void assert_error(ir_node *n, hy_status want, const char *needle) {
@@ -146,11 +146,11 @@ Test(loss_random, a_target_out_of_range_is_a_run_time_error) {
   float x[LN * LC * LD] = {0}, y[LN * LD];
   int64_t t[LN * LD] = {0, 1, 2, 1, 2, 3, 0, 1}; /* 3 is not a class */
   ir_node *n = loss_node("NegativeLogLikelihoodLoss", false, "none", INT64_MIN, 1);
-  cr_assert_eq(node_fixture_run(n, (const void *[]){x, t, NULL}, (void *[]){y}), HY_ERR_SHAPE);
+  cr_assert_eq(fixture_run_status(n, (const void *[]){x, t, NULL}, (void *[]){y}), HY_ERR_SHAPE);
   t[5] = -1;
   n = loss_node("SoftmaxCrossEntropyLoss", true, "mean", 7, 1);
   float w[LC] = {1, 1, 1};
-  cr_assert_eq(node_fixture_run(n, (const void *[]){x, t, w}, (void *[]){y}), HY_ERR_SHAPE);
+  cr_assert_eq(fixture_run_status(n, (const void *[]){x, t, w}, (void *[]){y}), HY_ERR_SHAPE);
 }
 
 Test(loss_random, loss_errors_name_what_is_wrong) {
@@ -285,7 +285,7 @@ Test(loss_random, bernoulli_draws_0_and_1_at_the_given_rate) {
   }
   cr_assert(abs(ones - 2000) < 4 * 39, "%d ones of 8000 at p = 0.25", ones); /* sd 38.7 */
   p[7] = 1.5f;
-  cr_assert_eq(node_fixture_run(n, (const void *[]){p}, (void *[]){y}), HY_ERR_INVALID_ARGUMENT,
+  cr_assert_eq(fixture_run_status(n, (const void *[]){p}, (void *[]){y}), HY_ERR_INVALID_ARGUMENT,
                "a probability above 1 is a run-time error");
 }
 
@@ -371,7 +371,7 @@ Test(loss_random, dropout_training_scales_what_it_keeps_and_masks_the_rest) {
     cr_assert(y[i] == x[i] && mask[i], "training_mode false at run time: y = x, all kept (%d)", i);
   }
   const float bad = 1.5f;
-  cr_assert_eq(node_fixture_run(n, (const void *[]){x, &bad, &training}, (void *[]){y, mask}),
+  cr_assert_eq(fixture_run_status(n, (const void *[]){x, &bad, &training}, (void *[]){y, mask}),
                HY_ERR_INVALID_ARGUMENT, "a ratio above 1 at run time is an error");
 }
 

@@ -18,16 +18,13 @@ static ir_value *val(hy_dtype dt, int32_t rank, const int64_t *dims) {
   return graph_fixture_value("v", dt, rank, dims);
 }
 
-static ir_node *node(const char *op, int opset, ir_value **in, int32_t n_in, int32_t n_out) {
-  return node_fixture_node(op, opset, in, n_in, n_out);
-}
 
 static hy_status infer(ir_node *n) { return ir_op_get(n->op)->infer(G, n); }
 
 /* ---- running a node: infer, lower, native kernel ---- */
 
 static void run(ir_node *n, const void *const *in, void *const *out) {
-  cr_assert_eq(node_fixture_run(n, in, out), HY_OK);
+  cr_assert_eq(fixture_run_status(n, in, out), HY_OK);
 }
 
 
@@ -55,7 +52,7 @@ static void check_softmax(const char *op, int opset, int64_t axis, int32_t rank,
   double want[512];
   fill(x, total, (uint32_t)(opset * 7 + rank));
   ir_value *v = val(HY_DTYPE_FLOAT, rank, dims);
-  ir_node *nd = node(op, opset, &v, 1, 1);
+  ir_node *nd = fixture_node(op, opset, &v, 1, 1);
   attr_i(nd, "axis", axis);
   const void *in[1] = {x};
   void *out[1] = {y};
@@ -88,7 +85,7 @@ Test(nn, softmax_is_stable_for_large_inputs) {
   float x[4] = {1000, 1001, 1002, -1000}, y[4];
   int64_t dims[1] = {4};
   ir_value *v = val(HY_DTYPE_FLOAT, 1, dims);
-  ir_node *nd = node("Softmax", 13, &v, 1, 1);
+  ir_node *nd = fixture_node("Softmax", 13, &v, 1, 1);
   const void *in[1] = {x};
   void *out[1] = {y};
   run(nd, in, out);
@@ -102,7 +99,7 @@ Test(nn, softmax_double_and_float16) {
   double xd[6] = {1, 2, 3, -1, 0, 1}, yd[6];
   int64_t dims[2] = {2, 3};
   ir_value *v = val(HY_DTYPE_DOUBLE, 2, dims);
-  ir_node *nd = node("Softmax", 13, &v, 1, 1);
+  ir_node *nd = fixture_node("Softmax", 13, &v, 1, 1);
   const void *in[1] = {xd};
   void *out[1] = {yd};
   run(nd, in, out);
@@ -112,7 +109,7 @@ Test(nn, softmax_double_and_float16) {
   uint16_t xh[6], yh[6];
   for (int i = 0; i < 6; i++) xh[i] = hy_k_f32_to_f16((float)xd[i]);
   v = val(HY_DTYPE_FLOAT16, 2, dims);
-  nd = node("LogSoftmax", 13, &v, 1, 1);
+  nd = fixture_node("LogSoftmax", 13, &v, 1, 1);
   in[0] = xh;
   out[0] = yh;
   run(nd, in, out);
@@ -122,7 +119,7 @@ Test(nn, softmax_double_and_float16) {
 Test(nn, softmax_bad_axis_names_the_attribute) {
   int64_t dims[3] = {2, 3, 4};
   ir_value *v = val(HY_DTYPE_FLOAT, 3, dims);
-  ir_node *nd = node("Softmax", 13, &v, 1, 1);
+  ir_node *nd = fixture_node("Softmax", 13, &v, 1, 1);
   attr_i(nd, "axis", 3);
   cr_assert_eq(infer(nd), HY_ERR_INVALID_MODEL);
   cr_assert(strstr(D.msg, "node 'n1' (Softmax): attribute 'axis'"), "%s", D.msg);
@@ -132,7 +129,7 @@ Test(nn, softmax_bad_axis_names_the_attribute) {
 Test(nn, softmax_rejects_integer_input) {
   int64_t dims[1] = {4};
   ir_value *v = val(HY_DTYPE_INT32, 1, dims);
-  cr_assert_eq(infer(node("Softmax", 13, &v, 1, 1)), HY_ERR_DTYPE);
+  cr_assert_eq(infer(fixture_node("Softmax", 13, &v, 1, 1)), HY_ERR_DTYPE);
 }
 
 /* ---- LayerNormalization ---- */
@@ -149,7 +146,7 @@ static void check_layernorm(int64_t axis, int64_t outer, int64_t inner, bool bia
   for (int32_t i = 0; i < pr; i++) pdims[i] = dims[3 - pr + i];
   in_v[1] = val(HY_DTYPE_FLOAT, pr, pdims);
   in_v[2] = bias ? val(HY_DTYPE_FLOAT, pr, pdims) : NULL;
-  ir_node *nd = node("LayerNormalization", 17, in_v, 3, 3);
+  ir_node *nd = fixture_node("LayerNormalization", 17, in_v, 3, 3);
   attr_i(nd, "axis", axis);
   attr_f(nd, "epsilon", 1e-3f);
   const void *in[3] = {x, sc, bias ? b : NULL};
@@ -181,11 +178,11 @@ Test(nn, layernorm_last_axis_and_earlier_axis_with_stats) {
 Test(nn, layernorm_bad_stash_type_and_scale_shape) {
   int64_t dims[2] = {2, 8}, bad[1] = {3};
   ir_value *in_v[2] = {val(HY_DTYPE_FLOAT, 2, dims), val(HY_DTYPE_FLOAT, 1, bad)};
-  cr_assert_eq(infer(node("LayerNormalization", 17, in_v, 2, 1)), HY_ERR_UNSUPPORTED);
+  cr_assert_eq(infer(fixture_node("LayerNormalization", 17, in_v, 2, 1)), HY_ERR_UNSUPPORTED);
   cr_assert(strstr(D.msg, "input 1 has shape float[3]"), "%s", D.msg);
   diag_init(&D);
   in_v[1] = val(HY_DTYPE_FLOAT, 1, dims + 1);
-  ir_node *nd = node("LayerNormalization", 17, in_v, 2, 1);
+  ir_node *nd = fixture_node("LayerNormalization", 17, in_v, 2, 1);
   attr_i(nd, "stash_type", 11);
   cr_assert_eq(infer(nd), HY_ERR_UNSUPPORTED);
   cr_assert(strstr(D.msg, "attribute 'stash_type'"), "%s", D.msg);
@@ -202,12 +199,12 @@ Test(nn, batchnorm_inference_and_training_mode) {
   for (int i = 1; i < 5; i++) in_v[i] = val(HY_DTYPE_FLOAT, 1, &c);
   const void *in[5] = {x, s, b, m, v};
   void *out[3] = {y, rm, rv};
-  run(node("BatchNormalization", 15, in_v, 5, 1), in, out);
+  run(fixture_node("BatchNormalization", 15, in_v, 5, 1), in, out);
   for (int64_t i = 0; i < 24; i++) {
     int64_t ch = (i / 4) % 3;
     assert_close(y[i], (x[i] - m[ch]) / sqrt(v[ch] + 1e-5) * s[ch] + b[ch], 1e-5, "y", i);
   }
-  ir_node *nd = node("BatchNormalization", 15, in_v, 5, 3);
+  ir_node *nd = fixture_node("BatchNormalization", 15, in_v, 5, 3);
   attr_i(nd, "training_mode", 1);
   attr_f(nd, "momentum", 0.8f);
   run(nd, in, out);
@@ -228,7 +225,7 @@ Test(nn, batchnorm_parameter_shape_must_be_c) {
   int64_t dims[3] = {1, 3, 4}, c = 3, bad = 4;
   ir_value *in_v[5] = {val(HY_DTYPE_FLOAT, 3, dims)};
   for (int i = 1; i < 5; i++) in_v[i] = val(HY_DTYPE_FLOAT, 1, i == 3 ? &bad : &c);
-  cr_assert_eq(infer(node("BatchNormalization", 15, in_v, 5, 1)), HY_ERR_SHAPE);
+  cr_assert_eq(infer(fixture_node("BatchNormalization", 15, in_v, 5, 1)), HY_ERR_SHAPE);
   cr_assert(strstr(D.msg, "input 3 has shape float[4]; expected [3]"), "%s", D.msg);
 }
 
@@ -238,7 +235,7 @@ Test(nn, batchnorm_parameter_shape_must_be_c) {
 static ir_node *pool2d(const char *op, int64_t h, int64_t w, const int64_t *k, int32_t n_out) {
   int64_t dims[4] = {1, 1, h, w};
   ir_value *v = val(HY_DTYPE_FLOAT, 4, dims);
-  ir_node *nd = node(op, 12, &v, 1, n_out);
+  ir_node *nd = fixture_node(op, 12, &v, 1, n_out);
   attr_ints(nd, "kernel_shape", k, 2);
   return nd;
 }
@@ -309,7 +306,7 @@ Test(nn, pool_same_upper_1d_and_uint8) {
   uint8_t x[7] = {3, 250, 1, 7, 7, 9, 0}, y[4];
   int64_t dims[3] = {1, 1, 7}, k = 3, st = 2;
   ir_value *v = val(HY_DTYPE_UINT8, 3, dims);
-  ir_node *nd = node("MaxPool", 12, &v, 1, 1);
+  ir_node *nd = fixture_node("MaxPool", 12, &v, 1, 1);
   attr_ints(nd, "kernel_shape", &k, 1);
   attr_ints(nd, "strides", &st, 1);
   attr_s(nd, "auto_pad", "SAME_UPPER");
@@ -325,7 +322,7 @@ Test(nn, pool_same_upper_1d_and_uint8) {
 Test(nn, pool_bad_kernel_shape_is_an_attribute_error) {
   int64_t dims[4] = {1, 1, 4, 4}, k1[1] = {2}, k0[2] = {2, 0}, big[2] = {5, 5};
   ir_value *v = val(HY_DTYPE_FLOAT, 4, dims);
-  ir_node *nd = node("MaxPool", 12, &v, 1, 1);
+  ir_node *nd = fixture_node("MaxPool", 12, &v, 1, 1);
   cr_assert_eq(infer(nd), HY_ERR_INVALID_MODEL); /* missing */
   cr_assert(strstr(D.msg, "attribute 'kernel_shape': is required"), "%s", D.msg);
   diag_init(&D);
@@ -333,13 +330,13 @@ Test(nn, pool_bad_kernel_shape_is_an_attribute_error) {
   cr_assert_eq(infer(nd), HY_ERR_INVALID_MODEL);
   cr_assert(strstr(D.msg, "has 1 values; expected 2"), "%s", D.msg);
   diag_init(&D);
-  nd = node("AveragePool", 12, &v, 1, 1);
+  nd = fixture_node("AveragePool", 12, &v, 1, 1);
   attr_ints(nd, "kernel_shape", k0, 2);
   cr_assert_eq(infer(nd), HY_ERR_INVALID_MODEL);
   cr_assert(strstr(D.msg, "(AveragePool): attribute 'kernel_shape': value 0 must be >= 1"), "%s",
             D.msg);
   diag_init(&D);
-  nd = node("AveragePool", 12, &v, 1, 1);
+  nd = fixture_node("AveragePool", 12, &v, 1, 1);
   attr_ints(nd, "kernel_shape", big, 2);
   cr_assert_eq(infer(nd), HY_ERR_SHAPE);
   cr_assert(strstr(D.msg, "does not fit"), "%s", D.msg);
@@ -352,9 +349,9 @@ Test(nn, global_average_and_max_pool) {
   ir_value *v = val(HY_DTYPE_FLOAT, 4, dims);
   const void *in[1] = {x};
   void *out[1] = {y};
-  run(node("GlobalAveragePool", 1, &v, 1, 1), in, out);
+  run(fixture_node("GlobalAveragePool", 1, &v, 1, 1), in, out);
   out[0] = z;
-  ir_node *nd = node("GlobalMaxPool", 1, &v, 1, 1);
+  ir_node *nd = fixture_node("GlobalMaxPool", 1, &v, 1, 1);
   run(nd, in, out);
   int64_t odims[4] = {2, 3, 1, 1};
   assert_dims(nd->out[0], 4, odims);
@@ -374,7 +371,7 @@ Test(nn, reduce_mean_keepdims_over_non_adjacent_axes) {
   fill(x, 24, 3);
   for (int keep = 0; keep < 2; keep++) {
     ir_value *v = val(HY_DTYPE_FLOAT, 3, dims);
-    ir_node *nd = node("ReduceMean", 13, &v, 1, 1);
+    ir_node *nd = fixture_node("ReduceMean", 13, &v, 1, 1);
     attr_ints(nd, "axes", axes, 2);
     attr_i(nd, "keepdims", keep);
     const void *in[1] = {x};
@@ -402,7 +399,7 @@ Test(nn, reduce_sum_axes_input_from_opset13_and_noop) {
                        ir_const_new(G, "axes", HY_DTYPE_INT64, 1, &one, ax)};
   const void *in[2] = {x, ax};
   void *out[1] = {y};
-  ir_node *nd = node("ReduceSum", 13, in_v, 2, 1);
+  ir_node *nd = fixture_node("ReduceSum", 13, in_v, 2, 1);
   attr_i(nd, "keepdims", 0);
   run(nd, in, out); /* contiguous rows: the vector path */
   for (int r = 0; r < 3; r++) {
@@ -411,12 +408,12 @@ Test(nn, reduce_sum_axes_input_from_opset13_and_noop) {
     assert_close(y[r], s, 1e-5, "sum", r);
   }
   in_v[1] = ir_const_new(G, "empty", HY_DTYPE_INT64, 1, &zero, ax);
-  nd = node("ReduceSum", 13, in_v, 2, 1);
+  nd = fixture_node("ReduceSum", 13, in_v, 2, 1);
   attr_i(nd, "noop_with_empty_axes", 1);
   run(nd, in, out);
   assert_dims(nd->out[0], 2, dims);
   cr_assert(!memcmp(x, y, sizeof x), "noop copies");
-  nd = node("ReduceSum", 13, in_v, 2, 1); /* empty axes without noop: all axes */
+  nd = fixture_node("ReduceSum", 13, in_v, 2, 1); /* empty axes without noop: all axes */
   run(nd, in, out);
   int64_t ones[2] = {1, 1};
   assert_dims(nd->out[0], 2, ones);
@@ -436,7 +433,7 @@ Test(nn, reduce_family_values) {
                             {log(exp(1) + exp(-2) + exp(3)), log(exp(4) + exp(-5) + exp(6))}};
   for (size_t o = 0; o < sizeof ops / sizeof *ops; o++) {
     ir_value *v = val(HY_DTYPE_DOUBLE, 2, dims);
-    ir_node *nd = node(ops[o], 13, &v, 1, 1);
+    ir_node *nd = fixture_node(ops[o], 13, &v, 1, 1);
     attr_ints(nd, "axes", &ax, 1);
     const void *in[1] = {x};
     void *out[1] = {y};
@@ -445,7 +442,7 @@ Test(nn, reduce_family_values) {
   }
   int64_t xi[6] = {5, 1, 9, -3, 2, 0}, yi[2];
   ir_value *v = val(HY_DTYPE_INT64, 2, dims);
-  ir_node *nd = node("ReduceSum", 11, &v, 1, 1);
+  ir_node *nd = fixture_node("ReduceSum", 11, &v, 1, 1);
   attr_ints(nd, "axes", &ax, 1);
   const void *in[1] = {xi};
   void *out[1] = {yi};
@@ -456,12 +453,12 @@ Test(nn, reduce_family_values) {
 Test(nn, reduce_duplicate_or_out_of_range_axes) {
   int64_t dims[2] = {2, 3}, dup[2] = {1, -1}, far[1] = {2};
   ir_value *v = val(HY_DTYPE_FLOAT, 2, dims);
-  ir_node *nd = node("ReduceMean", 13, &v, 1, 1);
+  ir_node *nd = fixture_node("ReduceMean", 13, &v, 1, 1);
   attr_ints(nd, "axes", dup, 2);
   cr_assert_eq(infer(nd), HY_ERR_INVALID_MODEL);
   cr_assert(strstr(D.msg, "attribute 'axes': axis -1 appears twice"), "%s", D.msg);
   diag_init(&D);
-  nd = node("ReduceMean", 13, &v, 1, 1);
+  nd = fixture_node("ReduceMean", 13, &v, 1, 1);
   attr_ints(nd, "axes", far, 1);
   cr_assert_eq(infer(nd), HY_ERR_INVALID_MODEL);
   cr_assert(strstr(D.msg, "axis 2 is out of range for rank 2"), "%s", D.msg);
@@ -477,7 +474,7 @@ Test(nn, reduce_mean18_takes_axes_as_an_input) {
                        ir_const_new(G, "axes", HY_DTYPE_INT64, 1, &one, ax)};
   const void *in[2] = {x, ax};
   void *out[1] = {y};
-  ir_node *nd = node("ReduceMean", 18, in_v, 2, 1);
+  ir_node *nd = fixture_node("ReduceMean", 18, in_v, 2, 1);
   attr_i(nd, "keepdims", 0);
   run(nd, in, out);
   int64_t od[1] = {3};
@@ -486,13 +483,13 @@ Test(nn, reduce_mean18_takes_axes_as_an_input) {
     assert_close(y[r], (x[4 * r] + x[4 * r + 1] + x[4 * r + 2] + x[4 * r + 3]) / 4.0, 1e-6,
                  "mean", r);
   /* version 18: the attribute is gone; version 13: the input is not there yet */
-  nd = node("ReduceMean", 18, in_v, 1, 1);
+  nd = fixture_node("ReduceMean", 18, in_v, 1, 1);
   attr_ints(nd, "axes", ax, 1);
   cr_assert_eq(infer(nd), HY_ERR_INVALID_MODEL);
   cr_assert(strstr(D.msg, "attribute 'axes': is an input of ReduceMean from version 18"), "%s",
             D.msg);
   diag_init(&D);
-  nd = node("ReduceL2", 13, in_v, 2, 1);
+  nd = fixture_node("ReduceL2", 13, in_v, 2, 1);
   cr_assert_eq(infer(nd), HY_ERR_INVALID_MODEL);
   cr_assert(strstr(D.msg, "takes one input at version 13"), "%s", D.msg);
 }
@@ -504,11 +501,11 @@ Test(nn, reduce_max20_bool_and_empty_sets) {
                        ir_const_new(G, "axes", HY_DTYPE_INT64, 1, &one, ax)};
   const void *in[2] = {b, ax};
   void *out[1] = {by};
-  run(node("ReduceMax", 20, in_v, 2, 1), in, out);
+  run(fixture_node("ReduceMax", 20, in_v, 2, 1), in, out);
   cr_assert(by[0] == 1 && by[1] == 1, "max %d %d", by[0], by[1]);
-  run(node("ReduceMin", 20, in_v, 2, 1), in, out);
+  run(fixture_node("ReduceMin", 20, in_v, 2, 1), in, out);
   cr_assert(by[0] == 0 && by[1] == 0, "min %d %d", by[0], by[1]);
-  cr_assert_eq(infer(node("ReduceMax", 18, in_v, 2, 1)), HY_ERR_DTYPE); /* bool from 20 */
+  cr_assert_eq(infer(fixture_node("ReduceMax", 18, in_v, 2, 1)), HY_ERR_DTYPE); /* bool from 20 */
   cr_assert(strstr(D.msg, "type bool, which ReduceMax-18 does not take"), "%s", D.msg);
   /* reducing an empty axis: max -inf, min +inf, log-sum-exp -inf, prod 1 */
   int64_t edims[2] = {0, 2};
@@ -519,7 +516,7 @@ Test(nn, reduce_max20_bool_and_empty_sets) {
     ir_value *ev[2] = {val(HY_DTYPE_FLOAT, 2, edims), in_v[1]};
     const void *ein[2] = {e, ax};
     void *eout[1] = {ey};
-    run(node(ops[o], 18, ev, 2, 1), ein, eout);
+    run(fixture_node(ops[o], 18, ev, 2, 1), ein, eout);
     cr_assert(ey[0] == want[o] && ey[1] == want[o], "%s: %g %g", ops[o], ey[0], ey[1]);
   }
 }
@@ -527,8 +524,8 @@ Test(nn, reduce_max20_bool_and_empty_sets) {
 Test(nn, reduce_log_sum28_is_float_only_and_bfloat16_computes_in_float) {
   int64_t dims[1] = {4};
   ir_value *v = val(HY_DTYPE_INT32, 1, dims);
-  cr_assert_eq(infer(node("ReduceLogSum", 18, &v, 1, 1)), HY_OK, "%s", D.msg);
-  cr_assert_eq(infer(node("ReduceLogSum", 28, &v, 1, 1)), HY_ERR_DTYPE);
+  cr_assert_eq(infer(fixture_node("ReduceLogSum", 18, &v, 1, 1)), HY_OK, "%s", D.msg);
+  cr_assert_eq(infer(fixture_node("ReduceLogSum", 28, &v, 1, 1)), HY_ERR_DTYPE);
   cr_assert(strstr(D.msg, "int32, which ReduceLogSum-28 does not take"), "%s", D.msg);
   diag_init(&D);
   /* bfloat16 sums in float and rounds once: 1 + 3 * 2^-8 = 1.01171875, which bfloat16 steps
@@ -537,11 +534,11 @@ Test(nn, reduce_log_sum28_is_float_only_and_bfloat16_computes_in_float) {
   uint16_t x[4], y[4];
   for (int i = 0; i < 4; i++) x[i] = hy_f32_to_bf16(xf[i]);
   v = val(HY_DTYPE_BFLOAT16, 1, dims);
-  ir_node *r = node("ReduceSum", 13, &v, 1, 1);
+  ir_node *r = fixture_node("ReduceSum", 13, &v, 1, 1);
   run(r, (const void *[]){x}, (void *[]){y});
   cr_assert_eq(r->out[0]->type.dtype, HY_DTYPE_BFLOAT16);
   cr_assert_eq(hy_bf16_to_f32(y[0]), 1.015625f, "bfloat16 sum: %g", hy_bf16_to_f32(y[0]));
-  ir_node *sm = node("Softmax", 13, &v, 1, 1);
+  ir_node *sm = fixture_node("Softmax", 13, &v, 1, 1);
   run(sm, (const void *[]){x}, (void *[]){y});
   float e[4], s = 0;
   for (int i = 0; i < 4; i++) s += e[i] = expf(hy_bf16_to_f32(x[i]) - 1.0f);
@@ -557,7 +554,7 @@ Test(nn, pool22_drops_a_ceil_window_starting_in_the_end_padding) {
   int versions[2] = {19, 22};
   for (int i = 0; i < 2; i++) {
     ir_value *v = val(HY_DTYPE_FLOAT, 3, dims);
-    ir_node *nd = node("AveragePool", versions[i], &v, 1, 1);
+    ir_node *nd = fixture_node("AveragePool", versions[i], &v, 1, 1);
     attr_ints(nd, "kernel_shape", &k, 1);
     attr_ints(nd, "strides", &st, 1);
     attr_ints(nd, "pads", pads, 2);
@@ -576,7 +573,7 @@ Test(nn, avgpool19_dilations) {
   float x[5] = {1, 2, 3, 4, 5}, y[3];
   int64_t dims[3] = {1, 1, 5}, k = 2, d = 2;
   ir_value *v = val(HY_DTYPE_FLOAT, 3, dims);
-  ir_node *nd = node("AveragePool", 19, &v, 1, 1);
+  ir_node *nd = fixture_node("AveragePool", 19, &v, 1, 1);
   attr_ints(nd, "kernel_shape", &k, 1);
   attr_ints(nd, "dilations", &d, 1);
   const void *in[1] = {x};

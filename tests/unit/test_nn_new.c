@@ -36,7 +36,7 @@ static ir_value *const_f32(const float *v, int64_t n) {
 }
 
 static ir_node *node(const char *op, int opset, ir_value **in, int32_t n_in) {
-  return node_fixture_node(op, opset, in, n_in);
+  return fixture_node(op, opset, in, n_in, 1);
 }
 
 static hy_status infer(ir_node *n) { return ir_op_get(n->op)->infer(G, n); }

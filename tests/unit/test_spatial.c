@@ -43,7 +43,7 @@ static ir_node *grid2d(int opset, int64_t h, int64_t w, int64_t p, const char *m
                        const char *padding, int64_t align) {
   ir_value *in[2] = {val(HY_DTYPE_FLOAT, 4, (int64_t[]){1, 1, h, w}),
                      val(HY_DTYPE_FLOAT, 4, (int64_t[]){1, 1, p, 2})};
-  ir_node *n = node_fixture_node("GridSample", opset, in, 2);
+  ir_node *n = fixture_node("GridSample", opset, in, 2, 1);
   if (mode) attr_s(n, "mode", mode);
   if (padding) attr_s(n, "padding_mode", padding);
   attr_i(n, "align_corners", align);
@@ -115,7 +115,7 @@ Test(spatial, grid_sample_volumetric_trilinear_and_channels) {
     x[i] = (float)(100 * (i / 8) + 4 * ((i / 4) % 2) + 2 * ((i / 2) % 2) + i % 2);
   ir_value *in_v[2] = {val(HY_DTYPE_FLOAT, 5, (int64_t[]){1, 2, 2, 2, 2}),
                        val(HY_DTYPE_FLOAT, 5, (int64_t[]){1, 1, 1, 1, 3})};
-  ir_node *n = node_fixture_node("GridSample", 22, in_v, 2);
+  ir_node *n = fixture_node("GridSample", 22, in_v, 2, 1);
   attr_i(n, "align_corners", 1);
   const void *in[2] = {x, grid};
   run(n, in, y);
@@ -133,7 +133,7 @@ Test(spatial, grid_sample_float16_image_and_a_nan_point) {
   float grid[4] = {0, 0, NAN, 0};
   ir_value *in_v[2] = {val(HY_DTYPE_FLOAT16, 4, (int64_t[]){1, 1, 2, 2}),
                        val(HY_DTYPE_FLOAT, 4, (int64_t[]){1, 1, 2, 2})};
-  ir_node *n = node_fixture_node("GridSample", 22, in_v, 2);
+  ir_node *n = fixture_node("GridSample", 22, in_v, 2, 1);
   const void *in[2] = {x, grid};
   run(n, in, y);
   cr_assert_eq(n->out[0]->type.dtype, HY_DTYPE_FLOAT16);
@@ -153,17 +153,17 @@ Test(spatial, grid_sample_errors_name_what_is_wrong) {
   setup();
   ir_value *in[2] = {val(HY_DTYPE_FLOAT, 4, (int64_t[]){1, 1, 2, 2}),
                      val(HY_DTYPE_FLOAT, 4, (int64_t[]){1, 1, 1, 3})};
-  assert_error(node_fixture_node("GridSample", 20, in, 2), HY_ERR_SHAPE, "grid");
+  assert_error(fixture_node("GridSample", 20, in, 2, 1), HY_ERR_SHAPE, "grid");
   graph_fixture_close();
   setup();
   ir_value *in5[2] = {val(HY_DTYPE_FLOAT, 5, (int64_t[]){1, 1, 2, 2, 2}),
                       val(HY_DTYPE_FLOAT, 5, (int64_t[]){1, 1, 1, 1, 3})};
-  assert_error(node_fixture_node("GridSample", 16, in5, 2), HY_ERR_SHAPE, "rank 4");
+  assert_error(fixture_node("GridSample", 16, in5, 2, 1), HY_ERR_SHAPE, "rank 4");
   graph_fixture_close();
   setup();
   ir_value *in_i[2] = {val(HY_DTYPE_FLOAT, 4, (int64_t[]){1, 1, 2, 2}),
                        val(HY_DTYPE_INT32, 4, (int64_t[]){1, 1, 1, 2})};
-  assert_error(node_fixture_node("GridSample", 20, in_i, 2), HY_ERR_DTYPE, "input 1");
+  assert_error(fixture_node("GridSample", 20, in_i, 2, 1), HY_ERR_DTYPE, "input 1");
 }
 
 /* ---- AffineGrid ---- */
@@ -175,7 +175,7 @@ static ir_node *affine(const int64_t *size, int32_t count, int64_t align) {
   memcpy(d, size, (size_t)count * sizeof *size);
   sz->data = d;
   ir_value *in[2] = {val(HY_DTYPE_FLOAT, 3, tdims), sz};
-  ir_node *n = node_fixture_node("AffineGrid", 20, in, 2);
+  ir_node *n = fixture_node("AffineGrid", 20, in, 2, 1);
   attr_i(n, "align_corners", align);
   return n;
 }
@@ -223,7 +223,7 @@ Test(spatial, affine_grid_errors) {
   setup();
   ir_value *sz = val(HY_DTYPE_INT64, 1, (int64_t[]){4}); /* not known at compile time */
   ir_value *in[2] = {val(HY_DTYPE_FLOAT, 3, (int64_t[]){1, 2, 3}), sz};
-  assert_error(node_fixture_node("AffineGrid", 20, in, 2), HY_ERR_UNSUPPORTED,
+  assert_error(fixture_node("AffineGrid", 20, in, 2, 1), HY_ERR_UNSUPPORTED,
                "known at compile time");
   graph_fixture_close();
   setup();
@@ -239,7 +239,7 @@ static ir_node *roi(int opset, int64_t n_img, int64_t h, int64_t w, int64_t r, i
   ir_value *in[3] = {val(HY_DTYPE_FLOAT, 4, (int64_t[]){n_img, 1, h, w}),
                      val(HY_DTYPE_FLOAT, 2, (int64_t[]){r, 4}),
                      val(HY_DTYPE_INT64, 1, (int64_t[]){r})};
-  ir_node *n = node_fixture_node("RoiAlign", opset, in, 3);
+  ir_node *n = fixture_node("RoiAlign", opset, in, 3, 1);
   attr_i(n, "output_height", oh);
   attr_i(n, "output_width", ow);
   return n;
@@ -317,7 +317,7 @@ Test(spatial, roi_align_errors) {
   ir_value *in[3] = {val(HY_DTYPE_FLOAT, 4, (int64_t[]){1, 1, 2, 2}),
                      val(HY_DTYPE_FLOAT, 2, (int64_t[]){2, 4}),
                      val(HY_DTYPE_INT64, 1, (int64_t[]){3})};
-  assert_error(node_fixture_node("RoiAlign", 16, in, 3), HY_ERR_SHAPE, "batch_indices");
+  assert_error(fixture_node("RoiAlign", 16, in, 3, 1), HY_ERR_SHAPE, "batch_indices");
 }
 
 /* ---- DeformConv ---- */
@@ -334,7 +334,7 @@ static ir_node *deform(int64_t group, int64_t offset_group, bool bias, bool mask
       val(HY_DTYPE_FLOAT, 4, (int64_t[]){DN, offset_group * DK * DK * 2, DOH, DOW}),
       bias ? val(HY_DTYPE_FLOAT, 1, (int64_t[]){DM}) : NULL,
       mask ? val(HY_DTYPE_FLOAT, 4, (int64_t[]){DN, offset_group * DK * DK, DOH, DOW}) : NULL};
-  ir_node *n = node_fixture_node("DeformConv", 22, in, n_in);
+  ir_node *n = fixture_node("DeformConv", 22, in, n_in, 1);
   attr_i(n, "group", group);
   attr_i(n, "offset_group", offset_group);
   return n;
@@ -408,7 +408,7 @@ Test(spatial, deform_conv_errors) {
   ir_value *in[3] = {val(HY_DTYPE_FLOAT, 4, (int64_t[]){DN, DC, DH, DW}),
                      val(HY_DTYPE_FLOAT, 4, (int64_t[]){DM, DC, DK, DK}),
                      val(HY_DTYPE_FLOAT, 4, (int64_t[]){DN, DK * DK, DOH, DOW})};
-  assert_error(node_fixture_node("DeformConv", 19, in, 3), HY_ERR_SHAPE, "input 2");
+  assert_error(fixture_node("DeformConv", 19, in, 3, 1), HY_ERR_SHAPE, "input 2");
   graph_fixture_close();
   setup();
   ir_node *n = deform(1, 3, false, false);
@@ -424,7 +424,7 @@ Test(spatial, deform_conv_errors) {
 
 static ir_node *prelu6(const int64_t *xd, int32_t xr, const int64_t *sd, int32_t sr) {
   ir_value *in[2] = {val(HY_DTYPE_FLOAT, xr, xd), val(HY_DTYPE_FLOAT, sr, sd)};
-  return node_fixture_node("PRelu", 6, in, 2);
+  return fixture_node("PRelu", 6, in, 2, 1);
 }
 
 Test(spatial, prelu_6_slope_per_channel_or_shared) {

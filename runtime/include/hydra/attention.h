@@ -13,6 +13,9 @@ extern "C" {
 
 #define HY_ATTN_BQ 64  /* query rows per block: one GEMM A panel of scores */
 #define HY_ATTN_BK 256 /* keys per tile: the scores block is BQ x BK, never the whole row set */
+/* float16/bfloat16 take whole rows of keys (their softmax is exact, not online): a block holds
+ * at most this many scores, and at least one row */
+#define HY_ATTN_HALF_SCORES 16384
 
 /* Bytes of one task's slice for a bq x bk scores block, head sizes d (Q, K) and dv (V), acc_size
  * the compute type's size (4 or 8); gemm nonzero when the float GEMM computes the products and

@@ -1,22 +1,36 @@
-/* attention: the Attention op (opsets 23, 24) as one streaming kernel. Per (batch, query head,
- * block of up to bq query rows) it walks the keys in tiles of up to bk, computes that bq x bk
- * block of scores, applies softcap and the additive bias (attn_mask, the causal frontier, the
- * padding of nonpad_kv_seqlen) and folds the tile into running row maxima, sums and output rows
- * (online softmax), so no more than one block of scores exists at a time. Q, K, V and the caches
- * are read in place through their strides. Only a requested qk_matmul_output gets the whole
- * score matrix, written as the tiles pass.
+/* attention: the Attention op (opsets 23 to 25) as one streaming kernel. Per (batch, query
+ * head, block of up to bq query rows) it walks the keys in tiles of up to bk, computes that
+ * bq x bk block of scores, applies softcap and the additive bias (attn_mask, the causal frontier,
+ * the sliding window, the padding of nonpad_kv_seqlen) and folds the tile into running row
+ * maxima, sums and output rows (online softmax), so no more than one block of scores exists at a
+ * time. Q, K, V and the caches are read in place through their strides. Only a requested
+ * qk_matmul_output gets the whole score matrix, written as the tiles pass.
+ *
+ * float16 and bfloat16 instead follow the op's definition step by step, as its function body
+ * (and ONNX's reference) computes in the input type: Q and K are each scaled and rounded, the
+ * scores, the softcap steps and the biased logits are rounded, the softmax runs in
+ * softmax_precision (default: the input type, its exp, sum and quotient rounded; a bfloat16 sum
+ * accumulates in bfloat16 one term at a time, a float16 one in float, as NumPy does) and the
+ * probabilities are rounded before the product with V, which accumulates in float. A whole row
+ * of keys is needed for that softmax, so their lowering makes bk the total key count. (A
+ * bfloat16 sum stops growing once it is 256 times the terms it adds, as the reference's does:
+ * models with long, flat attention rows want softmax_precision float, which the op offers.)
  *
  * in: Q, K, V, attn_mask?, past_key?, past_value?, nonpad_kv_seqlen? (int64 [B]);
  * out: Y, present_key?, present_value?, qk_matmul_output?
  * ints = {B, q_heads, kv_heads, q_len, kv_len (new keys), past_len, head_size, v_head_size,
  *         rank3 (Q/K/V/Y laid out [B, S, heads * size], else [B, heads, S, size]), is_causal,
- *         qk_mode (0 QK, 1 after softcap, 2 with the bias, 3 the softmax), tasks, bq, bk}
+ *         qk_mode (0 QK, 1 after softcap, 2 with the bias, 3 the softmax), tasks, bq, bk,
+ *         left_window, right_window (-1: unbounded), softmax dtype (0: the input's)}
  * floats = {scale, softcap (0: none)}. Like ONNX's definition the kernel scales Q and K each by
- * sqrt(scale) rounded to their dtype: it multiplies Q.K by that root squared.
+ * sqrt(scale) rounded to their dtype: float and double multiply Q.K by that root squared.
  * Q, K, V, the caches and a non-bool mask share one dtype (float, double, float16, bfloat16);
- * float16 and bfloat16 compute in float. The mask (bool: False masks) broadcasts right-aligned
- * to [B, q_heads, q_len, keys]; keys at or past its last dim are masked. A query row whose bias
- * masks every key gives a zero row (in Y and in the mode-3 output).
+ * float computes in float, or in double when the softmax dtype is double. The mask (bool: False
+ * masks) broadcasts right-aligned to [B, q_heads, q_len, keys]; keys at or past its last dim are
+ * masked. The query at absolute position p = offset + i (offset: past_len, or nonpad_kv_seqlen[b]
+ * - q_len with nonpad_kv_seqlen) sees keys p - left_window ... p + right_window, and with
+ * is_causal none past p. A query row whose bias masks every key gives a zero row (in Y and in
+ * the mode-3 output).
  * scratch: tasks * hy_attention_task_bytes(bq, bk, head_size, v_head_size, acc, float32). */
 #include <math.h>
 
@@ -46,7 +60,11 @@ typedef struct attn_job {
   int64_t B, qH, kvH, Sq, Skv, P, tot, D, Dv, bq, bk, nqb, group;
   int rank3, causal, mode, mask_kind; /* mask_kind: 0 none, 1 bool, 2 additive */
   int64_t ms[3], mk; /* mask element strides over (batch, head, query row); its key count */
+  int64_t left, right; /* window bounds, -1: unbounded */
+  int32_t sm;          /* float16/bfloat16: the dtype the softmax computes in */
+  int32_t in_dt;
   double scale, softcap;
+  float root; /* sqrt(scale) rounded to the input dtype */
   char *scratch;
   size_t task_bytes, acc;
   int gemm;
@@ -85,27 +103,43 @@ static inline void attn_kv(const attn_job *j, int64_t b, int64_t g, int64_t kj, 
   }
 }
 
-/* nonpad_kv_seqlen[b] clamped to [-1, total + q_len]: the same masks (below 0 every key is
- * padding, past total + q_len every row sees every key) without overflow on hostile values. */
-static inline int64_t attn_nonpad(const attn_job *j, int64_t b) {
-  int64_t v = j->nonpad[b];
-  return v < -1 ? -1 : v > j->tot + j->Sq ? j->tot + j->Sq : v;
+/* Saturating sums: nonpad_kv_seqlen and the window bounds may be hostile values, and
+ * saturation keeps every comparison below what it means without overflow. */
+static inline int64_t sat_add(int64_t a, int64_t b) {
+  int64_t r;
+  return __builtin_add_overflow(a, b, &r) ? (b > 0 ? INT64_MAX : INT64_MIN) : r;
+}
+static inline int64_t clamp64(int64_t v, int64_t lo, int64_t hi) {
+  return v < lo ? lo : v > hi ? hi : v;
 }
 
-/* The causal frontier's offset for batch b: query i sees keys <= i + offset. */
-static inline int64_t attn_causal_offset(const attn_job *j, int64_t b) {
-  return j->nonpad && !j->pk ? attn_nonpad(j, b) - j->Sq : j->P;
+/* The keys [*lo, *hi) (within [0, total]) that query row i of batch b may see by the causal
+ * frontier, the window and nonpad_kv_seqlen's padding; the mask comes on top. The query's
+ * absolute position is p = i + offset, offset being past_len, or nonpad_kv_seqlen[b] - q_len
+ * for an external cache. Both ends grow with i. */
+static inline void attn_row_range(const attn_job *j, int64_t b, int64_t i, int64_t *lo,
+                                  int64_t *hi) {
+  int64_t off = j->nonpad && !j->pk ? sat_add(j->nonpad[b], -j->Sq) : j->P;
+  int64_t pos = sat_add(i, off), l = 0, h = j->tot;
+  if (j->causal) h = imin(h, sat_add(pos, 1));
+  if (j->right >= 0) h = imin(h, sat_add(sat_add(pos, j->right), 1));
+  if (j->left >= 0) l = sat_add(pos, -j->left);
+  if (j->nonpad) h = imin(h, j->nonpad[b]);
+  *lo = clamp64(l, 0, j->tot);
+  *hi = clamp64(h, 0, j->tot);
 }
 
-/* Keys at or past this one are masked for every row of the block (rows i0 .. i0 + rows - 1),
- * so the block need not visit them (only when no score output wants them). */
-static int64_t attn_key_end(const attn_job *j, int64_t b, int64_t i0, int64_t rows) {
-  int64_t end = j->tot;
-  if (j->qk) return end;
-  if (j->causal) end = imin(end, i0 + rows + attn_causal_offset(j, b));
-  if (j->nonpad) end = imin(end, attn_nonpad(j, b));
-  if (j->mask_kind) end = imin(end, j->mk);
-  return end < 0 ? 0 : end;
+/* The keys [*begin, *end) some row of the block (rows i0 .. i0 + rows - 1) may see: the block
+ * need not visit the others (unless a score output wants every key). */
+static void attn_key_span(const attn_job *j, int64_t b, int64_t i0, int64_t rows, int64_t *begin,
+                          int64_t *end) {
+  *begin = 0, *end = j->tot;
+  if (j->qk) return;
+  int64_t lo, hi;
+  attn_row_range(j, b, i0, begin, &hi);
+  attn_row_range(j, b, i0 + rows - 1, &lo, end);
+  if (j->mask_kind) *end = imin(*end, j->mk);
+  if (*end < *begin) *end = *begin;
 }
 
 /* Running softmax state of one block, carved from a task's scratch. */
@@ -158,18 +192,22 @@ static void attn_pv_f32(const attn_job *j, const float *s, const kv_tile *t, int
 #define ATTN_MAX_F32(x, n) nn_row_max(x, n)
 #define ATTN_EXPSUM_F32(x, n, m) nn_row_exp_sum(x, x, n, m)
 
-/* The other dtypes: plain loops in the compute type. */
-#define ATTN_LOOPS(SFX, T, ACC, LOAD, EXP)                                                        \
+/* The other dtypes: plain loops in the compute type. HALF: Q and K are each scaled by the
+ * rounded root and rounded (ROUND) before their product, whose sum is rounded too. */
+#define ATTN_LOOPS(SFX, T, ACC, LOAD, EXP, ROUND, HALF)                                           \
   static void attn_scores_##SFX(const attn_job *j, const T *q, int64_t rsq, const kv_tile *t,     \
                                 int64_t rows, int64_t n, ACC *s, const attn_ws *w) {              \
     (void)w;                                                                                      \
     const T *k = (const T *)t->k;                                                                 \
+    ACC rt = (ACC)j->root;                                                                        \
     for (int64_t r = 0; r < rows; r++)                                                            \
       for (int64_t c = 0; c < n; c++) {                                                           \
         ACC acc = 0;                                                                              \
-        for (int64_t d = 0; d < j->D; d++)                                                        \
-          acc += (ACC)LOAD(q[r * rsq + d]) * (ACC)LOAD(k[c * t->rsk + d]);                        \
-        s[r * j->bk + c] = acc * (ACC)j->scale;                                                   \
+        for (int64_t d = 0; d < j->D; d++) {                                                      \
+          ACC qd = (ACC)LOAD(q[r * rsq + d]), kd = (ACC)LOAD(k[c * t->rsk + d]);                  \
+          acc += HALF ? ROUND(qd * rt) * ROUND(kd * rt) : qd * kd;                                \
+        }                                                                                         \
+        s[r * j->bk + c] = HALF ? ROUND(acc) : acc * (ACC)j->scale;                               \
       }                                                                                           \
   }                                                                                               \
   static void attn_pv_##SFX(const attn_job *j, const ACC *s, const kv_tile *t, int64_t rows,      \
@@ -196,34 +234,70 @@ static void attn_pv_f32(const attn_job *j, const float *s, const kv_tile *t, int
 #define ATTN_MAX_LOOP(SFX) attn_max_##SFX
 #define ATTN_EXPSUM_LOOP(SFX) attn_expsum_##SFX
 
-/* The block walk, per dtype. SCORES/PV/MAX/EXPSUM are the four primitives above. */
-#define ATTN_IMPL(SFX, T, ACC, LOAD, STORE, EXP, TANH, MAX, EXPSUM)                               \
-  /* x[c] += the bias of key kj0 + c for query row i: the mask's row, then -inf past its end,      \
-   * past the causal frontier and past nonpad_kv_seqlen. Row-wise loops (they vectorise). True     \
-   * when the bias leaves some key of the tile unmasked. */                                        \
+/* The exact softmax of float16/bfloat16 rows (see the top): x holds a row of logits, already
+ * rounded to the input dtype dt; it becomes the probabilities, rounded to dt. sm is the dtype
+ * the softmax computes in. */
+static inline float attn_round(int32_t dt, float v) {
+  if (dt == HY_DTYPE_FLOAT16) return hy_k_f16_to_f32(hy_k_f32_to_f16(v));
+  if (dt == HY_DTYPE_BFLOAT16) return hy_k_bf16_to_f32(hy_k_f32_to_bf16(v));
+  return v;
+}
+static void attn_softmax_exact(int32_t dt, int32_t sm, float *x, int64_t n) {
+  float m = -INFINITY;
+  for (int64_t c = 0; c < n; c++) m = x[c] > m ? x[c] : m;
+  if (m == -INFINITY) { /* nothing attended */
+    for (int64_t c = 0; c < n; c++) x[c] = 0;
+    return;
+  }
+  if (sm == HY_DTYPE_DOUBLE) {
+    double sum = 0;
+    for (int64_t c = 0; c < n; c++) sum += exp((double)x[c] - m);
+    for (int64_t c = 0; c < n; c++) x[c] = attn_round(dt, (float)(exp((double)x[c] - m) / sum));
+    return;
+  }
+  /* in float, or in a 16-bit type: each step rounded to it (attn_round is the identity for
+   * float); the logits are converted to it first */
+  float sum = 0;
+  m = attn_round(sm, m);
+  for (int64_t c = 0; c < n; c++) {
+    x[c] = attn_round(sm, expf(attn_round(sm, attn_round(sm, x[c]) - m)));
+    sum = sm == HY_DTYPE_BFLOAT16 ? attn_round(sm, sum + x[c]) : sum + x[c];
+  }
+  sum = attn_round(sm, sum);
+  for (int64_t c = 0; c < n; c++) x[c] = attn_round(dt, attn_round(sm, x[c] / sum));
+}
+
+/* The block walk, per dtype. SCORES/PV/MAX/EXPSUM are the four primitives above. ROUND rounds a
+ * compute-type value to T where the op's definition produces a T (the identity for float and
+ * double); EXACT (float16, bfloat16) takes whole rows and the exact softmax SOFTMAX instead of
+ * the online one. */
+#define ATTN_IMPL(SFX, T, ACC, LOAD, STORE, EXP, TANH, MAX, EXPSUM, ROUND, EXACT, SOFTMAX)        \
+  /* x[c] += the bias of key kj0 + c for query row i: the mask's row, then -inf outside the row's \
+   * range (causal frontier, window, nonpad_kv_seqlen) and past the mask's end. Row-wise loops     \
+   * (they vectorise). True when the bias leaves some key of the tile unmasked. */                 \
   static bool attn_bias_row_##SFX(const attn_job *j, ACC *x, int64_t n, int64_t b, int64_t h,      \
                                   int64_t i, int64_t kj0) {                                        \
-    int64_t lim = n, mn = n;                                                                       \
-    if (j->causal) lim = imin(lim, i + attn_causal_offset(j, b) + 1 - kj0);                        \
-    if (j->nonpad) lim = imin(lim, attn_nonpad(j, b) - kj0);                                       \
-    if (lim < 0) lim = 0;                                                                          \
-    if (j->mask_kind) mn = j->mk - kj0 < 0 ? 0 : imin(n, j->mk - kj0);                             \
-    int64_t live = imin(lim, mn);                                                                  \
-    int any = !j->mask_kind && live > 0;                                                           \
+    int64_t lo, hi, mn = n;                                                                        \
+    attn_row_range(j, b, i, &lo, &hi);                                                             \
+    lo = clamp64(lo - kj0, 0, n), hi = clamp64(hi - kj0, 0, n);                                    \
+    if (j->mask_kind) mn = clamp64(j->mk - kj0, 0, n);                                             \
+    int64_t live = imin(hi, mn);                                                                   \
+    int any = !j->mask_kind && live > lo;                                                          \
     if (j->mask_kind && mn > 0) {                                                                  \
       int64_t o = b * j->ms[0] + h * j->ms[1] + i * j->ms[2] + kj0;                                \
       if (j->mask_kind == 1) {                                                                     \
         const unsigned char *m = (const unsigned char *)j->mask + o;                               \
-        for (int64_t c = 0; c < live; c++) any |= m[c] != 0;                                       \
+        for (int64_t c = lo; c < live; c++) any |= m[c] != 0;                                      \
         for (int64_t c = 0; c < mn; c++) x[c] += m[c] ? (ACC)0 : (ACC)-INFINITY;                   \
       } else {                                                                                     \
         const T *m = (const T *)j->mask + o;                                                       \
-        for (int64_t c = 0; c < live; c++) any |= (ACC)LOAD(m[c]) != (ACC)-INFINITY;               \
-        for (int64_t c = 0; c < mn; c++) x[c] += (ACC)LOAD(m[c]);                                  \
+        for (int64_t c = lo; c < live; c++) any |= (ACC)LOAD(m[c]) != (ACC)-INFINITY;              \
+        for (int64_t c = 0; c < mn; c++) x[c] = ROUND(x[c] + (ACC)LOAD(m[c]));                     \
       }                                                                                            \
     }                                                                                              \
     for (int64_t c = mn; c < n; c++) x[c] += (ACC)-INFINITY;                                       \
-    for (int64_t c = lim; c < n; c++) x[c] += (ACC)-INFINITY;                                      \
+    for (int64_t c = 0; c < lo; c++) x[c] += (ACC)-INFINITY;                                       \
+    for (int64_t c = hi; c < n; c++) x[c] += (ACC)-INFINITY;                                       \
     return any != 0;                                                                               \
   }                                                                                                \
   /* softcap, score output, bias: x[c] becomes the logit of key kj0 + c */                         \
@@ -234,10 +308,10 @@ static void attn_pv_f32(const attn_job *j, const float *s, const kv_tile *t, int
     if (qk && j->mode == 0)                                                                        \
       for (int64_t c = 0; c < n; c++) qk[c] = STORE(x[c]);                                         \
     if (cap > 0)                                                                                   \
-      for (int64_t c = 0; c < n; c++) x[c] = cap * TANH(x[c] / cap);                               \
+      for (int64_t c = 0; c < n; c++) x[c] = ROUND(cap * ROUND(TANH(ROUND(x[c] / cap))));          \
     if (qk && j->mode == 1)                                                                        \
       for (int64_t c = 0; c < n; c++) qk[c] = STORE(x[c]);                                         \
-    if (!j->mask_kind && !j->causal && !j->nonpad) {                                               \
+    if (!j->mask_kind && !j->causal && !j->nonpad && j->left < 0 && j->right < 0) {                \
       if (n > 0) *allowed = 1;                                                                     \
     } else if (attn_bias_row_##SFX(j, x, n, b, h, i, kj0)) {                                       \
       *allowed = 1;                                                                                \
@@ -260,6 +334,12 @@ static void attn_pv_f32(const attn_job *j, const float *s, const kv_tile *t, int
       for (int64_t e = 0; e < dv; e++) o[e] *= corr;                                              \
     *m = mn;                                                                                      \
   }                                                                                               \
+  /* the mode-3 output of a query row, zero for a dead one */                                     \
+  static void attn_probs_out_##SFX(const attn_job *j, const ACC *x, int64_t b, int64_t h,         \
+                                   int64_t i, bool dead) {                                        \
+    T *qk = (T *)j->qk + ((b * j->qH + h) * j->Sq + i) * j->tot;                                  \
+    for (int64_t c = 0; c < j->tot; c++) qk[c] = STORE(dead ? (ACC)0 : x[c]);                     \
+  }                                                                                               \
   static void attn_finish_##SFX(const attn_job *j, const attn_ws *w, int64_t b, int64_t h,        \
                                 int64_t i0, int64_t rows) {                                       \
     const ACC *o = w->o, *m = w->m, *l = w->l;                                                    \
@@ -268,7 +348,7 @@ static void attn_pv_f32(const attn_job *j, const float *s, const kv_tile *t, int
       bool dead = !w->allowed[r] || l[r] == 0 || m[r] == (ACC)-INFINITY;                          \
       ACC inv = dead ? 0 : 1 / l[r];                                                              \
       for (int64_t e = 0; e < j->Dv; e++) y[e] = STORE(dead ? (ACC)0 : o[r * j->Dv + e] * inv);   \
-      if (j->qk && j->mode == 3) {                                                                \
+      if (!EXACT && j->qk && j->mode == 3) {                                                      \
         T *qk = (T *)j->qk + ((b * j->qH + h) * j->Sq + i0 + r) * j->tot;                         \
         for (int64_t c = 0; c < j->tot; c++)                                                      \
           qk[c] = STORE(dead ? (ACC)0 : EXP((ACC)LOAD(qk[c]) - m[r]) * inv);                      \
@@ -288,18 +368,36 @@ static void attn_pv_f32(const attn_job *j, const float *s, const kv_tile *t, int
     }                                                                                             \
     for (int64_t e = 0; e < rows * j->Dv; e++) o[e] = 0;                                          \
     const T *q = (const T *)j->q + attn_qrow(j, b, h, i0, j->D);                                  \
-    int64_t rsq = j->rank3 ? j->qH * j->D : j->D, end = attn_key_end(j, b, i0, rows);             \
-    for (int64_t kj = 0; kj < end;) {                                                             \
-      kv_tile t;                                                                                  \
-      attn_kv(j, b, g, kj, sizeof(T), &t);                                                        \
-      int64_t n = imin(imin(j->bk, t.len), end - kj);                                             \
-      attn_scores_##SFX(j, q, rsq, &t, rows, n, s, &w);                                          \
-      for (int64_t r = 0; r < rows; r++) {                                                        \
-        attn_logits_##SFX(j, s + r * j->bk, n, b, h, i0 + r, kj, &w.allowed[r]);                  \
-        attn_online_##SFX(s + r * j->bk, n, &m[r], &l[r], o + r * j->Dv, j->Dv);                  \
+    int64_t rsq = j->rank3 ? j->qH * j->D : j->D, begin, end;                                     \
+    attn_key_span(j, b, i0, rows, &begin, &end);                                                  \
+    /* EXACT: every tile's scores side by side in s (bk covers all keys), one softmax per row, \
+     * then the products with V tile by tile */                                                   \
+    for (int pass = 0; pass < (EXACT ? 2 : 1); pass++) {                                          \
+      for (int64_t kj = begin; kj < end;) {                                                       \
+        kv_tile t;                                                                                \
+        attn_kv(j, b, g, kj, sizeof(T), &t);                                                      \
+        int64_t n = imin(imin(j->bk, t.len), end - kj);                                           \
+        ACC *st = EXACT ? s + (kj - begin) : s;                                                   \
+        if (pass == 0) attn_scores_##SFX(j, q, rsq, &t, rows, n, st, &w);                         \
+        if (!EXACT)                                                                               \
+          for (int64_t r = 0; r < rows; r++) {                                                    \
+            attn_logits_##SFX(j, st + r * j->bk, n, b, h, i0 + r, kj, &w.allowed[r]);             \
+            attn_online_##SFX(st + r * j->bk, n, &m[r], &l[r], o + r * j->Dv, j->Dv);             \
+          }                                                                                       \
+        if (!EXACT || pass == 1) attn_pv_##SFX(j, st, &t, rows, n, o, &w);                        \
+        kj += n;                                                                                  \
       }                                                                                           \
-      attn_pv_##SFX(j, s, &t, rows, n, o, &w);                                                   \
-      kj += n;                                                                                    \
+      if (EXACT && pass == 0)                                                                     \
+        for (int64_t r = 0; r < rows; r++) {                                                      \
+          ACC *x = s + r * j->bk;                                                                 \
+          attn_logits_##SFX(j, x, end - begin, b, h, i0 + r, begin, &w.allowed[r]);               \
+          if (w.allowed[r])                                                                       \
+            SOFTMAX(j->in_dt, j->sm, x, end - begin);                                             \
+          else                                                                                    \
+            for (int64_t c = 0; c < end - begin; c++) x[c] = 0;                                   \
+          m[r] = 0, l[r] = 1;                                                                     \
+          if (j->qk && j->mode == 3) attn_probs_out_##SFX(j, x, b, h, i0 + r, !w.allowed[r]);     \
+        }                                                                                         \
     }                                                                                             \
     attn_finish_##SFX(j, &w, b, h, i0, rows);                                                     \
   }                                                                                               \
@@ -313,16 +411,25 @@ static void attn_pv_f32(const attn_job *j, const float *s, const kv_tile *t, int
   }
 
 #define ATTN_ID(x) (x)
-ATTN_IMPL(f32, float, float, ATTN_ID, ATTN_ID, expf, tanhf, ATTN_MAX_F32, ATTN_EXPSUM_F32)
-ATTN_LOOPS(f64, double, double, ATTN_ID, exp)
+#define ATTN_NO_SOFTMAX(dt, sm, x, n) ((void)0)
+#define ATTN_TO_F32(x) ((float)(x))
+#define ATTN_R16(x) hy_k_f16_to_f32(hy_k_f32_to_f16(x))
+#define ATTN_RB16(x) hy_k_bf16_to_f32(hy_k_f32_to_bf16(x))
+ATTN_IMPL(f32, float, float, ATTN_ID, ATTN_ID, expf, tanhf, ATTN_MAX_F32, ATTN_EXPSUM_F32, ATTN_ID,
+          0, ATTN_NO_SOFTMAX)
+ATTN_LOOPS(f64, double, double, ATTN_ID, exp, ATTN_ID, 0)
 ATTN_IMPL(f64, double, double, ATTN_ID, ATTN_ID, exp, tanh, ATTN_MAX_LOOP(f64),
-          ATTN_EXPSUM_LOOP(f64))
-ATTN_LOOPS(f16, uint16_t, float, hy_k_f16_to_f32, expf)
+          ATTN_EXPSUM_LOOP(f64), ATTN_ID, 0, ATTN_NO_SOFTMAX)
+/* float inputs with a double softmax_precision: all in double */
+ATTN_LOOPS(f32d, float, double, ATTN_ID, exp, ATTN_ID, 0)
+ATTN_IMPL(f32d, float, double, ATTN_ID, ATTN_TO_F32, exp, tanh, ATTN_MAX_LOOP(f32d),
+          ATTN_EXPSUM_LOOP(f32d), ATTN_ID, 0, ATTN_NO_SOFTMAX)
+ATTN_LOOPS(f16, uint16_t, float, hy_k_f16_to_f32, expf, ATTN_R16, 1)
 ATTN_IMPL(f16, uint16_t, float, hy_k_f16_to_f32, hy_k_f32_to_f16, expf, tanhf, ATTN_MAX_LOOP(f16),
-          ATTN_EXPSUM_LOOP(f16))
-ATTN_LOOPS(bf16, uint16_t, float, hy_k_bf16_to_f32, expf)
+          ATTN_EXPSUM_LOOP(f16), ATTN_R16, 1, attn_softmax_exact)
+ATTN_LOOPS(bf16, uint16_t, float, hy_k_bf16_to_f32, expf, ATTN_RB16, 1)
 ATTN_IMPL(bf16, uint16_t, float, hy_k_bf16_to_f32, hy_k_f32_to_bf16, expf, tanhf,
-          ATTN_MAX_LOOP(bf16), ATTN_EXPSUM_LOOP(bf16))
+          ATTN_MAX_LOOP(bf16), ATTN_EXPSUM_LOOP(bf16), ATTN_RB16, 1, attn_softmax_exact)
 
 /* present = past ++ new along the sequence, as [B, kv_heads, total, d]. */
 static void attn_present(const attn_job *j, char *dst, const char *past, const char *cur,
@@ -361,13 +468,13 @@ static const void *attn_opt(const hy_kparams *p, const void *const *in, int32_t 
 
 hy_status hy_kernel_attention(const hy_kparams *p, const void *const *in, void *const *out,
                               void *scratch, const hy_exec *ex) {
-  if (p->n_ints < 14 || p->n_floats < 2 || p->n_in < 3 || p->n_out < 1) return HY_ERR_INTERNAL;
+  if (p->n_ints < 17 || p->n_floats < 2 || p->n_in < 3 || p->n_out < 1) return HY_ERR_INTERNAL;
   const int64_t *a = p->ints;
   attn_job j = {.q = in[0], .k = in[1], .v = in[2], .y = out[0], .B = a[0], .qH = a[1],
                 .kvH = a[2], .Sq = a[3], .Skv = a[4], .P = a[5], .D = a[6], .Dv = a[7],
                 .rank3 = (int)a[8], .causal = (int)a[9], .mode = (int)a[10], .bq = a[12],
-                .bk = a[13], .scale = p->floats[0], .softcap = p->floats[1],
-                .scratch = scratch};
+                .bk = a[13], .left = a[14], .right = a[15], .sm = (int32_t)a[16],
+                .scale = p->floats[0], .softcap = p->floats[1], .scratch = scratch};
   if (j.kvH < 1 || j.qH % j.kvH || j.bq < 1 || j.bk < 1) return HY_ERR_INTERNAL;
   j.tot = j.P + j.Skv;
   j.group = j.qH / j.kvH;
@@ -384,9 +491,14 @@ hy_status hy_kernel_attention(const hy_kparams *p, const void *const *in, void *
   char *pk_out = p->n_out > 1 ? out[1] : NULL, *pv_out = p->n_out > 2 ? out[2] : NULL;
   j.qk = p->n_out > 3 ? out[3] : NULL;
   int32_t dt = p->in[0].dtype;
+  bool half = dt == HY_DTYPE_FLOAT16 || dt == HY_DTYPE_BFLOAT16;
+  bool wide = dt == HY_DTYPE_FLOAT && j.sm == HY_DTYPE_DOUBLE; /* float in, double softmax */
+  j.in_dt = dt;
+  if (half && j.sm == 0) j.sm = dt;
+  if (half && j.bk < j.tot) return HY_ERR_INTERNAL; /* the exact softmax wants whole rows */
   size_t es = dt == HY_DTYPE_DOUBLE ? 8 : dt == HY_DTYPE_FLOAT ? 4 : 2;
-  j.acc = dt == HY_DTYPE_DOUBLE ? 8 : 4;
-  j.gemm = dt == HY_DTYPE_FLOAT;
+  j.acc = dt == HY_DTYPE_DOUBLE || wide ? 8 : 4;
+  j.gemm = dt == HY_DTYPE_FLOAT && !wide;
   if (pk_out) attn_present(&j, pk_out, j.pk, j.k, j.D, es);
   if (pv_out) attn_present(&j, pv_out, j.pv, j.v, j.Dv, es);
   j.nqb = (j.Sq + j.bq - 1) / j.bq;
@@ -408,8 +520,14 @@ hy_status hy_kernel_attention(const hy_kparams *p, const void *const *in, void *
              : dt == HY_DTYPE_BFLOAT16 ? hy_k_bf16_to_f32(hy_k_f32_to_bf16((float)root))
                                        : (float)root;
   j.scale = dt == HY_DTYPE_DOUBLE ? p->floats[0] : (double)rf * rf;
+  j.root = rf;
   switch (dt) {
-  case HY_DTYPE_FLOAT: ATTN_RUN(f32); break;
+  case HY_DTYPE_FLOAT:
+    if (wide)
+      ATTN_RUN(f32d);
+    else
+      ATTN_RUN(f32);
+    break;
   case HY_DTYPE_DOUBLE: ATTN_RUN(f64); break;
   case HY_DTYPE_FLOAT16: ATTN_RUN(f16); break;
   case HY_DTYPE_BFLOAT16: ATTN_RUN(bf16); break;
