@@ -106,6 +106,12 @@ void ir_node_remove(ir_graph *g, ir_node *n) {
   g->n_nodes--;
 }
 
+bool ir_is_graph_output(const ir_graph *g, const ir_value *v) {
+  for (int32_t i = 0; i < g->n_outputs; i++)
+    if (g->outputs[i] == v) return true;
+  return false;
+}
+
 void ir_replace_all_uses(ir_graph *g, ir_value *from, ir_value *to) {
   while (from->n_uses > 0) {
     ir_use u = from->uses[from->n_uses - 1];

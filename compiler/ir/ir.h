@@ -96,6 +96,9 @@ struct ir_value {
   ir_use *uses;
   int32_t n_uses, cap_uses;
   int32_t id;
+  /* const.c's memo of the content hash: valid while hashed_data == data */
+  uint64_t hash;
+  const void *hashed_data;
   /* memory plan */
   ir_mem mem;
   int64_t offset; /* IR_MEM_ARENA: byte offset */
@@ -175,6 +178,7 @@ struct ir_graph {
   int32_t n_outputs;
   int64_t opset; /* default-domain opset */
   int64_t arena_bytes; /* set by the memory planner */
+  struct ir_const_table *consts; /* const.c: the graph's constants by content, made on first use */
 };
 
 /* ---- graph.c: construction and mutation (keeps use lists right) ---- */
@@ -192,6 +196,24 @@ void ir_replace_all_uses(ir_graph *g, ir_value *from, ir_value *to);
 /* A constant value owning a copy of nothing: data points at the given bytes (not copied). */
 ir_value *ir_const_new(ir_graph *g, const char *name, hy_dtype dt, int32_t rank,
                        const int64_t *dims, const void *data);
+
+/* True when v is one of g's outputs. */
+bool ir_is_graph_output(const ir_graph *g, const ir_value *v);
+/* n is still linked into g (ir_node_remove unlinks it). */
+static inline bool ir_node_in_graph(const ir_graph *g, const ir_node *n) {
+  return n->prev || g->first == n;
+}
+
+/* ---- const.c: constants identified by content (dtype, shape, bytes) ---- */
+/* 64-bit hash of v's dtype, shape and bytes (v->data must be set); memoised in v. */
+uint64_t ir_const_hash(ir_value *v);
+/* Same dtype, same shape, same bytes. */
+bool ir_const_equal(ir_value *a, ir_value *b);
+/* The constant of g with v's content that was interned first, or v itself (then interned). The
+ * table lives in g's arena. NULL only when out of memory (g->a->failed set). */
+ir_value *ir_const_intern(ir_graph *g, ir_value *v);
+/* The hash of bytes, chained from seed (for keys that mix content with other fields). */
+uint64_t ir_hash_bytes(uint64_t seed, const void *p, size_t n);
 
 /* ---- ops.c: the op table ---- */
 const char *ir_op_name(ir_op op);

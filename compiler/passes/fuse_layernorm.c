@@ -65,7 +65,7 @@ static bool match_std(const ir_graph *g, ir_value *s, ir_value *d, ln_match *m) 
 /* d = Sub(x, ReduceMean(x)), d read by exactly the Pow and the Div. */
 static bool match_centre(const ir_graph *g, ir_value *d, ln_match *m) {
   ir_node *sub = fuse_producer(d, OP_Sub);
-  if (!sub || d->n_uses != 2 || pass_is_graph_output(g, d)) return false;
+  if (!sub || d->n_uses != 2 || ir_is_graph_output(g, d)) return false;
   ir_value *x = sub->in[0], *mv = sub->in[1];
   ir_node *mean = fuse_producer(mv, OP_ReduceMean);
   if (!mean || !fuse_private(g, mv) || mean->in[0] != x || !mean_over_last(mean)) return false;

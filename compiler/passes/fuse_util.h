@@ -15,7 +15,7 @@ static inline ir_node *fuse_producer(const ir_value *v, ir_op op) {
 
 /* v is read by exactly one node and is no graph output: its producer may be folded away. */
 static inline bool fuse_private(const ir_graph *g, const ir_value *v) {
-  return v && v->n_uses == 1 && !pass_is_graph_output(g, v);
+  return v && v->n_uses == 1 && !ir_is_graph_output(g, v);
 }
 
 /* v is a float32 constant holding one value (any shape of one element). */

@@ -37,5 +37,16 @@ hy_status pass_plan_memory(ir_graph *g);
 
 /* pipeline.c: bind → infer/fold → simplify → dce → lower → plan, ir_verify after each. */
 hy_status pass_run_all(ir_graph *g, const pass_binding *b, int32_t n);
+/* Called before (after = false) and after each pass that succeeded, with the pass's name (for
+ * inspect --print-before/--print-after); a pass that runs twice is seen twice. */
+typedef struct pass_observer {
+  void (*fn)(void *user, const ir_graph *g, const char *pass, bool after);
+  void *user;
+} pass_observer;
+/* pass_run_all telling obs (may be NULL) about each pass. */
+hy_status pass_run_observed(ir_graph *g, const pass_binding *b, int32_t n,
+                            const pass_observer *obs);
+/* The name of the pipeline's i-th pass ("bind" first), NULL past the last. */
+const char *pass_name(size_t i);
 
 #endif

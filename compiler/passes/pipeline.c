@@ -41,10 +41,29 @@ static hy_status after_pass(ir_graph *g, const char *pass, hy_status s) {
   return s != HY_OK ? g->d->status : HY_OK;
 }
 
-hy_status pass_run_all(ir_graph *g, const pass_binding *b, int32_t n) {
+const char *pass_name(size_t i) {
+  if (i == 0) return "bind";
+  return i <= sizeof pass_list / sizeof pass_list[0] ? pass_list[i - 1].name : NULL;
+}
+
+static void observe(const pass_observer *obs, const ir_graph *g, const char *pass, bool after) {
+  if (obs && obs->fn) obs->fn(obs->user, g, pass, after);
+}
+
+hy_status pass_run_observed(ir_graph *g, const pass_binding *b, int32_t n,
+                            const pass_observer *obs) {
   if (diag_failed(g->d)) return g->d->status;
+  observe(obs, g, "bind", false);
   if (after_pass(g, "bind", pass_bind_inputs(g, b, n)) != HY_OK) return g->d->status;
-  for (size_t i = 0; i < sizeof pass_list / sizeof pass_list[0]; i++)
+  observe(obs, g, "bind", true);
+  for (size_t i = 0; i < sizeof pass_list / sizeof pass_list[0]; i++) {
+    observe(obs, g, pass_list[i].name, false);
     if (after_pass(g, pass_list[i].name, pass_list[i].run(g)) != HY_OK) return g->d->status;
+    observe(obs, g, pass_list[i].name, true);
+  }
   return HY_OK;
+}
+
+hy_status pass_run_all(ir_graph *g, const pass_binding *b, int32_t n) {
+  return pass_run_observed(g, b, n, NULL);
 }
