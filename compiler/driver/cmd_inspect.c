@@ -16,7 +16,7 @@ static const char help[] =
     "  --json               one JSON object instead of text\n"
     "  --print-before PASS  the graph in the IR's text form before the pass (\"all\": every pass)\n"
     "  --print-after PASS   the same after the pass; either replaces the summary\n"
-    "Passes, in order: bind, dce, infer, simplify, fuse_gelu, fuse_layernorm, dce, lower,\n"
+    "Passes, in order: bind, dce, infer, simplify, cse, fuse_gelu, fuse_layernorm, dce, lower,\n"
     "memplan (a pass that runs twice prints twice).\n";
 
 typedef struct op_count {

@@ -1,4 +1,5 @@
-/* Constants identified by content: a 64-bit hash of dtype, shape and bytes, then a full compare.
+/* Constants identified by content: a 64-bit hash of dtype, shape, layout and bytes, then a full
+ * compare.
  * Two initializers holding the same weights (an encoder exported three times) are one constant
  * here, whatever their names or addresses; CSE and the weight packing build on that. */
 #include <string.h>
@@ -45,9 +46,10 @@ uint64_t ir_hash_bytes(uint64_t seed, const void *p, size_t n) {
   return mix(h[0] ^ mix(h[1]) ^ mix(h[2] + h[3]));
 }
 
-static uint64_t type_hash(const ir_type *t) {
-  uint64_t key[2 + HY_MAX_RANK] = {(uint64_t)t->dtype, (uint64_t)(int64_t)t->rank};
-  for (int32_t i = 0; i < t->rank && i < HY_MAX_RANK; i++) key[2 + i] = (uint64_t)t->dims[i];
+static uint64_t type_hash(const ir_type *t, ir_layout layout) {
+  uint64_t key[3 + HY_MAX_RANK] = {(uint64_t)t->dtype, (uint64_t)(int64_t)t->rank, layout};
+  for (int32_t i = 0; i < t->rank && i < HY_MAX_RANK; i++)
+    key[3 + i] = (uint64_t)t->dims[i];
   return ir_hash_bytes(0, key, sizeof key);
 }
 
@@ -58,7 +60,8 @@ static int64_t const_bytes(const ir_value *v) {
 
 uint64_t ir_const_hash(ir_value *v) {
   if (v->hashed_data == v->data && v->data) return v->hash;
-  v->hash = ir_hash_bytes(type_hash(&v->type), v->data, v->data ? (size_t)const_bytes(v) : 0);
+  v->hash =
+      ir_hash_bytes(type_hash(&v->type, v->layout), v->data, v->data ? (size_t)const_bytes(v) : 0);
   v->hashed_data = v->data;
   return v->hash;
 }
@@ -67,7 +70,7 @@ bool ir_const_equal(ir_value *a, ir_value *b) {
   if (a == b) return true;
   if (!a->data || !b->data) return false;
   const ir_type *ta = &a->type, *tb = &b->type;
-  if (ta->dtype != tb->dtype || ta->rank != tb->rank) return false;
+  if (ta->dtype != tb->dtype || ta->rank != tb->rank || a->layout != b->layout) return false;
   for (int32_t i = 0; i < ta->rank; i++)
     if (ta->dims[i] != tb->dims[i]) return false;
   if (ir_const_hash(a) != ir_const_hash(b)) return false;
@@ -76,7 +79,8 @@ bool ir_const_equal(ir_value *a, ir_value *b) {
 
 static ir_value **find_slot(ir_const_table *t, ir_value *v) {
   size_t mask = t->cap - 1, i = (size_t)ir_const_hash(v) & mask;
-  while (t->slots[i] && !ir_const_equal(t->slots[i], v)) i = (i + 1) & mask;
+  while (t->slots[i] && !ir_const_equal(t->slots[i], v))
+    i = (i + 1) & mask;
   return &t->slots[i];
 }
 

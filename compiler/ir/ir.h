@@ -67,6 +67,14 @@ int64_t ir_type_bytes(const ir_type *t);  /* -1 when not static */
 const char *ir_type_str(const ir_type *t, char *buf, size_t n);
 
 /* ---- values ---- */
+/* How a value's bytes are arranged. Only constants are ever other than row-major today. */
+typedef enum ir_layout {
+  IR_LAYOUT_ROW_MAJOR = 0,
+  /* hydra/gemm.h's packed-B panels of a constant MatMul/Gemm weight; the type still says
+   * [bytes / (4 * HY_GEMM_NR), HY_GEMM_NR] floats, which sizes the constant but is no shape */
+  IR_LAYOUT_GEMM_PACKED_B,
+} ir_layout;
+
 typedef enum ir_mem {
   IR_MEM_NONE = 0, /* not planned (dead, or not yet planned) */
   IR_MEM_ARENA,    /* at offset in the activation arena */
@@ -91,6 +99,7 @@ struct ir_value {
   /* For `run`: the caller's value of a graph input, known at compile time. Shape inference may
    * read it (a Reshape whose shape is an input); the value stays a run-time input otherwise. */
   const void *bound;
+  ir_layout layout;     /* part of a constant's identity: the same bytes mean other elements */
   int32_t input_index;  /* position among graph inputs, -1 if not one */
   int32_t output_index; /* position among graph outputs, -1 if not one (first, if several) */
   ir_use *uses;
@@ -205,9 +214,9 @@ static inline bool ir_node_in_graph(const ir_graph *g, const ir_node *n) {
 }
 
 /* ---- const.c: constants identified by content (dtype, shape, bytes) ---- */
-/* 64-bit hash of v's dtype, shape and bytes (v->data must be set); memoised in v. */
+/* 64-bit hash of v's dtype, shape, layout and bytes (v->data must be set); memoised in v. */
 uint64_t ir_const_hash(ir_value *v);
-/* Same dtype, same shape, same bytes. */
+/* Same dtype, same shape, same layout, same bytes. */
 bool ir_const_equal(ir_value *a, ir_value *b);
 /* The constant of g with v's content that was interned first, or v itself (then interned). The
  * table lives in g's arena. NULL only when out of memory (g->a->failed set). */

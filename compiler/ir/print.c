@@ -107,6 +107,7 @@ static void put_content(FILE *f, ir_value *v) {
 static void put_typed(FILE *f, namer *nm, const ir_value *v) {
   char tb[320];
   fprintf(f, "%%%s: %s", vname(nm, v), ir_type_str(&v->type, tb, sizeof tb));
+  if (v->layout == IR_LAYOUT_GEMM_PACKED_B) fputs(" gemm_packed_b", f);
 }
 
 static void put_operand(FILE *f, namer *nm, const ir_value *v) {

@@ -11,6 +11,7 @@
  *   graph 'NAME' (%x: float[3,16])
  *     %c: float[] = const 0.5                  small constants by value,
  *     %w: float[768,768] = const #1f2e3d4c     larger ones by a short content hash
+ *     %p: float[37056,16] gemm_packed_b = const #5a6b7c8d   a layout other than row-major
  *     %t: float[3,16] = Mul(%x, %c)            outputs with their types, operands by name
  *     %y: float[3,16] = LayerNormalization(%t, %g, %b) {axis=-1, epsilon=1e-05}  ; kernel
  *     return %y

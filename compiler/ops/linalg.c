@@ -30,32 +30,26 @@ static int64_t rows_of(const ir_type *t) { return ir_type_numel(t) / t->dims[t->
 
 /* Weights pre-packed at compile time: when B (K x N, element (k, n) at B[k*rsb + n*csb]) is a
  * constant float matrix and A is computed at run time, input 1 becomes a constant in the GEMM's
- * packed-B layout (hydra/gemm.h), shared by the nodes that pack the same data the same way; the
- * kernel then skips packing B on every run. True when input 1 is (now) packed. Idempotent: the
- * packed value is recognised by its name. */
-#define PACKED_TAG "#gemm_packed"
+ * packed-B layout (hydra/gemm.h); the kernel then skips packing B on every run. Nodes whose packed
+ * weights have the same content share one constant (ir_const_intern), whatever the source's name
+ * or address, so the object is the same from one compilation to the next. True when input 1 is
+ * (now) packed. Idempotent: a packed value says so in its layout. */
 static bool lin_prepack_b(ir_graph *g, ir_node *n, int64_t K, int64_t N, bool trans) {
   ir_value *b = n->in[1];
-  if (b->data && b->type.rank == 2 && b->type.dims[1] == HY_GEMM_NR && strstr(b->name, PACKED_TAG))
-    return true;
+  if (b->data && b->layout == IR_LAYOUT_GEMM_PACKED_B) return true;
   if (!b->data || b->type.dtype != HY_DTYPE_FLOAT || b->type.rank != 2 ||
       ir_value_known(n->in[0]) || K == 0 || N == 0)
     return false;
-  const char *name = arena_printf(g->a, "%s" PACKED_TAG "%s@%p", b->name, trans ? "_t" : "",
-                                  b->data);
-  if (!name) return false;
-  ir_value *pv = NULL;
-  for (int32_t i = 0; i < g->n_values && !pv; i++)
-    if (g->values[i]->data && !strcmp(g->values[i]->name, name)) pv = g->values[i];
-  if (!pv) {
-    size_t bytes = hy_sgemm_packed_b_bytes(K, N);
-    float *dst = arena_alloc(g->a, bytes);
-    if (!dst) return false; /* the arena's sticky failure is reported by the pass */
-    hy_sgemm_pack_b(K, N, b->data, trans ? 1 : N, trans ? K : 1, dst);
-    int64_t dims[2] = {(int64_t)(bytes / sizeof(float)) / HY_GEMM_NR, HY_GEMM_NR};
-    pv = ir_const_new(g, name, HY_DTYPE_FLOAT, 2, dims, dst);
-    if (!pv) return false;
-  }
+  const char *name = arena_printf(g->a, "%s#gemm_packed%s", b->name, trans ? "_t" : "");
+  size_t bytes = hy_sgemm_packed_b_bytes(K, N);
+  float *dst = name ? arena_alloc(g->a, bytes) : NULL;
+  if (!dst) return false; /* the arena's sticky failure is reported by the pass */
+  hy_sgemm_pack_b(K, N, b->data, trans ? 1 : N, trans ? K : 1, dst);
+  int64_t dims[2] = {(int64_t)(bytes / sizeof(float)) / HY_GEMM_NR, HY_GEMM_NR};
+  ir_value *pv = ir_const_new(g, name, HY_DTYPE_FLOAT, 2, dims, dst);
+  if (!pv) return false;
+  pv->layout = IR_LAYOUT_GEMM_PACKED_B;
+  if (!(pv = ir_const_intern(g, pv))) return false;
   ir_node_set_input(g, n, 1, pv);
   return true;
 }

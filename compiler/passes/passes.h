@@ -24,6 +24,9 @@ hy_status pass_infer_shapes(ir_graph *g);
 hy_status pass_fold_node(ir_graph *g, ir_node *n);
 /* simplify.c: removes Identity and inference-mode Dropout (and other no-ops). */
 hy_status pass_simplify(ir_graph *g);
+/* cse.c: constants made one per content, then nodes with the same op, version, attributes and
+ * inputs as an earlier one merged into it (to a fixed point, in one sweep). */
+hy_status pass_cse(ir_graph *g);
 /* fuse_gelu.c: Div/Erf/Add/Mul/Mul chains of the exact GELU → one Gelu node. */
 hy_status pass_fuse_gelu(ir_graph *g);
 /* fuse_layernorm.c: the 9-node LayerNorm decomposition → one LayerNormalization node. */

@@ -1,4 +1,5 @@
-/* The pipeline: bind → dce → infer/fold → simplify → dce → lower → plan, with ir_verify after each
+/* The pipeline: bind → dce → infer/fold → simplify → cse → fusions → dce → lower → plan, ir_verify
+ * after each
  * pass. An internal error always says which pass it came from. */
 #include <stdio.h>
 #include <string.h>
@@ -13,7 +14,7 @@ typedef struct pass_def {
 /* DCE runs first too: dead nodes need no shapes (and may not have any). */
 static const pass_def pass_list[] = {
     {"dce", pass_dce},       {"infer", pass_infer_shapes}, {"simplify", pass_simplify},
-    {"fuse_gelu", pass_fuse_gelu}, {"fuse_layernorm", pass_fuse_layernorm},
+    {"cse", pass_cse},       {"fuse_gelu", pass_fuse_gelu}, {"fuse_layernorm", pass_fuse_layernorm},
     {"dce", pass_dce},       {"lower", pass_lower},        {"memplan", pass_plan_memory},
 };
 

@@ -1,0 +1,130 @@
+/* CSE: copies of the same work (same op, attributes and inputs, constants equal by content) become
+ * one node; anything that differs — an attribute, a constant's shape or bytes — stays apart, and
+ * a graph output keeps its own producer. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "graph_fixture.h"
+#include "ir_text.h"
+#include "passes/passes.h"
+
+static void setup(void) {
+  graph_fixture_open("t.onnx", 4);
+  G->name = "g";
+}
+TestSuite(cse, .init = setup, .fini = graph_fixture_close);
+
+static const int64_t XD[] = {3, 4};
+
+static ir_value *input(const char *name) {
+  ir_value *v = graph_fixture_value(name, HY_DTYPE_FLOAT, 2, XD);
+  v->input_index = G->n_inputs;
+  G->inputs[G->n_inputs++] = v;
+  return v;
+}
+
+static void output(ir_value *v) { G->outputs[G->n_outputs++] = v; }
+
+static ir_value *node(const char *type, const char *out, ir_value *a, ir_value *b) {
+  ir_node *n = ir_node_new(G, ir_op_lookup("", type), type, NULL, b ? 2 : 1, 1);
+  ir_node_set_input(G, n, 0, a);
+  if (b) ir_node_set_input(G, n, 1, b);
+  ir_node_set_output(G, n, 0, graph_fixture_value(out, HY_DTYPE_FLOAT, 2, XD));
+  return n->out[0];
+}
+
+/* A fresh float constant (its own copy of the bytes) of the given shape. */
+static ir_value *constant(const char *name, int32_t rank, const int64_t *dims, const float *v,
+                          int64_t n) {
+  float *p = arena_array(&A, (size_t)n, sizeof *p);
+  memcpy(p, v, (size_t)n * sizeof *p);
+  return ir_const_new(G, name, HY_DTYPE_FLOAT, rank, dims, p);
+}
+
+static void set_alpha(ir_value *out, float alpha) {
+  ir_node *n = out->producer;
+  ir_attr *at = arena_array(&A, 2, sizeof *at);
+  at[0] = (ir_attr){.name = "alpha", .kind = IR_ATTR_FLOAT, .f = alpha};
+  n->attrs = at;
+  n->n_attrs = 1;
+}
+
+Test(cse, copies_reading_equal_constants_merge) {
+  ir_value *x = input("x");
+  const float two = 2.0f;
+  ir_value *r1 = node("Relu", "r", node("Mul", "m", x, constant("c", 0, NULL, &two, 1)), NULL);
+  ir_value *r2 = node("Relu", "r2", node("Mul", "m2", x, constant("c2", 0, NULL, &two, 1)), NULL);
+  output(node("Add", "y", r1, r2));
+  cr_assert_eq(pass_cse(G), HY_OK, "%s", D.msg);
+  cr_assert_eq(ir_verify(G, "cse"), HY_OK, "%s", D.msg);
+  ir_text_assert_eq(G, "graph 'g' (%x: float[3,4])\n"
+                       "  %c: float[] = const 2\n"
+                       "  %m: float[3,4] = Mul(%x, %c)\n"
+                       "  %r: float[3,4] = Relu(%m)\n"
+                       "  %y: float[3,4] = Add(%r, %r)\n"
+                       "  return %y\n");
+}
+
+Test(cse, constants_of_another_shape_or_content_stay_apart) {
+  ir_value *x = input("x");
+  const float v[] = {1, 2, 3, 4}, w[] = {1, 2, 3, 5};
+  const int64_t d1[] = {4}, d2[] = {1, 4};
+  ir_value *a = node("Mul", "a", x, constant("k1", 1, d1, v, 4));
+  ir_value *b = node("Mul", "b", x, constant("k2", 2, d2, v, 4));
+  ir_value *c = node("Mul", "c", x, constant("k3", 1, d1, w, 4));
+  output(node("Add", "y", node("Add", "s", a, b), c));
+  cr_assert_eq(pass_cse(G), HY_OK, "%s", D.msg);
+  ir_text_assert_eq(G, "graph 'g' (%x: float[3,4])\n"
+                       "  %k1: float[4] = const [1,2,3,4]\n"
+                       "  %k2: float[1,4] = const [1,2,3,4]\n"
+                       "  %k3: float[4] = const [1,2,3,5]\n"
+                       "  %a: float[3,4] = Mul(%x, %k1)\n"
+                       "  %b: float[3,4] = Mul(%x, %k2)\n"
+                       "  %c: float[3,4] = Mul(%x, %k3)\n"
+                       "  %s: float[3,4] = Add(%a, %b)\n"
+                       "  %y: float[3,4] = Add(%s, %c)\n"
+                       "  return %y\n");
+}
+
+Test(cse, attributes_decide) {
+  ir_value *x = input("x");
+  ir_value *a = node("LeakyRelu", "a", x, NULL), *b = node("LeakyRelu", "b", x, NULL);
+  ir_value *c = node("LeakyRelu", "c", x, NULL);
+  set_alpha(a, 0.1f), set_alpha(b, 0.2f), set_alpha(c, 0.1f);
+  output(node("Add", "y", node("Add", "s", a, b), c));
+  cr_assert_eq(pass_cse(G), HY_OK, "%s", D.msg);
+  ir_text_assert_eq(G, "graph 'g' (%x: float[3,4])\n"
+                       "  %a: float[3,4] = LeakyRelu(%x) {alpha=0.1}\n"
+                       "  %b: float[3,4] = LeakyRelu(%x) {alpha=0.2}\n"
+                       "  %s: float[3,4] = Add(%a, %b)\n"
+                       "  %y: float[3,4] = Add(%s, %a)\n"
+                       "  return %y\n");
+}
+
+/* Both copies are graph outputs: each keeps its name, so neither goes. */
+Test(cse, graph_outputs_keep_their_producers) {
+  ir_value *x = input("x");
+  output(node("Relu", "y1", x, NULL));
+  output(node("Relu", "y2", x, NULL));
+  cr_assert_eq(pass_cse(G), HY_OK, "%s", D.msg);
+  ir_text_assert_eq(G, "graph 'g' (%x: float[3,4])\n"
+                       "  %y1: float[3,4] = Relu(%x)\n"
+                       "  %y2: float[3,4] = Relu(%x)\n"
+                       "  return %y1, %y2\n");
+}
+
+Test(cse, content_hash_and_equality) {
+  const float v[] = {1, 2, 3, 4};
+  const int64_t d[] = {4}, d2[] = {2, 2};
+  ir_value *a = constant("a", 1, d, v, 4), *b = constant("b", 1, d, v, 4);
+  ir_value *c = constant("c", 2, d2, v, 4);
+  cr_assert_eq(ir_const_hash(a), ir_const_hash(b));
+  cr_assert(ir_const_equal(a, b));
+  cr_assert(!ir_const_equal(a, c), "another shape is another constant");
+  cr_assert_eq(ir_const_intern(G, a), a);
+  cr_assert_eq(ir_const_intern(G, b), a);
+  cr_assert_eq(ir_const_intern(G, c), c);
+  b->layout = IR_LAYOUT_GEMM_PACKED_B;
+  b->hashed_data = NULL;
+  cr_assert(!ir_const_equal(a, b), "the same bytes in another layout are another constant");
+}
