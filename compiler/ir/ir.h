@@ -206,6 +206,9 @@ void ir_replace_all_uses(ir_graph *g, ir_value *from, ir_value *to);
 ir_value *ir_const_new(ir_graph *g, const char *name, hy_dtype dt, int32_t rank,
                        const int64_t *dims, const void *data);
 
+/* Moves n (already in g) to stand right before `before`: a rewrite's new node (appended by
+ * ir_node_new) takes the place of the chain it replaces, so topological order holds. */
+void ir_node_move_before(ir_graph *g, ir_node *n, ir_node *before);
 /* True when v is one of g's outputs. */
 bool ir_is_graph_output(const ir_graph *g, const ir_value *v);
 /* n is still linked into g (ir_node_remove unlinks it). */

@@ -17,21 +17,10 @@ TestSuite(cse, .init = setup, .fini = graph_fixture_close);
 static const int64_t XD[] = {3, 4};
 
 static ir_value *input(const char *name) {
-  ir_value *v = graph_fixture_value(name, HY_DTYPE_FLOAT, 2, XD);
-  v->input_index = G->n_inputs;
-  G->inputs[G->n_inputs++] = v;
-  return v;
+  return graph_fixture_input(name, HY_DTYPE_FLOAT, 2, XD);
 }
 
 static void output(ir_value *v) { G->outputs[G->n_outputs++] = v; }
-
-static ir_value *node(const char *type, const char *out, ir_value *a, ir_value *b) {
-  ir_node *n = ir_node_new(G, ir_op_lookup("", type), type, NULL, b ? 2 : 1, 1);
-  ir_node_set_input(G, n, 0, a);
-  if (b) ir_node_set_input(G, n, 1, b);
-  ir_node_set_output(G, n, 0, graph_fixture_value(out, HY_DTYPE_FLOAT, 2, XD));
-  return n->out[0];
-}
 
 /* A fresh float constant (its own copy of the bytes) of the given shape. */
 static ir_value *constant(const char *name, int32_t rank, const int64_t *dims, const float *v,
@@ -52,9 +41,11 @@ static void set_alpha(ir_value *out, float alpha) {
 Test(cse, copies_reading_equal_constants_merge) {
   ir_value *x = input("x");
   const float two = 2.0f;
-  ir_value *r1 = node("Relu", "r", node("Mul", "m", x, constant("c", 0, NULL, &two, 1)), NULL);
-  ir_value *r2 = node("Relu", "r2", node("Mul", "m2", x, constant("c2", 0, NULL, &two, 1)), NULL);
-  output(node("Add", "y", r1, r2));
+  ir_value *r1 = graph_fixture_op(
+      "Relu", "r", graph_fixture_op("Mul", "m", x, constant("c", 0, NULL, &two, 1)), NULL);
+  ir_value *r2 = graph_fixture_op(
+      "Relu", "r2", graph_fixture_op("Mul", "m2", x, constant("c2", 0, NULL, &two, 1)), NULL);
+  output(graph_fixture_op("Add", "y", r1, r2));
   cr_assert_eq(pass_cse(G), HY_OK, "%s", D.msg);
   cr_assert_eq(ir_verify(G, "cse"), HY_OK, "%s", D.msg);
   ir_text_assert_eq(G, "graph 'g' (%x: float[3,4])\n"
@@ -69,10 +60,10 @@ Test(cse, constants_of_another_shape_or_content_stay_apart) {
   ir_value *x = input("x");
   const float v[] = {1, 2, 3, 4}, w[] = {1, 2, 3, 5};
   const int64_t d1[] = {4}, d2[] = {1, 4};
-  ir_value *a = node("Mul", "a", x, constant("k1", 1, d1, v, 4));
-  ir_value *b = node("Mul", "b", x, constant("k2", 2, d2, v, 4));
-  ir_value *c = node("Mul", "c", x, constant("k3", 1, d1, w, 4));
-  output(node("Add", "y", node("Add", "s", a, b), c));
+  ir_value *a = graph_fixture_op("Mul", "a", x, constant("k1", 1, d1, v, 4));
+  ir_value *b = graph_fixture_op("Mul", "b", x, constant("k2", 2, d2, v, 4));
+  ir_value *c = graph_fixture_op("Mul", "c", x, constant("k3", 1, d1, w, 4));
+  output(graph_fixture_op("Add", "y", graph_fixture_op("Add", "s", a, b), c));
   cr_assert_eq(pass_cse(G), HY_OK, "%s", D.msg);
   ir_text_assert_eq(G, "graph 'g' (%x: float[3,4])\n"
                        "  %k1: float[4] = const [1,2,3,4]\n"
@@ -88,10 +79,11 @@ Test(cse, constants_of_another_shape_or_content_stay_apart) {
 
 Test(cse, attributes_decide) {
   ir_value *x = input("x");
-  ir_value *a = node("LeakyRelu", "a", x, NULL), *b = node("LeakyRelu", "b", x, NULL);
-  ir_value *c = node("LeakyRelu", "c", x, NULL);
+  ir_value *a = graph_fixture_op("LeakyRelu", "a", x, NULL),
+           *b = graph_fixture_op("LeakyRelu", "b", x, NULL);
+  ir_value *c = graph_fixture_op("LeakyRelu", "c", x, NULL);
   set_alpha(a, 0.1f), set_alpha(b, 0.2f), set_alpha(c, 0.1f);
-  output(node("Add", "y", node("Add", "s", a, b), c));
+  output(graph_fixture_op("Add", "y", graph_fixture_op("Add", "s", a, b), c));
   cr_assert_eq(pass_cse(G), HY_OK, "%s", D.msg);
   ir_text_assert_eq(G, "graph 'g' (%x: float[3,4])\n"
                        "  %a: float[3,4] = LeakyRelu(%x) {alpha=0.1}\n"
@@ -104,8 +96,8 @@ Test(cse, attributes_decide) {
 /* Both copies are graph outputs: each keeps its name, so neither goes. */
 Test(cse, graph_outputs_keep_their_producers) {
   ir_value *x = input("x");
-  output(node("Relu", "y1", x, NULL));
-  output(node("Relu", "y2", x, NULL));
+  output(graph_fixture_op("Relu", "y1", x, NULL));
+  output(graph_fixture_op("Relu", "y2", x, NULL));
   cr_assert_eq(pass_cse(G), HY_OK, "%s", D.msg);
   ir_text_assert_eq(G, "graph 'g' (%x: float[3,4])\n"
                        "  %y1: float[3,4] = Relu(%x)\n"

@@ -16,22 +16,10 @@ TestSuite(print, .init = setup, .fini = graph_fixture_close);
 static const int64_t XD[] = {3, 4};
 
 static ir_value *input(const char *name) {
-  ir_value *v = graph_fixture_value(name, HY_DTYPE_FLOAT, 2, XD);
-  v->input_index = G->n_inputs;
-  G->inputs[G->n_inputs++] = v;
-  return v;
+  return graph_fixture_input(name, HY_DTYPE_FLOAT, 2, XD);
 }
 
 static void output(ir_value *v) { G->outputs[G->n_outputs++] = v; }
-
-/* out = type(a, b) with out typed like XD (b NULL: one input). */
-static ir_node *node(const char *type, const char *out, ir_value *a, ir_value *b) {
-  ir_node *n = ir_node_new(G, ir_op_lookup("", type), type, NULL, b ? 2 : 1, 1);
-  ir_node_set_input(G, n, 0, a);
-  if (b) ir_node_set_input(G, n, 1, b);
-  ir_node_set_output(G, n, 0, graph_fixture_value(out, HY_DTYPE_FLOAT, 2, XD));
-  return n;
-}
 
 static ir_value *floats(const char *name, int32_t rank, const int64_t *dims, int64_t n, float v) {
   float *p = arena_array(&A, (size_t)n, sizeof *p);
@@ -43,7 +31,7 @@ static ir_value *floats(const char *name, int32_t rank, const int64_t *dims, int
 Test(print, nodes_constants_and_attributes) {
   ir_value *x = input("x");
   ir_value *half = floats("half", 0, NULL, 1, 0.5f);
-  ir_value *t = node("Mul", "t", x, half)->out[0];
+  ir_value *t = graph_fixture_op("Mul", "t", x, half);
   const int64_t wd[] = {4};
   ir_node *ln = ir_node_new(G, OP_LayerNormalization, NULL, "ln", 3, 1);
   ir_node_set_input(G, ln, 0, t);
@@ -66,10 +54,10 @@ Test(print, nodes_constants_and_attributes) {
 
 Test(print, repeated_and_empty_names_are_numbered) {
   ir_value *x = input("x");
-  ir_value *a = node("Relu", "t", x, NULL)->out[0];
-  ir_value *b = node("Neg", "t", a, NULL)->out[0];
-  ir_value *c = node("Abs", "", b, NULL)->out[0];
-  output(node("Add", "", c, a)->out[0]);
+  ir_value *a = graph_fixture_op("Relu", "t", x, NULL);
+  ir_value *b = graph_fixture_op("Neg", "t", a, NULL);
+  ir_value *c = graph_fixture_op("Abs", "", b, NULL);
+  output(graph_fixture_op("Add", "", c, a));
   ir_text_assert_eq(G, "graph 'g' (%x: float[3,4])\n"
                        "  %t: float[3,4] = Relu(%x)\n"
                        "  %t.1: float[3,4] = Neg(%t)\n"
@@ -84,7 +72,7 @@ Test(print, large_constants_print_by_content) {
   const int64_t wd[] = {4, 4};
   ir_value *x = input("x");
   ir_value *w1 = floats("w", 2, wd, 16, 1.0f);
-  output(node("MatMul", "y", x, w1)->out[0]);
+  output(graph_fixture_op("MatMul", "y", x, w1));
   char *first = ir_print_to_string(G);
   cr_assert_not_null(first);
   char line[128];
@@ -108,7 +96,7 @@ Test(print, large_constants_print_by_content) {
 
 Test(print, float_attributes_print_the_shortest_exact_form) {
   ir_value *x = input("x");
-  ir_node *n = node("LeakyRelu", "y", x, NULL);
+  ir_node *n = graph_fixture_op("LeakyRelu", "y", x, NULL)->producer;
   ir_attr *at = arena_array(&A, 1, sizeof *at);
   at[0] = (ir_attr){.name = "alpha", .kind = IR_ATTR_FLOAT, .f = 0.1f};
   n->attrs = at;
