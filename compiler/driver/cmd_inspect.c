@@ -16,20 +16,21 @@ static const char help[] =
     "  --json               one JSON object instead of text\n"
     "  --print-before PASS  the graph in the IR's text form before the pass (\"all\": every pass)\n"
     "  --print-after PASS   the same after the pass; either replaces the summary\n"
-    "Passes, in order: bind, dce, infer, simplify, cse, fuse_gelu, fuse_layernorm, dce, lower,\n"
-    "memplan (a pass that runs twice prints twice).\n";
+    "Passes, in order: bind, dce, infer, simplify, cse, fuse_gelu, fuse_layernorm, dce,\n"
+    "layout, lower, memplan (a pass that runs twice prints twice).\n";
 
 typedef struct op_count {
   const char *op;
   int n;
 } op_count;
 
-/* Bytes of constants the optimised graph still reads (folded-away initializers not counted). */
+/* Bytes of constants the optimised graph still reads, each once: folded-away initializers, the
+ * originals of packed weights and the copies CSE merged are read by nothing and not counted. */
 static int64_t weight_bytes(const ir_graph *g) {
   int64_t total = 0;
   for (int32_t i = 0; i < g->n_values; i++) {
     const ir_value *v = g->values[i];
-    if (v->data && (v->n_uses > 0 || v->mem == IR_MEM_CONST)) total += ir_type_bytes(&v->type);
+    if (v->data && (v->n_uses > 0 || ir_is_graph_output(g, v))) total += ir_type_bytes(&v->type);
   }
   return total;
 }

@@ -33,6 +33,9 @@ hy_status pass_fuse_gelu(ir_graph *g);
 hy_status pass_fuse_layernorm(ir_graph *g);
 /* dce.c: removes nodes no graph output depends on. */
 hy_status pass_dce(ir_graph *g);
+/* layout.c: constant MatMul/Gemm weights (A computed at run time) pre-packed for the GEMM into
+ * constants whose layout says so. */
+hy_status pass_layout(ir_graph *g);
 /* lower.c: runs each node's lower hook (kernel choice, attribute block, scratch size). */
 hy_status pass_lower(ir_graph *g);
 /* memplan.c: liveness → offsets in one activation arena (g->arena_bytes); scratch too. */

@@ -15,7 +15,8 @@ typedef struct pass_def {
 static const pass_def pass_list[] = {
     {"dce", pass_dce},       {"infer", pass_infer_shapes}, {"simplify", pass_simplify},
     {"cse", pass_cse},       {"fuse_gelu", pass_fuse_gelu}, {"fuse_layernorm", pass_fuse_layernorm},
-    {"dce", pass_dce},       {"lower", pass_lower},        {"memplan", pass_plan_memory},
+    {"dce", pass_dce},       {"layout", pass_layout},      {"lower", pass_lower},
+    {"memplan", pass_plan_memory},
 };
 
 /* Prefixes "internal error in pass 'x': " to an internal error's message (first error kept). */
