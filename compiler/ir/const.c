@@ -86,10 +86,10 @@ static ir_value **find_slot(ir_const_table *t, ir_value *v) {
 
 static bool grow(ir_graph *g, ir_const_table *t) {
   size_t cap = t->cap ? t->cap * 2 : 256;
-  ir_value **old = t->slots;
+  ir_value **old = t->slots, **slots = arena_array(g->a, cap, sizeof *slots);
   size_t old_cap = t->cap;
-  t->slots = arena_array(g->a, cap, sizeof *t->slots);
-  if (!t->slots) return false;
+  if (!slots) return false; /* the table stays as it was */
+  t->slots = slots;
   t->cap = cap;
   for (size_t i = 0; i < old_cap; i++)
     if (old[i]) *find_slot(t, old[i]) = old[i];

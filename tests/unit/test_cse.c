@@ -120,3 +120,42 @@ Test(cse, content_hash_and_equality) {
   b->hashed_data = NULL;
   cr_assert(!ir_const_equal(a, b), "the same bytes in another layout are another constant");
 }
+
+/* Two copies of Relu(x * 2) into a MatMul with a constant weight: CSE, the layout pass and the
+ * rest of the pipeline, with the n-th arena allocation failing, for every n until none fails. */
+static void build_pipeline_graph(void) {
+  const float two = 2.0f;
+  static float w[12];
+  const int64_t wd[] = {4, 3};
+  ir_value *x = input("x");
+  ir_value *r1 = graph_fixture_op(
+      "Relu", "r", graph_fixture_op("Mul", "m", x, constant("c", 0, NULL, &two, 1)), NULL);
+  ir_value *r2 = graph_fixture_op(
+      "Relu", "r2", graph_fixture_op("Mul", "m2", x, constant("c2", 0, NULL, &two, 1)), NULL);
+  ir_value *y = graph_fixture_op("MatMul", "y", graph_fixture_op("Add", "s", r1, r2),
+                                 ir_const_new(G, "w", HY_DTYPE_FLOAT, 2, wd, w));
+  y->type.dims[1] = 3; /* [3,4] x [4,3] */
+  output(y);
+}
+
+Test(cse, every_allocation_failure_in_the_passes_is_reported) {
+  graph_fixture_close();
+  bool done = false;
+  int64_t n;
+  for (n = 0; !done && n < 100000; n++) {
+    setup();
+    build_pipeline_graph();
+    A.fail_after = n;
+    hy_status s = pass_run_all(G, NULL, 0);
+    if (s == HY_OK) {
+      cr_assert_eq(G->n_nodes, 4, "Mul, Relu, Add, MatMul: the copies merged");
+      done = true;
+    } else {
+      cr_assert_eq(s, HY_ERR_OUT_OF_MEMORY, "allocation %lld: %s", (long long)n, D.msg);
+    }
+    graph_fixture_close();
+  }
+  setup(); /* for the suite's .fini */
+  cr_assert(done);
+  cr_assert_gt(n, 10);
+}
