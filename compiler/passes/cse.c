@@ -2,7 +2,8 @@
  * shape, bytes: ir_const_intern), then, in topological order, a node with the same op, version,
  * attributes and inputs as an earlier one is dropped and its outputs' readers read the earlier
  * node's. Because readers of a merged node are visited after it, one sweep reaches the fixed
- * point: three traced copies of one encoder become one. Kept: nodes with subgraph attributes,
+ * point: three traced copies of one encoder become one. Add(a, b) and Add(b, a) are one node too
+ * (commutative ops). Kept: nodes with subgraph attributes,
  * and nodes whose outputs are graph outputs (the output keeps its name and producer). */
 #include <stdlib.h>
 #include <string.h>
@@ -65,11 +66,38 @@ static bool attrs_equal(const ir_node *a, const ir_node *b) {
   return true;
 }
 
+/* Two-input ops whose operands may be swapped: the result is the same bits either way (not
+ * Max/Min, whose NaN handling may depend on the order). */
+static bool commutative(const ir_node *n) {
+  if (n->n_in != 2 || !n->in[0] || !n->in[1]) return false;
+  switch (n->op) {
+  case OP_Add:
+  case OP_Mul:
+  case OP_Sum:
+  case OP_Mean:
+  case OP_And:
+  case OP_Or:
+  case OP_Xor:
+  case OP_Equal:
+  case OP_BitwiseAnd:
+  case OP_BitwiseOr:
+  case OP_BitwiseXor: return true;
+  default: return false;
+  }
+}
+
+static uint64_t value_key(const ir_value *v) { return v ? (uint64_t)v->id + 1 : 0; }
+
 static uint64_t node_hash(const ir_node *n) {
   uint64_t h = hash_str(hash_str(hash_u64(0, (uint64_t)n->op), n->domain), n->op_type);
   h = hash_u64(hash_u64(hash_u64(h, (uint64_t)n->version), (uint64_t)n->n_in), (uint64_t)n->n_out);
-  for (int32_t i = 0; i < n->n_in; i++)
-    h = hash_u64(h, n->in[i] ? (uint64_t)n->in[i]->id + 1 : 0);
+  if (commutative(n)) { /* the operands in id order */
+    uint64_t a = value_key(n->in[0]), b = value_key(n->in[1]);
+    h = hash_u64(hash_u64(h, a < b ? a : b), a < b ? b : a);
+  } else {
+    for (int32_t i = 0; i < n->n_in; i++)
+      h = hash_u64(h, value_key(n->in[i]));
+  }
   uint64_t attrs = 0; /* order-free: a sum of each attribute's hash */
   for (int32_t i = 0; i < n->n_attrs; i++)
     attrs += attr_hash(&n->attrs[i]);
@@ -81,8 +109,12 @@ static bool nodes_equal(const ir_node *a, const ir_node *b) {
       strcmp(a->domain ? a->domain : "", b->domain ? b->domain : "") ||
       strcmp(a->op_type, b->op_type))
     return false;
-  for (int32_t i = 0; i < a->n_in; i++)
-    if (a->in[i] != b->in[i]) return false;
+  bool same = true, swapped = commutative(a);
+  for (int32_t i = 0; i < a->n_in; i++) {
+    same = same && a->in[i] == b->in[i];
+    swapped = swapped && a->in[i] == b->in[1 - i];
+  }
+  if (!same && !swapped) return false;
   for (int32_t i = 0; i < a->n_out; i++)
     if (!a->out[i] != !b->out[i]) return false;
   return attrs_equal(a, b);

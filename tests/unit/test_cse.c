@@ -93,6 +93,27 @@ Test(cse, attributes_decide) {
                        "  return %y\n");
 }
 
+/* Add(x, r) and Add(r, x) are the same work; Sub(x, r) and Sub(r, x) are not. */
+Test(cse, commutative_operands_in_either_order) {
+  ir_value *x = input("x");
+  ir_value *r = graph_fixture_op("Relu", "r", x, NULL);
+  ir_value *a = graph_fixture_op("Add", "a", x, r), *b = graph_fixture_op("Add", "b", r, x);
+  ir_value *c = graph_fixture_op("Sub", "c", x, r), *d = graph_fixture_op("Sub", "d", r, x);
+  ir_value *p = graph_fixture_op("Mul", "p", a, b); /* in this order (argument order is not) */
+  ir_value *q = graph_fixture_op("Mul", "q", c, d);
+  output(graph_fixture_op("Mul", "y", p, q));
+  cr_assert_eq(pass_cse(G), HY_OK, "%s", D.msg);
+  ir_text_assert_eq(G, "graph 'g' (%x: float[3,4])\n"
+                       "  %r: float[3,4] = Relu(%x)\n"
+                       "  %a: float[3,4] = Add(%x, %r)\n"
+                       "  %c: float[3,4] = Sub(%x, %r)\n"
+                       "  %d: float[3,4] = Sub(%r, %x)\n"
+                       "  %p: float[3,4] = Mul(%a, %a)\n"
+                       "  %q: float[3,4] = Mul(%c, %d)\n"
+                       "  %y: float[3,4] = Mul(%p, %q)\n"
+                       "  return %y\n");
+}
+
 /* Both copies are graph outputs: each keeps its name, so neither goes. */
 Test(cse, graph_outputs_keep_their_producers) {
   ir_value *x = input("x");
