@@ -58,6 +58,12 @@ static int64_t const_bytes(const ir_value *v) {
   return b > 0 ? b : 0;
 }
 
+/* Its bytes are its content: a static type of a dtype with a size. */
+static bool comparable(const ir_value *v) {
+  return ir_type_bytes(&v->type) >= 0 &&
+         (hy_dtype_bits(v->type.dtype) > 0 || !ir_type_numel(&v->type));
+}
+
 uint64_t ir_const_hash(ir_value *v) {
   if (v->hashed_data == v->data && v->data) return v->hash;
   v->hash =
@@ -73,8 +79,10 @@ bool ir_const_equal(ir_value *a, ir_value *b) {
   if (ta->dtype != tb->dtype || ta->rank != tb->rank || a->layout != b->layout) return false;
   for (int32_t i = 0; i < ta->rank; i++)
     if (ta->dims[i] != tb->dims[i]) return false;
-  if (ir_const_hash(a) != ir_const_hash(b)) return false;
-  return a->data == b->data || !memcmp(a->data, b->data, (size_t)const_bytes(a));
+  if (a->data == b->data) return true;
+  /* content Hydra cannot size (a string tensor's pointers) is never equal to another's */
+  if (!comparable(a) || ir_const_hash(a) != ir_const_hash(b)) return false;
+  return !memcmp(a->data, b->data, (size_t)const_bytes(a));
 }
 
 static ir_value **find_slot(ir_const_table *t, ir_value *v) {
@@ -97,7 +105,7 @@ static bool grow(ir_graph *g, ir_const_table *t) {
 }
 
 ir_value *ir_const_intern(ir_graph *g, ir_value *v) {
-  if (!v->data) return v;
+  if (!v->data || !comparable(v)) return v;
   if (!g->consts && !(g->consts = arena_alloc(g->a, sizeof *g->consts))) return NULL;
   ir_const_table *t = g->consts;
   if ((t->n + 1) * 2 > t->cap && !grow(g, t)) return NULL;
