@@ -4,26 +4,33 @@
 #include <string.h>
 
 #include "driver/driver.h"
+#include "ir/print.h"
 
 static const char help[] =
     "usage: hydrac inspect MODEL.onnx [--shape in=1x128 ...] [--json]\n"
+    "                  [--print-before PASS] [--print-after PASS]\n"
     "\n"
     "Prints the graph after optimisation: each node (name, op, input and output types, kernel),\n"
     "how many nodes of each op, the activation arena size and the weight bytes.\n"
-    "  --shape IN=DIMS  static shape of an input with symbolic dims (repeatable)\n"
-    "  --json           one JSON object instead of text\n";
+    "  --shape IN=DIMS      static shape of an input with symbolic dims (repeatable)\n"
+    "  --json               one JSON object instead of text\n"
+    "  --print-before PASS  the graph in the IR's text form before the pass (\"all\": every pass)\n"
+    "  --print-after PASS   the same after the pass; either replaces the summary\n"
+    "Passes, in order: bind, dce, infer, simplify, cse, fuse_gelu, fuse_layernorm, dce,\n"
+    "layout, lower, memplan (a pass that runs twice prints twice).\n";
 
 typedef struct op_count {
   const char *op;
   int n;
 } op_count;
 
-/* Bytes of constants the optimised graph still reads (folded-away initializers not counted). */
+/* Bytes of constants the optimised graph still reads, each once: folded-away initializers, the
+ * originals of packed weights and the copies CSE merged are read by nothing and not counted. */
 static int64_t weight_bytes(const ir_graph *g) {
   int64_t total = 0;
   for (int32_t i = 0; i < g->n_values; i++) {
     const ir_value *v = g->values[i];
-    if (v->data && (v->n_uses > 0 || v->mem == IR_MEM_CONST)) total += ir_type_bytes(&v->type);
+    if (v->data && (v->n_uses > 0 || ir_is_graph_output(g, v))) total += ir_type_bytes(&v->type);
   }
   return total;
 }
@@ -130,13 +137,47 @@ static void print_json(const ir_graph *g, const op_count *h, int nh) {
          (long long)weight_bytes(g));
 }
 
+/* Which passes' graphs to print: a pass name, "all", or NULL. */
+typedef struct print_request {
+  const char *before, *after;
+  bool failed; /* writing stdout failed */
+} print_request;
+
+static bool wants(const char *req, const char *pass) {
+  return req && (!strcmp(req, "all") || !strcmp(req, pass));
+}
+
+static void print_pass(void *user, const ir_graph *g, const char *pass, bool after) {
+  print_request *pr = user;
+  if (!wants(after ? pr->after : pr->before, pass)) return;
+  printf("; %s %s\n", after ? "after" : "before", pass);
+  if (!ir_print_graph(stdout, g)) pr->failed = true;
+}
+
+/* NULL or "all" or a pipeline pass's name; a usage error otherwise. */
+static int check_pass_name(const char *opt, const char *name) {
+  if (!name || !strcmp(name, "all")) return 0;
+  for (size_t i = 0; pass_name(i); i++)
+    if (!strcmp(pass_name(i), name)) return 0;
+  return drv_usage_error("inspect", "%s: no pass is named '%s' (see --help)", opt, name);
+}
+
 int cmd_inspect(int argc, char **argv) {
   bool json = false;
   drv_list pos = {0}, shapes = {0};
-  const drv_arg specs[] = {{"--shape", NULL, DRV_LIST, &shapes}, {"--json", NULL, DRV_FLAG, &json}};
-  int r = drv_parse_args("inspect", help, argc, argv, 2, specs, 2, &pos);
+  print_request pr = {0};
+  const drv_arg specs[] = {{"--shape", NULL, DRV_LIST, &shapes},
+                           {"--json", NULL, DRV_FLAG, &json},
+                           {"--print-before", NULL, DRV_VALUE, &pr.before},
+                           {"--print-after", NULL, DRV_VALUE, &pr.after}};
+  int r = drv_parse_args("inspect", help, argc, argv, 2, specs, 4, &pos);
   if (r) return r < 0 ? DRV_EXIT_OK : r;
   if (pos.n != 1) return drv_usage_error("inspect", "one MODEL.onnx expected, %d given", pos.n);
+  if ((r = check_pass_name("--print-before", pr.before)) ||
+      (r = check_pass_name("--print-after", pr.after)))
+    return r;
+  bool dumping = pr.before || pr.after;
+  const pass_observer obs = {print_pass, &pr};
   pass_binding b[DRV_MAX_LIST];
   if ((r = drv_shapes_to_bindings("inspect", &shapes, b))) return r;
   diag d;
@@ -146,8 +187,14 @@ int cmd_inspect(int argc, char **argv) {
   ir_graph *g = NULL;
   int rc = DRV_EXIT_OK;
   op_count *h = NULL;
-  if (hc_compile_graph(&a, &d, pos.v[0], b, shapes.n, &g) != HY_OK) {
+  if (hc_compile_graph_observed(&a, &d, pos.v[0], b, shapes.n, dumping ? &obs : NULL, &g) !=
+      HY_OK) {
     rc = drv_fail(&d);
+  } else if (dumping) {
+    if (pr.failed) {
+      fprintf(stderr, "hydrac: error: could not write the graph\n");
+      rc = DRV_EXIT_ERROR;
+    }
   } else if (!(h = calloc((size_t)g->n_nodes + 1, sizeof *h))) {
     fprintf(stderr, "hydrac: error: out of memory\n");
     rc = DRV_EXIT_ERROR;

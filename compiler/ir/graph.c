@@ -107,6 +107,22 @@ void ir_node_remove(ir_graph *g, ir_node *n) {
   g->n_nodes--;
 }
 
+void ir_node_move_before(ir_graph *g, ir_node *n, ir_node *before) {
+  if (n == before) return;
+  if (n->prev) n->prev->next = n->next; else g->first = n->next;
+  if (n->next) n->next->prev = n->prev; else g->last = n->prev;
+  n->prev = before->prev;
+  n->next = before;
+  if (before->prev) before->prev->next = n; else g->first = n;
+  before->prev = n;
+}
+
+bool ir_is_graph_output(const ir_graph *g, const ir_value *v) {
+  for (int32_t i = 0; i < g->n_outputs; i++)
+    if (g->outputs[i] == v) return true;
+  return false;
+}
+
 void ir_replace_all_uses(ir_graph *g, ir_value *from, ir_value *to) {
   while (from->n_uses > 0) {
     ir_use u = from->uses[from->n_uses - 1];

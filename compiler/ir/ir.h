@@ -73,6 +73,14 @@ int64_t ir_type_bytes(const ir_type *t);  /* -1 when not static; the bound's whe
 const char *ir_type_str(const ir_type *t, char *buf, size_t n);
 
 /* ---- values ---- */
+/* How a value's bytes are arranged. Only constants are ever other than row-major today. */
+typedef enum ir_layout {
+  IR_LAYOUT_ROW_MAJOR = 0,
+  /* hydra/gemm.h's packed-B panels of a constant MatMul/Gemm weight; the type still says
+   * [bytes / (4 * HY_GEMM_NR), HY_GEMM_NR] floats, which sizes the constant but is no shape */
+  IR_LAYOUT_GEMM_PACKED_B,
+} ir_layout;
+
 typedef enum ir_mem {
   IR_MEM_NONE = 0, /* not planned (dead, or not yet planned) */
   IR_MEM_ARENA,    /* at offset in the activation arena */
@@ -97,11 +105,15 @@ struct ir_value {
   /* For `run`: the caller's value of a graph input, known at compile time. Shape inference may
    * read it (a Reshape whose shape is an input); the value stays a run-time input otherwise. */
   const void *bound;
+  ir_layout layout;     /* part of a constant's identity: the same bytes mean other elements */
   int32_t input_index;  /* position among graph inputs, -1 if not one */
   int32_t output_index; /* position among graph outputs, -1 if not one (first, if several) */
   ir_use *uses;
   int32_t n_uses, cap_uses;
   int32_t id;
+  /* const.c's memo of the content hash: valid while hashed_data == data */
+  uint64_t hash;
+  const void *hashed_data;
   /* memory plan */
   ir_mem mem;
   int64_t offset; /* IR_MEM_ARENA: byte offset */
@@ -188,6 +200,7 @@ struct ir_graph {
    * int64[n_outputs][HY_MAX_RANK], where the entry records each such output's actual dims
    * (hy_model.out_dims_offset); -1 when every output shape is static. */
   int64_t out_dims_offset;
+  struct ir_const_table *consts; /* const.c: the graph's constants by content, made on first use */
 };
 
 /* ---- graph.c: construction and mutation (keeps use lists right) ---- */
@@ -205,6 +218,27 @@ void ir_replace_all_uses(ir_graph *g, ir_value *from, ir_value *to);
 /* A constant value owning a copy of nothing: data points at the given bytes (not copied). */
 ir_value *ir_const_new(ir_graph *g, const char *name, hy_dtype dt, int32_t rank,
                        const int64_t *dims, const void *data);
+
+/* Moves n (already in g) to stand right before `before`: a rewrite's new node (appended by
+ * ir_node_new) takes the place of the chain it replaces, so topological order holds. */
+void ir_node_move_before(ir_graph *g, ir_node *n, ir_node *before);
+/* True when v is one of g's outputs. */
+bool ir_is_graph_output(const ir_graph *g, const ir_value *v);
+/* n is still linked into g (ir_node_remove unlinks it). */
+static inline bool ir_node_in_graph(const ir_graph *g, const ir_node *n) {
+  return n->prev || g->first == n;
+}
+
+/* ---- const.c: constants identified by content (dtype, shape, bytes) ---- */
+/* 64-bit hash of v's dtype, shape, layout and bytes (v->data must be set); memoised in v. */
+uint64_t ir_const_hash(ir_value *v);
+/* Same dtype, same shape, same layout, same bytes. */
+bool ir_const_equal(ir_value *a, ir_value *b);
+/* The constant of g with v's content that was interned first, or v itself (then interned). The
+ * table lives in g's arena. NULL only when out of memory (g->a->failed set). */
+ir_value *ir_const_intern(ir_graph *g, ir_value *v);
+/* The hash of bytes, chained from seed (for keys that mix content with other fields). */
+uint64_t ir_hash_bytes(uint64_t seed, const void *p, size_t n);
 
 /* ---- ops.c: the op table ---- */
 const char *ir_op_name(ir_op op);

@@ -28,36 +28,9 @@ static hy_status lin_input(ir_graph *g, ir_node *n, int32_t slot, bool ints_too,
 
 static int64_t rows_of(const ir_type *t) { return ir_type_numel(t) / t->dims[t->rank - 1]; }
 
-/* Weights pre-packed at compile time: when B (K x N, element (k, n) at B[k*rsb + n*csb]) is a
- * constant float matrix and A is computed at run time, input 1 becomes a constant in the GEMM's
- * packed-B layout (hydra/gemm.h), shared by the nodes that pack the same data the same way; the
- * kernel then skips packing B on every run. True when input 1 is (now) packed. Idempotent: the
- * packed value is recognised by its name. */
-#define PACKED_TAG "#gemm_packed"
-static bool lin_prepack_b(ir_graph *g, ir_node *n, int64_t K, int64_t N, bool trans) {
-  ir_value *b = n->in[1];
-  if (b->data && b->type.rank == 2 && b->type.dims[1] == HY_GEMM_NR && strstr(b->name, PACKED_TAG))
-    return true;
-  if (!b->data || b->type.dtype != HY_DTYPE_FLOAT || b->type.rank != 2 ||
-      ir_value_known(n->in[0]) || K == 0 || N == 0)
-    return false;
-  const char *name = arena_printf(g->a, "%s" PACKED_TAG "%s@%p", b->name, trans ? "_t" : "",
-                                  b->data);
-  if (!name) return false;
-  ir_value *pv = NULL;
-  for (int32_t i = 0; i < g->n_values && !pv; i++)
-    if (g->values[i]->data && !strcmp(g->values[i]->name, name)) pv = g->values[i];
-  if (!pv) {
-    size_t bytes = hy_sgemm_packed_b_bytes(K, N);
-    float *dst = arena_alloc(g->a, bytes);
-    if (!dst) return false; /* the arena's sticky failure is reported by the pass */
-    hy_sgemm_pack_b(K, N, b->data, trans ? 1 : N, trans ? K : 1, dst);
-    int64_t dims[2] = {(int64_t)(bytes / sizeof(float)) / HY_GEMM_NR, HY_GEMM_NR};
-    pv = ir_const_new(g, name, HY_DTYPE_FLOAT, 2, dims, dst);
-    if (!pv) return false;
-  }
-  ir_node_set_input(g, n, 1, pv);
-  return true;
+/* B was pre-packed by the layout pass (passes/layout.c): the kernel reads it as packed panels. */
+static bool lin_b_packed(const ir_node *n) {
+  return n->in[1]->data && n->in[1]->layout == IR_LAYOUT_GEMM_PACKED_B;
 }
 
 /* ---- MatMul ---- */
@@ -98,7 +71,7 @@ hy_status lin_matmul_shape(ir_graph *g, ir_node *n, const ir_type *a, const ir_t
 hy_status lower_matmul(ir_graph *g, ir_node *n, ir_lowered *l) {
   const ir_type *a = ir_in_type(n, 0), *b = ir_in_type(n, 1), *y = &n->out[0]->type;
   int64_t K = a->dims[a->rank - 1], N = b->rank >= 2 ? y->dims[y->rank - 1] : 1;
-  bool packed = b->rank == 2 && lin_prepack_b(g, n, K, N, false);
+  bool packed = b->rank == 2 && lin_b_packed(n);
   l->kernel = HY_KERNEL_matmul;
   lower_int(l, HY_GEMM_MAX_TASKS);
   lower_int(l, packed);
@@ -156,7 +129,7 @@ hy_status lower_gemm(ir_graph *g, ir_node *n, ir_lowered *l) {
   const ir_type *a = ir_in_type(n, 0), *y = &n->out[0]->type;
   int64_t ta = ir_attr_int(n, "transA", 0), tb = ir_attr_int(n, "transB", 0);
   int64_t M = y->dims[0], N = y->dims[1], K = ta ? a->dims[0] : a->dims[1];
-  bool packed = lin_prepack_b(g, n, K, N, tb);
+  bool packed = lin_b_packed(n);
   l->kernel = HY_KERNEL_gemm;
   lower_int(l, ta);
   lower_int(l, tb);

@@ -1,13 +1,7 @@
-/* Helpers the passes share: graph-output test, out-of-memory report, checked lowering. */
+/* Helpers the passes share: out-of-memory report, size limits, checked lowering. */
 #include <string.h>
 
 #include "passes/pass_internal.h"
-
-bool pass_is_graph_output(const ir_graph *g, const ir_value *v) {
-  for (int32_t i = 0; i < g->n_outputs; i++)
-    if (g->outputs[i] == v) return true;
-  return false;
-}
 
 hy_status pass_oom(ir_graph *g) {
   return diag_error(g->d, HY_ERR_OUT_OF_MEMORY, "%s: out of memory", g->file);

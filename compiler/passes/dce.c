@@ -5,7 +5,7 @@
 static bool node_is_live(const ir_graph *g, const ir_node *n) {
   for (int32_t i = 0; i < n->n_out; i++) {
     const ir_value *v = n->out[i];
-    if (v && (v->n_uses > 0 || pass_is_graph_output(g, v))) return true;
+    if (v && (v->n_uses > 0 || ir_is_graph_output(g, v))) return true;
   }
   return false;
 }

@@ -6,7 +6,8 @@
  * nine passes over the activation. Fused only for float32 x, constant gamma and beta of x's last
  * dim, a scalar constant eps, exponent 2, reductions over the last axis with kept dims, and
  * intermediates nothing else reads (d is read by exactly the Pow and the Div). */
-#include "passes/fuse_util.h"
+#include "ir/match.h"
+#include "passes/pass_internal.h"
 
 typedef struct ln_match {
   ir_node *nodes[9]; /* the chain, last first */
@@ -44,19 +45,21 @@ static ir_value *split_row_const(const ir_node *n, int64_t c, ir_value **k) {
 
 /* From the variance up: Sqrt(Add(ReduceMean(Pow(d, 2)), eps)) = s. */
 static bool match_std(const ir_graph *g, ir_value *s, ir_value *d, ln_match *m) {
-  ir_node *sq = fuse_producer(s, OP_Sqrt);
-  if (!sq || !fuse_private(g, s)) return false;
+  ir_node *sq = ir_match_producer(s, OP_Sqrt);
+  if (!sq || !ir_match_single_use(g, s)) return false;
   ir_value *e = sq->in[0];
-  ir_node *add = fuse_producer(e, OP_Add);
-  if (!add || !fuse_private(g, e) || add->n_in != 2) return false;
-  int ce = fuse_const_scalar(add->in[1], &m->eps) ? 1 : fuse_const_scalar(add->in[0], &m->eps) ? 0 : -1;
-  if (ce < 0 || !(m->eps >= 0)) return false;
+  ir_node *add = ir_match_producer(e, OP_Add);
+  if (!add || !ir_match_single_use(g, e) || add->n_in != 2) return false;
+  double eps;
+  int ce = ir_match_const_scalar(add->in[1], &eps) ? 1 : ir_match_const_scalar(add->in[0], &eps) ? 0 : -1;
+  if (ce < 0 || !(eps >= 0)) return false;
+  m->eps = (float)eps;
   ir_value *v = add->in[1 - ce];
-  ir_node *mean = fuse_producer(v, OP_ReduceMean);
-  if (!mean || !fuse_private(g, v) || !mean_over_last(mean)) return false;
+  ir_node *mean = ir_match_producer(v, OP_ReduceMean);
+  if (!mean || !ir_match_single_use(g, v) || !mean_over_last(mean)) return false;
   ir_value *p = mean->in[0];
-  ir_node *pw = fuse_producer(p, OP_Pow);
-  if (!pw || !fuse_private(g, p) || pw->in[0] != d || !fuse_const_is(pw->in[1], 2.0, 0))
+  ir_node *pw = ir_match_producer(p, OP_Pow);
+  if (!pw || !ir_match_single_use(g, p) || pw->in[0] != d || !ir_match_const_value(pw->in[1], 2.0, 0))
     return false;
   m->nodes[4] = sq, m->nodes[5] = add, m->nodes[6] = mean, m->nodes[7] = pw;
   return true;
@@ -64,11 +67,11 @@ static bool match_std(const ir_graph *g, ir_value *s, ir_value *d, ln_match *m) 
 
 /* d = Sub(x, ReduceMean(x)), d read by exactly the Pow and the Div. */
 static bool match_centre(const ir_graph *g, ir_value *d, ln_match *m) {
-  ir_node *sub = fuse_producer(d, OP_Sub);
-  if (!sub || d->n_uses != 2 || pass_is_graph_output(g, d)) return false;
+  ir_node *sub = ir_match_producer(d, OP_Sub);
+  if (!sub || d->n_uses != 2 || ir_is_graph_output(g, d)) return false;
   ir_value *x = sub->in[0], *mv = sub->in[1];
-  ir_node *mean = fuse_producer(mv, OP_ReduceMean);
-  if (!mean || !fuse_private(g, mv) || mean->in[0] != x || !mean_over_last(mean)) return false;
+  ir_node *mean = ir_match_producer(mv, OP_ReduceMean);
+  if (!mean || !ir_match_single_use(g, mv) || mean->in[0] != x || !mean_over_last(mean)) return false;
   m->nodes[3] = sub, m->nodes[8] = mean;
   m->x = x;
   return true;
@@ -80,11 +83,11 @@ static bool match_layernorm(const ir_graph *g, ir_node *last, ln_match *m) {
   if (yt->dtype != HY_DTYPE_FLOAT || yt->rank < 1) return false;
   int64_t c = yt->dims[yt->rank - 1];
   ir_value *y1 = split_row_const(last, c, &m->beta);
-  ir_node *mul = fuse_producer(y1, OP_Mul);
-  if (!mul || !fuse_private(g, y1)) return false;
+  ir_node *mul = ir_match_producer(y1, OP_Mul);
+  if (!mul || !ir_match_single_use(g, y1)) return false;
   ir_value *q = split_row_const(mul, c, &m->gamma);
-  ir_node *div = fuse_producer(q, OP_Div);
-  if (!div || !fuse_private(g, q)) return false;
+  ir_node *div = ir_match_producer(q, OP_Div);
+  if (!div || !ir_match_single_use(g, q)) return false;
   ir_value *d = div->in[0];
   m->nodes[0] = last, m->nodes[1] = mul, m->nodes[2] = div;
   if (!match_centre(g, d, m) || !match_std(g, div->in[1], d, m)) return false;
@@ -97,7 +100,7 @@ static bool match_layernorm(const ir_graph *g, ir_node *last, ln_match *m) {
 }
 
 /* LayerNormalization(x, gamma, beta) → the chain's output, where the chain's last node stood. */
-static hy_status replace_chain(ir_graph *g, const ln_match *m) {
+static hy_status replace_chain(ir_graph *g, const ln_match *m, ir_node **made) {
   ir_node *last = m->nodes[0];
   ir_value *y = last->out[0];
   char *name = arena_printf(g->a, "%s/LayerNormalization", last->name);
@@ -109,22 +112,20 @@ static hy_status replace_chain(ir_graph *g, const ln_match *m) {
   n->attrs = at;
   n->n_attrs = 2;
   n->opset = 17;
-  fuse_move_before(g, n, last);
+  ir_node_move_before(g, n, last);
   for (int i = 0; i < 9; i++) ir_node_remove(g, m->nodes[i]);
   ir_node_set_input(g, n, 0, m->x);
   ir_node_set_input(g, n, 1, m->gamma);
   ir_node_set_input(g, n, 2, m->beta);
   ir_node_set_output(g, n, 0, y);
+  *made = n;
   return ir_op_get(OP_LayerNormalization)->infer(g, n);
 }
 
-hy_status pass_fuse_layernorm(ir_graph *g) {
-  for (ir_node *n = g->first, *next; n; n = next) {
-    next = n->next;
-    ln_match m;
-    if (!match_layernorm(g, n, &m)) continue;
-    hy_status s = replace_chain(g, &m);
-    if (s != HY_OK) return s;
-  }
-  return g->a->failed ? pass_oom(g) : HY_OK;
+static hy_status rewrite(ir_graph *g, ir_node *n, void *ctx, ir_node **made) {
+  (void)ctx;
+  ln_match m;
+  return match_layernorm(g, n, &m) ? replace_chain(g, &m, made) : HY_OK;
 }
+
+hy_status pass_fuse_layernorm(ir_graph *g) { return ir_rewrite_worklist(g, rewrite, NULL); }

@@ -26,7 +26,7 @@ static bool foldable(const ir_graph *g, const ir_node *n) {
     const ir_value *v = n->out[i];
     if (!v) continue;
     int64_t b = ir_type_bytes(&v->type);
-    if (b < 0 || hy_dtype_size(v->type.dtype) == 0 || pass_is_graph_output(g, v)) return false;
+    if (b < 0 || hy_dtype_size(v->type.dtype) == 0 || ir_is_graph_output(g, v)) return false;
     total += b;
     if (total > INFER_FOLD_MAX_BYTES) return false;
   }
@@ -97,7 +97,7 @@ static void take_declared_types(const ir_graph *g, ir_node *n, ir_type *declared
   *any = false;
   for (int32_t i = 0; i < n->n_out; i++) {
     ir_value *v = n->out[i];
-    if (!v || !pass_is_graph_output(g, v)) continue;
+    if (!v || !ir_is_graph_output(g, v)) continue;
     declared[i] = v->type;
     *any |= v->type.dtype != HY_DTYPE_UNDEFINED || v->type.rank >= 0;
     memset(&v->type, 0, sizeof v->type);
@@ -121,7 +121,7 @@ static bool type_agrees(const ir_type *declared, const ir_type *t) {
 static hy_status check_declared_types(ir_graph *g, ir_node *n, const ir_type *declared) {
   for (int32_t i = 0; i < n->n_out; i++) {
     const ir_value *v = n->out[i];
-    if (!v || !pass_is_graph_output(g, v) || type_agrees(&declared[i], &v->type)) continue;
+    if (!v || !ir_is_graph_output(g, v) || type_agrees(&declared[i], &v->type)) continue;
     char db[256], tb[256];
     return ir_node_error(g, n, HY_ERR_INVALID_MODEL,
                          "output %d ('%s') is declared %s by the graph but computes %s", i,

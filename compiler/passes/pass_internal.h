@@ -5,7 +5,6 @@
 #include "passes/passes.h"
 
 /* common.c */
-bool pass_is_graph_output(const ir_graph *g, const ir_value *v);
 hy_status pass_oom(ir_graph *g);
 /* Runs n's lower hook into l (zeroed first) and checks the result against the ABI limits; the
  * fold and lower passes both use it. */

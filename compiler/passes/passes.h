@@ -24,12 +24,18 @@ hy_status pass_infer_shapes(ir_graph *g);
 hy_status pass_fold_node(ir_graph *g, ir_node *n);
 /* simplify.c: removes Identity and inference-mode Dropout (and other no-ops). */
 hy_status pass_simplify(ir_graph *g);
+/* cse.c: constants made one per content, then nodes with the same op, version, attributes and
+ * inputs as an earlier one merged into it (to a fixed point, in one sweep). */
+hy_status pass_cse(ir_graph *g);
 /* fuse_gelu.c: Div/Erf/Add/Mul/Mul chains of the exact GELU → one Gelu node. */
 hy_status pass_fuse_gelu(ir_graph *g);
 /* fuse_layernorm.c: the 9-node LayerNorm decomposition → one LayerNormalization node. */
 hy_status pass_fuse_layernorm(ir_graph *g);
 /* dce.c: removes nodes no graph output depends on. */
 hy_status pass_dce(ir_graph *g);
+/* layout.c: constant MatMul/Gemm weights (A computed at run time) pre-packed for the GEMM into
+ * constants whose layout says so. */
+hy_status pass_layout(ir_graph *g);
 /* lower.c: runs each node's lower hook (kernel choice, attribute block, scratch size). */
 hy_status pass_lower(ir_graph *g);
 /* memplan.c: liveness → offsets in one activation arena (g->arena_bytes); scratch too. */
@@ -37,5 +43,16 @@ hy_status pass_plan_memory(ir_graph *g);
 
 /* pipeline.c: bind → infer/fold → simplify → dce → lower → plan, ir_verify after each. */
 hy_status pass_run_all(ir_graph *g, const pass_binding *b, int32_t n);
+/* Called before (after = false) and after each pass that succeeded, with the pass's name (for
+ * inspect --print-before/--print-after); a pass that runs twice is seen twice. */
+typedef struct pass_observer {
+  void (*fn)(void *user, const ir_graph *g, const char *pass, bool after);
+  void *user;
+} pass_observer;
+/* pass_run_all telling obs (may be NULL) about each pass. */
+hy_status pass_run_observed(ir_graph *g, const pass_binding *b, int32_t n,
+                            const pass_observer *obs);
+/* The name of the pipeline's i-th pass ("bind" first), NULL past the last. */
+const char *pass_name(size_t i);
 
 #endif

@@ -1,4 +1,5 @@
-/* The pipeline: bind → dce → infer/fold → simplify → dce → lower → plan, with ir_verify after each
+/* The pipeline: bind → dce → infer/fold → simplify → cse → fusions → dce → lower → plan, ir_verify
+ * after each
  * pass. An internal error always says which pass it came from. */
 #include <stdio.h>
 #include <string.h>
@@ -13,8 +14,9 @@ typedef struct pass_def {
 /* DCE runs first too: dead nodes need no shapes (and may not have any). */
 static const pass_def pass_list[] = {
     {"dce", pass_dce},       {"infer", pass_infer_shapes}, {"simplify", pass_simplify},
-    {"fuse_gelu", pass_fuse_gelu}, {"fuse_layernorm", pass_fuse_layernorm},
-    {"dce", pass_dce},       {"lower", pass_lower},        {"memplan", pass_plan_memory},
+    {"cse", pass_cse},       {"fuse_gelu", pass_fuse_gelu}, {"fuse_layernorm", pass_fuse_layernorm},
+    {"dce", pass_dce},       {"layout", pass_layout},      {"lower", pass_lower},
+    {"memplan", pass_plan_memory},
 };
 
 /* Prefixes "internal error in pass 'x': " to an internal error's message (first error kept). */
@@ -41,10 +43,29 @@ static hy_status after_pass(ir_graph *g, const char *pass, hy_status s) {
   return s != HY_OK ? g->d->status : HY_OK;
 }
 
-hy_status pass_run_all(ir_graph *g, const pass_binding *b, int32_t n) {
+const char *pass_name(size_t i) {
+  if (i == 0) return "bind";
+  return i <= sizeof pass_list / sizeof pass_list[0] ? pass_list[i - 1].name : NULL;
+}
+
+static void observe(const pass_observer *obs, const ir_graph *g, const char *pass, bool after) {
+  if (obs && obs->fn) obs->fn(obs->user, g, pass, after);
+}
+
+hy_status pass_run_observed(ir_graph *g, const pass_binding *b, int32_t n,
+                            const pass_observer *obs) {
   if (diag_failed(g->d)) return g->d->status;
+  observe(obs, g, "bind", false);
   if (after_pass(g, "bind", pass_bind_inputs(g, b, n)) != HY_OK) return g->d->status;
-  for (size_t i = 0; i < sizeof pass_list / sizeof pass_list[0]; i++)
+  observe(obs, g, "bind", true);
+  for (size_t i = 0; i < sizeof pass_list / sizeof pass_list[0]; i++) {
+    observe(obs, g, pass_list[i].name, false);
     if (after_pass(g, pass_list[i].name, pass_list[i].run(g)) != HY_OK) return g->d->status;
+    observe(obs, g, pass_list[i].name, true);
+  }
   return HY_OK;
+}
+
+hy_status pass_run_all(ir_graph *g, const pass_binding *b, int32_t n) {
+  return pass_run_observed(g, b, n, NULL);
 }

@@ -62,13 +62,13 @@ static bool passes_through(const ir_node *n) {
 static bool bypass(ir_graph *g, ir_node *n) {
   ir_value *in = n->in[0], *out = n->out[0];
   for (int32_t i = 1; i < n->n_out; i++)
-    if (n->out[i] && pass_is_graph_output(g, n->out[i])) return false;
-  if (!pass_is_graph_output(g, out)) {
+    if (n->out[i] && ir_is_graph_output(g, n->out[i])) return false;
+  if (!ir_is_graph_output(g, out)) {
     ir_node_remove(g, n);
     ir_replace_all_uses(g, out, in);
     return true;
   }
-  if (!in->producer || in->data || pass_is_graph_output(g, in)) return false;
+  if (!in->producer || in->data || ir_is_graph_output(g, in)) return false;
   /* out is a graph output: the producer of in writes out directly, and in's uses follow. */
   ir_node *p = in->producer;
   int32_t slot = in->producer_slot;

@@ -32,14 +32,20 @@ static hy_status copy_names(const hy_model *m, char ***names, diag *d) {
   return HY_OK;
 }
 
-hy_status hc_compile_graph(arena *a, diag *d, const char *model_path, const pass_binding *b,
-                           int32_t n_bindings, ir_graph **out) {
+hy_status hc_compile_graph_observed(arena *a, diag *d, const char *model_path,
+                                    const pass_binding *b, int32_t n_bindings,
+                                    const pass_observer *obs, ir_graph **out) {
   ir_graph *g = NULL;
   *out = NULL;
   if (fe_load_model(a, d, model_path, &g) != HY_OK) return d->status;
-  if (pass_run_all(g, b, n_bindings) != HY_OK) return d->status;
+  if (pass_run_observed(g, b, n_bindings, obs) != HY_OK) return d->status;
   *out = g;
   return HY_OK;
+}
+
+hy_status hc_compile_graph(arena *a, diag *d, const char *model_path, const pass_binding *b,
+                           int32_t n_bindings, ir_graph **out) {
+  return hc_compile_graph_observed(a, d, model_path, b, n_bindings, NULL, out);
 }
 
 /* "a, b, c" (cut with "..." when long): the graph's input names for messages. */

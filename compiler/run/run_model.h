@@ -39,6 +39,10 @@ void hc_names_free(char **names, int32_t n);
  * arena_free(a). */
 hy_status hc_compile_graph(arena *a, diag *d, const char *model_path, const pass_binding *b,
                            int32_t n_bindings, ir_graph **out);
+/* The same, telling obs (may be NULL) about each pass (inspect --print-after). */
+hy_status hc_compile_graph_observed(arena *a, diag *d, const char *model_path,
+                                    const pass_binding *b, int32_t n_bindings,
+                                    const pass_observer *obs, ir_graph **out);
 
 /* Bindings for run: one per given tensor, checked against the graph's inputs (count and dtype)
  * with a message naming the input. b has room for g->n_inputs entries. */

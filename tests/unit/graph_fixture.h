@@ -36,6 +36,25 @@ static inline ir_value *graph_fixture_value(const char *name, hy_dtype dt, int32
   return v;
 }
 
+/* A graph input of G with a static type (graph_fixture_open made room for it). */
+static inline ir_value *graph_fixture_input(const char *name, hy_dtype dt, int32_t rank,
+                                            const int64_t *dims) {
+  ir_value *v = graph_fixture_value(name, dt, rank, dims);
+  v->input_index = G->n_inputs;
+  G->inputs[G->n_inputs++] = v;
+  return v;
+}
+
+/* out = type(a) or type(a, b) (b NULL), out typed like a (for elementwise ops). */
+static inline ir_value *graph_fixture_op(const char *type, const char *out, ir_value *a,
+                                         ir_value *b) {
+  ir_node *n = ir_node_new(G, ir_op_lookup("", type), type, NULL, b ? 2 : 1, 1);
+  ir_node_set_input(G, n, 0, a);
+  if (b) ir_node_set_input(G, n, 1, b);
+  ir_node_set_output(G, n, 0, graph_fixture_value(out, a->type.dtype, a->type.rank, a->type.dims));
+  return n->out[0];
+}
+
 /* ---- running a node natively: its lowering, then its kernel ---- */
 
 /* Runs ranges in uneven chunks, in reverse order, so kernels that assume one range fail. */

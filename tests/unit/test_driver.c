@@ -199,3 +199,24 @@ Test(driver, wrong_input_count_exits_one) {
   cr_assert_eq(run(args), 1);
   cr_assert(strstr(err_text, "1 input") && strstr(err_text, "0 given"), "%s", err_text);
 }
+
+Test(driver, inspect_prints_the_graph_around_a_pass) {
+  char path[128], args[256];
+  snprintf(path, sizeof path, "%s/relu.onnx", tmpdir);
+  write_one_node_model(path, "Relu");
+  snprintf(args, sizeof args, "inspect '%s' --print-after lower", path);
+  cr_assert_eq(run(args), 0, "%s", err_text);
+  cr_assert_str_eq(out_text, "; after lower\n"
+                             "graph 'g' (%x: float[2])\n"
+                             "  %y: float[2] = Relu(%x)  ; unary\n"
+                             "  return %y\n",
+                   "%s", out_text);
+  snprintf(args, sizeof args, "inspect '%s' --print-before all", path);
+  cr_assert_eq(run(args), 0, "%s", err_text);
+  cr_assert(strstr(out_text, "; before bind\n") && strstr(out_text, "; before memplan\n") &&
+                !strstr(out_text, "; after"),
+            "%s", out_text);
+  snprintf(args, sizeof args, "inspect '%s' --print-after no_such_pass", path);
+  cr_assert_eq(run(args), 2);
+  cr_assert(strstr(err_text, "no pass is named 'no_such_pass'"), "%s", err_text);
+}

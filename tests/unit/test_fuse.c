@@ -7,6 +7,7 @@
 
 #include "codegen/codegen.h"
 #include "hydra/hydra.h"
+#include "ir_text.h"
 #include "passes/passes.h"
 
 static arena A;
@@ -174,4 +175,44 @@ Test(fuse, layernorm_near_misses_stay) {
   cr_assert_eq(pass_run_all(G, NULL, 0), HY_OK, "%s", D.msg);
   cr_expect_eq(count_op(OP_LayerNormalization), 0);
   cr_expect_eq(count_op(OP_Sqrt), 3);
+}
+
+/* ---- the same, stated as text (ir/print.h) ---- */
+
+Test(fuse, gelu_as_text) {
+  ir_value *x = input_x();
+  output(gelu_chain(x, 1.4142135f, 1.0f, 0.6f)); /* not 0.5: stays */
+  cr_assert_eq(pass_infer_shapes(G), HY_OK, "%s", D.msg);
+  cr_assert_eq(pass_fuse_gelu(G), HY_OK, "%s", D.msg);
+  ir_text_assert_eq(G, "graph '' (%x: float[3,16])\n"
+                       "  %c: float[] = const 1.41421354\n"
+                       "  %c.1: float[] = const 1\n"
+                       "  %c.2: float[] = const 0.6\n"
+                       "  %t: float[3,16] = Div(%x, %c)\n"
+                       "  %t.1: float[3,16] = Erf(%t)\n"
+                       "  %t.2: float[3,16] = Add(%t.1, %c.1)\n"
+                       "  %t.3: float[3,16] = Mul(%x, %t.2)\n"
+                       "  %t.4: float[3,16] = Mul(%t.3, %c.2)\n"
+                       "  return %t.4\n");
+  ((float *)G->last->in[1]->data)[0] = 0.5f; /* now it is GELU */
+  G->last->in[1]->hashed_data = NULL;
+  cr_assert_eq(pass_fuse_gelu(G), HY_OK, "%s", D.msg);
+  ir_text_assert_eq(G, "graph '' (%x: float[3,16])\n"
+                       "  %t: float[3,16] = Gelu(%x)\n"
+                       "  return %t\n");
+}
+
+/* A constant given as a splat row (every element the value) counts as that value; one that is
+ * not all one value does not. */
+Test(fuse, gelu_with_splat_constants) {
+  ir_value *x = input_x();
+  ir_value *e = op("Erf", op("Div", x, row(1.4142135f, 0)), NULL);
+  output(op("Mul", row(0.5f, 0), op("Mul", op("Add", row(1.0f, 0), e), x)));
+  ir_value *e2 = op("Erf", op("Div", x, row(1.4142135f, 0)), NULL);
+  output(op("Mul", row(0.5f, 0.001f), op("Mul", op("Add", row(1.0f, 0), e2), x)));
+  cr_assert_eq(pass_infer_shapes(G), HY_OK, "%s", D.msg);
+  cr_assert_eq(pass_fuse_gelu(G), HY_OK, "%s", D.msg);
+  cr_expect_eq(count_op(OP_Gelu), 1);
+  cr_expect_eq(count_op(OP_Erf), 1);
+  cr_expect_eq(G->first->op, OP_Gelu);
 }

@@ -8,6 +8,7 @@
 
 #include "hydra/gemm.h"
 #include "ir/ir.h"
+#include "passes/passes.h"
 #include "two_threads.h"
 
 /* ---- helpers ---- */
@@ -129,6 +130,7 @@ static hy_status run_node_p(ir_op op, int32_t opset, const tin *ins, int32_t n_i
   ir_lowered l;
   memset(&l, 0, sizeof l);
   hy_status s = info->infer(g, n);
+  if (s == HY_OK) s = pass_layout(g); /* packs a constant B for a run-time A */
   if (s == HY_OK) s = info->lower(g, n, &l);
   if (s == HY_OK) {
     hy_tdesc td[4], od;
@@ -139,7 +141,7 @@ static hy_status run_node_p(ir_op op, int32_t opset, const tin *ins, int32_t n_i
       if (v) memcpy(td[i].dims, v->type.dims, sizeof td[i].dims);
       ptrs[i] = v ? (v->data ? v->data : ins[i].data) : NULL;
     }
-    if (packed) *packed = n->in[1] && strstr(n->in[1]->name, "packed");
+    if (packed) *packed = n->in[1] && n->in[1]->layout == IR_LAYOUT_GEMM_PACKED_B;
     *ot = n->out[0]->type;
     od = (hy_tdesc){.dtype = ot->dtype, .rank = ot->rank};
     memcpy(od.dims, ot->dims, sizeof od.dims);
