@@ -84,14 +84,14 @@ Test(match, commutative_operands_and_single_use) {
 }
 
 Test(match, broadcast_compatible_shapes) {
-  ir_type big = {HY_DTYPE_FLOAT, 3, {2, 3, 4}, {0}};
-  ir_type ok[] = {{HY_DTYPE_FLOAT, 0, {0}, {0}},
-                  {HY_DTYPE_FLOAT, 1, {4}, {0}},
-                  {HY_DTYPE_FLOAT, 2, {1, 4}, {0}},
-                  {HY_DTYPE_FLOAT, 3, {2, 1, 1}, {0}}};
-  ir_type bad[] = {{HY_DTYPE_FLOAT, 1, {3}, {0}},
-                   {HY_DTYPE_FLOAT, 4, {1, 2, 3, 4}, {0}},
-                   {HY_DTYPE_FLOAT, 2, {-1, 4}, {0}}};
+  ir_type big = {.dtype = HY_DTYPE_FLOAT, .rank = 3, .dims = {2, 3, 4}};
+  ir_type ok[] = {{.dtype = HY_DTYPE_FLOAT, .rank = 0, .dims = {0}},
+                  {.dtype = HY_DTYPE_FLOAT, .rank = 1, .dims = {4}},
+                  {.dtype = HY_DTYPE_FLOAT, .rank = 2, .dims = {1, 4}},
+                  {.dtype = HY_DTYPE_FLOAT, .rank = 3, .dims = {2, 1, 1}}};
+  ir_type bad[] = {{.dtype = HY_DTYPE_FLOAT, .rank = 1, .dims = {3}},
+                   {.dtype = HY_DTYPE_FLOAT, .rank = 4, .dims = {1, 2, 3, 4}},
+                   {.dtype = HY_DTYPE_FLOAT, .rank = 2, .dims = {-1, 4}}};
   for (int i = 0; i < 4; i++)
     cr_expect(ir_match_broadcasts_to(&ok[i], &big), "ok %d", i);
   for (int i = 0; i < 3; i++)
