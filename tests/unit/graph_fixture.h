@@ -32,7 +32,8 @@ static inline ir_value *graph_fixture_value(const char *name, hy_dtype dt, int32
   ir_value *v = ir_value_new(G, name);
   v->type.dtype = dt;
   v->type.rank = rank;
-  for (int32_t i = 0; i < rank; i++) v->type.dims[i] = dims[i];
+  for (int32_t i = 0; i < rank; i++)
+    v->type.dims[i] = dims[i];
   return v;
 }
 
@@ -72,7 +73,8 @@ static inline hy_tdesc graph_fixture_tdesc(const ir_value *v) {
   if (!v) return t;
   t.dtype = v->type.dtype;
   t.rank = v->type.rank;
-  for (int32_t i = 0; i < t.rank; i++) t.dims[i] = v->type.dims[i];
+  for (int32_t i = 0; i < t.rank; i++)
+    t.dims[i] = v->type.dims[i];
   return t;
 }
 
@@ -86,13 +88,27 @@ static inline hy_status graph_fixture_kernel(ir_node *n, const void *const *in, 
   *lowered = ir_op_get(n->op)->lower(G, n, &l);
   if (*lowered != HY_OK || n->n_in > 8 || n->n_out > 8) return HY_ERR_INTERNAL;
   hy_tdesc ti[8], to[8];
-  for (int32_t i = 0; i < n->n_in; i++) ti[i] = graph_fixture_tdesc(n->in[i]);
-  for (int32_t i = 0; i < n->n_out; i++) to[i] = graph_fixture_tdesc(n->out[i]);
+  for (int32_t i = 0; i < n->n_in; i++)
+    ti[i] = graph_fixture_tdesc(n->in[i]);
+  for (int32_t i = 0; i < n->n_out; i++)
+    to[i] = graph_fixture_tdesc(n->out[i]);
   hy_kparams p = {n->n_in, n->n_out, l.n_ints, l.n_floats, ti, to, l.ints, l.floats};
   void *scratch = l.scratch_bytes ? malloc((size_t)l.scratch_bytes) : NULL;
   hy_status s = hy_kernel_table[l.kernel](&p, in, out, scratch, &ex);
   free(scratch);
   return s;
 }
+
+/* A value with content data (NULL: known only at run time; the test passes its data to run),
+ * and T(dtype, data, dims...) to write one inline. */
+static inline ir_value *graph_fixture_tensor(hy_dtype dt, int32_t rank, const int64_t *dims,
+                                             const void *data) {
+  ir_value *v = graph_fixture_value("v", dt, rank, dims);
+  v->data = data;
+  return v;
+}
+#define DIMS(...) ((const int64_t[]){__VA_ARGS__})
+#define NDIMS(...) (int32_t)(sizeof((int64_t[]){__VA_ARGS__}) / sizeof(int64_t))
+#define T(dt, data, ...) graph_fixture_tensor(dt, NDIMS(__VA_ARGS__), DIMS(__VA_ARGS__), data)
 
 #endif

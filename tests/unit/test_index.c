@@ -12,16 +12,7 @@ static void setup(void) { graph_fixture_open("m.onnx", 0); }
 TestSuite(index, .init = setup, .fini = graph_fixture_close);
 
 /* ---- building nodes ---- */
-#define DIMS(...) ((const int64_t[]){__VA_ARGS__})
-#define NDIMS(...) (int32_t)(sizeof((int64_t[]){__VA_ARGS__}) / sizeof(int64_t))
-/* A value with content data (NULL: known only at run time; the test passes its data to run). */
-static ir_value *tensor(hy_dtype dt, int32_t rank, const int64_t *dims, const void *data) {
-  ir_value *v = graph_fixture_value("v", dt, rank, dims);
-  v->data = data;
-  return v;
-}
-#define T(dt, data, ...) tensor(dt, NDIMS(__VA_ARGS__), DIMS(__VA_ARGS__), data)
-#define SCALAR_I64(x) tensor(HY_DTYPE_INT64, 0, NULL, (const int64_t[]){x})
+#define SCALAR_I64(x) graph_fixture_tensor(HY_DTYPE_INT64, 0, NULL, (const int64_t[]){x})
 
 /* A node of op (version ver) with the given inputs (NULL: omitted) and n_out fresh outputs. */
 static ir_node *node(ir_op op, int32_t ver, int32_t n_out, int32_t n_in, ir_value *const *in) {
@@ -29,12 +20,13 @@ static ir_node *node(ir_op op, int32_t ver, int32_t n_out, int32_t n_in, ir_valu
   n->opset = n->version = ver;
   for (int32_t i = 0; i < n_in; i++)
     if (in[i]) ir_node_set_input(G, n, i, in[i]);
-  for (int32_t i = 0; i < n_out; i++) ir_node_set_output(G, n, i, ir_value_new(G, "out"));
+  for (int32_t i = 0; i < n_out; i++)
+    ir_node_set_output(G, n, i, ir_value_new(G, "out"));
   n->attrs = arena_array(&A, 8, sizeof *n->attrs);
   return n;
 }
 #define NODE(op, ver, n_out, ...)                                                                  \
-  node(op, ver, n_out, (int32_t)(sizeof((ir_value *[]){__VA_ARGS__}) / sizeof(ir_value *)),      \
+  node(op, ver, n_out, (int32_t)(sizeof((ir_value *[]){__VA_ARGS__}) / sizeof(ir_value *)),        \
        (ir_value *[]){__VA_ARGS__})
 
 static void attr_i(ir_node *n, const char *name, int64_t v) {
@@ -134,7 +126,8 @@ Test(index, trilu_lower_and_upper_with_k) {
 Test(index, trilu_causal_mask_batched_and_runtime_k) {
   /* a [2,3,3] batch of ones, lower part kept (a causal mask), k known only at run time */
   float ones[18], y[18];
-  for (int i = 0; i < 18; i++) ones[i] = 1;
+  for (int i = 0; i < 18; i++)
+    ones[i] = 1;
   ir_node *n = NODE(OP_Trilu, 14, 1, T(HY_DTYPE_FLOAT, ones, 2, 3, 3), SCALAR_I64(0));
   n->in[1]->data = NULL;
   attr_i(n, "upper", 0);
@@ -150,7 +143,8 @@ Test(index, trilu_causal_mask_batched_and_runtime_k) {
   expect_floats(y, ones, 18);
   rt[1] = (const int64_t[]){INT64_MIN};
   cr_assert_eq(run_in(n, rt, outs), HY_OK);
-  for (int i = 0; i < 18; i++) cr_assert_eq(y[i], 0.0f);
+  for (int i = 0; i < 18; i++)
+    cr_assert_eq(y[i], 0.0f);
 }
 
 Test(index, trilu_errors) {
@@ -253,8 +247,7 @@ Test(index, cumsum_errors) {
   expect_error(n, HY_ERR_UNSUPPORTED, "axis) must be known at compile time");
   expect_error(NODE(OP_CumSum, 14, 1, T(HY_DTYPE_FLOAT, k_x12, 3, 4), SCALAR_I64(2)),
                HY_ERR_INVALID_MODEL, "axis 2 is out of range for rank 2");
-  expect_error(NODE(OP_CumSum, 14, 1, T(HY_DTYPE_FLOAT, k_x12, 3, 4),
-                    T(HY_DTYPE_FLOAT, k_x12, 1)),
+  expect_error(NODE(OP_CumSum, 14, 1, T(HY_DTYPE_FLOAT, k_x12, 3, 4), T(HY_DTYPE_FLOAT, k_x12, 1)),
                HY_ERR_DTYPE, "axis) must be int32 or int64, is float");
 }
 
@@ -324,7 +317,8 @@ Test(index, onehot_negative_indices_and_axis) {
   const int64_t idx[3] = {0, -1, 5}; /* 5 is out of range: a row of off values */
   float y[12];
   ir_node *n = NODE(OP_OneHot, 11, 1, T(HY_DTYPE_INT64, idx, 3),
-                    tensor(HY_DTYPE_FLOAT, 0, NULL, F32S(4)), T(HY_DTYPE_FLOAT, F32S(-1, 7), 2));
+                    graph_fixture_tensor(HY_DTYPE_FLOAT, 0, NULL, F32S(4)),
+                    T(HY_DTYPE_FLOAT, F32S(-1, 7), 2));
   run_ok(n, y);
   EXPECT_OUT(n, 0, HY_DTYPE_FLOAT, 3, 4);
   expect_floats(y, F32S(7, -1, -1, -1, -1, -1, -1, 7, -1, -1, -1, -1), 12);
@@ -594,8 +588,8 @@ Test(index, det_batched_with_pivoting) {
   ir_node *n = NODE(OP_Det, 22, 1, T(HY_DTYPE_DOUBLE, x, 3, 2, 2));
   run_ok(n, y);
   EXPECT_OUT(n, 0, HY_DTYPE_DOUBLE, 3);
-  cr_assert(fabs(y[0] + 1) < 1e-12 && fabs(y[1] + 14) < 1e-12 && fabs(y[2]) < 1e-12,
-            "%g %g %g", y[0], y[1], y[2]);
+  cr_assert(fabs(y[0] + 1) < 1e-12 && fabs(y[1] + 14) < 1e-12 && fabs(y[2]) < 1e-12, "%g %g %g",
+            y[0], y[1], y[2]);
   expect_error(NODE(OP_Det, 22, 1, T(HY_DTYPE_DOUBLE, x, 2, 3)), HY_ERR_SHAPE,
                "Det needs [*, M, M]");
 }

@@ -10,16 +10,8 @@ static void setup(void) { graph_fixture_open("m.onnx", 0); }
 
 TestSuite(movement, .init = setup, .fini = graph_fixture_close);
 
-/* ---- building nodes ---- */
-static ir_value *tensor(hy_dtype dt, int32_t rank, const int64_t *dims, const void *data) {
-  ir_value *v = graph_fixture_value("v", dt, rank, dims);
-  v->data = data;
-  return v;
-}
-#define DIMS(...) ((const int64_t[]){__VA_ARGS__})
-#define NDIMS(...) (int32_t)(sizeof((int64_t[]){__VA_ARGS__}) / sizeof(int64_t))
-#define T(dt, data, ...) tensor(dt, NDIMS(__VA_ARGS__), DIMS(__VA_ARGS__), data)
-#define I64(...) tensor(HY_DTYPE_INT64, 1, DIMS(NDIMS(__VA_ARGS__)), DIMS(__VA_ARGS__))
+#define I64(...)                                                                                   \
+  graph_fixture_tensor(HY_DTYPE_INT64, 1, DIMS(NDIMS(__VA_ARGS__)), DIMS(__VA_ARGS__))
 
 /* A node of op with the given inputs (NULL: omitted) and n_out fresh outputs. */
 static ir_node *node(ir_op op, int32_t opset, int32_t n_out, int32_t n_in, ir_value *const *in) {
@@ -28,11 +20,12 @@ static ir_node *node(ir_op op, int32_t opset, int32_t n_out, int32_t n_in, ir_va
   n->version = ir_onnx_op_version(ir_op_name(op), opset);
   for (int32_t i = 0; i < n_in; i++)
     if (in[i]) ir_node_set_input(G, n, i, in[i]);
-  for (int32_t i = 0; i < n_out; i++) ir_node_set_output(G, n, i, ir_value_new(G, "out"));
+  for (int32_t i = 0; i < n_out; i++)
+    ir_node_set_output(G, n, i, ir_value_new(G, "out"));
   return n;
 }
 #define NODE(op, opset, n_out, ...)                                                                \
-  node(op, opset, n_out, (int32_t)(sizeof((ir_value *[]){__VA_ARGS__}) / sizeof(ir_value *)),    \
+  node(op, opset, n_out, (int32_t)(sizeof((ir_value *[]){__VA_ARGS__}) / sizeof(ir_value *)),      \
        (ir_value *[]){__VA_ARGS__})
 
 static ir_attr *new_attr(ir_node *n, const char *name, ir_attr_kind kind) {
@@ -207,7 +200,8 @@ Test(movement, dropout_is_identity_with_true_mask) {
   cr_assert_eq(run(n, outs), HY_OK);
   EXPECT_OUT(n, 1, HY_DTYPE_BOOL, 2, 3);
   expect_floats(y, k_x6, 6);
-  for (int i = 0; i < 6; i++) cr_assert_eq(mask[i], 1);
+  for (int i = 0; i < 6; i++)
+    cr_assert_eq(mask[i], 1);
 }
 
 /* Training mode is test_loss_random's; here: what it cannot do, and ratio 0 dropping nothing. */
@@ -215,13 +209,15 @@ Test(movement, dropout_training_mode_on_float8_refused) {
   static const uint8_t yes = 1;
   static const float ratio = 0.5f;
   ir_node *n = NODE(OP_Dropout, 22, 1, T(HY_DTYPE_FLOAT8E4M3FN, NULL, 2, 3),
-                    tensor(HY_DTYPE_FLOAT, 0, NULL, &ratio), tensor(HY_DTYPE_BOOL, 0, NULL, &yes));
+                    graph_fixture_tensor(HY_DTYPE_FLOAT, 0, NULL, &ratio),
+                    graph_fixture_tensor(HY_DTYPE_BOOL, 0, NULL, &yes));
   expect_error(n, HY_ERR_UNSUPPORTED, "training mode on float8e4m3fn data is not supported");
   /* with a known ratio of 0 training drops nothing: accepted */
   static const float zero = 0.0f;
   diag_init(&D);
-  n = NODE(OP_Dropout, 13, 1, T(HY_DTYPE_FLOAT, NULL, 2, 3), tensor(HY_DTYPE_FLOAT, 0, NULL, &zero),
-           tensor(HY_DTYPE_BOOL, 0, NULL, &yes));
+  n = NODE(OP_Dropout, 13, 1, T(HY_DTYPE_FLOAT, NULL, 2, 3),
+           graph_fixture_tensor(HY_DTYPE_FLOAT, 0, NULL, &zero),
+           graph_fixture_tensor(HY_DTYPE_BOOL, 0, NULL, &yes));
   cr_assert_eq(infer(n), HY_OK, "%s", D.msg);
 }
 
@@ -264,7 +260,8 @@ Test(movement, constantofshape_fills) {
   int32_t y[6] = {0};
   run_ok(n, y);
   EXPECT_OUT(n, 0, HY_DTYPE_INT32, 2, 3);
-  for (int i = 0; i < 6; i++) cr_assert_eq(y[i], 7);
+  for (int i = 0; i < 6; i++)
+    cr_assert_eq(y[i], 7);
   n = NODE(OP_ConstantOfShape, 9, 1, I64(2));
   float f[2] = {1, 1};
   run_ok(n, f);
@@ -286,7 +283,7 @@ Test(movement, gather_negative_indices_axis1) {
 Test(movement, gather_scalar_index_drops_axis) {
   static const int64_t idx = 1;
   ir_node *n = NODE(OP_Gather, 13, 1, T(HY_DTYPE_FLOAT, k_x6, 2, 3),
-                    tensor(HY_DTYPE_INT64, 0, NULL, &idx));
+                    graph_fixture_tensor(HY_DTYPE_INT64, 0, NULL, &idx));
   float y[3];
   run_ok(n, y);
   EXPECT_OUT(n, 0, HY_DTYPE_FLOAT, 3);
@@ -333,8 +330,7 @@ Test(movement, concat_axis_minus_one_int64) {
 }
 
 Test(movement, concat_mismatch) {
-  ir_node *n =
-      NODE(OP_Concat, 13, 1, T(HY_DTYPE_FLOAT, NULL, 2, 2), T(HY_DTYPE_FLOAT, NULL, 3, 1));
+  ir_node *n = NODE(OP_Concat, 13, 1, T(HY_DTYPE_FLOAT, NULL, 2, 2), T(HY_DTYPE_FLOAT, NULL, 3, 1));
   attr_int(n, "axis", 1);
   expect_error(n, HY_ERR_SHAPE, "input 1 has shape [3,1], which does not fit input 0's [2,2]");
 }
@@ -353,7 +349,8 @@ Test(movement, split_sizes_input) {
 /* ---- Slice ---- */
 Test(movement, slice_negative_step_and_clamping) {
   float x[20];
-  for (int i = 0; i < 20; i++) x[i] = (float)i; /* [4,5] */
+  for (int i = 0; i < 20; i++)
+    x[i] = (float)i; /* [4,5] */
   ir_node *n = NODE(OP_Slice, 13, 1, T(HY_DTYPE_FLOAT, x, 4, 5), I64(-1, 20), I64(INT64_MIN, -100),
                     I64(1, 0), I64(-2, -3));
   float y[8];
@@ -366,7 +363,8 @@ Test(movement, slice_negative_step_and_clamping) {
 
 Test(movement, slice_opset9_attributes_and_int64_max) {
   float x[20];
-  for (int i = 0; i < 20; i++) x[i] = (float)i; /* [4,5] */
+  for (int i = 0; i < 20; i++)
+    x[i] = (float)i; /* [4,5] */
   ir_node *n = NODE(OP_Slice, 9, 1, T(HY_DTYPE_FLOAT, x, 4, 5));
   ATTR_INTS(n, "starts", 1, -2);
   ATTR_INTS(n, "ends", INT64_MAX, 1000);
@@ -387,10 +385,13 @@ Test(movement, slice_empty) {
 /* ---- Transpose, against a naive reference over several element sizes ---- */
 static void check_transpose(hy_dtype dt, int32_t rank, const int64_t *dims, const int64_t *perm) {
   int64_t numel = 1, es = (int64_t)hy_dtype_size(dt), istr[8];
-  for (int32_t k = rank - 1; k >= 0; k--) istr[k] = numel, numel *= dims[k];
+  for (int32_t k = rank - 1; k >= 0; k--)
+    istr[k] = numel, numel *= dims[k];
   uint8_t *x = arena_alloc(&A, (size_t)(numel * es)), *y = arena_alloc(&A, (size_t)(numel * es));
-  for (int64_t i = 0; i < numel * es; i++) x[i] = (uint8_t)(i * 7 + i / 251);
-  ir_node *n = node(OP_Transpose, 13, 1, 1, (ir_value *[]){tensor(dt, rank, dims, x)});
+  for (int64_t i = 0; i < numel * es; i++)
+    x[i] = (uint8_t)(i * 7 + i / 251);
+  ir_node *n =
+      node(OP_Transpose, 13, 1, 1, (ir_value *[]){graph_fixture_tensor(dt, rank, dims, x)});
   attr_ints(n, "perm", rank, perm);
   run_ok(n, y);
   int64_t c[8] = {0};
@@ -452,7 +453,8 @@ Test(movement, tile_repeats) {
 
 Test(movement, depth_to_space_dcr) {
   float x[8];
-  for (int i = 0; i < 8; i++) x[i] = (float)i; /* [1,4,1,2] */
+  for (int i = 0; i < 8; i++)
+    x[i] = (float)i; /* [1,4,1,2] */
   ir_node *n = NODE(OP_DepthToSpace, 13, 1, T(HY_DTYPE_FLOAT, x, 1, 4, 1, 2));
   attr_int(n, "blocksize", 2);
   float y[8];
@@ -493,8 +495,8 @@ Test(movement, scatter_elements_and_bad_index) {
 Test(movement, pad_modes) {
   static const float x[3] = {1, 2, 3};
   static const char *const modes[3] = {"constant", "reflect", "edge"};
-  static const float want[3][7] = {{0, 0, 1, 2, 3, 0, 0}, {3, 2, 1, 2, 3, 2, 1},
-                                   {1, 1, 1, 2, 3, 3, 3}};
+  static const float want[3][7] = {
+      {0, 0, 1, 2, 3, 0, 0}, {3, 2, 1, 2, 3, 2, 1}, {1, 1, 1, 2, 3, 3, 3}};
   for (int m = 0; m < 3; m++) {
     ir_node *n = NODE(OP_Pad, 13, 1, T(HY_DTYPE_FLOAT, x, 3), I64(2, 2));
     new_attr(n, "mode", IR_ATTR_STRING)->s = modes[m];
@@ -515,8 +517,8 @@ Test(movement, pad_modes) {
 /* A Range node of scalar inputs of type dt. */
 static ir_node *range_node(int32_t opset, hy_dtype dt, const void *start, const void *limit,
                            const void *delta) {
-  return NODE(OP_Range, opset, 1, tensor(dt, 0, NULL, start), tensor(dt, 0, NULL, limit),
-              tensor(dt, 0, NULL, delta));
+  return NODE(OP_Range, opset, 1, graph_fixture_tensor(dt, 0, NULL, start),
+              graph_fixture_tensor(dt, 0, NULL, limit), graph_fixture_tensor(dt, 0, NULL, delta));
 }
 
 Test(movement, range_is_constant) {
@@ -610,7 +612,8 @@ Test(movement, space_to_depth28_crd_mode) {
   /* [1,1,2,4], blocksize 2: CRD puts each channel's block together (c, then row, then col);
    * with one channel CRD and DCR agree, so use two channels */
   float x[16], y[16];
-  for (int i = 0; i < 16; i++) x[i] = (float)i; /* [1,2,2,4] */
+  for (int i = 0; i < 16; i++)
+    x[i] = (float)i; /* [1,2,2,4] */
   ir_node *n = NODE(OP_SpaceToDepth, 28, 1, T(HY_DTYPE_FLOAT, x, 1, 2, 2, 4));
   attr_int(n, "blocksize", 2);
   new_attr(n, "mode", IR_ATTR_STRING)->s = "CRD";
@@ -625,7 +628,8 @@ Test(movement, space_to_depth28_crd_mode) {
   n = NODE(OP_SpaceToDepth, 13, 1, T(HY_DTYPE_FLOAT, x, 1, 2, 2, 4));
   attr_int(n, "blocksize", 2);
   new_attr(n, "mode", IR_ATTR_STRING)->s = "CRD";
-  expect_error(n, HY_ERR_INVALID_MODEL, "attribute 'mode': is an attribute of SpaceToDepth from "
+  expect_error(n, HY_ERR_INVALID_MODEL,
+               "attribute 'mode': is an attribute of SpaceToDepth from "
                "version 28");
 }
 

@@ -13,19 +13,10 @@
 static void setup(void) { graph_fixture_open("s.onnx", 0); }
 TestSuite(signal, .init = setup, .fini = graph_fixture_close);
 
-#define DIMS(...) ((const int64_t[]){__VA_ARGS__})
-#define NDIMS(...) (int32_t)(sizeof((int64_t[]){__VA_ARGS__}) / sizeof(int64_t))
-/* A value with content data (NULL: known only at run time). */
-static ir_value *tensor(hy_dtype dt, int32_t rank, const int64_t *dims, const void *data) {
-  ir_value *v = graph_fixture_value("v", dt, rank, dims);
-  v->data = data;
-  return v;
-}
-#define T(dt, data, ...) tensor(dt, NDIMS(__VA_ARGS__), DIMS(__VA_ARGS__), data)
 static ir_value *scalar_i64(int64_t x) {
   int64_t *p = arena_alloc(&A, sizeof *p);
   *p = x;
-  return tensor(HY_DTYPE_INT64, 0, NULL, p);
+  return graph_fixture_tensor(HY_DTYPE_INT64, 0, NULL, p);
 }
 
 static ir_node *node(const char *op, int32_t ver, int32_t n_in, ir_value *const *in) {
