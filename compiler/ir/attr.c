@@ -68,6 +68,16 @@ hy_status ir_attr_error(ir_graph *g, const ir_node *n, const char *attr, hy_stat
   return r;
 }
 
+hy_status ir_attr_finite(ir_graph *g, const ir_node *n, const char *name, float dflt, float *out) {
+  const ir_attr *a = ir_attr_find(n, name);
+  if (a && a->kind != IR_ATTR_FLOAT)
+    return ir_attr_error(g, n, name, HY_ERR_INVALID_MODEL, "must be a float");
+  *out = a ? a->f : dflt;
+  if (*out != *out || *out - *out != 0) /* NaN, or infinite */
+    return ir_attr_error(g, n, name, HY_ERR_INVALID_MODEL, "must be finite, is %g", (double)*out);
+  return HY_OK;
+}
+
 hy_status ir_attr_flag(ir_graph *g, const ir_node *n, const char *name, int64_t dflt,
                        int64_t *out) {
   *out = ir_attr_int(n, name, dflt);

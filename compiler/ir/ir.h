@@ -72,6 +72,18 @@ int64_t ir_type_bytes(const ir_type *t);  /* -1 when not static; the bound's whe
 /* "float[2,3]" / "int64[batch,?]" / "int64[2,<=6]" (a bounded dim) into buf; returns buf. */
 const char *ir_type_str(const ir_type *t, char *buf, size_t n);
 
+/* ---- elem.c: element values by dtype ---- */
+bool ir_dtype_is_float(hy_dtype t);   /* float, double, float16, bfloat16 */
+bool ir_dtype_is_int(hy_dtype t);     /* the eight signed and unsigned integer types */
+bool ir_dtype_is_numeric(hy_dtype t); /* either */
+/* Element i of data, of type dt, as a double (bool, integers, the four float types); false for
+ * the others (string, complex, the sub-byte and 8-bit float formats), which no caller reads as
+ * one number. int64 beyond 2^53 rounds. */
+bool ir_elem_get(hy_dtype dt, const void *data, int64_t i, double *out);
+/* Stores v as element i of data: integers saturate (NaN gives 0), floats round to nearest even;
+ * false for the dtypes ir_elem_get refuses. */
+bool ir_elem_set(hy_dtype dt, void *data, int64_t i, double v);
+
 /* ---- values ---- */
 /* How a value's bytes are arranged. Only constants are ever other than row-major today. */
 typedef enum ir_layout {
@@ -270,6 +282,9 @@ bool ir_attr_floats(const ir_node *n, const char *name, const float **vals, int3
 /* A 0/1 INT attribute (dflt when absent) into *out; an error naming it for any other value. */
 hy_status ir_attr_flag(ir_graph *g, const ir_node *n, const char *name, int64_t dflt,
                        int64_t *out);
+/* A finite FLOAT attribute (dflt when absent) into *out; an error naming it when it has another
+ * kind, is NaN or infinite. */
+hy_status ir_attr_finite(ir_graph *g, const ir_node *n, const char *name, float dflt, float *out);
 
 /* ---- diag for nodes: "<file>: node '<name>' (<op>): <message>" ---- */
 hy_status ir_node_error(ir_graph *g, const ir_node *n, hy_status s, const char *fmt, ...)

@@ -16,13 +16,7 @@ bool ir_match_single_use(const ir_graph *g, const ir_value *v) {
 
 /* Element i of a float constant as a double; false for other dtypes. */
 static bool float_elem(const ir_value *v, int64_t i, double *out) {
-  switch (v->type.dtype) {
-  case HY_DTYPE_FLOAT: *out = ((const float *)v->data)[i]; return true;
-  case HY_DTYPE_DOUBLE: *out = ((const double *)v->data)[i]; return true;
-  case HY_DTYPE_FLOAT16: *out = hy_f16_to_f32(((const uint16_t *)v->data)[i]); return true;
-  case HY_DTYPE_BFLOAT16: *out = hy_bf16_to_f32(((const uint16_t *)v->data)[i]); return true;
-  default: return false;
-  }
+  return ir_dtype_is_float(v->type.dtype) && ir_elem_get(v->type.dtype, v->data, i, out);
 }
 
 bool ir_match_const_scalar(const ir_value *v, double *out) {

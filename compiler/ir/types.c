@@ -171,15 +171,11 @@ hy_status ir_input_floats(ir_graph *g, ir_node *n, int32_t slot, const double **
   hy_status s = input_known_1d(g, n, slot, sizeof *out, &v, &known, &cnt, (void **)&out);
   if (s) return s;
   for (int64_t i = 0; i < cnt; i++) {
-    switch (v->type.dtype) {
-    case HY_DTYPE_FLOAT: out[i] = ((const float *)known)[i]; break;
-    case HY_DTYPE_DOUBLE: out[i] = ((const double *)known)[i]; break;
-    case HY_DTYPE_FLOAT16: out[i] = hy_f16_to_f32(((const uint16_t *)known)[i]); break;
-    default:
+    if (v->type.dtype == HY_DTYPE_BFLOAT16 || !ir_dtype_is_float(v->type.dtype) ||
+        !ir_elem_get(v->type.dtype, known, i, &out[i]))
       return ir_node_error(g, n, HY_ERR_DTYPE,
                            "input %d ('%s') must be float, double or float16, is %s", slot,
                            v->name, hy_dtype_name(v->type.dtype));
-    }
   }
   *vals = out;
   *count = (int32_t)cnt;

@@ -238,7 +238,7 @@ static hy_status attn_attrs(ir_graph *g, ir_node *n, attn_shape *a) {
    * double, in double; double in double: never less than asked for */
   const ir_attr *sp = ir_attr_find(n, "softmax_precision");
   a->sm = sp ? sp->i : 0;
-  if (sp && (sp->kind != IR_ATTR_INT || !attn_is_float((hy_dtype)sp->i)))
+  if (sp && (sp->kind != IR_ATTR_INT || !ir_dtype_is_float((hy_dtype)sp->i)))
     return ir_attr_error(g, n, "softmax_precision", HY_ERR_INVALID_MODEL,
                          "%lld is not a floating type (1, 10, 11 or 16)", (long long)sp->i);
   return attn_window(g, n, a);

@@ -5,19 +5,14 @@
 
 #include "ir/ir.h"
 
-static inline bool attn_is_float(hy_dtype t) {
-  return t == HY_DTYPE_FLOAT || t == HY_DTYPE_DOUBLE || t == HY_DTYPE_FLOAT16 ||
-         t == HY_DTYPE_BFLOAT16;
-}
-
-/* Input slot present with a static shape and a dtype among those of attn_is_float (bfloat16
+/* Input slot present with a static shape and a dtype among those of ir_dtype_is_float (bfloat16
  * only when bf16 is true); an error naming node, input and dtype otherwise. */
 static inline hy_status attn_float_input(ir_graph *g, const ir_node *n, int32_t slot,
                                          const char *what, bool bf16, const ir_type **t) {
   hy_status s = ir_input_static(g, n, slot, t);
   if (s != HY_OK) return s;
   hy_dtype d = (*t)->dtype;
-  if (!attn_is_float(d) || (d == HY_DTYPE_BFLOAT16 && !bf16))
+  if (!ir_dtype_is_float(d) || (d == HY_DTYPE_BFLOAT16 && !bf16))
     return ir_node_error(g, n, HY_ERR_DTYPE, "input %d (%s) has type %s; expected %s", slot, what,
                          hy_dtype_name(d),
                          bf16 ? "float, double, float16 or bfloat16" : "float, double or float16");

@@ -8,23 +8,8 @@
 
 /* ---- dtype classes ---- */
 
-/* bfloat16 computes like float16 (in float, rounded on store): ew_util.h's EW_FLOAT_TYPES. */
-static bool ew_is_float(hy_dtype t) {
-  return t == HY_DTYPE_FLOAT || t == HY_DTYPE_DOUBLE || t == HY_DTYPE_FLOAT16 ||
-         t == HY_DTYPE_BFLOAT16;
-}
-
-static bool ew_is_int(hy_dtype t) {
-  switch (t) {
-  case HY_DTYPE_INT8: case HY_DTYPE_INT16: case HY_DTYPE_INT32: case HY_DTYPE_INT64:
-  case HY_DTYPE_UINT8: case HY_DTYPE_UINT16: case HY_DTYPE_UINT32: case HY_DTYPE_UINT64:
-    return true;
-  default: return false;
-  }
-}
-
-static bool ew_is_numeric(hy_dtype t) { return ew_is_float(t) || ew_is_int(t); }
-
+/* EW_FLOAT includes bfloat16: it computes like float16 (in float, rounded on store), ew_util.h's
+ * EW_FLOAT_TYPES. */
 typedef enum ew_class { EW_FLOAT, EW_NUMERIC, EW_INT, EW_BOOL, EW_ANY } ew_class;
 
 static const char *ew_class_name(ew_class c) {
@@ -44,11 +29,11 @@ static hy_status ew_check_input(ir_graph *g, ir_node *n, int32_t slot, ew_class 
   const ir_type *t = ir_in_type(n, slot);
   if (!t) return ir_node_error(g, n, HY_ERR_INVALID_MODEL, "input %d is missing", slot);
   hy_dtype d = t->dtype;
-  bool ok = c == EW_FLOAT     ? ew_is_float(d)
-            : c == EW_NUMERIC ? ew_is_numeric(d)
-            : c == EW_INT     ? ew_is_int(d)
+  bool ok = c == EW_FLOAT     ? ir_dtype_is_float(d)
+            : c == EW_NUMERIC ? ir_dtype_is_numeric(d)
+            : c == EW_INT     ? ir_dtype_is_int(d)
             : c == EW_BOOL    ? d == HY_DTYPE_BOOL
-                              : ew_is_numeric(d) || d == HY_DTYPE_BOOL;
+                              : ir_dtype_is_numeric(d) || d == HY_DTYPE_BOOL;
   if (ok) return HY_OK;
   bool later = d == HY_DTYPE_STRING || d == HY_DTYPE_COMPLEX64 ||
                d == HY_DTYPE_COMPLEX128 || (d >= HY_DTYPE_FLOAT8E4M3FN && d <= HY_DTYPE_FLOAT6E3M2);
@@ -202,37 +187,27 @@ hy_status infer_unary(ir_graph *g, ir_node *n) {
 }
 
 /* A float attribute that must be finite (alpha, beta). */
-static hy_status ew_float_attr(ir_graph *g, ir_node *n, const char *name, float dflt, float *v) {
-  const ir_attr *a = ir_attr_find(n, name);
-  if (a && a->kind != IR_ATTR_FLOAT)
-    return ir_attr_error(g, n, name, HY_ERR_INVALID_MODEL, "must be a float");
-  *v = a ? a->f : dflt;
-  if (*v != *v || *v - *v != 0)
-    return ir_attr_error(g, n, name, HY_ERR_INVALID_MODEL, "must be finite, is %g", (double)*v);
-  return HY_OK;
-}
-
 hy_status lower_unary(ir_graph *g, ir_node *n, ir_lowered *l) {
   ew_class c;
   float alpha = 0, beta = 0;
   hy_status s = HY_OK;
-  if (n->op == OP_LeakyRelu) s = ew_float_attr(g, n, "alpha", 0.01f, &alpha);
-  if (n->op == OP_Elu) s = ew_float_attr(g, n, "alpha", 1.0f, &alpha);
+  if (n->op == OP_LeakyRelu) s = ir_attr_finite(g, n, "alpha", 0.01f, &alpha);
+  if (n->op == OP_Elu) s = ir_attr_finite(g, n, "alpha", 1.0f, &alpha);
   if (n->op == OP_ThresholdedRelu || n->op == OP_Celu || n->op == OP_Swish)
-    s = ew_float_attr(g, n, "alpha", 1.0f, &alpha);
+    s = ir_attr_finite(g, n, "alpha", 1.0f, &alpha);
   if (s == HY_OK && n->op == OP_Celu && alpha == 0)
     s = ir_attr_error(g, n, "alpha", HY_ERR_INVALID_MODEL, "must not be 0");
   if (n->op == OP_HardSigmoid) {
-    s = ew_float_attr(g, n, "alpha", 0.2f, &alpha);
-    if (s == HY_OK) s = ew_float_attr(g, n, "beta", 0.5f, &beta);
+    s = ir_attr_finite(g, n, "alpha", 0.2f, &alpha);
+    if (s == HY_OK) s = ir_attr_finite(g, n, "beta", 0.5f, &beta);
   }
   if (n->op == OP_Selu) {
-    s = ew_float_attr(g, n, "alpha", 1.67326319217681884765625f, &alpha);
-    if (s == HY_OK) s = ew_float_attr(g, n, "gamma", 1.05070102214813232421875f, &beta);
+    s = ir_attr_finite(g, n, "alpha", 1.67326319217681884765625f, &alpha);
+    if (s == HY_OK) s = ir_attr_finite(g, n, "gamma", 1.05070102214813232421875f, &beta);
   }
   if (n->op == OP_Shrink) {
-    s = ew_float_attr(g, n, "lambd", 0.5f, &alpha);
-    if (s == HY_OK) s = ew_float_attr(g, n, "bias", 0.0f, &beta);
+    s = ir_attr_finite(g, n, "lambd", 0.5f, &alpha);
+    if (s == HY_OK) s = ir_attr_finite(g, n, "bias", 0.0f, &beta);
   }
   if (n->op == OP_IsInf) {
     int64_t neg = 1, pos = 1;
@@ -375,7 +350,7 @@ hy_status infer_binary(ir_graph *g, ir_node *n) {
     int64_t fmod_flag;
     s = ir_attr_flag(g, n, "fmod", 0, &fmod_flag);
     /* floats with fmod=0 (floor division's remainder) are defined from version 28 */
-    if (s == HY_OK && code == HY_BIN_MOD && ew_is_float(a->dtype) && n->version < 28)
+    if (s == HY_OK && code == HY_BIN_MOD && ir_dtype_is_float(a->dtype) && n->version < 28)
       return ir_attr_error(g, n, "fmod", HY_ERR_INVALID_MODEL,
                            "must be 1 for %s inputs before Mod-28 (this node is version %d)",
                            hy_dtype_name(a->dtype), n->version);

@@ -7,8 +7,6 @@
 #include "ops/movement.h"
 
 /* The numeric types the index kernels compute with (runtime/src/kernels/index_util.h). */
-bool ix_is_numeric(hy_dtype t);
-bool ix_is_float(hy_dtype t); /* float, double, float16, bfloat16 */
 
 /* Input slot present with a static shape (mv_input) and a dtype of the class: numeric, or
  * float when float_only; an error naming the node, input and type otherwise. */

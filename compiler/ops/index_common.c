@@ -1,26 +1,12 @@
 /* Helpers shared by the index-family op hooks; see index.h. */
 #include "ops/index.h"
 
-bool ix_is_float(hy_dtype t) {
-  return t == HY_DTYPE_FLOAT || t == HY_DTYPE_DOUBLE || t == HY_DTYPE_FLOAT16 ||
-         t == HY_DTYPE_BFLOAT16;
-}
-
-bool ix_is_numeric(hy_dtype t) {
-  switch (t) {
-  case HY_DTYPE_INT8: case HY_DTYPE_INT16: case HY_DTYPE_INT32: case HY_DTYPE_INT64:
-  case HY_DTYPE_UINT8: case HY_DTYPE_UINT16: case HY_DTYPE_UINT32: case HY_DTYPE_UINT64:
-    return true;
-  default: return ix_is_float(t);
-  }
-}
-
 hy_status ix_input_numeric(ir_graph *g, ir_node *n, int32_t slot, bool float_only,
                            const ir_type **t) {
   hy_status s = mv_input(g, n, slot, t);
   if (s) return s;
   hy_dtype d = (*t)->dtype;
-  if (float_only ? ix_is_float(d) : ix_is_numeric(d)) return HY_OK;
+  if (float_only ? ir_dtype_is_float(d) : ir_dtype_is_numeric(d)) return HY_OK;
   return ir_node_error(g, n, HY_ERR_DTYPE, "input %d ('%s') has type %s; expected %s", slot,
                        n->in[slot]->name, hy_dtype_name(d),
                        float_only ? "a float type" : "a numeric type");

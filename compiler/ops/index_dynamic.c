@@ -143,7 +143,7 @@ static hy_status unique_read(ir_graph *g, ir_node *n, const ir_type **t, unique_
   hy_status s = mv_input(g, n, 0, t);
   if (!s) s = ir_attr_flag(g, n, "sorted", 1, &a->sorted);
   if (s) return s;
-  if (!ix_is_numeric((*t)->dtype) && (*t)->dtype != HY_DTYPE_BOOL)
+  if (!ir_dtype_is_numeric((*t)->dtype) && (*t)->dtype != HY_DTYPE_BOOL)
     return ir_node_error(g, n, HY_ERR_UNSUPPORTED, "input 0 ('%s') of type %s is not supported",
                          n->in[0]->name, hy_dtype_name((*t)->dtype));
   a->es = (int64_t)hy_dtype_size((*t)->dtype);

@@ -50,7 +50,7 @@ static hy_status eyelike_read(ir_graph *g, ir_node *n, const ir_type **t, hy_dty
   if ((*t)->rank != 2)
     return ir_node_error(g, n, HY_ERR_SHAPE, "input 0 has rank %d; EyeLike needs 2",
                          (*t)->rank);
-  if (!ix_is_numeric((hy_dtype)d) && d != HY_DTYPE_BOOL) {
+  if (!ir_dtype_is_numeric((hy_dtype)d) && d != HY_DTYPE_BOOL) {
     bool known = d > 0 && d <= HY_DTYPE_BFLOAT16;
     return ir_attr_error(g, n, "dtype", known ? HY_ERR_UNSUPPORTED : HY_ERR_INVALID_MODEL,
                          "%lld (%s) is not a numeric or bool type", (long long)d,

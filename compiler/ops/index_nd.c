@@ -94,7 +94,7 @@ static hy_status scatternd_read(ir_graph *g, ir_node *n, const ir_type **t, int6
                            "'%s' is not one of none, add, mul%s", a->s,
                            n->version >= 18 ? ", max, min" : " (max and min came with 18)");
   }
-  if (*red && !ix_is_numeric((*t)->dtype))
+  if (*red && !ir_dtype_is_numeric((*t)->dtype))
     return ir_attr_error(g, n, "reduction", HY_ERR_DTYPE, "'%s' needs a numeric type, not %s",
                          a->s, hy_dtype_name((*t)->dtype));
   /* updates: indices.shape[:-1] ++ data.shape[m:] */

@@ -168,28 +168,22 @@ hy_status infer_pad(ir_graph *g, ir_node *n) {
   return HY_OK;
 }
 
-/* The bytes of v as one element of dt, for the kernel's int block. */
-static int64_t value_bits(hy_dtype dt, double v) {
-  int64_t bits = 0;
-  switch (dt) {
-  case HY_DTYPE_FLOAT: { float f = (float)v; memcpy(&bits, &f, sizeof f); break; }
-  case HY_DTYPE_DOUBLE: memcpy(&bits, &v, sizeof v); break;
-  case HY_DTYPE_FLOAT16: { uint16_t h = hy_f32_to_f16((float)v); memcpy(&bits, &h, 2); break; }
-  case HY_DTYPE_BFLOAT16: { uint16_t h = hy_f32_to_bf16((float)v); memcpy(&bits, &h, 2); break; }
-  default: { int64_t i = (int64_t)v; memcpy(&bits, &i, hy_dtype_size(dt)); break; }
-  }
-  return bits;
-}
-
 hy_status lower_pad(ir_graph *g, ir_node *n, ir_lowered *l) {
   const ir_type *t = ir_in_type(n, 0);
   pad_plan p;
   hy_status s = pad_get(g, n, t, &p);
   if (s) return s;
+  /* The constant as one element in two int slots (16 bytes, a complex128's size); zero bytes
+   * are the zero of every type, including those ir_elem_set does not write. */
+  int64_t value[2] = {0, 0};
+  if (!ir_elem_set(t->dtype, value, 0, p.value) && p.value != 0)
+    return ir_attr_error(g, n, "value", HY_ERR_UNSUPPORTED, "a nonzero constant of type %s",
+                         hy_dtype_name(t->dtype));
   l->kernel = HY_KERNEL_pad;
   lower_int(l, t->rank);
   lower_int(l, p.mode);
-  lower_int(l, value_bits(t->dtype, p.value));
+  lower_int(l, value[0]);
+  lower_int(l, value[1]);
   for (int32_t k = 0; k < t->rank; k++) lower_int(l, p.begin[k]);
   return HY_OK;
 }
@@ -207,25 +201,21 @@ static hy_status range_scalar(ir_graph *g, ir_node *n, int32_t slot, double *out
     return ir_node_error(g, n, HY_ERR_UNSUPPORTED, "input %d must be a scalar known at compile "
                          "time: it decides the output's length", slot);
   switch (t->dtype) {
-  case HY_DTYPE_FLOAT: *out = *(const float *)v; break;
-  case HY_DTYPE_DOUBLE: *out = *(const double *)v; break;
-  case HY_DTYPE_FLOAT16:
-  case HY_DTYPE_BFLOAT16:
+  case HY_DTYPE_FLOAT: case HY_DTYPE_DOUBLE: case HY_DTYPE_INT16: case HY_DTYPE_INT32:
+  case HY_DTYPE_INT64:
+    break;
+  case HY_DTYPE_FLOAT16: case HY_DTYPE_BFLOAT16:
     if (n->version < 27)
       return ir_node_error(g, n, HY_ERR_DTYPE, "type %s is an input type of Range from "
                            "version 27, this node is version %d", hy_dtype_name(t->dtype),
                            n->version);
-    *out = t->dtype == HY_DTYPE_FLOAT16 ? hy_f16_to_f32(*(const uint16_t *)v)
-                                        : hy_bf16_to_f32(*(const uint16_t *)v);
     break;
-  case HY_DTYPE_INT16: *out = *(const int16_t *)v; break;
-  case HY_DTYPE_INT32: *out = *(const int32_t *)v; break;
-  case HY_DTYPE_INT64: *out = (double)*(const int64_t *)v; break;
   default:
     return ir_node_error(g, n, HY_ERR_DTYPE,
                          "type %s is not float, double, float16 or bfloat16 (version 27), "
                          "int16, int32 or int64", hy_dtype_name(t->dtype));
   }
+  ir_elem_get(t->dtype, v, 0, out);
   return HY_OK;
 }
 
@@ -264,8 +254,7 @@ hy_status infer_range(ir_graph *g, ir_node *n) {
     double x = v[0] + (double)i * v[2];
     if ((dt == HY_DTYPE_FLOAT16 || dt == HY_DTYPE_BFLOAT16) && stash == HY_DTYPE_FLOAT)
       x = (float)x;
-    int64_t bits = dt == HY_DTYPE_INT64 ? (int64_t)x : value_bits(dt, x);
-    memcpy(data + (size_t)i * es, &bits, es);
+    ir_elem_set(dt, data, i, x);
   }
   return mv_const_out(g, n, 0, dt, 1, &len, data);
 }

@@ -4,8 +4,9 @@
 
 #include "ir/ir.h"
 
+/* The nn kernels' float types: bfloat16 only where an op's version allows it (checked apart). */
 static inline bool nn_is_float(hy_dtype t) {
-  return t == HY_DTYPE_FLOAT || t == HY_DTYPE_DOUBLE || t == HY_DTYPE_FLOAT16;
+  return ir_dtype_is_float(t) && t != HY_DTYPE_BFLOAT16;
 }
 
 /* Input slot's type, with an error naming the node when it is missing or has no known rank. */

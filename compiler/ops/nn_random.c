@@ -29,16 +29,6 @@ static hy_status random_seed(ir_graph *g, ir_node *n, bool *has, int64_t *bits) 
 }
 
 /* A finite float attribute (low, high, mean, scale). */
-static hy_status finite_attr(ir_graph *g, ir_node *n, const char *name, float dflt, double *v) {
-  const ir_attr *a = ir_attr_find(n, name);
-  if (a && a->kind != IR_ATTR_FLOAT)
-    return ir_attr_error(g, n, name, HY_ERR_INVALID_MODEL, "must be a float");
-  *v = a ? a->f : dflt;
-  if (!isfinite(*v))
-    return ir_attr_error(g, n, name, HY_ERR_INVALID_MODEL, "must be finite, is %g", *v);
-  return HY_OK;
-}
-
 /* float, double, float16, and bfloat16 from the op's version 22 (Dropout's 13). */
 static bool random_real(const ir_node *n, hy_dtype dt) {
   int32_t bf16_since = n->op == OP_Dropout ? 13 : 22;
@@ -69,7 +59,7 @@ static hy_status out_dtype(ir_graph *g, ir_node *n, int64_t dflt,
 
 static bool bernoulli_out(const ir_node *n, hy_dtype dt) {
   (void)n;
-  return ix_is_numeric(dt) || dt == HY_DTYPE_BOOL;
+  return ir_dtype_is_numeric(dt) || dt == HY_DTYPE_BOOL;
 }
 static bool index_out(const ir_node *n, hy_dtype dt) {
   (void)n;
@@ -162,9 +152,9 @@ hy_status lower_random(ir_graph *g, ir_node *n, ir_lowered *l) {
   default: break;
   }
   bool normal = n->op == OP_RandomNormal || n->op == OP_RandomNormalLike;
-  double a, b;
-  s = finite_attr(g, n, normal ? "mean" : "low", 0.0f, &a);
-  if (!s) s = finite_attr(g, n, normal ? "scale" : "high", 1.0f, &b);
+  float a, b;
+  s = ir_attr_finite(g, n, normal ? "mean" : "low", 0.0f, &a);
+  if (!s) s = ir_attr_finite(g, n, normal ? "scale" : "high", 1.0f, &b);
   if (s) return s;
   l->kernel = HY_KERNEL_random_fill;
   lower_int(l, normal);

@@ -16,14 +16,7 @@ static bool types_equal(const ir_type *a, const ir_type *b) {
 /* A known scalar input read as a double; false when absent or not known at compile time. */
 static bool const_scalar(const ir_node *n, int32_t slot, double *out) {
   const ir_value *v = slot < n->n_in ? n->in[slot] : NULL;
-  if (!v || !v->data || ir_type_numel(&v->type) != 1) return false;
-  switch (v->type.dtype) {
-  case HY_DTYPE_BOOL: *out = *(const uint8_t *)v->data; return true;
-  case HY_DTYPE_FLOAT: *out = *(const float *)v->data; return true;
-  case HY_DTYPE_DOUBLE: *out = *(const double *)v->data; return true;
-  case HY_DTYPE_FLOAT16: *out = hy_f16_to_f32(*(const uint16_t *)v->data); return true;
-  default: return false;
-  }
+  return v && v->data && ir_type_numel(&v->type) == 1 && ir_elem_get(v->type.dtype, v->data, 0, out);
 }
 
 /* Dropout is the identity unless it is in training mode with a ratio that is not zero. Before

@@ -328,3 +328,38 @@ Test(cast_hooks, bad_attributes_and_unsupported_types_are_named) {
   cr_assert_eq(infer(bad), HY_ERR_INVALID_MODEL);
   cr_assert(strstr(D.msg, "attribute 'to'"), "%s", D.msg);
 }
+
+/* ir_elem_get/ir_elem_set: one element of each dtype by value, integers saturating (a constant
+ * read into a kernel's attribute block must never overflow its type or be undefined). */
+Test(dtypes, elem_get_and_set_by_dtype) {
+  static const hy_dtype all[] = {HY_DTYPE_BOOL,   HY_DTYPE_UINT8,  HY_DTYPE_INT8,
+                                 HY_DTYPE_UINT16, HY_DTYPE_INT16,  HY_DTYPE_UINT32,
+                                 HY_DTYPE_INT32,  HY_DTYPE_UINT64, HY_DTYPE_INT64,
+                                 HY_DTYPE_FLOAT,  HY_DTYPE_DOUBLE, HY_DTYPE_FLOAT16,
+                                 HY_DTYPE_BFLOAT16};
+  for (size_t k = 0; k < sizeof all / sizeof all[0]; k++) {
+    unsigned char buf[3 * 8] = {0};
+    double got;
+    cr_assert(ir_elem_set(all[k], buf, 2, 1.0) && ir_elem_get(all[k], buf, 2, &got));
+    cr_expect_eq(got, 1.0, "%s: 1 reads back as %g", hy_dtype_name(all[k]), got);
+    for (size_t b = 2 * hy_dtype_size(all[k]); b < sizeof buf; b++)
+      if (b >= 3 * hy_dtype_size(all[k])) cr_expect_eq(buf[b], 0, "%s wrote past its element",
+                                                        hy_dtype_name(all[k]));
+  }
+  int8_t i8;
+  cr_assert(ir_elem_set(HY_DTYPE_INT8, &i8, 0, 1000.0) && i8 == 127);
+  cr_assert(ir_elem_set(HY_DTYPE_INT8, &i8, 0, NAN) && i8 == 0);
+  uint64_t u64;
+  cr_assert(ir_elem_set(HY_DTYPE_UINT64, &u64, 0, 1e30) && u64 == UINT64_MAX);
+  cr_assert(ir_elem_set(HY_DTYPE_UINT64, &u64, 0, -5) && u64 == 0);
+  int64_t i64;
+  cr_assert(ir_elem_set(HY_DTYPE_INT64, &i64, 0, -1e30) && i64 == INT64_MIN);
+  uint16_t h;
+  cr_assert(ir_elem_set(HY_DTYPE_FLOAT16, &h, 0, 65520.0) && h == 0x7c00); /* rounds to inf */
+  double d[2];
+  cr_expect(!ir_elem_set(HY_DTYPE_COMPLEX128, d, 0, 1.0));
+  cr_expect(!ir_elem_get(HY_DTYPE_STRING, d, 0, &d[0]));
+  cr_expect(!ir_elem_get(HY_DTYPE_FLOAT8E4M3FN, d, 0, &d[0]));
+  cr_expect(ir_dtype_is_float(HY_DTYPE_BFLOAT16) && !ir_dtype_is_float(HY_DTYPE_INT8) &&
+            ir_dtype_is_int(HY_DTYPE_UINT64) && !ir_dtype_is_numeric(HY_DTYPE_BOOL));
+}

@@ -514,6 +514,26 @@ Test(movement, pad_modes) {
   expect_floats(y, (const float[]){9, 1, 2}, 3);
 }
 
+/* The constant sits in two int slots, so a 16-byte complex128 pads with zeros (the kernel once
+ * read the first pad count as its imaginary half) and a 2-byte float16 with its own bits. */
+Test(movement, pad_constant_of_wide_and_narrow_types) {
+  static const double z[4] = {1, -1, 2, -2}; /* complex128 [2]: 1-1i, 2-2i */
+  ir_node *n = NODE(OP_Pad, 13, 1, T(HY_DTYPE_COMPLEX128, z, 2), I64(1, 2));
+  static const double want[10] = {0, 0, 1, -1, 2, -2, 0, 0, 0, 0};
+  double y[10];
+  run_ok(n, y);
+  EXPECT_OUT(n, 0, HY_DTYPE_COMPLEX128, 5);
+  for (int i = 0; i < 10; i++) cr_expect_eq(y[i], want[i], "y[%d] = %g", i, y[i]);
+  static const uint16_t h[2] = {0x3c00, 0x4000}; /* float16 1, 2 */
+  n = NODE(OP_Pad, 2, 1, T(HY_DTYPE_FLOAT16, h, 2));
+  ATTR_INTS(n, "pads", 1, 1);
+  new_attr(n, "value", IR_ATTR_FLOAT)->f = -0.5f;
+  static const uint16_t hwant[4] = {0xb800, 0x3c00, 0x4000, 0xb800};
+  uint16_t hy[4];
+  run_ok(n, hy);
+  for (int i = 0; i < 4; i++) cr_expect_eq(hy[i], hwant[i], "hy[%d] = %#x", i, hy[i]);
+}
+
 /* A Range node of scalar inputs of type dt. */
 static ir_node *range_node(int32_t opset, hy_dtype dt, const void *start, const void *limit,
                            const void *delta) {

@@ -1,7 +1,7 @@
 /* pad: out[0] = in[0] padded on every axis (Pad), in constant, reflect, edge or wrap mode.
- *   ints: [0] r, [1] mode (0 constant, 1 reflect, 2 edge, 3 wrap), [2] the constant's bytes (first
- *         element-size bytes in memory; used when in[2] is absent), [3, 3+r) pads before each
- *         axis (negative ones crop). Input and output shapes from the descriptors. When in[2]
+ *   ints: [0] r, [1] mode (0 constant, 1 reflect, 2 edge, 3 wrap), [2, 4) the constant's bytes
+ *         (the first element-size bytes of those 16, so a complex128 fits; used when in[2] is
+ *         absent), [4, 4+r) pads before each axis (negative ones crop). Input and output shapes from the descriptors. When in[2]
  *         (Pad-11's constant_value) is present, its value is the constant. */
 #include "movement.h"
 
@@ -24,9 +24,9 @@ hy_status hy_kernel_pad(const hy_kparams *p, const void *const *in, void *const 
   (void)scratch, (void)ex;
   const hy_tdesc *id = &p->in[0], *od = &p->out[0];
   int64_t es = mv_elsize(od->dtype), n = hy_tdesc_numel(od);
-  if (p->n_ints < 3 || es <= 0 || es > 8) return HY_ERR_INTERNAL;
+  if (p->n_ints < 4 || es <= 0 || es > 16) return HY_ERR_INTERNAL;
   int32_t r = (int32_t)p->ints[0];
-  if (r != id->rank || r != od->rank || p->n_ints < 3 + r) return HY_ERR_INTERNAL;
+  if (r != id->rank || r != od->rank || p->n_ints < 4 + r) return HY_ERR_INTERNAL;
   const char *value = (const char *)&p->ints[2];
   if (p->n_in > 2 && in[2] && p->in[2].dtype) value = in[2];
   for (int64_t e = 0; e < n; e++) {
@@ -34,7 +34,7 @@ hy_status hy_kernel_pad(const hy_kparams *p, const void *const *in, void *const 
     for (int32_t k = r - 1; k >= 0 && off >= 0; k--) {
       int64_t c = rest % od->dims[k];
       rest /= od->dims[k];
-      int64_t s = pad_source(c - p->ints[3 + k], id->dims[k], p->ints[1]);
+      int64_t s = pad_source(c - p->ints[4 + k], id->dims[k], p->ints[1]);
       off = s < 0 ? -1 : off + s * stride;
       stride *= id->dims[k];
     }
