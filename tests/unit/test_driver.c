@@ -266,7 +266,7 @@ static const char *cluster_text(const char *dot, const char *label, char *buf, s
 }
 
 /* Every edge's ends are declared nodes, braces balance, one digraph. */
-static void check_dot_structure(const char *dot) {
+static void check_dot_structure(const char *dot, int n_clusters) {
   cr_assert(!strncmp(dot, "digraph \"", 9), "%s", dot);
   int depth = 0, clusters = 0;
   for (const char *c = dot; *c; c++) {
@@ -279,7 +279,7 @@ static void check_dot_structure(const char *dot) {
   cr_assert_eq(depth, 0, "%s", dot);
   for (const char *p = dot; (p = strstr(p, "subgraph cluster_")); p++)
     clusters++;
-  cr_assert_eq(clusters, 3, "%s", dot);
+  cr_assert_eq(clusters, n_clusters, "%s", dot);
   for (const char *line = dot; line && *line;
        line = strchr(line, '\n'), line = line ? line + 1 : 0) {
     char from[32], to[32], decl[40];
@@ -300,7 +300,7 @@ Test(driver, inspect_dot_clusters_shared_part_and_heads) {
   write_two_head_model(path);
   snprintf(args, sizeof args, "inspect '%s' --shape x=2x4 --dot", path);
   cr_assert_eq(run(args), 0, "%s", err_text);
-  check_dot_structure(out_text);
+  check_dot_structure(out_text, 3);
   const char *shared = cluster_text(out_text, "shared by every output (2 nodes)", buf, sizeof buf);
   cr_assert(strstr(shared, "\\nMatMul\\n") && strstr(shared, "\\nGelu (fused)\\n") &&
                 strstr(shared, "filled"),
@@ -368,4 +368,59 @@ Test(driver, inspect_without_shape_lists_what_the_model_declares) {
   snprintf(args, sizeof args, "inspect '%s' --shape x=3x4", path);
   cr_assert_eq(run(args), 0, "%s", err_text);
   cr_assert(strstr(out_text, "ops:") && strstr(out_text, "Gelu=1"), "%s", out_text);
+}
+
+/* x:float[b,s] and z:float[b,s] add into r = Relu(x + z), read by every output; s = Sigmoid(r) is
+ * read by yb and yc only; w:float[b,f] feeds ya alone. */
+static void write_three_head_model(const char *path) {
+  Onnx__ModelProto *m = mb_model(14);
+  Onnx__GraphProto *g = m->graph;
+  const int f32 = ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT;
+  PUSH(g->input, g->n_input, value_info("x", f32, "b,s"));
+  PUSH(g->input, g->n_input, value_info("z", f32, "b,s"));
+  PUSH(g->input, g->n_input, value_info("w", f32, "b,f"));
+  PUSH(g->output, g->n_output, value_info("ya", f32, NULL));
+  PUSH(g->output, g->n_output, value_info("yb", f32, NULL));
+  PUSH(g->output, g->n_output, value_info("yc", f32, NULL));
+  PUSH(g->output, g->n_output, value_info("yw", f32, NULL));
+  PUSH(g->node, g->n_node, node_new("Add", "sum", "x,z", "xz"));
+  PUSH(g->node, g->n_node, node_new("Relu", "enc", "xz", "r"));
+  PUSH(g->node, g->n_node, node_new("Tanh", "head_a", "r", "ya"));
+  PUSH(g->node, g->n_node, node_new("Sigmoid", "pool", "r", "s"));
+  PUSH(g->node, g->n_node, node_new("Neg", "head_b", "s", "yb"));
+  PUSH(g->node, g->n_node, node_new("Abs", "head_c", "s", "yc"));
+  PUSH(g->node, g->n_node, node_new("Relu", "head_w", "w", "yw"));
+  cr_assert(mb_write(m, path));
+}
+
+Test(driver, inspect_dot_gives_a_part_some_heads_share_its_own_cluster) {
+  char path[128], args[512], buf[4096];
+  snprintf(path, sizeof path, "%s/three.onnx", tmpdir);
+  write_three_head_model(path);
+  snprintf(args, sizeof args, "inspect '%s' --shape x=2x3 --shape w=2x5 --dot", path);
+  cr_assert_eq(run(args), 0, "%s", err_text);
+  /* sum and enc serve ya, yb, yc (not yw): a shared part, but not every output's */
+  check_dot_structure(out_text, 6);
+  cluster_text(out_text, "shared by ya, yb, yc (2 nodes)", buf, sizeof buf);
+  cr_assert(strstr(buf, "sum\\nAdd") && strstr(buf, "enc\\nRelu"), "%s", out_text);
+  cluster_text(out_text, "shared by yb, yc (1 node)", buf, sizeof buf);
+  cr_assert(strstr(buf, "pool\\nSigmoid"), "%s", out_text);
+  cluster_text(out_text, "head: yw (1 node)", buf, sizeof buf);
+  cr_assert(strstr(buf, "head_w\\nRelu"), "%s", out_text);
+  cr_assert(strstr(out_text, "head: ya (1 node)") && strstr(out_text, "head: yb (1 node)") &&
+                strstr(out_text, "head: yc (1 node)") && !strstr(out_text, "(fused)"),
+            "%s", out_text);
+}
+
+Test(driver, inspect_without_shape_asks_for_each_symbol_once) {
+  char path[128], args[512];
+  snprintf(path, sizeof path, "%s/three.onnx", tmpdir);
+  write_three_head_model(path);
+  snprintf(args, sizeof args, "inspect '%s'", path);
+  cr_assert_eq(run(args), 0, "%s", err_text);
+  /* z's b and s come with x's shape; w's f does not */
+  cr_assert(strstr(out_text, "\n  --shape x=<b>x<s> --shape w=<b>x<f>\n"), "%s", out_text);
+  cr_assert(strstr(out_text, "  z: dim 0 'b' dim 1 's'\n"), "%s", out_text);
+  snprintf(args, sizeof args, "inspect '%s' --shape x=2x3 --shape w=2x5", path);
+  cr_assert_eq(run(args), 0, "the hint's shapes are enough: %s", err_text);
 }
