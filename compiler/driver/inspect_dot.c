@@ -26,11 +26,18 @@ static int32_t set_count(const out_sets *s, const uint64_t *b) {
 }
 
 /* One backward sweep: users come after their producers, so a user's set is complete before it is
- * merged into its producers'. */
+ * merged into its producers'. A use by a node of a subgraph (an If branch reading an outer value)
+ * is not followed: its ids are the subgraph's own. */
 static bool compute_sets(const ir_graph *g, out_sets *s) {
   s->words = g->n_outputs > 0 ? (g->n_outputs + 63) / 64 : 1;
   s->bits = calloc((size_t)g->next_node_id * (size_t)s->words + 1, sizeof *s->bits);
-  if (!s->bits) return false;
+  const ir_node **node_at = calloc((size_t)g->next_node_id + 1, sizeof *node_at);
+  if (!s->bits || !node_at) {
+    free(s->bits);
+    free(node_at);
+    return false;
+  }
+  for (const ir_node *n = g->first; n; n = n->next) node_at[n->id] = n;
   for (int32_t k = 0; k < g->n_outputs; k++) {
     const ir_value *v = g->outputs[k];
     if (v && v->producer) set_of(s, v->producer)[k / 64] |= 1ull << (k % 64);
@@ -40,12 +47,14 @@ static bool compute_sets(const ir_graph *g, out_sets *s) {
     for (int32_t o = 0; o < n->n_out; o++) {
       const ir_value *v = n->out[o];
       for (int32_t u = 0; v && u < v->n_uses; u++) {
-        const uint64_t *ub = set_of(s, v->uses[u].node);
-        for (int32_t w = 0; w < s->words; w++)
-          b[w] |= ub[w];
+        const ir_node *user = v->uses[u].node;
+        if (user->id < 0 || user->id >= g->next_node_id || node_at[user->id] != user) continue;
+        const uint64_t *ub = set_of(s, user);
+        for (int32_t w = 0; w < s->words; w++) b[w] |= ub[w];
       }
     }
   }
+  free(node_at);
   return true;
 }
 
