@@ -37,7 +37,8 @@ static bool compute_sets(const ir_graph *g, out_sets *s) {
     free(node_at);
     return false;
   }
-  for (const ir_node *n = g->first; n; n = n->next) node_at[n->id] = n;
+  for (const ir_node *n = g->first; n; n = n->next)
+    node_at[n->id] = n;
   for (int32_t k = 0; k < g->n_outputs; k++) {
     const ir_value *v = g->outputs[k];
     if (v && v->producer) set_of(s, v->producer)[k / 64] |= 1ull << (k % 64);
@@ -50,7 +51,8 @@ static bool compute_sets(const ir_graph *g, out_sets *s) {
         const ir_node *user = v->uses[u].node;
         if (user->id < 0 || user->id >= g->next_node_id || node_at[user->id] != user) continue;
         const uint64_t *ub = set_of(s, user);
-        for (int32_t w = 0; w < s->words; w++) b[w] |= ub[w];
+        for (int32_t w = 0; w < s->words; w++)
+          b[w] |= ub[w];
       }
     }
   }
