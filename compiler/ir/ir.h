@@ -213,6 +213,9 @@ struct ir_graph {
    * (hy_model.out_dims_offset); -1 when every output shape is static. */
   int64_t out_dims_offset;
   struct ir_const_table *consts; /* const.c: the graph's constants by content, made on first use */
+  /* What the fusion passes did, for inspect: attention chains fused, and near misses (a chain
+   * that looked like attention but was left unfused). Zero until a pass counts. */
+  struct { int attention_fused, attention_near_miss; } stats;
 };
 
 /* ---- graph.c: construction and mutation (keeps use lists right) ---- */

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "model_builder.h"
 #include "onnx.pb-c.h"
 
 static char hydrac[4096], tmpdir[64], err_text[8192], out_text[8192];
@@ -219,4 +220,207 @@ Test(driver, inspect_prints_the_graph_around_a_pass) {
   snprintf(args, sizeof args, "inspect '%s' --print-after no_such_pass", path);
   cr_assert_eq(run(args), 2);
   cr_assert(strstr(err_text, "no pass is named 'no_such_pass'"), "%s", err_text);
+}
+
+/* x:float[batch,4] · W[4,32] → the exact-erf GELU chain (fused into one Gelu) → two heads:
+ * ya = Relu, yb = Neg(Sigmoid). W is 32 wide, one packed panel: packing keeps its 512 bytes. */
+static void write_two_head_model(const char *path) {
+  static const float w[4 * 32] = {0.5f};
+  static const float sqrt2 = 1.41421356f, one = 1.0f, half = 0.5f;
+  static const int64_t wdims[] = {4, 32};
+  Onnx__ModelProto *m = mb_model(14);
+  Onnx__GraphProto *g = m->graph;
+  PUSH(g->input, g->n_input, value_info("x", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, "batch,4"));
+  PUSH(g->output, g->n_output, value_info("ya", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, NULL));
+  PUSH(g->output, g->n_output, value_info("yb", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, NULL));
+  PUSH(g->initializer, g->n_initializer,
+       tensor("W", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 2, wdims, w, sizeof w));
+  PUSH(g->initializer, g->n_initializer,
+       tensor("sqrt2", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 0, NULL, &sqrt2, 4));
+  PUSH(g->initializer, g->n_initializer,
+       tensor("one", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 0, NULL, &one, 4));
+  PUSH(g->initializer, g->n_initializer,
+       tensor("half", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 0, NULL, &half, 4));
+  PUSH(g->node, g->n_node, node_new("MatMul", "proj", "x,W", "h"));
+  PUSH(g->node, g->n_node, node_new("Div", "gelu_div", "h,sqrt2", "d"));
+  PUSH(g->node, g->n_node, node_new("Erf", "gelu_erf", "d", "e"));
+  PUSH(g->node, g->n_node, node_new("Add", "gelu_add", "e,one", "a"));
+  PUSH(g->node, g->n_node, node_new("Mul", "gelu_mul", "h,a", "p"));
+  PUSH(g->node, g->n_node, node_new("Mul", "gelu_half", "p,half", "gl"));
+  PUSH(g->node, g->n_node, node_new("Relu", "head_a", "gl", "ya"));
+  PUSH(g->node, g->n_node, node_new("Sigmoid", "head_b1", "gl", "s"));
+  PUSH(g->node, g->n_node, node_new("Neg", "head_b2", "s", "yb"));
+  cr_assert(mb_write(m, path));
+}
+
+/* The text of the cluster whose label starts with label, up to its closing brace. */
+static const char *cluster_text(const char *dot, const char *label, char *buf, size_t n) {
+  char key[128];
+  snprintf(key, sizeof key, "label=\"%s", label);
+  const char *p = strstr(dot, key), *end = p ? strstr(p, "\n  }\n") : NULL;
+  cr_assert(p && end, "no cluster labelled '%s' in:\n%s", label, dot);
+  cr_assert_lt((size_t)(end - p), n);
+  memcpy(buf, p, (size_t)(end - p));
+  buf[end - p] = '\0';
+  return buf;
+}
+
+/* Every edge's ends are declared nodes, braces balance, one digraph. */
+static void check_dot_structure(const char *dot, int n_clusters) {
+  cr_assert(!strncmp(dot, "digraph \"", 9), "%s", dot);
+  int depth = 0, clusters = 0;
+  for (const char *c = dot; *c; c++) {
+    if (*c == '"') /* labels may hold braces: skip quoted text */
+      for (c++; *c && *c != '"'; c++)
+        if (*c == '\\' && c[1]) c++;
+    depth += *c == '{' ? 1 : *c == '}' ? -1 : 0;
+    cr_assert_geq(depth, 0, "%s", dot);
+  }
+  cr_assert_eq(depth, 0, "%s", dot);
+  for (const char *p = dot; (p = strstr(p, "subgraph cluster_")); p++)
+    clusters++;
+  cr_assert_eq(clusters, n_clusters, "%s", dot);
+  for (const char *line = dot; line && *line;
+       line = strchr(line, '\n'), line = line ? line + 1 : 0) {
+    char from[32], to[32], decl[40];
+    if (sscanf(line, " %31[a-z0-9] -> %31[a-z0-9];", from, to) != 2) continue;
+    snprintf(decl, sizeof decl, "\n    %s [", from);
+    char decl2[40];
+    snprintf(decl2, sizeof decl2, "\n  %s [", from);
+    cr_assert(strstr(dot, decl) || strstr(dot, decl2), "edge from undeclared %s:\n%s", from, dot);
+    snprintf(decl, sizeof decl, "\n    %s [", to);
+    snprintf(decl2, sizeof decl2, "\n  %s [", to);
+    cr_assert(strstr(dot, decl) || strstr(dot, decl2), "edge to undeclared %s:\n%s", to, dot);
+  }
+}
+
+Test(driver, inspect_dot_clusters_shared_part_and_heads) {
+  char path[128], args[512], buf[4096];
+  snprintf(path, sizeof path, "%s/heads.onnx", tmpdir);
+  write_two_head_model(path);
+  snprintf(args, sizeof args, "inspect '%s' --shape x=2x4 --dot", path);
+  cr_assert_eq(run(args), 0, "%s", err_text);
+  check_dot_structure(out_text, 3);
+  const char *shared = cluster_text(out_text, "shared by every output (2 nodes)", buf, sizeof buf);
+  cr_assert(strstr(shared, "\\nMatMul\\n") && strstr(shared, "\\nGelu (fused)\\n") &&
+                strstr(shared, "filled"),
+            "%s", out_text);
+  cluster_text(out_text, "head: ya (1 node)", buf, sizeof buf);
+  cr_assert(strstr(buf, "head_a\\nRelu") && strstr(buf, "label=\"ya\\n"), "%s", out_text);
+  cluster_text(out_text, "head: yb (2 nodes)", buf, sizeof buf);
+  cr_assert(strstr(buf, "head_b1\\nSigmoid") && strstr(buf, "head_b2\\nNeg") &&
+                !strstr(buf, "(fused)"),
+            "%s", out_text);
+  if (system("command -v dot >/dev/null 2>&1") == 0) { /* Graphviz itself, when installed */
+    snprintf(args, sizeof args, "inspect '%s' --shape x=2x4 --dot | dot -Tsvg >'%s/g.svg'", path,
+             tmpdir);
+    cr_assert_eq(run(args), 0, "dot rejected it: %s", err_text);
+  }
+  snprintf(args, sizeof args, "inspect '%s' --dot --json", path);
+  cr_assert_eq(run(args), 2);
+}
+
+Test(driver, inspect_json_has_the_documented_keys) {
+  char path[128], args[512];
+  snprintf(path, sizeof path, "%s/heads.onnx", tmpdir);
+  write_two_head_model(path);
+  snprintf(args, sizeof args, "inspect '%s' --shape x=2x4 --json", path);
+  cr_assert_eq(run(args), 0, "%s", err_text);
+  const char *keys[] = {"{\"graph\":\"g\"", ",\"inputs\":[{\"name\":\"x\",\"type\":\"float[2,4]\"",
+                        ",\"outputs\":[{\"name\":\"ya\"", ",\"opsets\":{\"ai.onnx\":14}",
+                        ",\"nodes\":[{", ",\"fused\":{\"Gelu\":1}",
+                        ",\"attention\":{\"fused\":0,\"unfused\":0}", ",\"arena_bytes\":",
+                        /* W once: packed (one 32-wide panel, 512 bytes), not also its original;
+                         * the GELU's scalars went with the chain */
+                        ",\"weight_bytes\":512}"};
+  for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+    cr_assert(strstr(out_text, keys[i]), "no %s in %s", keys[i], out_text);
+  const char *ops = strstr(out_text, ",\"ops\":{");
+  cr_assert(ops, "%s", out_text);
+  cr_assert(strstr(ops, "\"Gelu\":1") && strstr(ops, "\"MatMul\":1") && !strstr(ops, "Erf"), "%s",
+            ops);
+  cr_assert(strstr(out_text, "{\"name\":\"proj/gelu_half/Gelu\",\"op\":\"Gelu\",\"fused\":true") ||
+                strstr(out_text, "\"op\":\"Gelu\",\"fused\":true"),
+            "%s", out_text);
+  cr_assert(strstr(out_text, "\"op\":\"Relu\",\"fused\":false"), "%s", out_text);
+}
+
+Test(driver, inspect_without_shape_lists_what_the_model_declares) {
+  char path[128], args[512];
+  snprintf(path, sizeof path, "%s/heads.onnx", tmpdir);
+  write_two_head_model(path);
+  snprintf(args, sizeof args, "inspect '%s'", path);
+  cr_assert_eq(run(args), 0, "%s", err_text);
+  const char *lines[] = {"opsets: ai.onnx 14\n", "inputs:\n  x: float[batch,4]\n",
+                         "outputs:\n  ya: ",     "  yb: ",
+                         "x: dim 0 'batch'",     "--shape x=<batch>x4\n"};
+  for (size_t i = 0; i < sizeof lines / sizeof *lines; i++)
+    cr_assert(strstr(out_text, lines[i]), "no '%s' in %s", lines[i], out_text);
+  snprintf(args, sizeof args, "inspect '%s' --json", path);
+  cr_assert_eq(run(args), 0, "%s", err_text);
+  cr_assert(strstr(out_text, "\"opsets\":{\"ai.onnx\":14}") &&
+                strstr(out_text,
+                       "\"symbolic_dims\":[{\"input\":\"x\",\"dim\":0,\"symbol\":\"batch\"}]") &&
+                strstr(out_text, "\"shape_hint\":\"--shape x=<batch>x4\"") &&
+                !strstr(out_text, "\"ops\""),
+            "%s", out_text);
+  /* with the shape the passes run */
+  snprintf(args, sizeof args, "inspect '%s' --shape x=3x4", path);
+  cr_assert_eq(run(args), 0, "%s", err_text);
+  cr_assert(strstr(out_text, "ops:") && strstr(out_text, "Gelu=1"), "%s", out_text);
+}
+
+/* x:float[b,s] and z:float[b,s] add into r = Relu(x + z), read by every output; s = Sigmoid(r) is
+ * read by yb and yc only; w:float[b,f] feeds ya alone. */
+static void write_three_head_model(const char *path) {
+  Onnx__ModelProto *m = mb_model(14);
+  Onnx__GraphProto *g = m->graph;
+  const int f32 = ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT;
+  PUSH(g->input, g->n_input, value_info("x", f32, "b,s"));
+  PUSH(g->input, g->n_input, value_info("z", f32, "b,s"));
+  PUSH(g->input, g->n_input, value_info("w", f32, "b,f"));
+  PUSH(g->output, g->n_output, value_info("ya", f32, NULL));
+  PUSH(g->output, g->n_output, value_info("yb", f32, NULL));
+  PUSH(g->output, g->n_output, value_info("yc", f32, NULL));
+  PUSH(g->output, g->n_output, value_info("yw", f32, NULL));
+  PUSH(g->node, g->n_node, node_new("Add", "sum", "x,z", "xz"));
+  PUSH(g->node, g->n_node, node_new("Relu", "enc", "xz", "r"));
+  PUSH(g->node, g->n_node, node_new("Tanh", "head_a", "r", "ya"));
+  PUSH(g->node, g->n_node, node_new("Sigmoid", "pool", "r", "s"));
+  PUSH(g->node, g->n_node, node_new("Neg", "head_b", "s", "yb"));
+  PUSH(g->node, g->n_node, node_new("Abs", "head_c", "s", "yc"));
+  PUSH(g->node, g->n_node, node_new("Relu", "head_w", "w", "yw"));
+  cr_assert(mb_write(m, path));
+}
+
+Test(driver, inspect_dot_gives_a_part_some_heads_share_its_own_cluster) {
+  char path[128], args[512], buf[4096];
+  snprintf(path, sizeof path, "%s/three.onnx", tmpdir);
+  write_three_head_model(path);
+  snprintf(args, sizeof args, "inspect '%s' --shape x=2x3 --shape w=2x5 --dot", path);
+  cr_assert_eq(run(args), 0, "%s", err_text);
+  /* sum and enc serve ya, yb, yc (not yw): a shared part, but not every output's */
+  check_dot_structure(out_text, 6);
+  cluster_text(out_text, "shared by ya, yb, yc (2 nodes)", buf, sizeof buf);
+  cr_assert(strstr(buf, "sum\\nAdd") && strstr(buf, "enc\\nRelu"), "%s", out_text);
+  cluster_text(out_text, "shared by yb, yc (1 node)", buf, sizeof buf);
+  cr_assert(strstr(buf, "pool\\nSigmoid"), "%s", out_text);
+  cluster_text(out_text, "head: yw (1 node)", buf, sizeof buf);
+  cr_assert(strstr(buf, "head_w\\nRelu"), "%s", out_text);
+  cr_assert(strstr(out_text, "head: ya (1 node)") && strstr(out_text, "head: yb (1 node)") &&
+                strstr(out_text, "head: yc (1 node)") && !strstr(out_text, "(fused)"),
+            "%s", out_text);
+}
+
+Test(driver, inspect_without_shape_asks_for_each_symbol_once) {
+  char path[128], args[512];
+  snprintf(path, sizeof path, "%s/three.onnx", tmpdir);
+  write_three_head_model(path);
+  snprintf(args, sizeof args, "inspect '%s'", path);
+  cr_assert_eq(run(args), 0, "%s", err_text);
+  /* z's b and s come with x's shape; w's f does not */
+  cr_assert(strstr(out_text, "\n  --shape x=<b>x<s> --shape w=<b>x<f>\n"), "%s", out_text);
+  cr_assert(strstr(out_text, "  z: dim 0 'b' dim 1 's'\n"), "%s", out_text);
+  snprintf(args, sizeof args, "inspect '%s' --shape x=2x3 --shape w=2x5", path);
+  cr_assert_eq(run(args), 0, "the hint's shapes are enough: %s", err_text);
 }
