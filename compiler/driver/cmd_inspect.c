@@ -4,18 +4,21 @@
 #include <string.h>
 
 #include "driver/driver.h"
+#include "ir/entry.h"
 #include "ir/print.h"
 
 static const char help[] =
     "usage: hydrac inspect MODEL.onnx [--shape in=1x128 ...] [--json]\n"
-    "                  [--print-before PASS] [--print-after PASS]\n"
+    "                  [--print-before PASS] [--print-after PASS] [--entry E=OUT[,OUT...] ...]\n"
     "\n"
     "Prints the graph after optimisation: each node (name, op, input and output types, kernel),\n"
-    "how many nodes of each op, the activation arena size and the weight bytes.\n"
+    "how many nodes of each op, the activation arena size, the weight bytes, and the nodes each\n"
+    "entry runs (\"default\": every output; JSON key \"entries\": [{name, outputs, nodes}]).\n"
     "  --shape IN=DIMS      static shape of an input with symbolic dims (repeatable)\n"
     "  --json               one JSON object instead of text\n"
     "  --print-before PASS  the graph in the IR's text form before the pass (\"all\": every pass)\n"
     "  --print-after PASS   the same after the pass; either replaces the summary\n"
+    "  --entry E=OUTS       add entry E computing only these outputs, as compile does (repeatable)\n"
     "Passes, in order: bind, dce, infer, simplify, cse, fuse_gelu, fuse_layernorm, dce,\n"
     "layout, lower, memplan (a pass that runs twice prints twice).\n";
 
@@ -87,6 +90,45 @@ static void print_values(ir_value *const *v, int32_t n, bool json) {
   }
 }
 
+/* Nodes each entry runs: [0] the default entry's, [k + 1] g->entries[k]'s; NULL when out of
+ * memory. */
+static int32_t *entry_nodes(ir_graph *g) {
+  int32_t *n = arena_array(g->a, (size_t)g->n_entries + 1, sizeof *n);
+  for (int32_t k = 0; n && k <= g->n_entries; k++) {
+    ir_cone c;
+    if (ir_entry_cone(g, k ? &g->entries[k - 1] : NULL, &c) != HY_OK) return NULL;
+    n[k] = c.n_nodes;
+  }
+  return n;
+}
+
+/* Entry k (0: the default) as text, "name: N nodes, outputs a, b", or as a JSON object. */
+static void print_entry(const ir_graph *g, int32_t k, int32_t nodes, bool json) {
+  const ir_entry *e = k ? &g->entries[k - 1] : NULL;
+  const char *name = e ? e->name : IR_DEFAULT_ENTRY;
+  int32_t n_out = e ? e->n_outputs : g->n_outputs;
+  if (json) {
+    printf("%s{\"name\":", k ? "," : "");
+    json_str(name);
+    printf(",\"outputs\":[");
+  } else {
+    printf("  %s: %d nodes, outputs ", name, nodes);
+  }
+  for (int32_t i = 0; i < n_out; i++) {
+    const char *o = g->outputs[e ? e->outputs[i] : i]->name;
+    if (json) {
+      printf("%s", i ? "," : "");
+      json_str(o ? o : "");
+    } else {
+      printf("%s%s", i ? ", " : "", o ? o : "");
+    }
+  }
+  if (json)
+    printf("],\"nodes\":%d}", nodes);
+  else
+    printf("\n");
+}
+
 static void print_text(const ir_graph *g, const op_count *h, int nh) {
   printf("graph '%s': %d nodes, %d inputs, %d outputs\n", g->name, g->n_nodes, g->n_inputs,
          g->n_outputs);
@@ -104,6 +146,12 @@ static void print_text(const ir_graph *g, const op_count *h, int nh) {
   for (int i = 0; i < nh; i++) printf(" %s=%d", h[i].op, h[i].n);
   printf("\narena_bytes=%lld\nweight_bytes=%lld\n", (long long)g->arena_bytes,
          (long long)weight_bytes(g));
+}
+
+static void print_entries(const ir_graph *g, const int32_t *nodes, bool json) {
+  printf(json ? ",\"entries\":[" : "entries:\n");
+  for (int32_t k = 0; k <= g->n_entries; k++) print_entry(g, k, nodes[k], json);
+  if (json) printf("]");
 }
 
 static void print_json(const ir_graph *g, const op_count *h, int nh) {
@@ -133,7 +181,7 @@ static void print_json(const ir_graph *g, const op_count *h, int nh) {
     json_str(h[i].op);
     printf(":%d", h[i].n);
   }
-  printf("},\"arena_bytes\":%lld,\"weight_bytes\":%lld}\n", (long long)g->arena_bytes,
+  printf("},\"arena_bytes\":%lld,\"weight_bytes\":%lld", (long long)g->arena_bytes,
          (long long)weight_bytes(g));
 }
 
@@ -164,13 +212,14 @@ static int check_pass_name(const char *opt, const char *name) {
 
 int cmd_inspect(int argc, char **argv) {
   bool json = false;
-  drv_list pos = {0}, shapes = {0};
+  drv_list pos = {0}, shapes = {0}, entries = {0};
   print_request pr = {0};
   const drv_arg specs[] = {{"--shape", NULL, DRV_LIST, &shapes},
                            {"--json", NULL, DRV_FLAG, &json},
                            {"--print-before", NULL, DRV_VALUE, &pr.before},
-                           {"--print-after", NULL, DRV_VALUE, &pr.after}};
-  int r = drv_parse_args("inspect", help, argc, argv, 2, specs, 4, &pos);
+                           {"--print-after", NULL, DRV_VALUE, &pr.after},
+                           {"--entry", NULL, DRV_LIST, &entries}};
+  int r = drv_parse_args("inspect", help, argc, argv, 2, specs, 5, &pos);
   if (r) return r < 0 ? DRV_EXIT_OK : r;
   if (pos.n != 1) return drv_usage_error("inspect", "one MODEL.onnx expected, %d given", pos.n);
   if ((r = check_pass_name("--print-before", pr.before)) ||
@@ -179,7 +228,12 @@ int cmd_inspect(int argc, char **argv) {
   bool dumping = pr.before || pr.after;
   const pass_observer obs = {print_pass, &pr};
   pass_binding b[DRV_MAX_LIST];
+  hc_entry_spec es[DRV_MAX_LIST];
   if ((r = drv_shapes_to_bindings("inspect", &shapes, b))) return r;
+  if ((r = drv_entries_to_specs("inspect", &entries, es))) {
+    drv_bindings_free(b, shapes.n);
+    return r;
+  }
   diag d;
   diag_init(&d);
   arena a;
@@ -187,15 +241,16 @@ int cmd_inspect(int argc, char **argv) {
   ir_graph *g = NULL;
   int rc = DRV_EXIT_OK;
   op_count *h = NULL;
-  if (hc_compile_graph_observed(&a, &d, pos.v[0], b, shapes.n, dumping ? &obs : NULL, &g) !=
-      HY_OK) {
+  int32_t *en = NULL;
+  if (hc_compile_graph_observed(&a, &d, pos.v[0], b, shapes.n, es, entries.n,
+                                dumping ? &obs : NULL, &g) != HY_OK) {
     rc = drv_fail(&d);
   } else if (dumping) {
     if (pr.failed) {
       fprintf(stderr, "hydrac: error: could not write the graph\n");
       rc = DRV_EXIT_ERROR;
     }
-  } else if (!(h = calloc((size_t)g->n_nodes + 1, sizeof *h))) {
+  } else if (!(h = calloc((size_t)g->n_nodes + 1, sizeof *h)) || !(en = entry_nodes(g))) {
     fprintf(stderr, "hydrac: error: out of memory\n");
     rc = DRV_EXIT_ERROR;
   } else {
@@ -204,9 +259,12 @@ int cmd_inspect(int argc, char **argv) {
       print_json(g, h, nh);
     else
       print_text(g, h, nh);
+    print_entries(g, en, json);
+    if (json) printf("}\n");
   }
   free(h);
   arena_free(&a);
   drv_bindings_free(b, shapes.n);
+  drv_entry_specs_free(es, entries.n);
   return rc;
 }
