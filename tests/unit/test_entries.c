@@ -2,7 +2,7 @@
  * cone holds what its outputs need and nothing else; bad entries are refused with messages
  * naming them; an output an entry computes without filling it lives in the arena; the JIT and
  * object code run each entry (one and two threads) to the default entry's values; the session
- * names an unknown entry. */
+ * names an unknown entry; an entry's value-dependent output gets its actual shape. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
@@ -291,4 +291,35 @@ Test(entries, entry_names_must_make_distinct_c_functions) {
     cr_expect(strstr(u.d.msg, why[i]), "%s", u.d.msg);
     arena_free(&u.a);
   }
+}
+
+/* An entry whose output has a value-dependent shape reports its actual dims, as the default
+ * entry does. x:float[6] → NonZero → nz (int64[1,<=6]); Relu → r. */
+Test(entries, a_bounded_output_of_an_entry_gets_its_actual_shape) {
+  Onnx__ModelProto *mp = mb_model(13);
+  Onnx__GraphProto *gp = mp->graph;
+  PUSH(gp->input, gp->n_input, value_info("x", HY_DTYPE_FLOAT, "6"));
+  PUSH(gp->node, gp->n_node, node_new("Relu", "relu", "x", "r"));
+  PUSH(gp->node, gp->n_node, node_new("NonZero", "nonzero", "x", "nz"));
+  PUSH(gp->output, gp->n_output, value_info("r", HY_DTYPE_FLOAT, "6"));
+  PUSH(gp->output, gp->n_output, value_info("nz", HY_DTYPE_INT64, NULL));
+  cr_assert(mb_write(mp, path));
+  unit u;
+  const hc_entry_spec e[] = {{"nz_only", "nz"}};
+  cr_assert_eq(compile(&u, e, 1), HY_OK, "%s", u.d.msg);
+  cg_jit *j;
+  cr_assert_eq(cg_jit_compile(u.g, "bounded", NULL, &j), HY_OK, "%s", u.d.msg);
+  hy_session *s;
+  cr_assert_eq(hy_session_create(cg_jit_model(j), NULL, &s), HY_OK);
+  float x[6] = {0, 1, 0, 2, 3, 0};
+  int64_t nz[6] = {0};
+  hy_tensor in = {HY_DTYPE_FLOAT, 1, {6}, x}, out = {HY_DTYPE_INT64, 2, {1, 6}, nz};
+  cr_assert_eq(hy_session_run_entry_tensors(s, "nz_only", &in, 1, &out, 1), HY_OK, "%s",
+               hy_session_error(s));
+  cr_expect(out.rank == 2 && out.dims[0] == 1 && out.dims[1] == 3, "[%lld,%lld]",
+            (long long)out.dims[0], (long long)out.dims[1]);
+  cr_expect(nz[0] == 1 && nz[1] == 3 && nz[2] == 4);
+  hy_session_destroy(s);
+  cg_jit_free(j);
+  arena_free(&u.a);
 }
