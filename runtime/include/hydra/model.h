@@ -51,7 +51,8 @@ typedef hy_status (*hy_entry_weights_fn)(uint8_t *arena, const void *const *inpu
  * Entry 0 of a hydrac-built model is "default", every output (the entry of hy_session_run). Its
  * function has hy_entry_fn's signature over the model's full input and output arrays: it reads
  * inputs[i] for the listed inputs and writes outputs[i] for the listed outputs, and leaves the
- * other slots alone (they may be NULL). The session passes the entry's own arrays there. */
+ * other slots alone (they may be NULL). hy_session_run_entry takes the entry's own arrays and
+ * puts each pointer at its slot. */
 typedef struct hy_entry_desc {
   const char *name;
   int32_t n_inputs, n_outputs;
