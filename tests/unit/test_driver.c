@@ -264,11 +264,13 @@ Test(driver, bench_outputs_times_the_entry) {
   write_two_heads(model, sizeof model, input, sizeof input);
   snprintf(args, sizeof args, "bench '%s' --outputs y2 --iters 2 --warmup 0", model);
   cr_assert_eq(run(args), 0, "%s", err_text);
-  cr_expect(strstr(out_text, " nodes=2 entry_nodes=1 ") && strstr(out_text, "median_ms="), "%s",
-            out_text);
+  cr_expect(strstr(out_text, " nodes=2 entry_nodes=1 ") && strstr(out_text, "\nmedian_ms=") &&
+                strstr(out_text, "\ndefault_median_ms=") && strstr(out_text, " entry_vs_default="),
+            "%s", out_text);
   snprintf(args, sizeof args, "bench '%s' --iters 2 --warmup 0", model);
   cr_assert_eq(run(args), 0, "%s", err_text);
-  cr_expect(strstr(out_text, " nodes=2 entry_nodes=2 "), "%s", out_text);
+  cr_expect(strstr(out_text, " nodes=2 entry_nodes=2 ") && !strstr(out_text, "default_median"),
+            "%s", out_text);
   snprintf(args, sizeof args, "bench '%s' --outputs y1,nope", model);
   cr_assert_eq(run(args), 1);
   cr_expect(strstr(err_text, "no output named 'nope' (outputs: y1, y2)"), "%s", err_text);
