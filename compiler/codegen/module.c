@@ -10,6 +10,7 @@
 #include <llvm-c/Transforms/PassBuilder.h>
 
 #include "codegen/cg_internal.h"
+#include "ir/entry.h"
 
 /* Built by runtime/CMakeLists.txt (clang-19 → llvm-link) and embedded by kernels_bc.S. */
 extern const char hc_kernels_bc[];
@@ -22,8 +23,12 @@ typedef struct cg_ctx {
   LLVMModuleRef m;
   LLVMBuilderRef ir;     /* the node calls */
   LLVMBuilderRef allocs; /* allocas, at the end of the entry block */
-  LLVMTypeRef i8, i32, i64, f64, ptr, tdesc, kparams, iodesc, model, entry_ty, kernel_ty;
+  LLVMTypeRef i8, i32, i64, f64, ptr, tdesc, kparams, iodesc, edesc, model, entry_ty, kernel_ty;
   LLVMValueRef entry, model_gv;
+  /* The named entries (g->entries), in order: their functions and cones. */
+  LLVMValueRef *entry_fns;
+  ir_cone *cones;
+  int32_t n_nodes; /* in the graph */
   /* The function being emitted (the entry or a node's function) and its parameters. */
   LLVMValueRef fn, arena, inputs, outputs, ex, weights;
   LLVMValueRef *consts; /* one global per constant value, by value id (embedded mode) */
@@ -68,9 +73,11 @@ static void cg_types(cg_ctx *x) {
   x->kparams = LLVMStructTypeInContext(c, kp, 8, 0);
   LLVMTypeRef io[] = {x->ptr, x->i32, x->i32, dims, x->i32};
   x->iodesc = LLVMStructTypeInContext(c, io, 5, 0);
-  LLVMTypeRef md[] = {x->i32, x->ptr, x->i32, x->i32, x->ptr, x->ptr, x->i64,
-                      x->ptr, x->ptr, x->i64, x->ptr, x->i32, x->ptr, x->i64};
-  x->model = LLVMStructTypeInContext(c, md, 14, 0);
+  LLVMTypeRef ed[] = {x->ptr, x->i32, x->i32, x->ptr, x->ptr, x->ptr, x->ptr, x->i32};
+  x->edesc = LLVMStructTypeInContext(c, ed, 8, 0);
+  LLVMTypeRef md[] = {x->i32, x->ptr, x->i32, x->i32, x->ptr, x->ptr, x->i64, x->ptr,
+                      x->ptr, x->i64, x->ptr, x->i32, x->ptr, x->i64, x->i32, x->ptr};
+  x->model = LLVMStructTypeInContext(c, md, 16, 0);
   LLVMTypeRef ep[] = {x->ptr, x->ptr, x->ptr, x->ptr, x->ptr}; /* + weights in file mode */
   x->entry_ty = LLVMFunctionType(x->i32, ep, x->b->weights ? 5 : 4, 0);
   LLVMTypeRef kp_args[] = {x->ptr, x->ptr, x->ptr, x->ptr, x->ptr};
@@ -396,10 +403,15 @@ static hy_status cg_node_call(cg_ctx *x, const ir_node *n, int32_t index) {
   return HY_OK;
 }
 
-/* Outputs not written in place by their producer: constants, graph inputs, arena values and
- * the second listing of a value are copied into the caller's buffer. */
-static hy_status cg_copy_outputs(cg_ctx *x) {
-  for (int32_t i = 0; i < x->g->n_outputs; i++) {
+/* The position in g->outputs of an entry's k-th output (outs NULL: every output, k itself). */
+static int32_t cg_out_pos(const int32_t *outs, int32_t k) { return outs ? outs[k] : k; }
+
+/* An entry's outputs (positions outs[0..n)) not written in place by their producer: constants,
+ * graph inputs, arena values and the second listing of a value are copied into the caller's
+ * buffer. */
+static hy_status cg_copy_outputs(cg_ctx *x, const int32_t *outs, int32_t n) {
+  for (int32_t k = 0; k < n; k++) {
+    int32_t i = cg_out_pos(outs, k);
     const ir_value *v = x->g->outputs[i];
     bool in_place = !v->data && v->input_index < 0 && v->mem != IR_MEM_ARENA &&
                     v->output_index == i;
@@ -415,11 +427,12 @@ static hy_status cg_copy_outputs(cg_ctx *x) {
   return HY_OK;
 }
 
-/* Bounded graph outputs: their actual dims into the arena's record (hy_entry_fn), the bounded
- * ones from the extent their producer's kernel reported. */
-static hy_status cg_record_out_dims(cg_ctx *x) {
+/* An entry's bounded outputs: their actual dims into the arena's record (hy_entry_fn), the
+ * bounded ones from the extent their producer's kernel reported. */
+static hy_status cg_record_out_dims(cg_ctx *x, const int32_t *outs, int32_t n) {
   ir_graph *g = x->g;
-  for (int32_t i = 0; i < g->n_outputs; i++) {
+  for (int32_t j = 0; j < n; j++) {
+    int32_t i = cg_out_pos(outs, j);
     const ir_value *v = g->outputs[i];
     if (!v->type.bounded) continue;
     const ir_node *p = v->producer;
@@ -452,24 +465,33 @@ static void cg_profile_call(cg_ctx *x, int32_t index) {
   LLVMBuildCall2(x->ir, fty, fn, args, 2, "");
 }
 
-/* One part of the entry: the calls of nodes [*index, *index + CG_PART_NODES), in order, in a
- * noinline function of the entry's signature. Bounding the calls per function keeps LLVM's
+/* The nodes one entry runs, in graph order, with their positions in the whole graph (which
+ * HY_ENTRY_NODE_TAG and the profile use). */
+typedef struct cg_run_list {
+  const ir_node **nodes;
+  int32_t *index;
+  int32_t n;
+} cg_run_list;
+
+/* One part of an entry: the calls of nodes [first, first + CG_PART_NODES) of its list, in order,
+ * in a noinline function of the entry's signature. Bounding the calls per function keeps LLVM's
  * function passes linear in the model's size: over one function with a checked call per node,
  * merging the failure returns into one PHI made SimplifyCFG quadratic (a 10k-node chain took
  * minutes). */
 #define CG_PART_NODES 256
 
-static hy_status cg_entry_part(cg_ctx *x, const ir_node **n, int32_t *index, LLVMValueRef *out) {
-  char *fname = arena_printf(x->g->a, "%s_part%d", x->b->sym, *index / CG_PART_NODES);
+static hy_status cg_entry_part(cg_ctx *x, const char *entry_name, const cg_run_list *r,
+                               int32_t first, LLVMValueRef *out) {
+  char *fname = arena_printf(x->g->a, "%s_part%d", entry_name, first / CG_PART_NODES);
   if (!fname) return diag_error(x->g->d, HY_ERR_OUT_OF_MEMORY, "codegen: out of memory");
   LLVMValueRef fn = LLVMAddFunction(x->m, fname, x->entry_ty);
   LLVMSetLinkage(fn, LLVMInternalLinkage);
   unsigned noinline = LLVMGetEnumAttributeKindForName("noinline", 8);
   LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(x->c, noinline, 0));
   cg_begin_function(x, fn);
-  for (int32_t k = 0; *n && k < CG_PART_NODES; k++, *n = (*n)->next, ++*index) {
-    cg_profile_call(x, *index);
-    hy_status s = cg_node_call(x, *n, *index);
+  for (int32_t k = first; k < r->n && k < first + CG_PART_NODES; k++) {
+    cg_profile_call(x, r->index[k]);
+    hy_status s = cg_node_call(x, r->nodes[k], r->index[k]);
     if (s) return s;
   }
   LLVMBuildRet(x->ir, ci32(x, HY_OK));
@@ -478,46 +500,78 @@ static hy_status cg_entry_part(cg_ctx *x, const ir_node **n, int32_t *index, LLV
   return HY_OK;
 }
 
-/* The entry: the parts in order, each status checked, then the outputs that were not written
- * in place. A model small enough for one part calls its nodes directly. */
-static hy_status cg_entry(cg_ctx *x) {
-  int32_t n_nodes = 0;
-  for (const ir_node *n = x->g->first; n; n = n->next) n_nodes++;
-  x->specs_cap = 16;
-  while (x->specs_cap < 2 * n_nodes) x->specs_cap *= 2;
-  x->specs = arena_array(x->g->a, (size_t)x->specs_cap, sizeof *x->specs);
-  int32_t n_parts = (n_nodes + CG_PART_NODES - 1) / CG_PART_NODES;
+/* The nodes of cone c (NULL: every node) in order. */
+static hy_status cg_run_list_of(cg_ctx *x, const ir_cone *c, cg_run_list *r) {
+  r->nodes = arena_array(x->g->a, (size_t)x->n_nodes + 1, sizeof *r->nodes);
+  r->index = arena_array(x->g->a, (size_t)x->n_nodes + 1, sizeof *r->index);
+  if (!r->nodes || !r->index) return diag_error(x->g->d, HY_ERR_OUT_OF_MEMORY, "codegen: out of memory");
+  r->n = 0;
+  int32_t i = 0;
+  for (const ir_node *n = x->g->first; n; n = n->next, i++) {
+    if (c && !c->node[n->id]) continue;
+    r->nodes[r->n] = n;
+    r->index[r->n++] = i;
+  }
+  return HY_OK;
+}
+
+/* An entry function called fname running the nodes of cone c (NULL: all) and filling the outputs
+ * at positions outs[0..n_outs) (NULL: all): the parts in order, each status checked, then the
+ * outputs that were not written in place. An entry small enough for one part calls its nodes
+ * directly. */
+static hy_status cg_entry_fn(cg_ctx *x, const char *fname, const ir_cone *c, const int32_t *outs,
+                             int32_t n_outs, LLVMValueRef *out) {
+  cg_run_list r = {0};
+  hy_status s = cg_run_list_of(x, c, &r);
+  if (s) return s;
+  int32_t n_parts = (r.n + CG_PART_NODES - 1) / CG_PART_NODES;
   LLVMValueRef *parts = arena_array(x->g->a, (size_t)n_parts + 1, sizeof *parts);
-  char *fname = arena_printf(x->g->a, "%s_entry", x->b->sym);
-  if (!fname || !x->specs || !parts)
-    return diag_error(x->g->d, HY_ERR_OUT_OF_MEMORY, "codegen: out of memory");
-  x->entry = LLVMAddFunction(x->m, fname, x->entry_ty);
-  const ir_node *n = x->g->first;
-  int32_t index = 0;
-  if (n_parts > 1) {
-    for (int32_t p = 0; p < n_parts; p++) {
-      hy_status s = cg_entry_part(x, &n, &index, &parts[p]);
-      if (s) return s;
-    }
-  }
-  cg_begin_function(x, x->entry);
-  LLVMValueRef args[5];
-  for (unsigned i = 0; i < LLVMCountParams(x->entry); i++) args[i] = LLVMGetParam(x->entry, i);
+  if (!parts) return diag_error(x->g->d, HY_ERR_OUT_OF_MEMORY, "codegen: out of memory");
   for (int32_t p = 0; n_parts > 1 && p < n_parts; p++)
-    cg_check_status(x, LLVMBuildCall2(x->ir, x->entry_ty, parts[p], args,
-                                      LLVMCountParams(x->entry), ""), 0);
-  for (; n; n = n->next, index++) { /* one part: the nodes themselves */
-    cg_profile_call(x, index);
-    hy_status s = cg_node_call(x, n, index);
-    if (s) return s;
+    if ((s = cg_entry_part(x, fname, &r, p * CG_PART_NODES, &parts[p]))) return s;
+  LLVMValueRef fn = LLVMAddFunction(x->m, fname, x->entry_ty);
+  cg_begin_function(x, fn);
+  LLVMValueRef args[5];
+  for (unsigned i = 0; i < LLVMCountParams(fn); i++) args[i] = LLVMGetParam(fn, i);
+  for (int32_t p = 0; n_parts > 1 && p < n_parts; p++)
+    cg_check_status(x, LLVMBuildCall2(x->ir, x->entry_ty, parts[p], args, LLVMCountParams(fn), ""),
+                    0);
+  for (int32_t k = 0; n_parts <= 1 && k < r.n; k++) { /* one part: the nodes themselves */
+    cg_profile_call(x, r.index[k]);
+    if ((s = cg_node_call(x, r.nodes[k], r.index[k]))) return s;
   }
-  cg_profile_call(x, n_nodes);
-  hy_status s = cg_copy_outputs(x);
-  if (!s) s = cg_record_out_dims(x);
+  cg_profile_call(x, x->n_nodes);
+  if (!s) s = cg_copy_outputs(x, outs, n_outs);
+  if (!s) s = cg_record_out_dims(x, outs, n_outs);
   if (s) return s;
   LLVMBuildRet(x->ir, ci32(x, HY_OK));
   cg_end_function(x);
+  *out = fn;
   return HY_OK;
+}
+
+/* The default entry <sym>_entry (every output), then <sym>_entry<k> for each named entry. */
+static hy_status cg_entries(cg_ctx *x) {
+  ir_graph *g = x->g;
+  x->n_nodes = 0;
+  for (const ir_node *n = g->first; n; n = n->next) x->n_nodes++;
+  x->specs_cap = 16;
+  while (x->specs_cap < 2 * x->n_nodes) x->specs_cap *= 2;
+  x->specs = arena_array(g->a, (size_t)x->specs_cap, sizeof *x->specs);
+  x->entry_fns = arena_array(g->a, (size_t)g->n_entries + 1, sizeof *x->entry_fns);
+  x->cones = arena_array(g->a, (size_t)g->n_entries + 1, sizeof *x->cones);
+  char *fname = arena_printf(g->a, "%s_entry", x->b->sym);
+  if (!fname || !x->specs || !x->entry_fns || !x->cones)
+    return diag_error(g->d, HY_ERR_OUT_OF_MEMORY, "codegen: out of memory");
+  hy_status s = cg_entry_fn(x, fname, NULL, NULL, g->n_outputs, &x->entry);
+  for (int32_t k = 0; !s && k < g->n_entries; k++) {
+    const ir_entry *e = &g->entries[k];
+    if ((s = ir_entry_cone(g, e, &x->cones[k]))) break;
+    if (!(fname = arena_printf(g->a, "%s_entry%d", x->b->sym, k + 1)))
+      return diag_error(g->d, HY_ERR_OUT_OF_MEMORY, "codegen: out of memory");
+    s = cg_entry_fn(x, fname, &x->cones[k], e->outputs, e->n_outputs, &x->entry_fns[k]);
+  }
+  return s;
 }
 
 /* The node labels run-time errors name: "name (Op)" by position, in a constant array. */
@@ -556,12 +610,58 @@ static hy_status cg_io_descs(cg_ctx *x, ir_value **vals, int32_t n, LLVMValueRef
   return HY_OK;
 }
 
+/* A constant int32 array of positions (NULL when empty). */
+static LLVMValueRef cg_positions(cg_ctx *x, const int32_t *pos, int32_t n) {
+  if (n == 0) return LLVMConstNull(x->ptr);
+  LLVMValueRef v[n];
+  for (int32_t i = 0; i < n; i++) v[i] = ci32(x, pos[i]);
+  return cg_const_global(x, LLVMConstArray2(x->i32, v, (uint64_t)n), "pos", 4);
+}
+
+/* One hy_entry_desc: its name, the inputs it reads and outputs it fills, its function, nodes. */
+static LLVMValueRef cg_entry_desc(cg_ctx *x, const char *name, const int32_t *ins, int32_t n_in,
+                                  const int32_t *outs, int32_t n_out, LLVMValueRef fn,
+                                  int32_t n_nodes) {
+  LLVMValueRef null = LLVMConstNull(x->ptr);
+  bool w = x->b->weights != NULL;
+  LLVMValueRef f[] = {cg_cstring(x, name), ci32(x, n_in), ci32(x, n_out),
+                      cg_positions(x, ins, n_in), cg_positions(x, outs, n_out),
+                      w ? null : fn, w ? fn : null, ci32(x, n_nodes)};
+  return LLVMConstNamedStruct(x->edesc, f, 8);
+}
+
+/* hy_model.entries: "default" (every input and output) first, then the named entries, each
+ * reading the inputs of its cone. */
+static hy_status cg_entry_table(cg_ctx *x, LLVMValueRef *out) {
+  ir_graph *g = x->g;
+  int32_t n = g->n_inputs > g->n_outputs ? g->n_inputs : g->n_outputs;
+  int32_t *all = arena_array(g->a, (size_t)n + 1, sizeof *all);
+  int32_t *ins = arena_array(g->a, (size_t)g->n_inputs + 1, sizeof *ins);
+  LLVMValueRef *descs = arena_array(g->a, (size_t)g->n_entries + 1, sizeof *descs);
+  if (!all || !ins || !descs) return diag_error(g->d, HY_ERR_OUT_OF_MEMORY, "codegen: out of memory");
+  for (int32_t i = 0; i < n; i++) all[i] = i;
+  descs[0] = cg_entry_desc(x, IR_DEFAULT_ENTRY, all, g->n_inputs, all, g->n_outputs, x->entry,
+                           x->n_nodes);
+  for (int32_t k = 0; k < g->n_entries; k++) {
+    const ir_entry *e = &g->entries[k];
+    int32_t n_in = 0;
+    for (int32_t i = 0; i < g->n_inputs; i++)
+      if (x->cones[k].input[i]) ins[n_in++] = i;
+    descs[k + 1] = cg_entry_desc(x, e->name, ins, n_in, e->outputs, e->n_outputs,
+                                 x->entry_fns[k], x->cones[k].n_nodes);
+  }
+  *out = cg_const_global(x, LLVMConstArray2(x->edesc, descs, (uint64_t)g->n_entries + 1),
+                         "entries", 8);
+  return HY_OK;
+}
+
 /* const hy_model <sym>_model = {...}: external, the one symbol a program needs. */
 static hy_status cg_model_global(cg_ctx *x) {
-  LLVMValueRef ins, outs, labels = NULL;
+  LLVMValueRef ins, outs, labels = NULL, entries = NULL;
   hy_status s = cg_io_descs(x, x->g->inputs, x->g->n_inputs, &ins);
   if (!s) s = cg_io_descs(x, x->g->outputs, x->g->n_outputs, &outs);
   if (!s) s = cg_node_labels(x, &labels);
+  if (!s) s = cg_entry_table(x, &entries);
   if (s) return s;
   LLVMValueRef null = LLVMConstNull(x->ptr);
   cg_weights_out *w = x->b->weights;
@@ -578,11 +678,13 @@ static hy_status cg_model_global(cg_ctx *x) {
                       w ? x->entry : null,
                       ci32(x, x->g->n_nodes),
                       labels,
-                      ci64(x, x->g->out_dims_offset)};
+                      ci64(x, x->g->out_dims_offset),
+                      ci32(x, x->g->n_entries + 1),
+                      entries};
   char *gname = arena_printf(x->g->a, "%s_model", x->b->sym);
   if (!gname) return diag_error(x->g->d, HY_ERR_OUT_OF_MEMORY, "codegen: out of memory");
   LLVMValueRef gv = LLVMAddGlobal(x->m, x->model, gname);
-  LLVMSetInitializer(gv, LLVMConstNamedStruct(x->model, f, 14));
+  LLVMSetInitializer(gv, LLVMConstNamedStruct(x->model, f, 16));
   LLVMSetGlobalConstant(gv, 1);
   LLVMSetAlignment(gv, 8);
   x->model_gv = gv;
@@ -705,7 +807,7 @@ hy_status cg_build_module(const cg_build *b, LLVMContextRef ctx, LLVMModuleRef *
   x.ir = LLVMCreateBuilderInContext(ctx);
   x.allocs = LLVMCreateBuilderInContext(ctx);
   cg_types(&x);
-  hy_status s = cg_entry(&x);
+  hy_status s = cg_entries(&x);
   if (!s) s = cg_model_global(&x);
   if (!s) { /* what we emitted; the kernels come verified from clang */
     char *msg = NULL;

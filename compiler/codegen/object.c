@@ -6,6 +6,7 @@
 #include <llvm-c/Target.h>
 
 #include "codegen/cg_internal.h"
+#include "ir/entry.h"
 
 static bool cg_is_c_ident(const char *s) {
   if (!s || !*s || (*s >= '0' && *s <= '9')) return false;
@@ -14,6 +15,31 @@ static bool cg_is_c_ident(const char *s) {
           *s == '_'))
       return false;
   return true;
+}
+
+/* Entry names become NAME_run_<entry> and NAME_run_<entry>_tensors in the header: each must be a
+ * C identifier and neither may be another wrapper's name (NAME_run_tensors, or entry x's
+ * NAME_run_x_tensors for an entry called x_tensors). */
+static hy_status cg_check_entry_names(ir_graph *g) {
+  for (int32_t k = 0; k < g->n_entries; k++) {
+    const char *e = g->entries[k].name;
+    if (!cg_is_c_ident(e))
+      return diag_error(g->d, HY_ERR_INVALID_ARGUMENT,
+                        "codegen: entry name '%s' is not a C identifier", e);
+    size_t len = strlen(e);
+    bool clash = !strcmp(e, "tensors");
+    for (int32_t j = 0; j < g->n_entries && !clash; j++) {
+      const char *o = g->entries[j].name;
+      size_t olen = strlen(o);
+      clash = len == olen + strlen("_tensors") && !strncmp(e, o, olen) &&
+              !strcmp(e + olen, "_tensors");
+    }
+    if (clash)
+      return diag_error(g->d, HY_ERR_INVALID_ARGUMENT,
+                        "codegen: entry name '%s' would name the same C function as another "
+                        "wrapper's (NAME_run_%s)", e, e);
+  }
+  return HY_OK;
 }
 
 static hy_status cg_emit(ir_graph *g, LLVMTargetMachineRef tm, LLVMModuleRef m, const char *path) {
@@ -53,6 +79,7 @@ hy_status cg_emit_object(ir_graph *g, const char *name, const cg_target *t, cg_w
                       "codegen: model name '%s' is not a C identifier", name ? name : "");
   if (w == CG_WEIGHTS_FILE && !weights_path)
     return diag_error(g->d, HY_ERR_INVALID_ARGUMENT, "codegen: no path for the weights file");
+  if (cg_check_entry_names(g) != HY_OK) return g->d->status;
   cg_weights_out wout = {0};
   char *cpu, *features;
   LLVMTargetMachineRef tm = cg_target_machine(g->d, t, &cpu, &features);

@@ -137,3 +137,29 @@ int drv_shapes_to_bindings(const char *cmd, const drv_list *shapes, pass_binding
   }
   return 0;
 }
+
+void drv_entry_specs_free(hc_entry_spec *e, int n) {
+  for (int i = 0; i < n; i++) {
+    free((char *)e[i].name);
+    e[i].name = NULL;
+  }
+}
+
+int drv_entries_to_specs(const char *cmd, const drv_list *entries, hc_entry_spec *e) {
+  for (int i = 0; i < entries->n; i++) {
+    const char *spec = entries->v[i], *eq = strchr(spec, '=');
+    if (!eq || eq == spec || !eq[1]) {
+      drv_entry_specs_free(e, i);
+      return drv_usage_error(cmd, "--entry wants NAME=OUTPUT[,OUTPUT...] like "
+                             "intent=intent_logits, not '%s'", spec);
+    }
+    e[i].name = strndup(spec, (size_t)(eq - spec));
+    e[i].outputs = eq + 1;
+    if (!e[i].name) {
+      drv_entry_specs_free(e, i);
+      fprintf(stderr, "hydrac: error: out of memory\n");
+      return DRV_EXIT_ERROR;
+    }
+  }
+  return 0;
+}

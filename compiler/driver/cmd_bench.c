@@ -6,11 +6,12 @@
 
 #include "driver/driver.h"
 #include "frontend/frontend.h"
+#include "ir/entry.h"
 #include "tensor_io.h"
 
 static const char help[] =
     "usage: hydrac bench MODEL.onnx [--shape in=1x128 ...] [--input I=FILE.pb ...]\n"
-    "                    [--threads N] [--iters N] [--warmup N] [--profile]\n"
+    "                    [--threads N] [--iters N] [--warmup N] [--profile] [--outputs A,B]\n"
     "\n"
     "Compiles MODEL.onnx for this machine and times hy_session_run. Inputs are deterministic\n"
     "(floats in [-1, 1), integers in [0, 100), the small valid ids models take) unless given.\n"
@@ -22,11 +23,14 @@ static const char help[] =
     "  --profile          time every node (a clock read around each kernel call) and print,\n"
     "                     before the percentiles, the time per run by op type and kernel and\n"
     "                     the slowest nodes (CPU time with one thread, else wall time);\n"
-    "                     the instrumented run is slightly slower\n";
+    "                     the instrumented run is slightly slower\n"
+    "  --outputs A,B      time an entry computing only these outputs (and what they need),\n"
+    "                     interleaved with the default entry, whose median is printed too\n"
+    "                     (default_median_ms, entry_vs_default) unless --profile\n";
 
 typedef struct bench_opts {
   drv_list pos, shapes, inputs;
-  const char *threads, *iters, *warmup;
+  const char *threads, *iters, *warmup, *outputs;
   long n_threads, n_iters, n_warmup;
   bool profile;
 } bench_opts;
@@ -43,8 +47,9 @@ static int parse(int argc, char **argv, bench_opts *o) {
                            {"--threads", NULL, DRV_VALUE, &o->threads},
                            {"--iters", NULL, DRV_VALUE, &o->iters},
                            {"--warmup", NULL, DRV_VALUE, &o->warmup},
-                           {"--profile", NULL, DRV_FLAG, &o->profile}};
-  int r = drv_parse_args("bench", help, argc, argv, 2, specs, 6, &o->pos);
+                           {"--profile", NULL, DRV_FLAG, &o->profile},
+                           {"--outputs", NULL, DRV_VALUE, &o->outputs}};
+  int r = drv_parse_args("bench", help, argc, argv, 2, specs, 7, &o->pos);
   if (r) return r;
   if (o->pos.n != 1) return drv_usage_error("bench", "one MODEL.onnx expected, %d given", o->pos.n);
   o->n_threads = 1, o->n_iters = 20, o->n_warmup = 3;
@@ -202,42 +207,67 @@ static void print_profile(const ir_graph *g, const cg_profile *p, long runs) {
   free(rows), free(nodes);
 }
 
-static int time_runs(const bench_opts *o, const hy_model *m, hy_tensor *given,
-                     const ir_graph *g, cg_profile *prof) {
+/* One run of entry `name` on s; its wall time into *ms. false (message printed) when it fails. */
+static bool timed_run(hy_session *s, const char *name, const void *const *in, void *const *out,
+                      double *ms) {
+  double t0 = now_ms();
+  hy_status st = hy_session_run_entry(s, name, in, out);
+  *ms = now_ms() - t0;
+  if (st != HY_OK) fprintf(stderr, "hydrac: error: run failed: %s\n", hy_session_error(s));
+  return st == HY_OK;
+}
+
+/* Times entry e of m: buffers for every input and output, e's own passed to each run. For an
+ * entry other than the default (and no profile), the default entry runs too, interleaved in the
+ * same session, as the peer its median is compared with. */
+static int time_runs(const bench_opts *o, const hy_model *m, const hy_entry_desc *e,
+                     hy_tensor *given, const ir_graph *g, cg_profile *prof) {
   int32_t nio = m->n_inputs + m->n_outputs;
+  bool peer = strcmp(e->name, IR_DEFAULT_ENTRY) && !prof;
   void **in = calloc((size_t)m->n_inputs + 1, sizeof *in);
   void **out = calloc((size_t)m->n_outputs + 1, sizeof *out);
   void **owned = calloc((size_t)nio + 1, sizeof *owned);
-  double *ms = calloc((size_t)o->n_iters, sizeof *ms);
+  const void **e_in = calloc((size_t)e->n_inputs + 1, sizeof *e_in);
+  void **e_out = calloc((size_t)e->n_outputs + 1, sizeof *e_out);
+  double *ms = calloc((size_t)o->n_iters, sizeof *ms), *peer_ms = calloc((size_t)o->n_iters, sizeof *ms);
   hy_session_options so = {(int32_t)o->n_threads, NULL, NULL};
   hy_session *s = NULL;
   int rc = DRV_EXIT_ERROR;
-  if (!in || !out || !owned || !ms || !make_buffers(m, given, in, out, owned)) {
+  if (!in || !out || !owned || !ms || !peer_ms || !e_in || !e_out ||
+      !make_buffers(m, given, in, out, owned)) {
     fprintf(stderr, "hydrac: error: out of memory\n");
   } else if (hy_session_create(m, &so, &s) != HY_OK) {
     fprintf(stderr, "hydrac: error: cannot create a session: %s\n", hy_session_error(s));
   } else {
     rc = DRV_EXIT_OK;
+    for (int32_t k = 0; k < e->n_inputs; k++) e_in[k] = in[e->inputs[k]];
+    for (int32_t k = 0; k < e->n_outputs; k++) e_out[k] = out[e->outputs[k]];
     for (long i = 0; i < o->n_warmup + o->n_iters && rc == DRV_EXIT_OK; i++) {
-      double t0 = now_ms();
-      if (hy_session_run(s, (const void *const *)in, out) != HY_OK) {
-        fprintf(stderr, "hydrac: error: run failed: %s\n", hy_session_error(s));
-        rc = DRV_EXIT_ERROR;
-      }
-      if (i >= o->n_warmup) ms[i - o->n_warmup] = now_ms() - t0;
+      double t = 0, tp = 0;
+      bool peer_first = peer && (i & 1); /* alternate the order: neither always runs warm */
+      bool ok = (!peer_first || timed_run(s, NULL, (const void *const *)in, out, &tp)) &&
+                timed_run(s, e->name, e_in, e_out, &t) &&
+                (!peer || peer_first || timed_run(s, NULL, (const void *const *)in, out, &tp));
+      if (!ok) rc = DRV_EXIT_ERROR;
+      if (i >= o->n_warmup) ms[i - o->n_warmup] = t, peer_ms[i - o->n_warmup] = tp;
       if (prof && i + 1 == o->n_warmup) /* the profile counts the timed runs only */
         memset(prof->ns, 0, (size_t)prof->n_nodes * sizeof *prof->ns);
     }
     if (rc == DRV_EXIT_OK && prof) print_profile(g, prof, o->n_iters);
-    if (rc == DRV_EXIT_OK) {
-      qsort(ms, (size_t)o->n_iters, sizeof *ms, cmp_double);
+    qsort(ms, (size_t)o->n_iters, sizeof *ms, cmp_double);
+    if (rc == DRV_EXIT_OK && peer) {
+      qsort(peer_ms, (size_t)o->n_iters, sizeof *ms, cmp_double);
+      double pm = percentile(peer_ms, o->n_iters, 0.5);
+      printf("default_median_ms=%.6f entry_vs_default=%.4f (interleaved in the same session)\n", pm,
+             pm > 0 ? percentile(ms, o->n_iters, 0.5) / pm : 0);
+    }
+    if (rc == DRV_EXIT_OK)
       printf("median_ms=%.6f p10_ms=%.6f p90_ms=%.6f\n", percentile(ms, o->n_iters, 0.5),
              percentile(ms, o->n_iters, 0.1), percentile(ms, o->n_iters, 0.9));
-    }
   }
   hy_session_destroy(s);
   for (int32_t i = 0; owned && i < nio; i++) free(owned[i]);
-  free(in), free(out), free(owned), free(ms);
+  free(in), free(out), free(owned), free(ms), free(peer_ms), free(e_in), free(e_out);
   return rc;
 }
 
@@ -254,6 +284,8 @@ static int bench(const bench_opts *o, arena *a, diag *d) {
   int rc = given ? drv_shapes_to_bindings("bench", &o->shapes, b) : DRV_EXIT_ERROR;
   int n_named = rc ? 0 : o->shapes.n; /* bindings whose names drv_shapes_to_bindings allocated */
   if (!rc) rc = read_given(o, g, given, b, &nb);
+  if (!rc && o->outputs && ir_entry_add_named(g, HC_OUTPUTS_ENTRY, o->outputs) != HY_OK)
+    rc = drv_fail(d);
   if (!rc && pass_run_all(g, b, nb) != HY_OK) rc = drv_fail(d);
   if (!rc && o->profile) {
     prof.n_nodes = g->n_nodes;
@@ -263,10 +295,17 @@ static int bench(const bench_opts *o, arena *a, diag *d) {
     if (!prof.ns) rc = drv_fail(d);
   }
   if (!rc && cg_jit_compile_profiled(g, "model", NULL, pp, &jit) != HY_OK) rc = drv_fail(d);
+  const hy_model *m = rc ? NULL : cg_jit_model(jit);
+  const hy_entry_desc *e = m ? hy_model_entry(m, o->outputs ? HC_OUTPUTS_ENTRY : NULL) : NULL;
+  if (m && !e) {
+    fprintf(stderr, "hydrac: error: the compiled model has no entry table\n");
+    rc = DRV_EXIT_ERROR;
+  }
   if (!rc) {
-    printf("compile_ms=%.1f nodes=%d arena_bytes=%lld\n", now_ms() - t0, g->n_nodes,
-           (long long)g->arena_bytes);
-    rc = time_runs(o, cg_jit_model(jit), given, g, pp);
+    /* nodes: the graph's; entry_nodes: the ones each timed run executes */
+    printf("compile_ms=%.1f nodes=%d entry_nodes=%d arena_bytes=%lld\n", now_ms() - t0,
+           g->n_nodes, e->n_nodes, (long long)g->arena_bytes);
+    rc = time_runs(o, m, e, given, g, pp);
   }
   if (jit) cg_jit_free(jit);
   for (int32_t i = 0; given && i < g->n_inputs; i++) pb_tensor_free(&given[i]);

@@ -10,6 +10,7 @@ static const char help[] =
     "usage: hydrac compile MODEL.onnx -o NAME.o [--header NAME.h] [--name NAME]\n"
     "                      [--shape in=1x128 ...] [--target TRIPLE] [--cpu CPU]\n"
     "                      [--features +avx2,...] [-O 0..3] [--weights embed|file]\n"
+    "                      [--entry E=OUT[,OUT...] ...]\n"
     "\n"
     "  -o, --output FILE  the object file to write\n"
     "  --header FILE      the C header (default: FILE with .h)\n"
@@ -19,7 +20,10 @@ static const char help[] =
     "  --cpu CPU          target CPU (default: this machine's, or generic for --target)\n"
     "  --features LIST    target features\n"
     "  -O LEVEL           optimisation level (default 3)\n"
-    "  --weights MODE     embed constants in the object (default) or write them to FILE.weights\n";
+    "  --weights MODE     embed constants in the object (default) or write them to FILE.weights\n"
+    "  --entry E=OUTS     also NAME_run_E and NAME_run_E_tensors, which compute only the\n"
+    "                     listed outputs (comma-separated) and what they need (repeatable);\n"
+    "                     NAME_run computes every output as before\n";
 
 /* path with its extension replaced by ext (".h"); malloc'd. */
 static char *with_ext(const char *path, const char *ext) {
@@ -57,7 +61,7 @@ static bool is_c_identifier(const char *s) {
 
 typedef struct compile_opts {
   const char *obj, *header, *name, *triple, *cpu, *features, *opt, *weights;
-  drv_list shapes, pos;
+  drv_list shapes, pos, entries;
 } compile_opts;
 
 static int parse(int argc, char **argv, compile_opts *o) {
@@ -66,7 +70,7 @@ static int parse(int argc, char **argv, compile_opts *o) {
       {"--name", NULL, DRV_VALUE, &o->name},          {"--shape", NULL, DRV_LIST, &o->shapes},
       {"--target", NULL, DRV_VALUE, &o->triple},      {"--cpu", NULL, DRV_VALUE, &o->cpu},
       {"--features", NULL, DRV_VALUE, &o->features},  {"--opt", "-O", DRV_VALUE, &o->opt},
-      {"--weights", NULL, DRV_VALUE, &o->weights}};
+      {"--weights", NULL, DRV_VALUE, &o->weights},    {"--entry", NULL, DRV_LIST, &o->entries}};
   int r = drv_parse_args("compile", help, argc, argv, 2, specs, sizeof specs / sizeof specs[0],
                          &o->pos);
   if (r) return r;
@@ -86,8 +90,13 @@ static int emit(const compile_opts *o, const char *name, const char *header,
   if (!drv_parse_target(o->triple, o->cpu, o->features, o->opt, &t))
     return drv_usage_error("compile", "-O wants 0, 1, 2 or 3, not '%s'", o->opt);
   pass_binding b[DRV_MAX_LIST];
+  hc_entry_spec e[DRV_MAX_LIST];
   int r = drv_shapes_to_bindings("compile", &o->shapes, b);
   if (r) return r;
+  if ((r = drv_entries_to_specs("compile", &o->entries, e))) {
+    drv_bindings_free(b, o->shapes.n);
+    return r;
+  }
   diag d;
   diag_init(&d);
   arena a;
@@ -95,7 +104,8 @@ static int emit(const compile_opts *o, const char *name, const char *header,
   ir_graph *g = NULL;
   cg_weights w = o->weights && !strcmp(o->weights, "file") ? CG_WEIGHTS_FILE : CG_WEIGHTS_EMBED;
   int rc = DRV_EXIT_OK;
-  if (hc_compile_graph(&a, &d, o->pos.v[0], b, o->shapes.n, &g) != HY_OK ||
+  if (hc_compile_graph_observed(&a, &d, o->pos.v[0], b, o->shapes.n, e, o->entries.n, NULL,
+                                &g) != HY_OK ||
       cg_emit_object(g, name, &t, w, o->obj, header, w == CG_WEIGHTS_FILE ? weights_path : NULL) !=
           HY_OK)
     rc = drv_fail(&d);
@@ -104,6 +114,7 @@ static int emit(const compile_opts *o, const char *name, const char *header,
            w == CG_WEIGHTS_FILE ? weights_path : "");
   arena_free(&a);
   drv_bindings_free(b, o->shapes.n);
+  drv_entry_specs_free(e, o->entries.n);
   return rc;
 }
 

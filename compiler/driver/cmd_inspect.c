@@ -6,22 +6,25 @@
 #include "driver/driver.h"
 #include "driver/inspect.h"
 #include "frontend/frontend.h"
+#include "ir/entry.h"
 #include "ir/print.h"
 
 static const char help[] =
     "usage: hydrac inspect MODEL.onnx [--shape in=1x128 ...] [--json | --dot]\n"
-    "                  [--print-before PASS] [--print-after PASS]\n"
+    "                  [--print-before PASS] [--print-after PASS] [--entry E=OUT[,OUT...] ...]\n"
     "\n"
     "Prints the graph after optimisation: each node (name, op, input and output types, kernel),\n"
     "how many nodes of each op, which nodes fusions made, fused and unfused attention, the\n"
-    "activation arena size and the weight bytes. When inputs have symbolic dims and no --shape\n"
-    "is given, prints the inputs, outputs and opsets, and which dims need a --shape.\n"
+    "activation arena size, the weight bytes, and the nodes each entry runs (\"default\": every\n"
+    "output). When inputs have symbolic dims and no --shape is given, prints the inputs,\n"
+    "outputs and opsets, and which dims need a --shape.\n"
     "  --shape IN=DIMS      static shape of an input with symbolic dims (repeatable)\n"
     "  --json               one JSON object instead of text (keys: docs/inspect.md)\n"
     "  --dot                Graphviz: the part every output needs, parts some outputs share and\n"
     "                       each output's head in clusters, fused nodes filled\n"
     "  --print-before PASS  the graph in the IR's text form before the pass (\"all\": every pass)\n"
     "  --print-after PASS   the same after the pass; either replaces the summary\n"
+    "  --entry E=OUTS       add entry E computing only these outputs, as compile does (repeatable)\n"
     "Passes, in order: bind, dce, infer, simplify, cse, fuse_gelu, fuse_layernorm, dce,\n"
     "layout, lower, memplan (a pass that runs twice prints twice).\n";
 
@@ -52,6 +55,8 @@ static int check_pass_name(const char *opt, const char *name) {
 
 typedef struct inspect_request {
   bool json, dot;
+  const hc_entry_spec *entries;
+  int32_t n_entries;
   print_request pr;
   inspect_model model;
 } inspect_request;
@@ -63,6 +68,9 @@ static int inspect(arena *a, diag *d, const char *path, const pass_binding *b, i
   ir_graph *g = NULL;
   if (fe_load_model(a, d, path, &g) != HY_OK) return drv_fail(d);
   inspect_model_init(&rq->model, g);
+  for (int32_t i = 0; i < rq->n_entries; i++)
+    if (ir_entry_add_named(g, rq->entries[i].name, rq->entries[i].outputs) != HY_OK)
+      return drv_fail(d);
   bool dumping = rq->pr.before || rq->pr.after, ok;
   if (n_b == 0 && !dumping && inspect_has_unknown_dims(g)) {
     ok = inspect_print_unbound(stdout, g, &rq->model, rq->json);
@@ -84,13 +92,14 @@ static int inspect(arena *a, diag *d, const char *path, const pass_binding *b, i
 
 int cmd_inspect(int argc, char **argv) {
   inspect_request rq = {0};
-  drv_list pos = {0}, shapes = {0};
+  drv_list pos = {0}, shapes = {0}, entries = {0};
   const drv_arg specs[] = {{"--shape", NULL, DRV_LIST, &shapes},
                            {"--json", NULL, DRV_FLAG, &rq.json},
                            {"--dot", NULL, DRV_FLAG, &rq.dot},
                            {"--print-before", NULL, DRV_VALUE, &rq.pr.before},
-                           {"--print-after", NULL, DRV_VALUE, &rq.pr.after}};
-  int r = drv_parse_args("inspect", help, argc, argv, 2, specs, 5, &pos);
+                           {"--print-after", NULL, DRV_VALUE, &rq.pr.after},
+                           {"--entry", NULL, DRV_LIST, &entries}};
+  int r = drv_parse_args("inspect", help, argc, argv, 2, specs, 6, &pos);
   if (r) return r < 0 ? DRV_EXIT_OK : r;
   if (pos.n != 1) return drv_usage_error("inspect", "one MODEL.onnx expected, %d given", pos.n);
   if (rq.json && rq.dot) return drv_usage_error("inspect", "--json and --dot: choose one");
@@ -98,13 +107,21 @@ int cmd_inspect(int argc, char **argv) {
       (r = check_pass_name("--print-after", rq.pr.after)))
     return r;
   pass_binding b[DRV_MAX_LIST];
+  hc_entry_spec es[DRV_MAX_LIST];
   if ((r = drv_shapes_to_bindings("inspect", &shapes, b))) return r;
+  if ((r = drv_entries_to_specs("inspect", &entries, es))) {
+    drv_bindings_free(b, shapes.n);
+    return r;
+  }
   diag d;
   diag_init(&d);
   arena a;
   arena_init(&a);
+  rq.entries = es;
+  rq.n_entries = entries.n;
   int rc = inspect(&a, &d, pos.v[0], b, shapes.n, &rq);
   arena_free(&a);
   drv_bindings_free(b, shapes.n);
+  drv_entry_specs_free(es, entries.n);
   return rc;
 }

@@ -9,12 +9,14 @@
 #include "tensor_io.h"
 
 static const char help[] =
-    "usage: hydrac run MODEL.onnx [INPUT.pb ...] [-o OUTDIR] [--threads N]\n"
+    "usage: hydrac run MODEL.onnx [INPUT.pb ...] [-o OUTDIR] [--threads N] [--outputs A,B]\n"
     "\n"
     "Compiles MODEL.onnx for this machine and runs it once. The inputs are TensorProto files in\n"
     "the order of the graph's inputs (initializers excluded); their shapes fix the model's.\n"
     "  -o, --output DIR   write DIR/output_<i>.pb for each output (else print a summary)\n"
-    "  --threads N        worker threads (default 1)\n";
+    "  --threads N        worker threads (default 1)\n"
+    "  --outputs A,B      compute only these outputs (and what they need), in this order:\n"
+    "                     output_<i>.pb and the summary follow it\n";
 
 #define RUN_SHOW_VALUES 8
 
@@ -58,11 +60,12 @@ static int read_inputs(const drv_list *files, hy_tensor *in) {
 }
 
 int cmd_run(int argc, char **argv) {
-  const char *outdir = NULL, *threads = NULL;
+  const char *outdir = NULL, *threads = NULL, *outputs = NULL;
   drv_list pos = {0};
   const drv_arg specs[] = {{"--output", "-o", DRV_VALUE, &outdir},
-                           {"--threads", NULL, DRV_VALUE, &threads}};
-  int r = drv_parse_args("run", help, argc, argv, 2, specs, 2, &pos);
+                           {"--threads", NULL, DRV_VALUE, &threads},
+                           {"--outputs", NULL, DRV_VALUE, &outputs}};
+  int r = drv_parse_args("run", help, argc, argv, 2, specs, 3, &pos);
   if (r) return r < 0 ? DRV_EXIT_OK : r;
   if (pos.n < 1) return drv_usage_error("run", "missing MODEL.onnx");
   long nt = 1;
@@ -79,7 +82,7 @@ int cmd_run(int argc, char **argv) {
   if (rc == DRV_EXIT_OK) {
     diag d;
     diag_init(&d);
-    hc_run_options opt = {.n_threads = (int32_t)nt};
+    hc_run_options opt = {.n_threads = (int32_t)nt, .outputs = outputs};
     if (hc_run_model_named(pos.v[0], in, files.n, &opt, &out, &n_out, &names, &d) != HY_OK)
       rc = drv_fail(&d);
   }

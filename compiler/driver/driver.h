@@ -44,6 +44,12 @@ bool drv_parse_shape(const char *spec, pass_binding *b);
 int drv_shapes_to_bindings(const char *cmd, const drv_list *shapes, pass_binding *b);
 /* Frees the input names drv_parse_shape / drv_shapes_to_bindings gave the first n bindings. */
 void drv_bindings_free(pass_binding *b, int n);
+/* --entry NAME=out1,out2 options → specs e[0..entries->n) (names malloc'd, outputs pointing into
+ * the option); a usage error (DRV_EXIT_USAGE) for one without a name or outputs, DRV_EXIT_ERROR
+ * when out of memory. */
+int drv_entries_to_specs(const char *cmd, const drv_list *entries, hc_entry_spec *e);
+/* Frees the names drv_entries_to_specs gave the first n specs. */
+void drv_entry_specs_free(hc_entry_spec *e, int n);
 /* A non-negative decimal int within [lo, hi]. */
 bool drv_parse_int(const char *s, long lo, long hi, long *out);
 /* The target from --target/--cpu/--features/-O (any may be NULL). */

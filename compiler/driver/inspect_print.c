@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "driver/inspect.h"
+#include "ir/entry.h"
 
 typedef struct op_count {
   const char *op;
@@ -284,6 +285,46 @@ static void print_nodes_json(FILE *f, const ir_graph *g, const inspect_model *m)
   }
 }
 
+/* Entry k (0: the default) as text, "name: N nodes, outputs a, b", or as a JSON object. */
+static void print_entry(FILE *f, const ir_graph *g, int32_t k, int32_t nodes, bool json) {
+  const ir_entry *e = k ? &g->entries[k - 1] : NULL;
+  const char *name = e ? e->name : IR_DEFAULT_ENTRY;
+  int32_t n_out = e ? e->n_outputs : g->n_outputs;
+  if (json) {
+    fprintf(f, "%s{\"name\":", k ? "," : "");
+    json_str(f, name);
+    fprintf(f, ",\"outputs\":[");
+  } else {
+    fprintf(f, "  %s: %d nodes, outputs ", name, nodes);
+  }
+  for (int32_t i = 0; i < n_out; i++) {
+    const char *o = g->outputs[e ? e->outputs[i] : i]->name;
+    if (json) {
+      fprintf(f, "%s", i ? "," : "");
+      json_str(f, o ? o : "");
+    } else {
+      fprintf(f, "%s%s", i ? ", " : "", o ? o : "");
+    }
+  }
+  if (json)
+    fprintf(f, "],\"nodes\":%d}", nodes);
+  else
+    fprintf(f, "\n");
+}
+
+/* Every entry with the nodes it runs ("default": all outputs first); false when a cone could not
+ * be computed (out of memory). */
+static bool print_entries(FILE *f, const ir_graph *g, bool json) {
+  fprintf(f, json ? ",\"entries\":[" : "entries:\n");
+  for (int32_t k = 0; k <= g->n_entries; k++) {
+    ir_cone c;
+    if (ir_entry_cone((ir_graph *)g, k ? &g->entries[k - 1] : NULL, &c) != HY_OK) return false;
+    print_entry(f, g, k, c.n_nodes, json);
+  }
+  if (json) fprintf(f, "]");
+  return true;
+}
+
 static void print_summary_text(FILE *f, const ir_graph *g, const inspect_model *m,
                                const op_count *h, int nh, const op_count *fh, int nf) {
   fprintf(f, "graph '%s': %d nodes, %d inputs, %d outputs\nopsets: ", g->name, g->n_nodes,
@@ -318,7 +359,7 @@ static void print_summary_json(FILE *f, const ir_graph *g, const inspect_model *
   print_histogram(f, fh, nf, true);
   fprintf(f, "},\"attention\":{\"fused\":%d,\"unfused\":%d}", g->stats.attention_fused,
           g->stats.attention_near_miss);
-  fprintf(f, ",\"arena_bytes\":%lld,\"weight_bytes\":%lld}\n", (long long)g->arena_bytes,
+  fprintf(f, ",\"arena_bytes\":%lld,\"weight_bytes\":%lld", (long long)g->arena_bytes,
           (long long)inspect_weight_bytes(g));
 }
 
@@ -332,7 +373,9 @@ bool inspect_print_summary(FILE *f, const ir_graph *g, const inspect_model *m, b
       print_summary_json(f, g, m, h, nh, fh, nf);
     else
       print_summary_text(f, g, m, h, nh, fh, nf);
-    ok = !ferror(f);
+    ok = print_entries(f, g, json);
+    if (json) fprintf(f, "}\n");
+    ok = ok && !ferror(f);
   }
   free(h);
   free(fh);

@@ -1,4 +1,5 @@
 /* Graph construction and mutation. Every edit goes through here so use lists stay exact. */
+#include <stdio.h>
 #include <string.h>
 
 #include "ir/ir.h"
@@ -115,6 +116,20 @@ void ir_node_move_before(ir_graph *g, ir_node *n, ir_node *before) {
   n->next = before;
   if (before->prev) before->prev->next = n; else g->first = n;
   before->prev = n;
+}
+
+const char *ir_value_names(ir_value *const *v, int32_t n, char *buf, size_t size) {
+  size_t k = 0;
+  buf[0] = '\0';
+  for (int32_t i = 0; i < n && k < size; i++) {
+    const char *name = v[i] && v[i]->name ? v[i]->name : "";
+    if (k + strlen(name) + 6 >= size) {
+      snprintf(buf + k, size - k, "%s...", i ? ", " : "");
+      break;
+    }
+    k += (size_t)snprintf(buf + k, size - k, "%s%s", i ? ", " : "", name);
+  }
+  return n ? buf : "none";
 }
 
 bool ir_is_graph_output(const ir_graph *g, const ir_value *v) {

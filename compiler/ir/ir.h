@@ -13,6 +13,7 @@
 typedef struct ir_graph ir_graph;
 typedef struct ir_node ir_node;
 typedef struct ir_value ir_value;
+typedef struct ir_entry ir_entry; /* ir/entry.h */
 
 /* ---- the op table: ops_*.def hold one OP(...) row per ONNX op ----
  * OP(ident, domain, since, upto, min_in, max_in, min_out, max_out, hooks)
@@ -216,6 +217,9 @@ struct ir_graph {
   /* What the fusion passes did, for inspect: attention chains fused, and near misses (a chain
    * that looked like attention but was left unfused). Zero until a pass counts. */
   struct { int attention_fused, attention_near_miss; } stats;
+  /* entry.c: the named entries besides the default one (all outputs), in order */
+  ir_entry *entries;
+  int32_t n_entries, cap_entries;
 };
 
 /* ---- graph.c: construction and mutation (keeps use lists right) ---- */
@@ -239,6 +243,8 @@ ir_value *ir_const_new(ir_graph *g, const char *name, hy_dtype dt, int32_t rank,
 void ir_node_move_before(ir_graph *g, ir_node *n, ir_node *before);
 /* True when v is one of g's outputs. */
 bool ir_is_graph_output(const ir_graph *g, const ir_value *v);
+/* "a, b, c" (cut with "..." when long; "none" when n is 0): the values' names for messages. */
+const char *ir_value_names(ir_value *const *v, int32_t n, char *buf, size_t size);
 /* n is still linked into g (ir_node_remove unlinks it). */
 static inline bool ir_node_in_graph(const ir_graph *g, const ir_node *n) {
   return n->prev || g->first == n;

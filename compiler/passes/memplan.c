@@ -4,6 +4,7 @@
  * that node runs. */
 #include <string.h>
 
+#include "ir/entry.h"
 #include "passes/pass_internal.h"
 
 #define MP_ALIGN 64
@@ -82,8 +83,9 @@ static hy_status mp_free(mp_state *s, int64_t off, int64_t size) {
 
 /* Where each value lives; output_index is recomputed because simplify may have changed which
  * value stands for a graph output. A value that is a constant or input and also an output keeps
- * CONST/INPUT (codegen copies it into the output buffer). */
-static void classify_values(ir_graph *g) {
+ * CONST/INPUT (codegen copies it into the output buffer). An output that some entry computes
+ * without filling it (ir_entry_stray_outputs) stays in the arena and is copied out likewise. */
+static void classify_values(ir_graph *g, const bool *stray) {
   for (int32_t i = 0; i < g->n_values; i++) {
     ir_value *v = g->values[i];
     v->mem = v->data ? IR_MEM_CONST : v->producer ? IR_MEM_ARENA : IR_MEM_NONE;
@@ -95,12 +97,13 @@ static void classify_values(ir_graph *g) {
   for (int32_t i = 0; i < g->n_outputs; i++) {
     ir_value *v = g->outputs[i];
     if (v->output_index < 0) v->output_index = i;
-    if (v->mem == IR_MEM_ARENA) v->mem = IR_MEM_OUTPUT;
+    if (v->mem == IR_MEM_ARENA && !stray[v->id]) v->mem = IR_MEM_OUTPUT;
   }
 }
 
-/* last[v->id]: position of the last node reading v (its producer's when nothing reads it). */
-static void compute_last_use(ir_graph *g, int32_t *pos_of, int32_t *last) {
+/* last[v->id]: position of the last node reading v (its producer's when nothing reads it); past
+ * the last node for a stray output, which the entries that list it copy out at the end. */
+static void compute_last_use(ir_graph *g, int32_t *pos_of, int32_t *last, const bool *stray) {
   int32_t pos = 0;
   for (ir_node *n = g->first; n; n = n->next, pos++) pos_of[n->id] = pos;
   for (int32_t i = 0; i < g->n_values; i++) last[i] = -1;
@@ -110,6 +113,8 @@ static void compute_last_use(ir_graph *g, int32_t *pos_of, int32_t *last) {
     for (int32_t i = 0; i < n->n_in; i++)
       if (n->in[i] && last[n->in[i]->id] < pos_of[n->id]) last[n->in[i]->id] = pos_of[n->id];
   }
+  for (int32_t i = 0; i < g->n_values; i++)
+    if (stray[i]) last[i] = INT32_MAX;
 }
 
 static hy_status place_outputs(mp_state *s, ir_node *n) {
@@ -178,9 +183,11 @@ hy_status pass_plan_memory(ir_graph *g) {
   int32_t *pos_of = arena_array(g->a, (size_t)g->next_node_id + 1, sizeof *pos_of);
   int32_t *last = arena_array(g->a, (size_t)g->n_values + 1, sizeof *last);
   bool *freed = arena_array(g->a, (size_t)g->n_values + 1, sizeof *freed);
-  if (!pos_of || !last || !freed) return pass_oom(g);
-  classify_values(g);
-  compute_last_use(g, pos_of, last);
+  bool *stray = arena_array(g->a, (size_t)g->n_values + 1, sizeof *stray);
+  if (!pos_of || !last || !freed || !stray || ir_entry_stray_outputs(g, stray) < 0)
+    return pass_oom(g);
+  classify_values(g, stray);
+  compute_last_use(g, pos_of, last, stray);
   mp_state s = {.g = g};
   plan_extents(&s);
   int32_t pos = 0;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "frontend/frontend.h"
+#include "ir/entry.h"
 #include "run/run_model.h"
 
 void hc_tensors_free(hy_tensor *t, int32_t n) {
@@ -18,11 +19,13 @@ void hc_names_free(char **names, int32_t n) {
   free(names);
 }
 
-static hy_status copy_names(const hy_model *m, char ***names, diag *d) {
-  char **nm = calloc((size_t)(m->n_outputs > 0 ? m->n_outputs : 1), sizeof *nm);
+/* The names of entry e's outputs, in its order. */
+static hy_status copy_names(const hy_model *m, const hy_entry_desc *e, char ***names, diag *d) {
+  char **nm = calloc((size_t)(e->n_outputs > 0 ? e->n_outputs : 1), sizeof *nm);
   if (!nm) return diag_error(d, HY_ERR_OUT_OF_MEMORY, "out of memory");
-  for (int32_t i = 0; i < m->n_outputs; i++) {
-    nm[i] = strdup(m->outputs[i].name ? m->outputs[i].name : "");
+  for (int32_t i = 0; i < e->n_outputs; i++) {
+    const char *name = m->outputs[e->outputs[i]].name;
+    nm[i] = strdup(name ? name : "");
     if (!nm[i]) {
       hc_names_free(nm, i);
       return diag_error(d, HY_ERR_OUT_OF_MEMORY, "out of memory");
@@ -34,10 +37,13 @@ static hy_status copy_names(const hy_model *m, char ***names, diag *d) {
 
 hy_status hc_compile_graph_observed(arena *a, diag *d, const char *model_path,
                                     const pass_binding *b, int32_t n_bindings,
+                                    const hc_entry_spec *e, int32_t n_entries,
                                     const pass_observer *obs, ir_graph **out) {
   ir_graph *g = NULL;
   *out = NULL;
   if (fe_load_model(a, d, model_path, &g) != HY_OK) return d->status;
+  for (int32_t i = 0; i < n_entries; i++)
+    if (ir_entry_add_named(g, e[i].name, e[i].outputs) != HY_OK) return d->status;
   if (pass_run_observed(g, b, n_bindings, obs) != HY_OK) return d->status;
   *out = g;
   return HY_OK;
@@ -45,22 +51,7 @@ hy_status hc_compile_graph_observed(arena *a, diag *d, const char *model_path,
 
 hy_status hc_compile_graph(arena *a, diag *d, const char *model_path, const pass_binding *b,
                            int32_t n_bindings, ir_graph **out) {
-  return hc_compile_graph_observed(a, d, model_path, b, n_bindings, NULL, out);
-}
-
-/* "a, b, c" (cut with "..." when long): the graph's input names for messages. */
-static const char *input_list(const ir_graph *g, char *buf, size_t n) {
-  size_t k = 0;
-  buf[0] = '\0';
-  for (int32_t i = 0; i < g->n_inputs && k < n; i++) {
-    const char *name = g->inputs[i]->name;
-    if (k + strlen(name) + 6 >= n) {
-      snprintf(buf + k, n - k, "%s...", i ? ", " : "");
-      break;
-    }
-    k += (size_t)snprintf(buf + k, n - k, "%s%s", i ? ", " : "", name);
-  }
-  return g->n_inputs ? buf : "none";
+  return hc_compile_graph_observed(a, d, model_path, b, n_bindings, NULL, 0, NULL, out);
 }
 
 hy_status hc_bind_tensors(ir_graph *g, const hy_tensor *inputs, int32_t n_inputs,
@@ -69,7 +60,8 @@ hy_status hc_bind_tensors(ir_graph *g, const hy_tensor *inputs, int32_t n_inputs
     char names[512];
     return diag_error(g->d, HY_ERR_INVALID_ARGUMENT,
                       "%s: the model has %d input%s (%s), %d given", g->file, g->n_inputs,
-                      g->n_inputs == 1 ? "" : "s", input_list(g, names, sizeof names), n_inputs);
+                      g->n_inputs == 1 ? "" : "s",
+                      ir_value_names(g->inputs, g->n_inputs, names, sizeof names), n_inputs);
   }
   for (int32_t i = 0; i < n_inputs; i++) {
     const ir_value *v = g->inputs[i];
@@ -90,12 +82,13 @@ hy_status hc_bind_tensors(ir_graph *g, const hy_tensor *inputs, int32_t n_inputs
   return HY_OK;
 }
 
-/* Output tensors shaped like the model's descriptors, data malloc'd (at least one byte). */
-static hy_status alloc_outputs(const char *path, const hy_model *m, hy_tensor **out, diag *d) {
-  hy_tensor *t = calloc((size_t)(m->n_outputs > 0 ? m->n_outputs : 1), sizeof *t);
+/* Output tensors shaped like entry e's outputs, data malloc'd (at least one byte). */
+static hy_status alloc_outputs(const char *path, const hy_model *m, const hy_entry_desc *e,
+                               hy_tensor **out, diag *d) {
+  hy_tensor *t = calloc((size_t)(e->n_outputs > 0 ? e->n_outputs : 1), sizeof *t);
   if (!t) return diag_error(d, HY_ERR_OUT_OF_MEMORY, "%s: out of memory", path);
-  for (int32_t i = 0; i < m->n_outputs; i++) {
-    const hy_io_desc *o = &m->outputs[i];
+  for (int32_t i = 0; i < e->n_outputs; i++) {
+    const hy_io_desc *o = &m->outputs[e->outputs[i]];
     t[i].dtype = o->dtype;
     t[i].rank = o->rank;
     memcpy(t[i].dims, o->dims, sizeof t[i].dims);
@@ -112,27 +105,31 @@ static hy_status alloc_outputs(const char *path, const hy_model *m, hy_tensor **
   return HY_OK;
 }
 
-/* Creates a session on the JIT-compiled model and runs it once into freshly allocated outputs. */
-static hy_status run_jitted(const char *path, const hy_model *m, const hy_tensor *inputs,
-                            int32_t n_inputs, const hc_run_options *opt, hy_tensor **outputs,
-                            int32_t *n_outputs, diag *d) {
+/* Creates a session on the JIT-compiled model and runs entry e once (on the inputs it reads)
+ * into freshly allocated outputs. */
+static hy_status run_jitted(const char *path, const hy_model *m, const hy_entry_desc *e,
+                            const hy_tensor *inputs, const hc_run_options *opt,
+                            hy_tensor **outputs, int32_t *n_outputs, diag *d) {
   hy_session_options so = {opt ? opt->n_threads : 0, NULL, NULL};
   hy_session *s = NULL;
   hy_status st = hy_session_create(m, &so, &s);
   if (st != HY_OK)
     return diag_error(d, st, "%s: cannot create a session: %s", path, hy_session_error(s));
-  hy_tensor *outs = NULL;
-  st = alloc_outputs(path, m, &outs, d);
+  hy_tensor *outs = NULL, *ins = calloc((size_t)e->n_inputs + 1, sizeof *ins);
+  st = ins ? alloc_outputs(path, m, e, &outs, d)
+           : diag_error(d, HY_ERR_OUT_OF_MEMORY, "%s: out of memory", path);
+  for (int32_t k = 0; ins && k < e->n_inputs; k++) ins[k] = inputs[e->inputs[k]];
   if (st == HY_OK) {
-    st = hy_session_run_tensors(s, inputs, n_inputs, outs, m->n_outputs);
+    st = hy_session_run_entry_tensors(s, e->name, ins, e->n_inputs, outs, e->n_outputs);
     if (st != HY_OK) {
       diag_error(d, st, "%s: run failed: %s", path, hy_session_error(s));
-      hc_tensors_free(outs, m->n_outputs);
+      hc_tensors_free(outs, e->n_outputs);
     } else {
       *outputs = outs;
-      *n_outputs = m->n_outputs;
+      *n_outputs = e->n_outputs;
     }
   }
+  free(ins);
   hy_session_destroy(s);
   return st;
 }
@@ -173,15 +170,22 @@ hy_status hc_run_model_named(const char *model_path, const hy_tensor *inputs, in
     goto done;
   }
   if (hc_bind_tensors(g, inputs, n_inputs, b) != HY_OK) goto done;
+  if (opt && opt->outputs && ir_entry_add_named(g, HC_OUTPUTS_ENTRY, opt->outputs) != HY_OK)
+    goto done;
   if (opt && opt->inputs_override_declared) forget_contradicted_shapes(g, b, n_inputs);
   if (pass_run_all(g, b, n_inputs) != HY_OK) goto done;
   if (cg_jit_compile(g, "model", opt ? opt->target : NULL, &jit) != HY_OK) {
     if (!diag_failed(d)) diag_error(d, HY_ERR_INTERNAL, "%s: JIT compilation failed", model_path);
     goto done;
   }
-  if (run_jitted(model_path, cg_jit_model(jit), inputs, n_inputs, opt, outputs, n_outputs, d) ==
-          HY_OK &&
-      names && copy_names(cg_jit_model(jit), names, d) != HY_OK) {
+  const hy_model *m = cg_jit_model(jit);
+  const hy_entry_desc *e = hy_model_entry(m, opt && opt->outputs ? HC_OUTPUTS_ENTRY : NULL);
+  if (!e) {
+    diag_error(d, HY_ERR_INTERNAL, "%s: the compiled model has no entry table", model_path);
+    goto done;
+  }
+  if (run_jitted(model_path, m, e, inputs, opt, outputs, n_outputs, d) == HY_OK && names &&
+      copy_names(m, e, names, d) != HY_OK) {
     hc_tensors_free(*outputs, *n_outputs);
     *outputs = NULL;
     *n_outputs = 0;

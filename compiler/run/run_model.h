@@ -7,8 +7,14 @@
 #include "codegen/codegen.h"
 #include "passes/passes.h"
 
+/* The JIT entry that `run --outputs` and `bench --outputs` add and run. */
+#define HC_OUTPUTS_ENTRY "--outputs"
+
 typedef struct hc_run_options {
   int32_t n_threads;       /* 0 or 1: the calling thread only */
+  /* Comma-separated output names: compute only those (an entry, ir/entry.h) and return them in
+   * that order. NULL: every output. */
+  const char *outputs;
   const cg_target *target; /* NULL: the host at O3 */
   /* An input whose shape contradicts the model's declared one is run at its own shape instead of
    * refused. For the ONNX conformance runner only: ONNX's backend runner hands the suite's data
@@ -34,14 +40,22 @@ hy_status hc_run_model_named(const char *model_path, const hy_tensor *inputs, in
 void hc_tensors_free(hy_tensor *t, int32_t n);
 void hc_names_free(char **names, int32_t n);
 
+/* An entry to add to the graph before the passes (compile/inspect --entry NAME=a,b). */
+typedef struct hc_entry_spec {
+  const char *name;
+  const char *outputs; /* comma-separated output names */
+} hc_entry_spec;
+
 /* Loads model_path into a new graph in a and runs the passes with the given bindings: the
  * optimised, lowered, memory-planned graph that codegen takes. The graph lives until
  * arena_free(a). */
 hy_status hc_compile_graph(arena *a, diag *d, const char *model_path, const pass_binding *b,
                            int32_t n_bindings, ir_graph **out);
-/* The same, telling obs (may be NULL) about each pass (inspect --print-after). */
+/* The same with the entries e[0..n_entries) added (ir_entry_add_named), telling obs (may be
+ * NULL) about each pass (inspect --print-after). */
 hy_status hc_compile_graph_observed(arena *a, diag *d, const char *model_path,
                                     const pass_binding *b, int32_t n_bindings,
+                                    const hc_entry_spec *e, int32_t n_entries,
                                     const pass_observer *obs, ir_graph **out);
 
 /* Bindings for run: one per given tensor, checked against the graph's inputs (count and dtype)

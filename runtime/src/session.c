@@ -18,8 +18,10 @@ struct hy_session {
   uint8_t *arena;
   hy_exec ex;
   hy_pool *pool;
-  const void **in_ptrs; /* run_tensors' pointer arrays, sized at create */
+  const void **in_ptrs; /* the entry's full pointer arrays (model order), sized at create */
   void **out_ptrs;
+  hy_entry_desc dflt; /* the default entry: every input and output, m->entry */
+  int32_t *ids;       /* 0, 1, 2, ...: dflt's input and output positions */
   int64_t *out_dims; /* [n_outputs][HY_MAX_RANK]: each output's shape after the last run */
   const uint8_t *weights; /* the mapped weights file (weights-file models) */
   size_t weights_len;
@@ -89,6 +91,36 @@ static hy_status hy_session_map_weights(hy_session *s, const char *weights_path)
   return r;
 }
 
+/* Each entry of the table has its code and positions within the model's inputs and outputs. */
+static bool hy_entries_valid(const hy_model *m) {
+  if (m->n_entries < 0 || (m->n_entries > 0 && !m->entries)) return false;
+  for (int32_t i = 0; i < m->n_entries; i++) {
+    const hy_entry_desc *e = &m->entries[i];
+    bool ok = e->name && (m->entry ? e->entry != NULL : e->entry_weights != NULL) &&
+              e->n_inputs >= 0 && e->n_inputs <= m->n_inputs && e->n_outputs >= 0 &&
+              e->n_outputs <= m->n_outputs && (!e->n_inputs || e->inputs) &&
+              (!e->n_outputs || e->outputs);
+    for (int32_t k = 0; ok && k < e->n_inputs; k++)
+      ok = e->inputs[k] >= 0 && e->inputs[k] < m->n_inputs;
+    for (int32_t k = 0; ok && k < e->n_outputs; k++)
+      ok = e->outputs[k] >= 0 && e->outputs[k] < m->n_outputs;
+    if (!ok) return false;
+  }
+  return true;
+}
+
+/* The default entry as a descriptor: every input and output in order. */
+static hy_status hy_session_default_entry(hy_session *s) {
+  const hy_model *m = s->m;
+  int32_t n = m->n_inputs > m->n_outputs ? m->n_inputs : m->n_outputs;
+  s->ids = calloc((size_t)n + 1, sizeof *s->ids);
+  if (!s->ids) return HY_ERR_OUT_OF_MEMORY;
+  for (int32_t i = 0; i < n; i++) s->ids[i] = i;
+  s->dflt = (hy_entry_desc){"default", m->n_inputs, m->n_outputs, s->ids, s->ids, m->entry,
+                            m->entry_weights, m->n_nodes};
+  return HY_OK;
+}
+
 hy_status hy_session_create(const hy_model *m, const hy_session_options *opt, hy_session **out) {
   return hy_session_create_weights(m, opt, NULL, out);
 }
@@ -99,6 +131,7 @@ hy_status hy_session_create_weights(const hy_model *m, const hy_session_options 
   *out = NULL;
   if (!m || !(m->entry || m->entry_weights) || m->n_inputs < 0 || m->n_outputs < 0) return HY_ERR_INVALID_ARGUMENT;
   if (m->abi != HY_MODEL_ABI) return HY_ERR_UNSUPPORTED; /* built by another hydrac version */
+  if (!hy_entries_valid(m)) return HY_ERR_INVALID_ARGUMENT;
   if (opt && opt->n_threads < 0) return HY_ERR_INVALID_ARGUMENT;
   hy_session *s = calloc(1, sizeof *s);
   if (!s) return HY_ERR_OUT_OF_MEMORY;
@@ -111,6 +144,7 @@ hy_status hy_session_create_weights(const hy_model *m, const hy_session_options 
   s->out_dims = calloc(((size_t)m->n_outputs + 1) * HY_MAX_RANK, sizeof *s->out_dims);
   hy_status st = (s->arena && s->in_ptrs && s->out_ptrs && s->out_dims) ? hy_session_exec(s, opt)
                                                                         : HY_ERR_OUT_OF_MEMORY;
+  if (!st) st = hy_session_default_entry(s);
   for (int32_t i = 0; !st && i < m->n_outputs; i++)
     memcpy(&s->out_dims[i * HY_MAX_RANK], m->outputs[i].dims, sizeof m->outputs[i].dims);
   if (!st && !m->entry) st = hy_session_map_weights(s, weights_path);
@@ -130,6 +164,7 @@ void hy_session_destroy(hy_session *s) {
   free(s->in_ptrs);
   free(s->out_ptrs);
   free(s->out_dims);
+  free(s->ids);
   free(s);
 }
 
@@ -142,20 +177,53 @@ static bool hy_desc_empty(const hy_io_desc *d) {
   return n == 0 || hy_dtype_bits(d->dtype) == 0;
 }
 
+const hy_entry_desc *hy_model_entry(const hy_model *m, const char *name) {
+  if (!m) return NULL;
+  if (!name) name = "default";
+  for (int32_t i = 0; i < m->n_entries && m->entries; i++)
+    if (m->entries[i].name && !strcmp(m->entries[i].name, name)) return &m->entries[i];
+  return NULL;
+}
+
+/* The entry a run asks for: the session's default (every output) or one of the table's; NULL,
+ * with the message set, when the model has none of that name. */
+static const hy_entry_desc *hy_session_entry(hy_session *s, const char *name) {
+  const hy_model *m = s->m;
+  if (!name || !strcmp(name, "default")) return &s->dflt;
+  const hy_entry_desc *e = hy_model_entry(m, name);
+  if (e) return e;
+  char list[256] = "default";
+  size_t k = strlen(list);
+  for (int32_t i = 0; i < m->n_entries && k < sizeof list; i++)
+    if (strcmp(m->entries[i].name, "default"))
+      k += (size_t)snprintf(list + k, sizeof list - k, ", %s", m->entries[i].name);
+  hy_fail(s, HY_ERR_INVALID_ARGUMENT, "model '%s' has no entry '%s' (entries: %s)", m->name, name,
+          list);
+  return NULL;
+}
+
+/* "" for the default entry, " (entry 'x')" for another, to say which entry a message is about. */
+static const char *hy_entry_note(const hy_session *s, const hy_entry_desc *e, char *buf, size_t n) {
+  if (e == &s->dflt || !strcmp(e->name, "default")) return "";
+  snprintf(buf, n, " (entry '%s')", e->name);
+  return buf;
+}
+
 static hy_status hy_check_ptrs(hy_session *s, const void *const *p, int32_t n, const hy_io_desc *d,
-                               const char *what) {
+                               const int32_t *pos, const char *what) {
   if (n > 0 && !p) return hy_fail(s, HY_ERR_INVALID_ARGUMENT, "no %s array", what);
   for (int32_t i = 0; i < n; i++)
-    if (!p[i] && !hy_desc_empty(&d[i]))
-      return hy_fail(s, HY_ERR_INVALID_ARGUMENT, "%s %d '%s': NULL data", what, i, d[i].name);
+    if (!p[i] && !hy_desc_empty(&d[pos[i]]))
+      return hy_fail(s, HY_ERR_INVALID_ARGUMENT, "%s %d '%s': NULL data", what, i, d[pos[i]].name);
   return HY_OK;
 }
 
-/* After a run: the bounded outputs' actual dims, which the entry recorded in the arena; each must
- * lie within its bound (anything else is a bug in the generated code). */
-static hy_status hy_take_out_dims(hy_session *s) {
+/* After a run of e: its bounded outputs' actual dims, which the entry recorded in the arena; each
+ * must lie within its bound (anything else is a bug in the generated code). */
+static hy_status hy_take_out_dims(hy_session *s, const hy_entry_desc *e) {
   const hy_model *m = s->m;
-  for (int32_t i = 0; i < m->n_outputs; i++) {
+  for (int32_t k = 0; k < e->n_outputs; k++) {
+    int32_t i = e->outputs[k];
     const hy_io_desc *d = &m->outputs[i];
     if (!d->bounded) continue;
     if (m->out_dims_offset < 0 || (uint64_t)m->out_dims_offset +
@@ -164,39 +232,67 @@ static hy_status hy_take_out_dims(hy_session *s) {
                      "are not recorded", m->name, i, d->name);
     int64_t got[HY_MAX_RANK];
     memcpy(got, s->arena + m->out_dims_offset + (size_t)i * HY_MAX_RANK * 8, sizeof got);
-    for (int32_t k = 0; k < d->rank; k++)
-      if (got[k] < 0 || got[k] > d->dims[k] || (!((d->bounded >> k) & 1) && got[k] != d->dims[k]))
+    for (int32_t r = 0; r < d->rank; r++)
+      if (got[r] < 0 || got[r] > d->dims[r] || (!((d->bounded >> r) & 1) && got[r] != d->dims[r]))
         return hy_fail(s, HY_ERR_INTERNAL, "model '%s': output %d '%s': dim %d is %lld, bound %lld",
-                       m->name, i, d->name, k, (long long)got[k], (long long)d->dims[k]);
+                       m->name, i, d->name, r, (long long)got[r], (long long)d->dims[r]);
     memcpy(&s->out_dims[i * HY_MAX_RANK], got, sizeof got);
   }
   return HY_OK;
 }
 
-static hy_status hy_session_run_owned(hy_session *s, const void *const *inputs,
-                                      void *const *outputs) {
+/* Runs e on the full pointer arrays in_ptrs/out_ptrs (its slots filled, the others NULL). */
+static hy_status hy_session_call(hy_session *s, const hy_entry_desc *e) {
   const hy_model *m = s->m;
-  hy_status st = hy_check_ptrs(s, inputs, m->n_inputs, m->inputs, "input");
-  if (!st) st = hy_check_ptrs(s, (const void *const *)outputs, m->n_outputs, m->outputs, "output");
-  if (st) return st;
-  int32_t r = (int32_t)(m->entry ? m->entry(s->arena, inputs, outputs, &s->ex)
-                                  : m->entry_weights(s->arena, inputs, outputs, &s->ex, s->weights));
+  const void *const *in = s->in_ptrs;
+  void *const *out = s->out_ptrs;
+  int32_t r = (int32_t)(m->entry ? e->entry(s->arena, in, out, &s->ex)
+                                  : e->entry_weights(s->arena, in, out, &s->ex, s->weights));
   if (r == HY_OK) {
     s->err[0] = 0;
-    return hy_take_out_dims(s);
+    return hy_take_out_dims(s, e);
   }
-  st = (hy_status)(r & 0xff);
+  char note[160];
+  hy_status st = (hy_status)(r & 0xff);
   int32_t node = (r >> 8) - 1; /* HY_ENTRY_NODE_TAG */
   if (node >= 0 && node < m->n_nodes && m->node_labels)
-    return hy_fail(s, st, "model '%s': node %s: %s", m->name, m->node_labels[node],
+    return hy_fail(s, st, "model '%s'%s: node %s: %s", m->name,
+                   hy_entry_note(s, e, note, sizeof note), m->node_labels[node],
                    hy_status_name(st));
-  return hy_fail(s, st, "model '%s': run failed: %s", m->name, hy_status_name(st));
+  return hy_fail(s, st, "model '%s'%s: run failed: %s", m->name,
+                 hy_entry_note(s, e, note, sizeof note), hy_status_name(st));
+}
+
+/* Clears the full pointer arrays: the slots e does not use stay NULL. */
+static void hy_clear_ptrs(hy_session *s) {
+  memset(s->in_ptrs, 0, ((size_t)s->m->n_inputs + 1) * sizeof *s->in_ptrs);
+  memset(s->out_ptrs, 0, ((size_t)s->m->n_outputs + 1) * sizeof *s->out_ptrs);
+}
+
+static hy_status hy_run_ptrs(hy_session *s, const hy_entry_desc *e, const void *const *inputs,
+                             void *const *outputs) {
+  const hy_model *m = s->m;
+  hy_status st = hy_check_ptrs(s, inputs, e->n_inputs, m->inputs, e->inputs, "input");
+  if (!st)
+    st = hy_check_ptrs(s, (const void *const *)outputs, e->n_outputs, m->outputs, e->outputs,
+                       "output");
+  if (st) return st;
+  hy_clear_ptrs(s);
+  for (int32_t k = 0; k < e->n_inputs; k++) s->in_ptrs[e->inputs[k]] = inputs[k];
+  for (int32_t k = 0; k < e->n_outputs; k++) s->out_ptrs[e->outputs[k]] = outputs[k];
+  return hy_session_call(s, e);
 }
 
 hy_status hy_session_run(hy_session *s, const void *const *inputs, void *const *outputs) {
+  return hy_session_run_entry(s, NULL, inputs, outputs);
+}
+
+hy_status hy_session_run_entry(hy_session *s, const char *entry, const void *const *inputs,
+                               void *const *outputs) {
   if (!s) return HY_ERR_INVALID_ARGUMENT;
   if (!hy_session_enter(s)) return HY_ERR_BUSY;
-  hy_status st = hy_session_run_owned(s, inputs, outputs);
+  const hy_entry_desc *e = hy_session_entry(s, entry);
+  hy_status st = e ? hy_run_ptrs(s, e, inputs, outputs) : HY_ERR_INVALID_ARGUMENT;
   hy_session_leave(s);
   return st;
 }
@@ -228,28 +324,31 @@ static hy_status hy_check_tensor(hy_session *s, const hy_tensor *t, const hy_io_
   return HY_OK;
 }
 
-static hy_status hy_session_run_tensors_owned(hy_session *s, const hy_tensor *inputs,
-                                              int32_t n_inputs, hy_tensor *outputs,
-                                              int32_t n_outputs) {
+static hy_status hy_run_tensors(hy_session *s, const hy_entry_desc *e, const hy_tensor *inputs,
+                                int32_t n_inputs, hy_tensor *outputs, int32_t n_outputs) {
   const hy_model *m = s->m;
-  if (n_inputs != m->n_inputs || n_outputs != m->n_outputs)
-    return hy_fail(s, HY_ERR_INVALID_ARGUMENT, "model '%s' takes %d inputs and %d outputs, got %d and %d",
-                   m->name, m->n_inputs, m->n_outputs, n_inputs, n_outputs);
+  char note[160];
+  if (n_inputs != e->n_inputs || n_outputs != e->n_outputs)
+    return hy_fail(s, HY_ERR_INVALID_ARGUMENT,
+                   "model '%s'%s takes %d inputs and %d outputs, got %d and %d", m->name,
+                   hy_entry_note(s, e, note, sizeof note), e->n_inputs, e->n_outputs, n_inputs,
+                   n_outputs);
   if ((n_inputs && !inputs) || (n_outputs && !outputs))
     return hy_fail(s, HY_ERR_INVALID_ARGUMENT, "NULL tensor array");
-  for (int32_t i = 0; i < n_inputs; i++) {
-    hy_status st = hy_check_tensor(s, &inputs[i], &m->inputs[i], i, "input");
+  hy_clear_ptrs(s);
+  for (int32_t k = 0; k < n_inputs; k++) {
+    hy_status st = hy_check_tensor(s, &inputs[k], &m->inputs[e->inputs[k]], k, "input");
     if (st) return st;
-    s->in_ptrs[i] = inputs[i].data;
+    s->in_ptrs[e->inputs[k]] = inputs[k].data;
   }
-  for (int32_t i = 0; i < n_outputs; i++) {
-    hy_status st = hy_check_tensor(s, &outputs[i], &m->outputs[i], i, "output");
+  for (int32_t k = 0; k < n_outputs; k++) {
+    hy_status st = hy_check_tensor(s, &outputs[k], &m->outputs[e->outputs[k]], k, "output");
     if (st) return st;
-    s->out_ptrs[i] = outputs[i].data;
+    s->out_ptrs[e->outputs[k]] = outputs[k].data;
   }
-  hy_status st = hy_session_run_owned(s, s->in_ptrs, s->out_ptrs);
-  for (int32_t i = 0; !st && i < n_outputs; i++)
-    memcpy(outputs[i].dims, &s->out_dims[i * HY_MAX_RANK], sizeof outputs[i].dims);
+  hy_status st = hy_session_call(s, e);
+  for (int32_t k = 0; !st && k < n_outputs; k++)
+    memcpy(outputs[k].dims, &s->out_dims[e->outputs[k] * HY_MAX_RANK], sizeof outputs[k].dims);
   return st;
 }
 
@@ -264,9 +363,16 @@ hy_status hy_session_output_shape(const hy_session *s, int32_t output, int32_t *
 
 hy_status hy_session_run_tensors(hy_session *s, const hy_tensor *inputs, int32_t n_inputs,
                                  hy_tensor *outputs, int32_t n_outputs) {
+  return hy_session_run_entry_tensors(s, NULL, inputs, n_inputs, outputs, n_outputs);
+}
+
+hy_status hy_session_run_entry_tensors(hy_session *s, const char *entry, const hy_tensor *inputs,
+                                       int32_t n_inputs, hy_tensor *outputs, int32_t n_outputs) {
   if (!s) return HY_ERR_INVALID_ARGUMENT;
   if (!hy_session_enter(s)) return HY_ERR_BUSY;
-  hy_status st = hy_session_run_tensors_owned(s, inputs, n_inputs, outputs, n_outputs);
+  const hy_entry_desc *e = hy_session_entry(s, entry);
+  hy_status st = e ? hy_run_tensors(s, e, inputs, n_inputs, outputs, n_outputs)
+                   : HY_ERR_INVALID_ARGUMENT;
   hy_session_leave(s);
   return st;
 }

@@ -1,8 +1,10 @@
 # One model test, run by ctest as `cmake -P`: MODE=run checks `hydrac run` against torch's outputs;
-# MODE=compile runs `hydrac compile`, links NAME.o into model_main.c and runs that program.
+# MODE=compile runs `hydrac compile`, links NAME.o into model_main.c and runs that program;
+# MODE=entry compiles with `--entry ENTRY` (E=OUT,...) and runs MODEL_MAIN (entry_main.c), which
+# checks entry E against the default entry and torch.
 # Variables (-D): MODE HYDRAC MODEL(.onnx) DATA(its data set dir) MADE_BY(the build step writing
 #                 MODEL) NAME SHAPES(comma separated name=AxB) WORK COMPARE CC MODEL_MAIN
-#                 INCLUDES LIBS (comma separated)
+#                 INCLUDES LIBS (comma separated) ENTRY (MODE=entry)
 cmake_minimum_required(VERSION 3.25)
 
 function(step what)
@@ -33,16 +35,24 @@ if(MODE STREQUAL "run")
   list(SORT inputs COMPARE NATURAL)
   step("hydrac run" ${HYDRAC} run ${MODEL} ${inputs} -o ${WORK})
   step("comparison with torch" ${COMPARE} ${WORK} ${DATA} --rtol 1e-4 --atol 1e-4)
-elseif(MODE STREQUAL "compile")
-  step("hydrac compile" ${HYDRAC} compile ${MODEL} --name ${NAME} ${shape_args}
+elseif(MODE STREQUAL "compile" OR MODE STREQUAL "entry")
+  set(entry_args)
+  set(entry_defs)
+  if(MODE STREQUAL "entry")
+    string(REGEX REPLACE "=.*" "" entry_name "${ENTRY}")
+    set(entry_args --entry ${ENTRY})
+    set(entry_defs -DHYDRA_ENTRY=${entry_name})
+  endif()
+  step("hydrac compile" ${HYDRAC} compile ${MODEL} --name ${NAME} ${shape_args} ${entry_args}
        -o ${WORK}/${NAME}.o --header ${WORK}/${NAME}.h)
   string(REPLACE "," ";" includes "${INCLUDES}")
   string(REPLACE "," ";" libs "${LIBS}")
   list(REMOVE_ITEM includes "")
   list(TRANSFORM includes PREPEND -I)
-  step("linking ${NAME}.o" ${CC} -std=gnu11 -O1 -DHYDRA_MODEL_NAME=${NAME} -I${WORK} ${includes}
+  step("linking ${NAME}.o" ${CC} -std=gnu11 -O1 -DHYDRA_MODEL_NAME=${NAME} ${entry_defs}
+       -I${WORK} ${includes}
        -include ${NAME}.h ${MODEL_MAIN} ${WORK}/${NAME}.o ${libs} -o ${WORK}/${NAME}_test)
   step("${NAME}_test" ${WORK}/${NAME}_test ${DATA} --rtol 1e-4 --atol 1e-4)
 else()
-  message(FATAL_ERROR "MODE must be run or compile")
+  message(FATAL_ERROR "MODE must be run, compile or entry")
 endif()

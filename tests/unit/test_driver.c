@@ -11,6 +11,7 @@
 
 #include "model_builder.h"
 #include "onnx.pb-c.h"
+#include "tensor_io.h"
 
 static char hydrac[4096], tmpdir[64], err_text[8192], out_text[8192];
 
@@ -423,4 +424,104 @@ Test(driver, inspect_without_shape_asks_for_each_symbol_once) {
   cr_assert(strstr(out_text, "  z: dim 0 'b' dim 1 's'\n"), "%s", out_text);
   snprintf(args, sizeof args, "inspect '%s' --shape x=2x3 --shape w=2x5", path);
   cr_assert_eq(run(args), 0, "the hint's shapes are enough: %s", err_text);
+
+/* ---- entries: --outputs on run and bench, --entry on compile and inspect ---- */
+
+/* x:float[2] → Relu → y1 and x → Neg → y2, at dir/heads.onnx, with dir/x.pb = {1, -2}. */
+static void write_two_heads(char *model, size_t n, char *input, size_t ni) {
+  snprintf(model, n, "%s/heads.onnx", tmpdir);
+  snprintf(input, ni, "%s/x.pb", tmpdir);
+  Onnx__ModelProto *m = mb_model(13);
+  Onnx__GraphProto *g = m->graph;
+  PUSH(g->input, g->n_input, value_info("x", HY_DTYPE_FLOAT, "2"));
+  PUSH(g->node, g->n_node, node_new("Relu", "relu", "x", "y1"));
+  PUSH(g->node, g->n_node, node_new("Neg", "neg", "x", "y2"));
+  PUSH(g->output, g->n_output, value_info("y1", HY_DTYPE_FLOAT, "2"));
+  PUSH(g->output, g->n_output, value_info("y2", HY_DTYPE_FLOAT, "2"));
+  cr_assert(mb_write(m, model));
+  float x[2] = {1, -2};
+  hy_tensor t = {HY_DTYPE_FLOAT, 1, {2}, x};
+  char err[256];
+  cr_assert_eq(pb_tensor_write(input, &t, "x", err, sizeof err), HY_OK, "%s", err);
+}
+
+Test(driver, run_outputs_computes_only_those) {
+  char model[128], input[128], args[512];
+  write_two_heads(model, sizeof model, input, sizeof input);
+  snprintf(args, sizeof args, "run '%s' '%s' --outputs y2", model, input);
+  cr_assert_eq(run(args), 0, "%s", err_text);
+  cr_expect_str_eq(out_text, "output 0 'y2': float[2] = -1 2\n");
+  snprintf(args, sizeof args, "run '%s' '%s' --outputs y2,y1 --threads 2", model, input);
+  cr_assert_eq(run(args), 0, "%s", err_text);
+  cr_expect_str_eq(out_text, "output 0 'y2': float[2] = -1 2\noutput 1 'y1': float[2] = 1 0\n");
+  snprintf(args, sizeof args, "run '%s' '%s' --outputs y3", model, input);
+  cr_assert_eq(run(args), 1);
+  cr_expect(strstr(err_text, "heads.onnx") && strstr(err_text, "no output named 'y3'") &&
+                strstr(err_text, "(outputs: y1, y2)"),
+            "%s", err_text);
+}
+
+Test(driver, bench_outputs_times_the_entry) {
+  char model[128], input[128], args[512];
+  write_two_heads(model, sizeof model, input, sizeof input);
+  snprintf(args, sizeof args, "bench '%s' --outputs y2 --iters 2 --warmup 0", model);
+  cr_assert_eq(run(args), 0, "%s", err_text);
+  cr_expect(strstr(out_text, " nodes=2 entry_nodes=1 ") && strstr(out_text, "\nmedian_ms=") &&
+                strstr(out_text, "\ndefault_median_ms=") && strstr(out_text, " entry_vs_default="),
+            "%s", out_text);
+  snprintf(args, sizeof args, "bench '%s' --iters 2 --warmup 0", model);
+  cr_assert_eq(run(args), 0, "%s", err_text);
+  cr_expect(strstr(out_text, " nodes=2 entry_nodes=2 ") && !strstr(out_text, "default_median"),
+            "%s", out_text);
+  snprintf(args, sizeof args, "bench '%s' --outputs y1,nope", model);
+  cr_assert_eq(run(args), 1);
+  cr_expect(strstr(err_text, "no output named 'nope' (outputs: y1, y2)"), "%s", err_text);
+}
+
+Test(driver, inspect_reports_nodes_per_entry) {
+  char model[128], input[128], args[512];
+  write_two_heads(model, sizeof model, input, sizeof input);
+  snprintf(args, sizeof args, "inspect '%s' --entry neg=y2", model);
+  cr_assert_eq(run(args), 0, "%s", err_text);
+  cr_expect(strstr(out_text, "entries:\n  default: 2 nodes, outputs y1, y2\n"
+                             "  neg: 1 nodes, outputs y2\n"),
+            "%s", out_text);
+  snprintf(args, sizeof args, "inspect '%s' --json --entry neg=y2 --entry both=y2,y1", model);
+  cr_assert_eq(run(args), 0, "%s", err_text);
+  cr_expect(strstr(out_text, ",\"entries\":[{\"name\":\"default\",\"outputs\":[\"y1\",\"y2\"],"
+                             "\"nodes\":2},{\"name\":\"neg\",\"outputs\":[\"y2\"],\"nodes\":1},"
+                             "{\"name\":\"both\",\"outputs\":[\"y2\",\"y1\"],\"nodes\":2}]}\n"),
+            "%s", out_text);
+}
+
+Test(driver, compile_entry_adds_its_functions) {
+  char model[128], input[128], args[768];
+  write_two_heads(model, sizeof model, input, sizeof input);
+  snprintf(args, sizeof args, "compile '%s' -o '%s/h.o' --entry neg=y2 --entry relu=y1", model,
+           tmpdir);
+  cr_assert_eq(run(args), 0, "%s", err_text);
+  char hdr[128], h[8192];
+  snprintf(hdr, sizeof hdr, "%s/h.h", tmpdir);
+  slurp(hdr, h, sizeof h);
+  cr_expect(strstr(h, "/* Entry 'neg': fills y2;\n * reads x;\n * runs 1 of the model's 2 nodes") &&
+                strstr(h, "h_run_neg(h_ctx *ctx") && strstr(h, "h_run_relu_tensors(h_ctx *ctx"),
+            "%s", h);
+}
+
+Test(driver, entry_flags_are_checked) {
+  char model[128], input[128], args[768];
+  write_two_heads(model, sizeof model, input, sizeof input);
+  snprintf(args, sizeof args, "compile '%s' -o '%s/h.o' --entry neg", model, tmpdir);
+  cr_assert_eq(run(args), 2);
+  cr_expect(strstr(err_text, "--entry wants NAME=OUTPUT[,OUTPUT...]") && strstr(err_text, "'neg'"),
+            "%s", err_text);
+  snprintf(args, sizeof args, "inspect '%s' --entry =y1", model);
+  cr_assert_eq(run(args), 2);
+  snprintf(args, sizeof args, "compile '%s' -o '%s/h.o' --entry neg=y3", model, tmpdir);
+  cr_assert_eq(run(args), 1);
+  cr_expect(strstr(err_text, "entry 'neg'") && strstr(err_text, "no output named 'y3'"), "%s",
+            err_text);
+  snprintf(args, sizeof args, "compile '%s' -o '%s/h.o' --entry ne-g=y2", model, tmpdir);
+  cr_assert_eq(run(args), 1);
+  cr_expect(strstr(err_text, "entry name 'ne-g' is not a C identifier"), "%s", err_text);
 }

@@ -11,8 +11,10 @@
 extern "C" {
 #endif
 
-/* 3: hy_io_desc.bounded and hy_model.out_dims_offset (value-dependent output shapes). */
-#define HY_MODEL_ABI 3
+/* 3: hy_io_desc.bounded and hy_model.out_dims_offset (value-dependent output shapes).
+ * 4: hy_model.entries, the entry table (hy_entry_desc): named entries computing a subset of the
+ *    outputs (hydrac compile --entry), run by hy_session_run_entry. */
+#define HY_MODEL_ABI 4
 
 /* An entry that fails returns the kernel's status in its low 8 bits and, above them, 1 + the
  * position of the node that failed (0: no node), which the session turns into a message naming
@@ -45,6 +47,22 @@ typedef hy_status (*hy_entry_weights_fn)(uint8_t *arena, const void *const *inpu
                                          void *const *outputs, const hy_exec *ex,
                                          const uint8_t *weights);
 
+/* One entry of a model: code that fills some of its outputs, running only the nodes they need.
+ * Entry 0 of a hydrac-built model is "default", every output (the entry of hy_session_run). Its
+ * function has hy_entry_fn's signature over the model's full input and output arrays: it reads
+ * inputs[i] for the listed inputs and writes outputs[i] for the listed outputs, and leaves the
+ * other slots alone (they may be NULL). hy_session_run_entry takes the entry's own arrays and
+ * puts each pointer at its slot. */
+typedef struct hy_entry_desc {
+  const char *name;
+  int32_t n_inputs, n_outputs;
+  const int32_t *inputs;  /* the model inputs it reads (positions in hy_model.inputs), ascending */
+  const int32_t *outputs; /* the model outputs it fills (positions in hy_model.outputs), in order */
+  hy_entry_fn entry;      /* NULL when the model needs a weights file */
+  hy_entry_weights_fn entry_weights;
+  int32_t n_nodes; /* of hy_model.n_nodes, the ones it runs */
+} hy_entry_desc;
+
 typedef struct hy_model {
   uint32_t abi;
   const char *name;
@@ -64,6 +82,10 @@ typedef struct hy_model {
   /* Where the entry records the bounded outputs' actual dims (see hy_entry_fn); -1 when every
    * output shape is static. */
   int64_t out_dims_offset;
+  /* The entries (ABI 4): entries[0] is "default" (every output, the same code as entry), then
+   * the named ones. 0/NULL in a hand-written model: only the default entry exists. */
+  int32_t n_entries;
+  const hy_entry_desc *entries;
 } hy_model;
 
 typedef struct hy_session_options {
@@ -97,6 +119,16 @@ hy_status hy_session_run_tensors(hy_session *s, const hy_tensor *inputs, int32_t
  * the session, before its next run. HY_ERR_INVALID_ARGUMENT for a bad index or NULL. */
 hy_status hy_session_output_shape(const hy_session *s, int32_t output, int32_t *rank,
                                   int64_t dims[HY_MAX_RANK]);
+/* The entry of m called name (NULL or "default": entries[0], when the table has it), or NULL. */
+const hy_entry_desc *hy_model_entry(const hy_model *m, const char *name);
+/* Runs the entry called name (NULL or "default": every output, as hy_session_run): inputs are
+ * the entry's inputs (hy_entry_desc.inputs, in that order), outputs its outputs, in its order.
+ * An unknown entry is HY_ERR_INVALID_ARGUMENT with a message listing the model's entries. */
+hy_status hy_session_run_entry(hy_session *s, const char *entry, const void *const *inputs,
+                               void *const *outputs);
+/* The checked variant (as hy_session_run_tensors) over the entry's inputs and outputs. */
+hy_status hy_session_run_entry_tensors(hy_session *s, const char *entry, const hy_tensor *inputs,
+                                       int32_t n_inputs, hy_tensor *outputs, int32_t n_outputs);
 /* The message of the last failed call on this session ("" when none). */
 const char *hy_session_error(const hy_session *s);
 
