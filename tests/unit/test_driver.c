@@ -333,7 +333,7 @@ Test(driver, inspect_json_has_the_documented_keys) {
                         ",\"attention\":{\"fused\":0,\"unfused\":0}", ",\"arena_bytes\":",
                         /* W once: packed (one 32-wide panel, 512 bytes), not also its original;
                          * the GELU's scalars went with the chain */
-                        ",\"weight_bytes\":512}"};
+                        ",\"weight_bytes\":512,\"entries\":[{\"name\":\"default\""};
   for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
     cr_assert(strstr(out_text, keys[i]), "no %s in %s", keys[i], out_text);
   const char *ops = strstr(out_text, ",\"ops\":{");
@@ -424,6 +424,7 @@ Test(driver, inspect_without_shape_asks_for_each_symbol_once) {
   cr_assert(strstr(out_text, "  z: dim 0 'b' dim 1 's'\n"), "%s", out_text);
   snprintf(args, sizeof args, "inspect '%s' --shape x=2x3 --shape w=2x5", path);
   cr_assert_eq(run(args), 0, "the hint's shapes are enough: %s", err_text);
+}
 
 /* ---- entries: --outputs on run and bench, --entry on compile and inspect ---- */
 
