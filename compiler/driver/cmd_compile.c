@@ -7,10 +7,14 @@
 #include "driver/driver.h"
 
 static const char help[] =
-    "usage: hydrac compile MODEL.onnx -o NAME.o [--header NAME.h] [--name NAME]\n"
+    "usage: hydrac compile MODEL.onnx [MODEL2.onnx ...] -o NAME.o [--header NAME.h] [--name NAME]\n"
     "                      [--shape in=1x128 ...] [--target TRIPLE] [--cpu CPU]\n"
     "                      [--features +avx2,...] [-O 0..3] [--weights embed|file]\n"
+    "                      [--bind b:ids=a:input_ids ...]\n"
     "\n"
+    "Several models make one unit: inputs of one name, dtype and shape are one\n"
+    "input, outputs are every model's (prefixed MODEL/ where names clash), shared work is done\n"
+    "once. A model is named by its file stem, or NAME=MODEL.onnx.\n"
     "  -o, --output FILE  the object file to write\n"
     "  --header FILE      the C header (default: FILE with .h)\n"
     "  --name NAME        C prefix of the generated API (default: the object's file stem)\n"
@@ -19,7 +23,8 @@ static const char help[] =
     "  --cpu CPU          target CPU (default: this machine's, or generic for --target)\n"
     "  --features LIST    target features\n"
     "  -O LEVEL           optimisation level (default 3)\n"
-    "  --weights MODE     embed constants in the object (default) or write them to FILE.weights\n";
+    "  --weights MODE     embed constants in the object (default) or write them to FILE.weights\n"
+    "  --bind M:IN=N:IN2  model M's input IN is model N's input IN2 (repeatable)\n";
 
 /* path with its extension replaced by ext (".h"); malloc'd. */
 static char *with_ext(const char *path, const char *ext) {
@@ -57,7 +62,8 @@ static bool is_c_identifier(const char *s) {
 
 typedef struct compile_opts {
   const char *obj, *header, *name, *triple, *cpu, *features, *opt, *weights;
-  drv_list shapes, pos;
+  drv_list shapes, pos, binds;
+  drv_models models;
 } compile_opts;
 
 static int parse(int argc, char **argv, compile_opts *o) {
@@ -66,12 +72,13 @@ static int parse(int argc, char **argv, compile_opts *o) {
       {"--name", NULL, DRV_VALUE, &o->name},          {"--shape", NULL, DRV_LIST, &o->shapes},
       {"--target", NULL, DRV_VALUE, &o->triple},      {"--cpu", NULL, DRV_VALUE, &o->cpu},
       {"--features", NULL, DRV_VALUE, &o->features},  {"--opt", "-O", DRV_VALUE, &o->opt},
-      {"--weights", NULL, DRV_VALUE, &o->weights}};
+      {"--weights", NULL, DRV_VALUE, &o->weights},   {"--bind", NULL, DRV_LIST, &o->binds}};
   int r = drv_parse_args("compile", help, argc, argv, 2, specs, sizeof specs / sizeof specs[0],
                          &o->pos);
   if (r) return r;
-  if (o->pos.n == 0) return drv_usage_error("compile", "missing MODEL.onnx");
-  if (o->pos.n > 1) return drv_usage_error("compile", "one MODEL.onnx expected, %d given", o->pos.n);
+  if ((r = drv_models_parse("compile", &o->pos, &o->binds, &o->models))) return r;
+  if (o->models.rest.n)
+    return drv_usage_error("compile", "'%s' is not a MODEL.onnx", o->models.rest.v[0]);
   if (!o->obj) return drv_usage_error("compile", "missing -o NAME.o");
   if (o->weights && strcmp(o->weights, "embed") && strcmp(o->weights, "file"))
     return drv_usage_error("compile", "--weights is 'embed' or 'file', not '%s'", o->weights);
@@ -95,7 +102,7 @@ static int emit(const compile_opts *o, const char *name, const char *header,
   ir_graph *g = NULL;
   cg_weights w = o->weights && !strcmp(o->weights, "file") ? CG_WEIGHTS_FILE : CG_WEIGHTS_EMBED;
   int rc = DRV_EXIT_OK;
-  if (hc_compile_graph(&a, &d, o->pos.v[0], b, o->shapes.n, &g) != HY_OK ||
+  if (hc_compile_models_observed(&a, &d, &o->models.m, b, o->shapes.n, NULL, &g) != HY_OK ||
       cg_emit_object(g, name, &t, w, o->obj, header, w == CG_WEIGHTS_FILE ? weights_path : NULL) !=
           HY_OK)
     rc = drv_fail(&d);
@@ -110,7 +117,10 @@ static int emit(const compile_opts *o, const char *name, const char *header,
 int cmd_compile(int argc, char **argv) {
   compile_opts o = {0};
   int r = parse(argc, argv, &o);
-  if (r) return r < 0 ? DRV_EXIT_OK : r;
+  if (r) {
+    drv_models_free(&o.models);
+    return r < 0 ? DRV_EXIT_OK : r;
+  }
   char *header = o.header ? NULL : with_ext(o.obj, ".h");
   char *name = o.name ? NULL : default_name(o.obj);
   char *weights = with_ext(o.obj, ".weights");
@@ -120,5 +130,6 @@ int cmd_compile(int argc, char **argv) {
   free(header);
   free(name);
   free(weights);
+  drv_models_free(&o.models);
   return rc;
 }

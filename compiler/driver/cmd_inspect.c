@@ -7,8 +7,8 @@
 #include "ir/print.h"
 
 static const char help[] =
-    "usage: hydrac inspect MODEL.onnx [--shape in=1x128 ...] [--json]\n"
-    "                  [--print-before PASS] [--print-after PASS]\n"
+    "usage: hydrac inspect MODEL.onnx [MODEL2.onnx ...] [--shape in=1x128 ...] [--json]\n"
+    "                  [--print-before PASS] [--print-after PASS] [--bind b:ids=a:input_ids]\n"
     "\n"
     "Prints the graph after optimisation: each node (name, op, input and output types, kernel),\n"
     "how many nodes of each op, the activation arena size and the weight bytes.\n"
@@ -16,6 +16,8 @@ static const char help[] =
     "  --json               one JSON object instead of text\n"
     "  --print-before PASS  the graph in the IR's text form before the pass (\"all\": every pass)\n"
     "  --print-after PASS   the same after the pass; either replaces the summary\n"
+    "  --bind M:IN=N:IN2    several models are one unit (see hydrac compile --help); model M's\n"
+    "                       input IN is model N's input IN2 (repeatable)\n"
     "Passes, in order: bind, dce, infer, simplify, cse, fuse_gelu, fuse_layernorm, dce,\n"
     "layout, lower, memplan (a pass that runs twice prints twice).\n";
 
@@ -164,22 +166,31 @@ static int check_pass_name(const char *opt, const char *name) {
 
 int cmd_inspect(int argc, char **argv) {
   bool json = false;
-  drv_list pos = {0}, shapes = {0};
+  drv_list pos = {0}, shapes = {0}, binds = {0};
+  drv_models models;
   print_request pr = {0};
   const drv_arg specs[] = {{"--shape", NULL, DRV_LIST, &shapes},
                            {"--json", NULL, DRV_FLAG, &json},
                            {"--print-before", NULL, DRV_VALUE, &pr.before},
-                           {"--print-after", NULL, DRV_VALUE, &pr.after}};
-  int r = drv_parse_args("inspect", help, argc, argv, 2, specs, 4, &pos);
+                           {"--print-after", NULL, DRV_VALUE, &pr.after},
+                           {"--bind", NULL, DRV_LIST, &binds}};
+  int r = drv_parse_args("inspect", help, argc, argv, 2, specs, 5, &pos);
   if (r) return r < 0 ? DRV_EXIT_OK : r;
-  if (pos.n != 1) return drv_usage_error("inspect", "one MODEL.onnx expected, %d given", pos.n);
   if ((r = check_pass_name("--print-before", pr.before)) ||
       (r = check_pass_name("--print-after", pr.after)))
     return r;
+  if ((r = drv_models_parse("inspect", &pos, &binds, &models))) return r;
+  if (models.rest.n) {
+    drv_models_free(&models);
+    return drv_usage_error("inspect", "'%s' is not a MODEL.onnx", models.rest.v[0]);
+  }
   bool dumping = pr.before || pr.after;
   const pass_observer obs = {print_pass, &pr};
   pass_binding b[DRV_MAX_LIST];
-  if ((r = drv_shapes_to_bindings("inspect", &shapes, b))) return r;
+  if ((r = drv_shapes_to_bindings("inspect", &shapes, b))) {
+    drv_models_free(&models);
+    return r;
+  }
   diag d;
   diag_init(&d);
   arena a;
@@ -187,7 +198,7 @@ int cmd_inspect(int argc, char **argv) {
   ir_graph *g = NULL;
   int rc = DRV_EXIT_OK;
   op_count *h = NULL;
-  if (hc_compile_graph_observed(&a, &d, pos.v[0], b, shapes.n, dumping ? &obs : NULL, &g) !=
+  if (hc_compile_models_observed(&a, &d, &models.m, b, shapes.n, dumping ? &obs : NULL, &g) !=
       HY_OK) {
     rc = drv_fail(&d);
   } else if (dumping) {
@@ -208,5 +219,6 @@ int cmd_inspect(int argc, char **argv) {
   free(h);
   arena_free(&a);
   drv_bindings_free(b, shapes.n);
+  drv_models_free(&models);
   return rc;
 }
