@@ -334,13 +334,11 @@ hy_status fe_import_graph(fe_ctx *c, const Onnx__GraphProto *gp, ir_graph *paren
 static hy_status record_source(fe_ctx *c, ir_graph *g) {
   const char *slash = strrchr(c->file, '/'), *base = slash ? slash + 1 : c->file;
   const char *dot = strrchr(base, '.');
+  size_t stem = dot && dot != base ? (size_t)(dot - base) : strlen(base);
   g->sources = arena_alloc(c->a, sizeof *g->sources);
   if (!g->sources) return oom(c);
   g->n_sources = 1;
-  g->sources[0] = (ir_source){c->file, arena_strndup(c->a, base, dot && dot != base
-                                                                      ? (size_t)(dot - base)
-                                                                      : strlen(base)),
-                              0, g->n_outputs};
+  g->sources[0] = (ir_source){c->file, arena_strndup(c->a, base, stem), 0, g->n_outputs};
   return g->sources[0].name ? HY_OK : oom(c);
 }
 
