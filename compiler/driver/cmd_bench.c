@@ -10,8 +10,9 @@
 #include "tensor_io.h"
 
 static const char help[] =
-    "usage: hydrac bench MODEL.onnx [--shape in=1x128 ...] [--input I=FILE.pb ...]\n"
+    "usage: hydrac bench MODEL.onnx [MODEL2.onnx ...] [--shape in=1x128 ...] [--input I=FILE.pb ...]\n"
     "                    [--threads N] [--iters N] [--warmup N] [--profile] [--outputs A,B]\n"
+    "                    [--bind b:ids=a:input_ids ...]\n"
     "\n"
     "Compiles MODEL.onnx for this machine and times hy_session_run. Inputs are deterministic\n"
     "(floats in [-1, 1), integers in [0, 100), the small valid ids models take) unless given.\n"
@@ -26,10 +27,13 @@ static const char help[] =
     "                     the instrumented run is slightly slower\n"
     "  --outputs A,B      time an entry computing only these outputs (and what they need),\n"
     "                     interleaved with the default entry, whose median is printed too\n"
-    "                     (default_median_ms, entry_vs_default) unless --profile\n";
+    "                     (default_median_ms, entry_vs_default) unless --profile\n"
+    "  --bind M:IN=N:IN2  several models are one unit (see hydrac compile --help); model M's\n"
+    "                     input IN is model N's input IN2 (repeatable)\n";
 
 typedef struct bench_opts {
-  drv_list pos, shapes, inputs;
+  drv_list pos, shapes, inputs, binds;
+  drv_models models;
   const char *threads, *iters, *warmup, *outputs;
   long n_threads, n_iters, n_warmup;
   bool profile;
@@ -48,10 +52,13 @@ static int parse(int argc, char **argv, bench_opts *o) {
                            {"--iters", NULL, DRV_VALUE, &o->iters},
                            {"--warmup", NULL, DRV_VALUE, &o->warmup},
                            {"--profile", NULL, DRV_FLAG, &o->profile},
-                           {"--outputs", NULL, DRV_VALUE, &o->outputs}};
-  int r = drv_parse_args("bench", help, argc, argv, 2, specs, 7, &o->pos);
+                           {"--outputs", NULL, DRV_VALUE, &o->outputs},
+                           {"--bind", NULL, DRV_LIST, &o->binds}};
+  int r = drv_parse_args("bench", help, argc, argv, 2, specs, 8, &o->pos);
   if (r) return r;
-  if (o->pos.n != 1) return drv_usage_error("bench", "one MODEL.onnx expected, %d given", o->pos.n);
+  if ((r = drv_models_parse("bench", &o->pos, &o->binds, &o->models))) return r;
+  if (o->models.rest.n)
+    return drv_usage_error("bench", "'%s' is not a MODEL.onnx", o->models.rest.v[0]);
   o->n_threads = 1, o->n_iters = 20, o->n_warmup = 3;
   if (o->threads && !drv_parse_int(o->threads, 1, 1024, &o->n_threads))
     return drv_usage_error("bench", "--threads wants a number in [1, 1024]");
@@ -277,7 +284,7 @@ static int bench(const bench_opts *o, arena *a, diag *d) {
   cg_jit *jit = NULL;
   cg_profile prof = {0}, *pp = NULL;
   double t0 = now_ms();
-  if (fe_load_model(a, d, o->pos.v[0], &g) != HY_OK) return drv_fail(d);
+  if (fe_load_models(a, d, &o->models.m, &g) != HY_OK) return drv_fail(d);
   hy_tensor *given = calloc((size_t)g->n_inputs + 1, sizeof *given);
   pass_binding b[2 * DRV_MAX_LIST];
   int nb = o->shapes.n;
@@ -318,12 +325,16 @@ static int bench(const bench_opts *o, arena *a, diag *d) {
 int cmd_bench(int argc, char **argv) {
   bench_opts o = {0};
   int r = parse(argc, argv, &o);
-  if (r) return r < 0 ? DRV_EXIT_OK : r;
+  if (r) {
+    drv_models_free(&o.models);
+    return r < 0 ? DRV_EXIT_OK : r;
+  }
   diag d;
   diag_init(&d);
   arena a;
   arena_init(&a);
   int rc = bench(&o, &a, &d);
   arena_free(&a);
+  drv_models_free(&o.models);
   return rc;
 }

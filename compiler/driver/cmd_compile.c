@@ -7,11 +7,14 @@
 #include "driver/driver.h"
 
 static const char help[] =
-    "usage: hydrac compile MODEL.onnx -o NAME.o [--header NAME.h] [--name NAME]\n"
+    "usage: hydrac compile MODEL.onnx [MODEL2.onnx ...] -o NAME.o [--header NAME.h] [--name NAME]\n"
     "                      [--shape in=1x128 ...] [--target TRIPLE] [--cpu CPU]\n"
     "                      [--features +avx2,...] [-O 0..3] [--weights embed|file]\n"
-    "                      [--entry E=OUT[,OUT...] ...]\n"
+    "                      [--entry E=OUT[,OUT...] ...] [--bind b:ids=a:input_ids ...]\n"
     "\n"
+    "Several models make one unit: inputs of one name, dtype and shape are one\n"
+    "input, outputs are every model's (prefixed MODEL/ where names clash), shared work is done\n"
+    "once. A model is named by its file stem, or NAME=MODEL.onnx.\n"
     "  -o, --output FILE  the object file to write\n"
     "  --header FILE      the C header (default: FILE with .h)\n"
     "  --name NAME        C prefix of the generated API (default: the object's file stem)\n"
@@ -23,7 +26,8 @@ static const char help[] =
     "  --weights MODE     embed constants in the object (default) or write them to FILE.weights\n"
     "  --entry E=OUTS     also NAME_run_E and NAME_run_E_tensors, which compute only the\n"
     "                     listed outputs (comma-separated) and what they need (repeatable);\n"
-    "                     NAME_run computes every output as before\n";
+    "                     NAME_run computes every output as before\n"
+    "  --bind M:IN=N:IN2  model M's input IN is model N's input IN2 (repeatable)\n";
 
 /* path with its extension replaced by ext (".h"); malloc'd. */
 static char *with_ext(const char *path, const char *ext) {
@@ -61,7 +65,8 @@ static bool is_c_identifier(const char *s) {
 
 typedef struct compile_opts {
   const char *obj, *header, *name, *triple, *cpu, *features, *opt, *weights;
-  drv_list shapes, pos, entries;
+  drv_list shapes, pos, entries, binds;
+  drv_models models;
 } compile_opts;
 
 static int parse(int argc, char **argv, compile_opts *o) {
@@ -70,12 +75,14 @@ static int parse(int argc, char **argv, compile_opts *o) {
       {"--name", NULL, DRV_VALUE, &o->name},          {"--shape", NULL, DRV_LIST, &o->shapes},
       {"--target", NULL, DRV_VALUE, &o->triple},      {"--cpu", NULL, DRV_VALUE, &o->cpu},
       {"--features", NULL, DRV_VALUE, &o->features},  {"--opt", "-O", DRV_VALUE, &o->opt},
-      {"--weights", NULL, DRV_VALUE, &o->weights},    {"--entry", NULL, DRV_LIST, &o->entries}};
+      {"--weights", NULL, DRV_VALUE, &o->weights},    {"--entry", NULL, DRV_LIST, &o->entries},
+      {"--bind", NULL, DRV_LIST, &o->binds}};
   int r = drv_parse_args("compile", help, argc, argv, 2, specs, sizeof specs / sizeof specs[0],
                          &o->pos);
   if (r) return r;
-  if (o->pos.n == 0) return drv_usage_error("compile", "missing MODEL.onnx");
-  if (o->pos.n > 1) return drv_usage_error("compile", "one MODEL.onnx expected, %d given", o->pos.n);
+  if ((r = drv_models_parse("compile", &o->pos, &o->binds, &o->models))) return r;
+  if (o->models.rest.n)
+    return drv_usage_error("compile", "'%s' is not a MODEL.onnx", o->models.rest.v[0]);
   if (!o->obj) return drv_usage_error("compile", "missing -o NAME.o");
   if (o->weights && strcmp(o->weights, "embed") && strcmp(o->weights, "file"))
     return drv_usage_error("compile", "--weights is 'embed' or 'file', not '%s'", o->weights);
@@ -104,8 +111,8 @@ static int emit(const compile_opts *o, const char *name, const char *header,
   ir_graph *g = NULL;
   cg_weights w = o->weights && !strcmp(o->weights, "file") ? CG_WEIGHTS_FILE : CG_WEIGHTS_EMBED;
   int rc = DRV_EXIT_OK;
-  if (hc_compile_graph_observed(&a, &d, o->pos.v[0], b, o->shapes.n, e, o->entries.n, NULL,
-                                &g) != HY_OK ||
+  if (hc_compile_models_observed(&a, &d, &o->models.m, b, o->shapes.n, e, o->entries.n, NULL,
+                                 &g) != HY_OK ||
       cg_emit_object(g, name, &t, w, o->obj, header, w == CG_WEIGHTS_FILE ? weights_path : NULL) !=
           HY_OK)
     rc = drv_fail(&d);
@@ -121,7 +128,10 @@ static int emit(const compile_opts *o, const char *name, const char *header,
 int cmd_compile(int argc, char **argv) {
   compile_opts o = {0};
   int r = parse(argc, argv, &o);
-  if (r) return r < 0 ? DRV_EXIT_OK : r;
+  if (r) {
+    drv_models_free(&o.models);
+    return r < 0 ? DRV_EXIT_OK : r;
+  }
   char *header = o.header ? NULL : with_ext(o.obj, ".h");
   char *name = o.name ? NULL : default_name(o.obj);
   char *weights = with_ext(o.obj, ".weights");
@@ -131,5 +141,6 @@ int cmd_compile(int argc, char **argv) {
   free(header);
   free(name);
   free(weights);
+  drv_models_free(&o.models);
   return rc;
 }

@@ -10,8 +10,9 @@
 #include "ir/print.h"
 
 static const char help[] =
-    "usage: hydrac inspect MODEL.onnx [--shape in=1x128 ...] [--json | --dot]\n"
+    "usage: hydrac inspect MODEL.onnx [MODEL2.onnx ...] [--shape in=1x128 ...] [--json | --dot]\n"
     "                  [--print-before PASS] [--print-after PASS] [--entry E=OUT[,OUT...] ...]\n"
+    "                  [--bind b:ids=a:input_ids ...]\n"
     "\n"
     "Prints the graph after optimisation: each node (name, op, input and output types, kernel),\n"
     "how many nodes of each op, which nodes fusions made, fused and unfused attention, the\n"
@@ -25,6 +26,8 @@ static const char help[] =
     "  --print-before PASS  the graph in the IR's text form before the pass (\"all\": every pass)\n"
     "  --print-after PASS   the same after the pass; either replaces the summary\n"
     "  --entry E=OUTS       add entry E computing only these outputs, as compile does (repeatable)\n"
+    "  --bind M:IN=N:IN2    several models are one unit (see hydrac compile --help); model M's\n"
+    "                       input IN is model N's input IN2 (repeatable)\n"
     "Passes, in order: bind, dce, infer, simplify, cse, fuse_gelu, fuse_layernorm, dce,\n"
     "layout, lower, memplan (a pass that runs twice prints twice).\n";
 
@@ -63,10 +66,10 @@ typedef struct inspect_request {
 
 /* Loads the model, and either lists what it declares (inputs still symbolic, no --shape) or runs
  * the passes and prints what was asked. */
-static int inspect(arena *a, diag *d, const char *path, const pass_binding *b, int n_b,
+static int inspect(arena *a, diag *d, const fe_models *models, const pass_binding *b, int n_b,
                    inspect_request *rq) {
   ir_graph *g = NULL;
-  if (fe_load_model(a, d, path, &g) != HY_OK) return drv_fail(d);
+  if (fe_load_models(a, d, models, &g) != HY_OK) return drv_fail(d);
   inspect_model_init(&rq->model, g);
   for (int32_t i = 0; i < rq->n_entries; i++)
     if (ir_entry_add_named(g, rq->entries[i].name, rq->entries[i].outputs) != HY_OK)
@@ -92,25 +95,35 @@ static int inspect(arena *a, diag *d, const char *path, const pass_binding *b, i
 
 int cmd_inspect(int argc, char **argv) {
   inspect_request rq = {0};
-  drv_list pos = {0}, shapes = {0}, entries = {0};
+  drv_list pos = {0}, shapes = {0}, entries = {0}, binds = {0};
+  drv_models models;
   const drv_arg specs[] = {{"--shape", NULL, DRV_LIST, &shapes},
                            {"--json", NULL, DRV_FLAG, &rq.json},
                            {"--dot", NULL, DRV_FLAG, &rq.dot},
                            {"--print-before", NULL, DRV_VALUE, &rq.pr.before},
                            {"--print-after", NULL, DRV_VALUE, &rq.pr.after},
-                           {"--entry", NULL, DRV_LIST, &entries}};
-  int r = drv_parse_args("inspect", help, argc, argv, 2, specs, 6, &pos);
+                           {"--entry", NULL, DRV_LIST, &entries},
+                           {"--bind", NULL, DRV_LIST, &binds}};
+  int r = drv_parse_args("inspect", help, argc, argv, 2, specs, 7, &pos);
   if (r) return r < 0 ? DRV_EXIT_OK : r;
-  if (pos.n != 1) return drv_usage_error("inspect", "one MODEL.onnx expected, %d given", pos.n);
   if (rq.json && rq.dot) return drv_usage_error("inspect", "--json and --dot: choose one");
   if ((r = check_pass_name("--print-before", rq.pr.before)) ||
       (r = check_pass_name("--print-after", rq.pr.after)))
     return r;
+  if ((r = drv_models_parse("inspect", &pos, &binds, &models))) return r;
+  if (models.rest.n) {
+    drv_models_free(&models);
+    return drv_usage_error("inspect", "'%s' is not a MODEL.onnx", models.rest.v[0]);
+  }
   pass_binding b[DRV_MAX_LIST];
   hc_entry_spec es[DRV_MAX_LIST];
-  if ((r = drv_shapes_to_bindings("inspect", &shapes, b))) return r;
+  if ((r = drv_shapes_to_bindings("inspect", &shapes, b))) {
+    drv_models_free(&models);
+    return r;
+  }
   if ((r = drv_entries_to_specs("inspect", &entries, es))) {
     drv_bindings_free(b, shapes.n);
+    drv_models_free(&models);
     return r;
   }
   diag d;
@@ -119,9 +132,10 @@ int cmd_inspect(int argc, char **argv) {
   arena_init(&a);
   rq.entries = es;
   rq.n_entries = entries.n;
-  int rc = inspect(&a, &d, pos.v[0], b, shapes.n, &rq);
+  int rc = inspect(&a, &d, &models.m, b, shapes.n, &rq);
   arena_free(&a);
   drv_bindings_free(b, shapes.n);
   drv_entry_specs_free(es, entries.n);
+  drv_models_free(&models);
   return rc;
 }

@@ -9,14 +9,17 @@
 #include "tensor_io.h"
 
 static const char help[] =
-    "usage: hydrac run MODEL.onnx [INPUT.pb ...] [-o OUTDIR] [--threads N] [--outputs A,B]\n"
+    "usage: hydrac run MODEL.onnx [MODEL2.onnx ...] [INPUT.pb ...] [-o OUTDIR] [--threads N]\n"
+    "                  [--bind b:ids=a:input_ids ...] [--outputs A,B]\n"
     "\n"
     "Compiles MODEL.onnx for this machine and runs it once. The inputs are TensorProto files in\n"
     "the order of the graph's inputs (initializers excluded); their shapes fix the model's.\n"
+    "Several models are one unit (see hydrac compile --help): the inputs are the unit's.\n"
     "  -o, --output DIR   write DIR/output_<i>.pb for each output (else print a summary)\n"
     "  --threads N        worker threads (default 1)\n"
     "  --outputs A,B      compute only these outputs (and what they need), in this order:\n"
-    "                     output_<i>.pb and the summary follow it\n";
+    "                     output_<i>.pb and the summary follow it\n"
+    "  --bind M:IN=N:IN2  model M's input IN is model N's input IN2 (repeatable)\n";
 
 #define RUN_SHOW_VALUES 8
 
@@ -61,18 +64,19 @@ static int read_inputs(const drv_list *files, hy_tensor *in) {
 
 int cmd_run(int argc, char **argv) {
   const char *outdir = NULL, *threads = NULL, *outputs = NULL;
-  drv_list pos = {0};
+  drv_list pos = {0}, binds = {0};
   const drv_arg specs[] = {{"--output", "-o", DRV_VALUE, &outdir},
                            {"--threads", NULL, DRV_VALUE, &threads},
-                           {"--outputs", NULL, DRV_VALUE, &outputs}};
-  int r = drv_parse_args("run", help, argc, argv, 2, specs, 3, &pos);
+                           {"--outputs", NULL, DRV_VALUE, &outputs},
+                           {"--bind", NULL, DRV_LIST, &binds}};
+  int r = drv_parse_args("run", help, argc, argv, 2, specs, 4, &pos);
   if (r) return r < 0 ? DRV_EXIT_OK : r;
-  if (pos.n < 1) return drv_usage_error("run", "missing MODEL.onnx");
   long nt = 1;
   if (threads && !drv_parse_int(threads, 1, 1024, &nt))
     return drv_usage_error("run", "--threads wants a number in [1, 1024], not '%s'", threads);
-  drv_list files = {.n = pos.n - 1};
-  memcpy(files.v, pos.v + 1, (size_t)files.n * sizeof *files.v);
+  drv_models models;
+  if ((r = drv_models_parse("run", &pos, &binds, &models))) return r;
+  const drv_list files = models.rest;
   hy_tensor in[DRV_MAX_LIST];
   memset(in, 0, sizeof in);
   int rc = read_inputs(&files, in);
@@ -83,7 +87,7 @@ int cmd_run(int argc, char **argv) {
     diag d;
     diag_init(&d);
     hc_run_options opt = {.n_threads = (int32_t)nt, .outputs = outputs};
-    if (hc_run_model_named(pos.v[0], in, files.n, &opt, &out, &n_out, &names, &d) != HY_OK)
+    if (hc_run_models_named(&models.m, in, files.n, &opt, &out, &n_out, &names, &d) != HY_OK)
       rc = drv_fail(&d);
   }
   if (rc == DRV_EXIT_OK && outdir) rc = write_outputs(outdir, out, names, n_out);
@@ -92,5 +96,6 @@ int cmd_run(int argc, char **argv) {
   hc_tensors_free(out, n_out);
   hc_names_free(names, n_out);
   for (int i = 0; i < files.n; i++) pb_tensor_free(&in[i]);
+  drv_models_free(&models);
   return rc;
 }

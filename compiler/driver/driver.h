@@ -56,6 +56,20 @@ bool drv_parse_int(const char *s, long lo, long hi, long *out);
 bool drv_parse_target(const char *triple, const char *cpu, const char *features, const char *opt,
                       cg_target *t);
 
+/* ---- models.c ---- */
+/* The models of a command line: MODEL.onnx arguments, each optionally NAME=MODEL.onnx (the first
+ * argument is a model whatever its name), and the --bind specs (fe_models). */
+typedef struct drv_models {
+  fe_model_ref refs[DRV_MAX_LIST];
+  fe_models m;
+  drv_list rest; /* the arguments after the models (run's input files) */
+} drv_models;
+/* Splits pos into the models and the rest; a usage error (DRV_EXIT_USAGE) for no model, a bad
+ * model name or a --bind not of the form MODEL:INPUT=MODEL:INPUT. */
+int drv_models_parse(const char *cmd, const drv_list *pos, const drv_list *binds,
+                     drv_models *out);
+void drv_models_free(drv_models *m);
+
 /* ---- print.c ---- */
 /* Element i of t as text ("0.5", "3", "true"). */
 void drv_format_elem(const hy_tensor *t, int64_t i, char *buf, size_t n);

@@ -306,9 +306,10 @@ static hy_status import_outputs(fe_ctx *c, ir_graph *g, const Onnx__GraphProto *
 
 hy_status fe_import_graph(fe_ctx *c, const Onnx__GraphProto *gp, ir_graph *parent,
                           const fe_map *parent_scope, ir_graph **out) {
-  ir_graph *g = ir_graph_new(c->a, c->d, c->file);
+  ir_graph *g = ir_graph_new(c->a, c->d, NULL);
   fe_map *scope = arena_alloc(c->a, sizeof *scope);
   if (!g || !scope) return oom(c);
+  g->file = c->file; /* one string for the model: every node of it points there (ir_node.file) */
   g->parent = parent;
   g->opset = c->opset;
   g->name = gp->name ? arena_strdup(c->a, gp->name) : "";
@@ -328,6 +329,19 @@ hy_status fe_import_graph(fe_ctx *c, const Onnx__GraphProto *gp, ir_graph *paren
   return HY_OK;
 }
 
+/* The graph's one source: its file, named by its stem (frontend/merge.c names it otherwise when
+ * asked), owning all the outputs. */
+static hy_status record_source(fe_ctx *c, ir_graph *g) {
+  const char *slash = strrchr(c->file, '/'), *base = slash ? slash + 1 : c->file;
+  const char *dot = strrchr(base, '.');
+  size_t stem = dot && dot != base ? (size_t)(dot - base) : strlen(base);
+  g->sources = arena_alloc(c->a, sizeof *g->sources);
+  if (!g->sources) return oom(c);
+  g->n_sources = 1;
+  g->sources[0] = (ir_source){c->file, arena_strndup(c->a, base, stem), 0, g->n_outputs};
+  return g->sources[0].name ? HY_OK : oom(c);
+}
+
 static hy_status import_model(arena *a, diag *d, const char *name, const pb_model *pm,
                               ir_graph **out) {
   fe_ctx c = {.a = a, .d = d, .file = arena_strdup(a, name), .model = pm->proto};
@@ -336,6 +350,7 @@ static hy_status import_model(arena *a, diag *d, const char *name, const pb_mode
   ir_graph *g = NULL;
   if (!s) s = fe_import_graph(&c, pm->proto->graph, NULL, NULL, &g);
   if (!s) s = report_missing(&c);
+  if (!s) s = record_source(&c, g);
   if (!s) s = ir_verify(g, "import");
   if (!s) *out = g;
   return s;

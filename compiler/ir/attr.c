@@ -45,10 +45,11 @@ static hy_status node_verror(ir_graph *g, const ir_node *n, const char *attr, hy
                              const char *fmt, va_list ap) {
   char body[DIAG_MSG_MAX / 2];
   vsnprintf(body, sizeof body, fmt, ap);
+  const char *file = n->file ? n->file : g->file;
   if (attr)
-    return diag_error(g->d, s, "%s: node '%s' (%s): attribute '%s': %s", g->file, n->name,
+    return diag_error(g->d, s, "%s: node '%s' (%s): attribute '%s': %s", file, n->name,
                       n->op_type, attr, body);
-  return diag_error(g->d, s, "%s: node '%s' (%s): %s", g->file, n->name, n->op_type, body);
+  return diag_error(g->d, s, "%s: node '%s' (%s): %s", file, n->name, n->op_type, body);
 }
 
 hy_status ir_node_error(ir_graph *g, const ir_node *n, hy_status s, const char *fmt, ...) {

@@ -16,41 +16,33 @@ ir_graph *ir_graph_new(arena *a, diag *d, const char *file) {
   return g;
 }
 
-ir_value *ir_value_new(ir_graph *g, const char *name) {
-  ir_value *v = arena_alloc(g->a, sizeof *v);
-  if (!v) return NULL;
+bool ir_graph_adopt_value(ir_graph *g, ir_value *v) {
   if (g->n_values == g->cap_values) {
     int32_t cap = g->cap_values ? g->cap_values * 2 : 64;
     ir_value **nv = arena_array(g->a, (size_t)cap, sizeof *nv);
-    if (!nv) return NULL;
+    if (!nv) return false;
     if (g->n_values) memcpy(nv, g->values, (size_t)g->n_values * sizeof *nv);
     g->values = nv;
     g->cap_values = cap;
   }
+  v->id = g->n_values;
+  g->values[g->n_values++] = v;
+  return true;
+}
+
+ir_value *ir_value_new(ir_graph *g, const char *name) {
+  ir_value *v = arena_alloc(g->a, sizeof *v);
+  if (!v || !ir_graph_adopt_value(g, v)) return NULL;
   v->name = arena_strdup(g->a, name ? name : "");
   v->type.rank = -1;
   v->input_index = -1;
   v->output_index = -1;
-  v->id = g->n_values;
-  g->values[g->n_values++] = v;
   return v;
 }
 
-ir_node *ir_node_new(ir_graph *g, ir_op op, const char *op_type, const char *name, int32_t n_in,
-                     int32_t n_out) {
-  ir_node *n = arena_alloc(g->a, sizeof *n);
-  if (!n) return NULL;
-  n->op = op;
-  n->op_type = arena_strdup(g->a, op_type ? op_type : ir_op_name(op));
-  n->domain = "";
-  n->opset = (int32_t)g->opset;
+void ir_graph_adopt_node(ir_graph *g, ir_node *n) {
   n->id = g->next_node_id++;
-  n->name = (name && *name) ? arena_strdup(g->a, name) : arena_printf(g->a, "%s_%d", n->op_type, n->id);
-  n->in = arena_array(g->a, (size_t)(n_in > 0 ? n_in : 1), sizeof *n->in);
-  n->out = arena_array(g->a, (size_t)(n_out > 0 ? n_out : 1), sizeof *n->out);
-  if (!n->in || !n->out || !n->name || !n->op_type) return NULL;
-  n->n_in = n_in;
-  n->n_out = n_out;
+  n->next = NULL;
   n->prev = g->last;
   if (g->last)
     g->last->next = n;
@@ -58,6 +50,25 @@ ir_node *ir_node_new(ir_graph *g, ir_op op, const char *op_type, const char *nam
     g->first = n;
   g->last = n;
   g->n_nodes++;
+}
+
+ir_node *ir_node_new(ir_graph *g, ir_op op, const char *op_type, const char *name, int32_t n_in,
+                     int32_t n_out) {
+  ir_node *n = arena_alloc(g->a, sizeof *n);
+  if (!n) return NULL;
+  n->op = op;
+  n->file = g->file;
+  n->op_type = arena_strdup(g->a, op_type ? op_type : ir_op_name(op));
+  n->domain = "";
+  n->opset = (int32_t)g->opset;
+  n->name = (name && *name) ? arena_strdup(g->a, name)
+                             : arena_printf(g->a, "%s_%d", n->op_type, g->next_node_id);
+  n->in = arena_array(g->a, (size_t)(n_in > 0 ? n_in : 1), sizeof *n->in);
+  n->out = arena_array(g->a, (size_t)(n_out > 0 ? n_out : 1), sizeof *n->out);
+  if (!n->in || !n->out || !n->name || !n->op_type) return NULL;
+  n->n_in = n_in;
+  n->n_out = n_out;
+  ir_graph_adopt_node(g, n);
   return n;
 }
 

@@ -177,6 +177,9 @@ typedef struct ir_lowered {
 /* ---- nodes ---- */
 struct ir_node {
   const char *name; /* never NULL: import names unnamed nodes "<op>_<index>" */
+  /* The model file the node came from, for messages: one string shared by all the nodes of a
+   * model (ir_source.file), so a merged unit's nodes still name their own file. */
+  const char *file;
   ir_op op;
   const char *op_type; /* as written in the model */
   const char *domain;
@@ -193,10 +196,19 @@ struct ir_node {
   ir_lowered *lowered; /* set by the lower pass */
 };
 
+/* One model a graph was imported from. A unit merged from several models (frontend/merge.c) has
+ * one per model, in the order given; its outputs are theirs concatenated, so model k's outputs
+ * are outputs[first_output .. first_output + n_outputs), in the model's own order. */
+typedef struct ir_source {
+  const char *file; /* its path: the string its nodes' `file` points at */
+  const char *name; /* its name in the unit: the file's stem, or the one given */
+  int32_t first_output, n_outputs;
+} ir_source;
+
 struct ir_graph {
   arena *a;
   diag *d;
-  const char *file; /* for messages */
+  const char *file; /* for messages about the graph as a whole ("a.onnx + b.onnx" when merged) */
   const char *name;
   ir_graph *parent; /* enclosing graph of a subgraph (outer-scope names), NULL at top level */
   ir_node *first, *last;
@@ -220,12 +232,15 @@ struct ir_graph {
   /* entry.c: the named entries besides the default one (all outputs), in order */
   ir_entry *entries;
   int32_t n_entries, cap_entries;
+  ir_source *sources; /* the models it came from (top-level graphs; set by the frontend) */
+  int32_t n_sources;
 };
 
 /* ---- graph.c: construction and mutation (keeps use lists right) ---- */
 ir_graph *ir_graph_new(arena *a, diag *d, const char *file);
 ir_value *ir_value_new(ir_graph *g, const char *name);
-/* Appends a node with n_in/n_out empty slots; op_type is copied. */
+/* Appends a node with n_in/n_out empty slots; op_type is copied; its file is g's (a rewrite run by
+ * ir_rewrite_worklist gives the node it makes the file of the node it matched at). */
 ir_node *ir_node_new(ir_graph *g, ir_op op, const char *op_type, const char *name, int32_t n_in,
                      int32_t n_out);
 void ir_node_set_input(ir_graph *g, ir_node *n, int32_t slot, ir_value *v);
@@ -238,6 +253,11 @@ void ir_replace_all_uses(ir_graph *g, ir_value *from, ir_value *to);
 ir_value *ir_const_new(ir_graph *g, const char *name, hy_dtype dt, int32_t rank,
                        const int64_t *dims, const void *data);
 
+/* For merging graphs (frontend/merge.c): v, made in another graph of g's arena, joins g's values
+ * (its id renumbered; false when out of memory); n joins the end of g's node order (id
+ * renumbered). Use lists move with them; producers, inputs and outputs stay as they are. */
+bool ir_graph_adopt_value(ir_graph *g, ir_value *v);
+void ir_graph_adopt_node(ir_graph *g, ir_node *n);
 /* Moves n (already in g) to stand right before `before`: a rewrite's new node (appended by
  * ir_node_new) takes the place of the chain it replaces, so topological order holds. */
 void ir_node_move_before(ir_graph *g, ir_node *n, ir_node *before);
@@ -295,7 +315,7 @@ hy_status ir_attr_flag(ir_graph *g, const ir_node *n, const char *name, int64_t 
  * kind, is NaN or infinite. */
 hy_status ir_attr_finite(ir_graph *g, const ir_node *n, const char *name, float dflt, float *out);
 
-/* ---- diag for nodes: "<file>: node '<name>' (<op>): <message>" ---- */
+/* ---- diag for nodes: "<file>: node '<name>' (<op>): <message>", file the node's own ---- */
 hy_status ir_node_error(ir_graph *g, const ir_node *n, hy_status s, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 /* The same with the attribute named: "... (<op>): attribute 'axis': <message>" */

@@ -121,6 +121,7 @@ hy_status ir_rewrite_worklist(ir_graph *g, ir_rewrite_fn fn, void *ctx) {
     ir_node *n = w.v[w.head++], *made = NULL;
     if (!ir_node_in_graph(g, n)) continue;
     s = fn(g, n, ctx, &made);
+    if (made) made->file = n->file; /* in a merged unit, the model the rewritten nodes came from */
     if (s == HY_OK && made && !push_around(&w, made)) s = oom(g);
   }
   free(w.v);

@@ -5,7 +5,7 @@
 
 static hy_status broken(ir_graph *g, const char *after, const char *what, const ir_node *n) {
   return diag_error(g->d, HY_ERR_INTERNAL, "%s: IR invariant broken after %s: %s (node '%s')",
-                    g->file, after, what, n ? n->name : "-");
+                    n && n->file ? n->file : g->file, after, what, n ? n->name : "-");
 }
 
 static bool has_use(const ir_value *v, const ir_node *n, int32_t slot) {

@@ -35,18 +35,26 @@ static hy_status copy_names(const hy_model *m, const hy_entry_desc *e, char ***n
   return HY_OK;
 }
 
-hy_status hc_compile_graph_observed(arena *a, diag *d, const char *model_path,
-                                    const pass_binding *b, int32_t n_bindings,
-                                    const hc_entry_spec *e, int32_t n_entries,
-                                    const pass_observer *obs, ir_graph **out) {
+hy_status hc_compile_models_observed(arena *a, diag *d, const fe_models *m, const pass_binding *b,
+                                     int32_t n_bindings, const hc_entry_spec *e, int32_t n_entries,
+                                     const pass_observer *obs, ir_graph **out) {
   ir_graph *g = NULL;
   *out = NULL;
-  if (fe_load_model(a, d, model_path, &g) != HY_OK) return d->status;
+  if (fe_load_models(a, d, m, &g) != HY_OK) return d->status;
   for (int32_t i = 0; i < n_entries; i++)
     if (ir_entry_add_named(g, e[i].name, e[i].outputs) != HY_OK) return d->status;
   if (pass_run_observed(g, b, n_bindings, obs) != HY_OK) return d->status;
   *out = g;
   return HY_OK;
+}
+
+hy_status hc_compile_graph_observed(arena *a, diag *d, const char *model_path,
+                                    const pass_binding *b, int32_t n_bindings,
+                                    const hc_entry_spec *e, int32_t n_entries,
+                                    const pass_observer *obs, ir_graph **out) {
+  const fe_model_ref one = {model_path, NULL};
+  const fe_models m = {&one, 1, NULL, 0};
+  return hc_compile_models_observed(a, d, &m, b, n_bindings, e, n_entries, obs, out);
 }
 
 hy_status hc_compile_graph(arena *a, diag *d, const char *model_path, const pass_binding *b,
@@ -155,6 +163,14 @@ static void forget_contradicted_shapes(ir_graph *g, const pass_binding *b, int32
 hy_status hc_run_model_named(const char *model_path, const hy_tensor *inputs, int32_t n_inputs,
                              const hc_run_options *opt, hy_tensor **outputs, int32_t *n_outputs,
                              char ***names, diag *d) {
+  const fe_model_ref one = {model_path, NULL};
+  const fe_models m = {&one, 1, NULL, 0};
+  return hc_run_models_named(&m, inputs, n_inputs, opt, outputs, n_outputs, names, d);
+}
+
+hy_status hc_run_models_named(const fe_models *models, const hy_tensor *inputs, int32_t n_inputs,
+                              const hc_run_options *opt, hy_tensor **outputs, int32_t *n_outputs,
+                              char ***names, diag *d) {
   if (names) *names = NULL;
   *outputs = NULL;
   *n_outputs = 0;
@@ -163,7 +179,9 @@ hy_status hc_run_model_named(const char *model_path, const hy_tensor *inputs, in
   ir_graph *g = NULL;
   cg_jit *jit = NULL;
   pass_binding *b = NULL;
-  if (fe_load_model(&a, d, model_path, &g) != HY_OK) goto done;
+  const char *model_path = "?";
+  if (fe_load_models(&a, d, models, &g) != HY_OK) goto done;
+  model_path = g->file;
   b = arena_array(&a, (size_t)(g->n_inputs + 1), sizeof *b);
   if (!b) {
     diag_error(d, HY_ERR_OUT_OF_MEMORY, "%s: out of memory", model_path);

@@ -5,6 +5,7 @@
 #define HC_RUN_MODEL_H
 
 #include "codegen/codegen.h"
+#include "frontend/frontend.h"
 #include "passes/passes.h"
 
 /* The JIT entry that `run --outputs` and `bench --outputs` add and run. */
@@ -37,6 +38,12 @@ hy_status hc_run_model_named(const char *model_path, const hy_tensor *inputs, in
                              const hc_run_options *opt, hy_tensor **outputs, int32_t *n_outputs,
                              char ***names, diag *d);
 
+/* The same for a unit of one or more models merged into one (fe_load_models): inputs in the
+ * merged graph's input order, outputs every model's in model order. */
+hy_status hc_run_models_named(const fe_models *m, const hy_tensor *inputs, int32_t n_inputs,
+                              const hc_run_options *opt, hy_tensor **outputs, int32_t *n_outputs,
+                              char ***names, diag *d);
+
 void hc_tensors_free(hy_tensor *t, int32_t n);
 void hc_names_free(char **names, int32_t n);
 
@@ -57,6 +64,11 @@ hy_status hc_compile_graph_observed(arena *a, diag *d, const char *model_path,
                                     const pass_binding *b, int32_t n_bindings,
                                     const hc_entry_spec *e, int32_t n_entries,
                                     const pass_observer *obs, ir_graph **out);
+
+/* The same for a unit of one or more models (fe_load_models). */
+hy_status hc_compile_models_observed(arena *a, diag *d, const fe_models *m, const pass_binding *b,
+                                     int32_t n_bindings, const hc_entry_spec *e, int32_t n_entries,
+                                     const pass_observer *obs, ir_graph **out);
 
 /* Bindings for run: one per given tensor, checked against the graph's inputs (count and dtype)
  * with a message naming the input. b has room for g->n_inputs entries. */

@@ -526,3 +526,31 @@ Test(driver, entry_flags_are_checked) {
   cr_assert_eq(run(args), 1);
   cr_expect(strstr(err_text, "entry name 'ne-g' is not a C identifier"), "%s", err_text);
 }
+
+Test(driver, several_models_are_one_unit) {
+  char a[128], b[128], args[512];
+  snprintf(a, sizeof a, "%s/a.onnx", tmpdir);
+  snprintf(b, sizeof b, "%s/b.onnx", tmpdir);
+  write_one_node_model(a, "Relu");
+  write_one_node_model(b, "Sigmoid");
+  snprintf(args, sizeof args, "inspect --json '%s' '%s'", a, b);
+  cr_assert_eq(run(args), 0, "%s", err_text);
+  /* one input x, both outputs named y: each gets its model's prefix */
+  cr_assert(strstr(out_text, "\"inputs\":[{\"name\":\"x\""), "%s", out_text);
+  cr_assert(strstr(out_text, "{\"name\":\"a/y\"") && strstr(out_text, "{\"name\":\"b/y\""),
+            "%s", out_text);
+  snprintf(args, sizeof args, "inspect --json intent='%s' ner='%s'", a, b);
+  cr_assert_eq(run(args), 0, "%s", err_text);
+  cr_assert(strstr(out_text, "\"intent/y\"") && strstr(out_text, "\"ner/y\""), "%s", out_text);
+  snprintf(args, sizeof args, "inspect '%s' '%s' --bind b:x", a, b);
+  cr_assert_eq(run(args), 2);
+  cr_assert(strstr(err_text, "--bind wants MODEL:INPUT=MODEL:INPUT like b:ids=a:input_ids, not "
+                             "'b:x'"), "%s", err_text);
+  snprintf(args, sizeof args, "compile '%s' '%s' -o %s/u.o --bind zz:x=a:x", a, b, tmpdir);
+  cr_assert_eq(run(args), 1);
+  cr_assert(strstr(err_text, "--bind 'zz:x=a:x': no model is named 'zz' (the models are 'a', "
+                             "'b')"), "%s", err_text);
+  snprintf(args, sizeof args, "bench '%s' '%s' --bind b:x=b:x", a, b);
+  cr_assert_eq(run(args), 1);
+  cr_assert(strstr(err_text, "both inputs are model 'b''s"), "%s", err_text);
+}
