@@ -313,7 +313,7 @@ Test(merge, the_unit_computes_each_models_outputs_sharing_equal_work) {
   arena_init(&u.a);
   diag_init(&u.d);
   pass_binding b = {.input = "x", .rank = 2, .dims = {2, 3}};
-  cr_assert_eq(hc_compile_models_observed(&u.a, &u.d, &m, &b, 1, NULL, &u.g), HY_OK, "%s", u.d.msg);
+  cr_assert_eq(hc_compile_models_observed(&u.a, &u.d, &m, &b, 1, NULL, 0, NULL, &u.g), HY_OK, "%s", u.d.msg);
   int matmuls = 0;
   for (ir_node *n = u.g->first; n; n = n->next)
     matmuls += n->op == OP_MatMul;
