@@ -32,6 +32,7 @@ static hy_status cg_define_runtime(LLVMOrcLLJITRef j) {
       {"hy_tensor_numel", (void (*)(void))hy_tensor_numel},
       {"hy_tensor_bytes", (void (*)(void))hy_tensor_bytes},
       {"hy_status_name", (void (*)(void))hy_status_name},
+      {"hy_kernel_fail", (void (*)(void))hy_kernel_fail},
       {"cg_profile_mark", (void (*)(void))cg_profile_mark},
   };
   enum { N = sizeof syms / sizeof syms[0] };

@@ -574,7 +574,8 @@ static hy_status cg_entries(cg_ctx *x) {
   return s;
 }
 
-/* The node labels run-time errors name: "name (Op)" by position, in a constant array. */
+/* The node labels run-time errors start with: "<file>: node '<name>' (<Op>)", as the compiler's
+ * own errors do, by position in a constant array. */
 static hy_status cg_node_labels(cg_ctx *x, LLVMValueRef *out) {
   int32_t n_nodes = 0;
   for (const ir_node *n = x->g->first; n; n = n->next) n_nodes++;
@@ -582,7 +583,8 @@ static hy_status cg_node_labels(cg_ctx *x, LLVMValueRef *out) {
   if (!labels) return diag_error(x->g->d, HY_ERR_OUT_OF_MEMORY, "codegen: out of memory");
   int32_t i = 0;
   for (const ir_node *n = x->g->first; n; n = n->next, i++) {
-    char *label = arena_printf(x->g->a, "%s (%s)", n->name, n->op_type);
+    char *label = arena_printf(x->g->a, "%s: node '%s' (%s)", n->file ? n->file : x->g->file,
+                               n->name, n->op_type);
     if (!label) return diag_error(x->g->d, HY_ERR_OUT_OF_MEMORY, "codegen: out of memory");
     labels[i] = cg_cstring(x, label);
   }

@@ -55,6 +55,7 @@ hy_status lower_gather(ir_graph *g, ir_node *n, ir_lowered *l) {
   lower_int(l, t->dims[axis]);
   lower_int(l, mv_prod(t->dims, (int32_t)axis + 1, t->rank));
   lower_int(l, ir_type_numel(ir_in_type(n, 1)));
+  lower_int(l, axis);
   return HY_OK;
 }
 

@@ -27,6 +27,7 @@ struct hy_session {
   size_t weights_len;
   atomic_flag busy; /* set while a run owns the arena, the pointer arrays and err */
   char err[512];
+  char detail[256]; /* a failing kernel's reason (hy_kernel_fail), for err */
 };
 
 /* One run at a time per session (model.h): a second caller gets HY_ERR_BUSY, not a race. */
@@ -51,6 +52,8 @@ static size_t hy_round64(uint64_t n) { return (size_t)((n + 63) & ~(uint64_t)63)
 
 static hy_status hy_session_exec(hy_session *s, const hy_session_options *opt) {
   s->ex.n_threads = 1;
+  s->ex.detail = s->detail;
+  s->ex.detail_size = (int32_t)sizeof s->detail;
   if (!opt) return HY_OK;
   if (opt->parallel_for) {
     s->ex.n_threads = opt->n_threads;
@@ -246,6 +249,7 @@ static hy_status hy_session_call(hy_session *s, const hy_entry_desc *e) {
   const hy_model *m = s->m;
   const void *const *in = s->in_ptrs;
   void *const *out = s->out_ptrs;
+  s->detail[0] = 0;
   int32_t r = (int32_t)(m->entry ? e->entry(s->arena, in, out, &s->ex)
                                   : e->entry_weights(s->arena, in, out, &s->ex, s->weights));
   if (r == HY_OK) {
@@ -256,9 +260,8 @@ static hy_status hy_session_call(hy_session *s, const hy_entry_desc *e) {
   hy_status st = (hy_status)(r & 0xff);
   int32_t node = (r >> 8) - 1; /* HY_ENTRY_NODE_TAG */
   if (node >= 0 && node < m->n_nodes && m->node_labels)
-    return hy_fail(s, st, "model '%s'%s: node %s: %s", m->name,
-                   hy_entry_note(s, e, note, sizeof note), m->node_labels[node],
-                   hy_status_name(st));
+    return hy_fail(s, st, "%s%s: %s", m->node_labels[node], hy_entry_note(s, e, note, sizeof note),
+                   s->detail[0] ? s->detail : hy_status_name(st));
   return hy_fail(s, st, "model '%s'%s: run failed: %s", m->name,
                  hy_entry_note(s, e, note, sizeof note), hy_status_name(st));
 }

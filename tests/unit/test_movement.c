@@ -308,7 +308,11 @@ Test(movement, gather_out_of_range) {
   hy_tdesc out[1] = {{HY_DTYPE_FLOAT, 2, {2, 2}}};
   hy_kparams p = {2, 1, l.n_ints, 0, in, out, l.ints, l.floats};
   const void *ins[2] = {k_x6, idx};
-  cr_assert_eq(hy_kernel_gather(&p, ins, outs, NULL, NULL), HY_ERR_SHAPE);
+  char why[96] = "";
+  hy_exec ex = {.n_threads = 1, .detail = why, .detail_size = (int32_t)sizeof why};
+  cr_assert_eq(hy_kernel_gather(&p, ins, outs, NULL, &ex), HY_ERR_SHAPE);
+  cr_expect_str_eq(why, "index 3 is out of range for axis 1 of size 3");
+  cr_assert_eq(hy_kernel_gather(&p, ins, outs, NULL, NULL), HY_ERR_SHAPE); /* nowhere to say it */
 }
 
 Test(movement, gather_axis_error) {

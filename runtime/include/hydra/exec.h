@@ -17,6 +17,10 @@ typedef struct hy_exec {
   int32_t n_threads;               /* 1 (or 0) runs everything on the calling thread */
   hy_parallel_for_fn parallel_for; /* NULL: serial */
   void *user;
+  /* Where a failing kernel says what went wrong ("index 5000 is out of range for axis 0 of
+   * size 1000"), through hy_kernel_fail on the calling thread; NULL: nowhere. */
+  char *detail;
+  int32_t detail_size;
 } hy_exec;
 
 /* Serial when ex is NULL, has one thread or no parallel_for. Always inlined: a kernel's call

@@ -75,6 +75,12 @@ typedef enum hy_kernel_id {
 HY_KERNEL_LIST(HY_KERNEL_DECL)
 #undef HY_KERNEL_DECL
 
+/* Returns s, first writing the formatted reason into ex->detail (when there is one), so the run's
+ * error names the fault as well as the node. Call it on the kernel's calling thread only: a
+ * kernel checks its data before its parallel region. */
+hy_status hy_kernel_fail(const hy_exec *ex, hy_status s, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* Native entry points for constant folding and tests; codegen uses hy_kernel_symbol(). */
 extern const hy_kernel_fn hy_kernel_table[HY_KERNEL_COUNT + 1];
 /* "hy_kernel_<name>", the symbol codegen calls in the linked bitcode. */

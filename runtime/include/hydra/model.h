@@ -76,7 +76,8 @@ typedef struct hy_model {
   const char *weights_file;
   uint64_t weights_bytes;
   hy_entry_weights_fn entry_weights;
-  /* "name (OpType)" of each node in run order, for run-time errors (HY_ENTRY_NODE_TAG). */
+  /* "<model file>: node '<name>' (<OpType>)" of each node in run order, for run-time errors
+   * (HY_ENTRY_NODE_TAG), followed there by the kernel's reason (hy_kernel_fail). */
   int32_t n_nodes;
   const char *const *node_labels;
   /* Where the entry records the bounded outputs' actual dims (see hy_entry_fn); -1 when every

@@ -1,7 +1,8 @@
 /* gather: out[0][o, j, i] = in[0][o, idx[j], i] (Gather). in[1] holds the indices, int32 or
  * int64, negative ones counting from the end; any index outside [-n, n) is HY_ERR_SHAPE.
  *   ints: [0] outer (product of data dims before axis), [1] n (data dim at axis),
- *         [2] inner (product of data dims after axis), [3] number of indices. */
+ *         [2] inner (product of data dims after axis), [3] number of indices, [4] the axis (for
+ *         the message a bad index gets). */
 #include "kernel_util.h"
 #include "movement.h"
 
@@ -13,10 +14,19 @@ typedef struct gather_job {
   int64_t n, inner, n_idx, row_bytes;
 } gather_job;
 
+static int64_t raw_index(const void *idx, int32_t dtype, int64_t k) {
+  return dtype == HY_DTYPE_INT32 ? ((const int32_t *)idx)[k] : ((const int64_t *)idx)[k];
+}
+
 static int64_t gather_index(const gather_job *j, int64_t k) {
-  int64_t v = j->idx_dtype == HY_DTYPE_INT32 ? ((const int32_t *)j->idx)[k]
-                                             : ((const int64_t *)j->idx)[k];
+  int64_t v = raw_index(j->idx, j->idx_dtype, k);
   return v < 0 ? v + j->n : v;
+}
+
+/* The fault every index kernel here reports: HY_ERR_SHAPE, naming the index and the axis. */
+static hy_status index_fault(const hy_exec *ex, int64_t v, int64_t axis, int64_t n) {
+  return hy_kernel_fail(ex, HY_ERR_SHAPE, "index %lld is out of range for axis %lld of size %lld",
+                        (long long)v, (long long)axis, (long long)n);
 }
 
 /* Unit u copies one row of inner elements: outer coordinate u / n_idx, index u % n_idx. */
@@ -33,14 +43,14 @@ hy_status hy_kernel_gather(const hy_kparams *p, const void *const *in, void *con
                            void *scratch, const hy_exec *ex) {
   (void)scratch;
   int64_t es = mv_elsize(p->out[0].dtype);
-  if (p->n_ints < 4 || es <= 0) return HY_ERR_INTERNAL;
+  if (p->n_ints < 5 || es <= 0) return HY_ERR_INTERNAL;
   int32_t it = p->in[1].dtype;
   if (it != HY_DTYPE_INT32 && it != HY_DTYPE_INT64) return HY_ERR_DTYPE;
   gather_job j = {in[0], out[0], in[1], it, p->ints[1], p->ints[2], p->ints[3], p->ints[2] * es};
   /* every index is checked before anything is written, so no read can leave the data */
   for (int64_t k = 0; k < j.n_idx; k++) {
     int64_t v = gather_index(&j, k);
-    if (v < 0 || v >= j.n) return HY_ERR_SHAPE;
+    if (v < 0 || v >= j.n) return index_fault(ex, raw_index(j.idx, it, k), p->ints[4], j.n);
   }
   int64_t units = p->ints[0] * j.n_idx;
   mv_parallel(ex, units * j.row_bytes, units, gather_range, &j);
@@ -57,8 +67,7 @@ hy_status hy_kernel_gather(const hy_kparams *p, const void *const *in, void *con
 static int64_t elements_offset(const hy_tdesc *d, const hy_tdesc *id, const void *idx,
                                int64_t axis, int64_t e) {
   int64_t off = 0, stride = 1, rest = e;
-  int64_t v = id->dtype == HY_DTYPE_INT32 ? ((const int32_t *)idx)[e] : ((const int64_t *)idx)[e];
-  int64_t n = d->dims[axis];
+  int64_t v = raw_index(idx, id->dtype, e), n = d->dims[axis];
   if (v < -n || v >= n) return -1;
   if (v < 0) v += n;
   for (int32_t k = id->rank - 1; k >= 0; k--) {
@@ -70,6 +79,12 @@ static int64_t elements_offset(const hy_tdesc *d, const hy_tdesc *id, const void
   return off;
 }
 
+static hy_status elements_fault(const hy_kparams *p, const void *idx, int64_t e,
+                                const hy_exec *ex) {
+  int64_t axis = p->ints[0];
+  return index_fault(ex, raw_index(idx, p->in[1].dtype, e), axis, p->in[0].dims[axis]);
+}
+
 static bool elements_ok(const hy_kparams *p) {
   int32_t it = p->in[1].dtype;
   return p->n_ints >= 1 && (it == HY_DTYPE_INT32 || it == HY_DTYPE_INT64) &&
@@ -79,12 +94,12 @@ static bool elements_ok(const hy_kparams *p) {
 
 hy_status hy_kernel_gather_elements(const hy_kparams *p, const void *const *in,
                                     void *const *out, void *scratch, const hy_exec *ex) {
-  (void)scratch, (void)ex;
+  (void)scratch;
   if (!elements_ok(p)) return HY_ERR_INTERNAL;
   int64_t es = mv_elsize(p->in[0].dtype), n = hy_tdesc_numel(&p->in[1]);
   for (int64_t e = 0; e < n; e++) {
     int64_t off = elements_offset(&p->in[0], &p->in[1], in[1], p->ints[0], e);
-    if (off < 0) return HY_ERR_SHAPE;
+    if (off < 0) return elements_fault(p, in[1], e, ex);
     memcpy((char *)out[0] + e * es, (const char *)in[0] + off * es, (size_t)es);
   }
   return HY_OK;
@@ -135,12 +150,13 @@ static bool scatter_combine(int32_t dtype, int64_t red, char *dst, const char *s
 
 hy_status hy_kernel_scatter_elements(const hy_kparams *p, const void *const *in,
                                      void *const *out, void *scratch, const hy_exec *ex) {
-  (void)scratch, (void)ex;
+  (void)scratch;
   if (!elements_ok(p)) return HY_ERR_INTERNAL;
   int64_t es = mv_elsize(p->in[0].dtype), n = hy_tdesc_numel(&p->in[1]);
   /* indices are checked first so a bad one leaves the output untouched */
   for (int64_t e = 0; e < n; e++)
-    if (elements_offset(&p->in[0], &p->in[1], in[1], p->ints[0], e) < 0) return HY_ERR_SHAPE;
+    if (elements_offset(&p->in[0], &p->in[1], in[1], p->ints[0], e) < 0)
+      return elements_fault(p, in[1], e, ex);
   if (out[0] != in[0])
     memmove(out[0], in[0], (size_t)(hy_tdesc_numel(&p->in[0]) * es));
   int64_t red = p->n_ints > 1 ? p->ints[1] : SCATTER_NONE;
