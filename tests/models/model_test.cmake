@@ -2,7 +2,7 @@
 # MODE=compile runs `hydrac compile`, links NAME.o into model_main.c and runs that program.
 # Variables (-D): MODE HYDRAC MODEL(.onnx) DATA(its data set dir) MADE_BY(the build step writing
 #                 MODEL) NAME SHAPES(comma separated name=AxB) WORK COMPARE CC MODEL_MAIN
-#                 INCLUDES LIBS (comma separated)
+#                 INCLUDES LIBS (comma separated) RTOL ATOL (the comparison's tolerance)
 cmake_minimum_required(VERSION 3.25)
 
 function(step what)
@@ -32,7 +32,7 @@ if(MODE STREQUAL "run")
   file(GLOB inputs ${DATA}/input_*.pb)
   list(SORT inputs COMPARE NATURAL)
   step("hydrac run" ${HYDRAC} run ${MODEL} ${inputs} -o ${WORK})
-  step("comparison with torch" ${COMPARE} ${WORK} ${DATA} --rtol 1e-4 --atol 1e-4)
+  step("comparison with the expected outputs" ${COMPARE} ${WORK} ${DATA} --rtol ${RTOL} --atol ${ATOL})
 elseif(MODE STREQUAL "compile")
   step("hydrac compile" ${HYDRAC} compile ${MODEL} --name ${NAME} ${shape_args}
        -o ${WORK}/${NAME}.o --header ${WORK}/${NAME}.h)
@@ -42,7 +42,7 @@ elseif(MODE STREQUAL "compile")
   list(TRANSFORM includes PREPEND -I)
   step("linking ${NAME}.o" ${CC} -std=gnu11 -O1 -DHYDRA_MODEL_NAME=${NAME} -I${WORK} ${includes}
        -include ${NAME}.h ${MODEL_MAIN} ${WORK}/${NAME}.o ${libs} -o ${WORK}/${NAME}_test)
-  step("${NAME}_test" ${WORK}/${NAME}_test ${DATA} --rtol 1e-4 --atol 1e-4)
+  step("${NAME}_test" ${WORK}/${NAME}_test ${DATA} --rtol ${RTOL} --atol ${ATOL})
 else()
   message(FATAL_ERROR "MODE must be run or compile")
 endif()
