@@ -661,7 +661,7 @@ static void write_section(FILE *f, tcase *cases, int n, const options *o) {
   count(cases, n, NULL, true, &t, &p, &r, &u, &fl);
   fprintf(f, "**Tensor graphs: %d/%d cases pass** (%d unsupported, %d failed): the cases whose "
              "graphs use only default-domain tensor ops, without control flow, sequences, "
-             "optionals, strings or recurrent ops. The others wait for later work and are "
+             "optionals, strings, recurrent ops or image decoding. The others wait for later work and are "
              "marked with what they use.\n\n", p, t, u, fl);
   fprintf(f, "| suite | cases | pass | of which random: shape and dtype only | unsupported | fail "
              "|\n|---|---:|---:|---:|---:|---:|\n");
@@ -806,8 +806,8 @@ int main(int argc, char **argv) {
   count(cases, n, NULL, true, &tt, &tp, &tr, &tu, &tf);
   printf("conformance: %s: whole suite: %d/%d cases pass (%d of them random: shape and dtype "
          "only; %d unsupported, %d failed) in %.0f s\n"
-         "conformance: %s: tensor graphs (no control flow, sequences, strings, recurrent ops or "
-         "other domains): %d/%d pass (%d unsupported, %d failed)\n",
+         "conformance: %s: tensor graphs (no control flow, sequences, strings, recurrent ops, "
+         "other domains or image decoding): %d/%d pass (%d unsupported, %d failed)\n",
          o.suite, p, t, r, u, f, now_s() - t0, o.suite, tp, tt, tu, tf);
   int rc = 0;
   if (o.report) rc |= write_report(o.report, cases, n, &o);

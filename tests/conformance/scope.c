@@ -47,6 +47,9 @@ static unsigned scope_of_graph(const Onnx__GraphProto *g) {
     if (n->domain && *n->domain && strcmp(n->domain, "ai.onnx") != 0) flags |= SCOPE_OTHER_DOMAIN;
     if (is_one_of(op, control)) flags |= SCOPE_CONTROL_FLOW;
     if (is_one_of(op, recurrent)) flags |= SCOPE_RECURRENT;
+    /* ImageDecoder decodes whole image files (seven formats in the suite: BMP, JPEG, JPEG 2000,
+     * PNG, PNM, TIFF, WebP), a codec library's job rather than tensor math: later work. */
+    if (strcmp(op, "ImageDecoder") == 0) flags |= SCOPE_IMAGE;
     if (strstr(op, "Sequence") || strstr(op, "Optional")) flags |= SCOPE_SEQUENCE;
     for (size_t a = 0; a < n->n_attribute; a++) {
       const Onnx__AttributeProto *at = n->attribute[a];
@@ -68,7 +71,8 @@ const char *scope_describe(unsigned flags, char *buf, size_t n) {
                {SCOPE_SEQUENCE, "sequences/optionals"},
                {SCOPE_STRING, "strings"},
                {SCOPE_RECURRENT, "recurrent ops"},
-               {SCOPE_OTHER_DOMAIN, "other domains"}};
+               {SCOPE_OTHER_DOMAIN, "other domains"},
+               {SCOPE_IMAGE, "image decoding"}};
   size_t k = 0;
   if (n) buf[0] = '\0';
   for (size_t i = 0; i < sizeof names / sizeof *names; i++) {

@@ -1,6 +1,6 @@
 /* Which part of Hydra's roadmap a backend-suite case belongs to: plain tensor graphs (the ops the
  * modern-ONNX work must pass), or features planned later (control flow, sequences and optionals,
- * strings, recurrent ops, other domains). The runner reports the tensor-graph count on its own so
+ * strings, recurrent ops, other domains, image decoding). The runner reports the tensor-graph count on its own so
  * the target stays visible among cases that wait for later work. */
 #ifndef HYDRA_CONFORMANCE_SCOPE_H
 #define HYDRA_CONFORMANCE_SCOPE_H
@@ -15,6 +15,7 @@ typedef enum {
   SCOPE_STRING = 1 << 2,       /* string tensors */
   SCOPE_RECURRENT = 1 << 3,    /* RNN, LSTM, GRU */
   SCOPE_OTHER_DOMAIN = 1 << 4, /* ai.onnx.ml, ai.onnx.preview.*, ... */
+  SCOPE_IMAGE = 1 << 5,        /* ImageDecoder: decoding encoded image files (JPEG, PNG, WebP, ...) */
 } scope_flag;
 
 /* The later-work flags of a model; 0 for a plain tensor graph of the default domain. */

@@ -4,7 +4,8 @@
 # checks entry E against the default entry and torch.
 # Variables (-D): MODE HYDRAC MODEL(.onnx) DATA(its data set dir) MADE_BY(the build step writing
 #                 MODEL) NAME SHAPES(comma separated name=AxB) WORK COMPARE CC MODEL_MAIN
-#                 INCLUDES LIBS (comma separated) ENTRY (MODE=entry)
+#                 INCLUDES LIBS (comma separated) ENTRY (MODE=entry) RTOL ATOL (the comparison's
+#                 tolerance)
 cmake_minimum_required(VERSION 3.25)
 
 function(step what)
@@ -22,6 +23,12 @@ foreach(f ${MODEL} ${DATA}/input_0.pb ${DATA}/output_0.pb)
                         "(cmake --build with the default target) and read that step's error")
   endif()
 endforeach()
+if(NOT DEFINED RTOL)
+  set(RTOL 1e-4)
+endif()
+if(NOT DEFINED ATOL)
+  set(ATOL 1e-4)
+endif()
 file(REMOVE_RECURSE ${WORK})
 file(MAKE_DIRECTORY ${WORK})
 string(REPLACE "," ";" shapes "${SHAPES}")
@@ -34,7 +41,7 @@ if(MODE STREQUAL "run")
   file(GLOB inputs ${DATA}/input_*.pb)
   list(SORT inputs COMPARE NATURAL)
   step("hydrac run" ${HYDRAC} run ${MODEL} ${inputs} -o ${WORK})
-  step("comparison with torch" ${COMPARE} ${WORK} ${DATA} --rtol 1e-4 --atol 1e-4)
+  step("comparison with the expected outputs" ${COMPARE} ${WORK} ${DATA} --rtol ${RTOL} --atol ${ATOL})
 elseif(MODE STREQUAL "compile" OR MODE STREQUAL "entry")
   set(entry_args)
   set(entry_defs)
@@ -52,7 +59,7 @@ elseif(MODE STREQUAL "compile" OR MODE STREQUAL "entry")
   step("linking ${NAME}.o" ${CC} -std=gnu11 -O1 -DHYDRA_MODEL_NAME=${NAME} ${entry_defs}
        -I${WORK} ${includes}
        -include ${NAME}.h ${MODEL_MAIN} ${WORK}/${NAME}.o ${libs} -o ${WORK}/${NAME}_test)
-  step("${NAME}_test" ${WORK}/${NAME}_test ${DATA} --rtol 1e-4 --atol 1e-4)
+  step("${NAME}_test" ${WORK}/${NAME}_test ${DATA} --rtol ${RTOL} --atol ${ATOL})
 else()
   message(FATAL_ERROR "MODE must be run, compile or entry")
 endif()

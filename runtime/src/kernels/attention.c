@@ -237,11 +237,6 @@ static void attn_pv_f32(const attn_job *j, const float *s, const kv_tile *t, int
 /* The exact softmax of float16/bfloat16 rows (see the top): x holds a row of logits, already
  * rounded to the input dtype dt; it becomes the probabilities, rounded to dt. sm is the dtype
  * the softmax computes in. */
-static inline float attn_round(int32_t dt, float v) {
-  if (dt == HY_DTYPE_FLOAT16) return hy_k_f16_to_f32(hy_k_f32_to_f16(v));
-  if (dt == HY_DTYPE_BFLOAT16) return hy_k_bf16_to_f32(hy_k_f32_to_bf16(v));
-  return v;
-}
 static void attn_softmax_exact(int32_t dt, int32_t sm, float *x, int64_t n) {
   float m = -INFINITY;
   for (int64_t c = 0; c < n; c++) m = x[c] > m ? x[c] : m;
@@ -252,19 +247,19 @@ static void attn_softmax_exact(int32_t dt, int32_t sm, float *x, int64_t n) {
   if (sm == HY_DTYPE_DOUBLE) {
     double sum = 0;
     for (int64_t c = 0; c < n; c++) sum += exp((double)x[c] - m);
-    for (int64_t c = 0; c < n; c++) x[c] = attn_round(dt, (float)(exp((double)x[c] - m) / sum));
+    for (int64_t c = 0; c < n; c++) x[c] = nn_round_to(dt, (float)(exp((double)x[c] - m) / sum));
     return;
   }
-  /* in float, or in a 16-bit type: each step rounded to it (attn_round is the identity for
+  /* in float, or in a 16-bit type: each step rounded to it (nn_round_to is the identity for
    * float); the logits are converted to it first */
   float sum = 0;
-  m = attn_round(sm, m);
+  m = nn_round_to(sm, m);
   for (int64_t c = 0; c < n; c++) {
-    x[c] = attn_round(sm, expf(attn_round(sm, attn_round(sm, x[c]) - m)));
-    sum = sm == HY_DTYPE_BFLOAT16 ? attn_round(sm, sum + x[c]) : sum + x[c];
+    x[c] = nn_exact_exp(sm, x[c], m);
+    sum = nn_exact_add(sm, sum, x[c]);
   }
-  sum = attn_round(sm, sum);
-  for (int64_t c = 0; c < n; c++) x[c] = attn_round(dt, attn_round(sm, x[c] / sum));
+  sum = nn_round_to(sm, sum);
+  for (int64_t c = 0; c < n; c++) x[c] = nn_round_to(dt, nn_round_to(sm, x[c] / sum));
 }
 
 /* The block walk, per dtype. SCORES/PV/MAX/EXPSUM are the four primitives above. ROUND rounds a
@@ -516,9 +511,7 @@ hy_status hy_kernel_attention(const hy_kparams *p, const void *const *in, void *
       hy_parallel_for(ex, j.n_tasks, attn_tasks_##SFX, &j);                                        \
   } while (0)
   double root = sqrt(p->floats[0]);
-  float rf = dt == HY_DTYPE_FLOAT16    ? hy_k_f16_to_f32(hy_k_f32_to_f16((float)root))
-             : dt == HY_DTYPE_BFLOAT16 ? hy_k_bf16_to_f32(hy_k_f32_to_bf16((float)root))
-                                       : (float)root;
+  float rf = nn_round_to(dt, (float)root);
   j.scale = dt == HY_DTYPE_DOUBLE ? p->floats[0] : (double)rf * rf;
   j.root = rf;
   switch (dt) {

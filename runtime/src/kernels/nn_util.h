@@ -143,4 +143,23 @@ NN_INLINE float nn_row_exp_sum(const float *x, float *y, int64_t n, float m) {
   return nn_hsum(&s);
 }
 
+/* v rounded to the precision of dt (float16, bfloat16; any other dtype leaves it). */
+NN_INLINE float nn_round_to(int32_t dt, float v) {
+  if (dt == HY_DTYPE_FLOAT16) return hy_k_f16_to_f32(hy_k_f32_to_f16(v));
+  if (dt == HY_DTYPE_BFLOAT16) return hy_k_bf16_to_f32(hy_k_f32_to_bf16(v));
+  return v;
+}
+
+/* The steps of a softmax computed in a 16-bit float type sm, as ONNX's reference computes it
+ * (NumPy in the input type): x - max rounded, its exp rounded, the sum of those (a bfloat16 sum
+ * adds one rounded term at a time, a float16 one accumulates in float, as NumPy does) rounded,
+ * and each quotient rounded. For sm float they are plain float steps. Shared by Softmax and the
+ * Attention kernel's float16/bfloat16 path; m is the row max, already in sm. */
+NN_INLINE float nn_exact_exp(int32_t sm, float x, float m) {
+  return nn_round_to(sm, expf(nn_round_to(sm, nn_round_to(sm, x) - m)));
+}
+NN_INLINE float nn_exact_add(int32_t sm, float sum, float e) {
+  return sm == HY_DTYPE_BFLOAT16 ? nn_round_to(sm, sum + e) : sum + e;
+}
+
 #endif
