@@ -201,6 +201,11 @@ struct ir_graph {
    * (hy_model.out_dims_offset); -1 when every output shape is static. */
   int64_t out_dims_offset;
   struct ir_const_table *consts; /* const.c: the graph's constants by content, made on first use */
+  /* What the fusions did, for inspect: attention subgraphs fused into one Attention node, and
+   * attention-like ones left as they were (fuse_attention.c) */
+  struct {
+    int attention_fused, attention_near_miss;
+  } stats;
 };
 
 /* ---- graph.c: construction and mutation (keeps use lists right) ---- */
