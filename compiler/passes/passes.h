@@ -27,6 +27,10 @@ hy_status pass_simplify(ir_graph *g);
 /* cse.c: constants made one per content, then nodes with the same op, version, attributes and
  * inputs as an earlier one merged into it (to a fixed point, in one sweep). */
 hy_status pass_cse(ir_graph *g);
+/* fuse_attention.c: exported scaled-dot-product attention (head split, scores, scale, mask,
+ * Softmax, product with V, head merge) → one 3-D Attention node; counts fused and near misses in
+ * g->stats. */
+hy_status pass_fuse_attention(ir_graph *g);
 /* fuse_gelu.c: Div/Erf/Add/Mul/Mul chains of the exact GELU → one Gelu node. */
 hy_status pass_fuse_gelu(ir_graph *g);
 /* fuse_layernorm.c: the 9-node LayerNorm decomposition → one LayerNormalization node. */

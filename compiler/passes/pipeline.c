@@ -2,6 +2,7 @@
  * after each
  * pass. An internal error always says which pass it came from. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "passes/pass_internal.h"
@@ -14,7 +15,8 @@ typedef struct pass_def {
 /* DCE runs first too: dead nodes need no shapes (and may not have any). */
 static const pass_def pass_list[] = {
     {"dce", pass_dce},       {"infer", pass_infer_shapes}, {"simplify", pass_simplify},
-    {"cse", pass_cse},       {"fuse_gelu", pass_fuse_gelu}, {"fuse_layernorm", pass_fuse_layernorm},
+    {"cse", pass_cse},       {"fuse_attention", pass_fuse_attention},
+    {"fuse_gelu", pass_fuse_gelu}, {"fuse_layernorm", pass_fuse_layernorm},
     {"dce", pass_dce},       {"layout", pass_layout},      {"lower", pass_lower},
     {"memplan", pass_plan_memory},
 };
@@ -43,6 +45,17 @@ static hy_status after_pass(ir_graph *g, const char *pass, hy_status s) {
   return s != HY_OK ? g->d->status : HY_OK;
 }
 
+/* HYDRA_SKIP_FUSION=fuse_attention[,fuse_gelu...] leaves those fusions out, to measure what one
+ * gains in the same build (docs/profiling.md); only fuse_* passes can be left out. */
+static bool skipped(const char *pass) {
+  const char *list = getenv("HYDRA_SKIP_FUSION");
+  size_t n = strlen(pass);
+  if (!list || strncmp(pass, "fuse_", 5)) return false;
+  for (const char *p = strstr(list, pass); p; p = strstr(p + 1, pass))
+    if ((p == list || p[-1] == ',') && (p[n] == '\0' || p[n] == ',')) return true;
+  return false;
+}
+
 const char *pass_name(size_t i) {
   if (i == 0) return "bind";
   return i <= sizeof pass_list / sizeof pass_list[0] ? pass_list[i - 1].name : NULL;
@@ -59,6 +72,7 @@ hy_status pass_run_observed(ir_graph *g, const pass_binding *b, int32_t n,
   if (after_pass(g, "bind", pass_bind_inputs(g, b, n)) != HY_OK) return g->d->status;
   observe(obs, g, "bind", true);
   for (size_t i = 0; i < sizeof pass_list / sizeof pass_list[0]; i++) {
+    if (skipped(pass_list[i].name)) continue;
     observe(obs, g, pass_list[i].name, false);
     if (after_pass(g, pass_list[i].name, pass_list[i].run(g)) != HY_OK) return g->d->status;
     observe(obs, g, pass_list[i].name, true);
