@@ -16,7 +16,10 @@ pass=()
 while [ $# -gt 0 ]; do
   case $1 in
     --quick) pass+=(--quick) ;;
-    --baseline|--only|--rounds|--seconds|--threads)
+    --baseline)
+      [ $# -ge 2 ] && [ -x "$2" ] || { echo "bench/run.sh: --baseline wants a hydrac binary" >&2; exit 2; }
+      pass+=("$1" "$(cd "$(dirname "$2")" && pwd)/$(basename "$2")"); shift ;;
+    --only|--rounds|--seconds|--threads)
       [ $# -ge 2 ] || { echo "bench/run.sh: $1 wants a value" >&2; exit 2; }
       pass+=("$1" "$2"); shift ;;
     -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
