@@ -68,6 +68,24 @@ Test(nn, softmax_opset13_is_along_one_axis) {
   check_softmax("LogSoftmax", 13, 0, 3, dims, 1, 2, 12);
 }
 
+/* Past HY_PARALLEL_MIN_WORK the kernel splits its rows over the fixture's uneven, reversed
+ * ranges (smaller ones run as one range): every row must come out as when run in one piece. */
+Test(nn, softmax_large_enough_to_split_matches_reference) {
+  enum { OUTER = 96, N = 256, TOTAL = OUTER * N };
+  int64_t dims[2] = {OUTER, N};
+  float *x = malloc(TOTAL * sizeof *x), *y = malloc(TOTAL * sizeof *y);
+  double *want = malloc(TOTAL * sizeof *want);
+  cr_assert(x && y && want);
+  fill(x, TOTAL, 5);
+  ir_value *v = val(HY_DTYPE_FLOAT, 2, dims);
+  ir_node *nd = fixture_node("Softmax", 13, &v, 1, 1);
+  attr_i(nd, "axis", -1);
+  run(nd, (const void *[]){x}, (void *[]){y});
+  ref_softmax(x, want, OUTER, N, 1, false);
+  for (int64_t i = 0; i < TOTAL; i++) assert_close(y[i], want[i], 1e-5, "Softmax", i);
+  free(x), free(y), free(want);
+}
+
 Test(nn, softmax_before_13_coerces_to_2d_at_axis) {
   int64_t dims[3] = {2, 3, 4};
   check_softmax("Softmax", 11, 1, 3, dims, 2, 12, 1); /* groups of 3*4, not of 3 */

@@ -7,6 +7,7 @@
 
 #include "hydra/kernel.h"
 #include "kernels/dtype_convert.h"
+#include "kernels/parallel.h"
 
 /* Bytes of one element (hy_dtype_size, inline so LLVM folds it once the dtype is a constant);
  * 0 for types that are not plain memory or not whole bytes. */
@@ -24,17 +25,10 @@ static inline int64_t mv_elsize(int32_t dtype) {
 /* Copies one element of es bytes. */
 MV_INLINE void mv_move(char *dst, const char *src, int64_t es) { memcpy(dst, src, (size_t)es); }
 
-/* Work below this many bytes is not worth handing to other threads. */
-#define MV_PARALLEL_MIN_BYTES (1 << 16)
-
-/* hy_parallel_for, or a direct call when the work is small. */
+/* hy_parallel_for_work with the bytes moved as the work (a unit per 4-byte word). */
 static inline void mv_parallel(const hy_exec *ex, int64_t bytes, int64_t n, hy_range_fn fn,
                                void *arg) {
-  if (n <= 0) return;
-  if (bytes < MV_PARALLEL_MIN_BYTES)
-    fn(arg, 0, n);
-  else
-    hy_parallel_for(ex, n, fn, arg);
+  hy_parallel_for_work(ex, n, bytes / 4, fn, arg);
 }
 
 #endif

@@ -4,6 +4,7 @@
 
 #include "hydra/kernel.h"
 #include "kernels/nn_util.h"
+#include "kernels/parallel.h"
 
 /* One parameter element of any float dtype, as double (parameters are per channel: cheap). */
 static double nn_param(const void *p, int32_t dtype, int64_t i) {
@@ -89,16 +90,22 @@ hy_status hy_kernel_layernorm(const hy_kparams *p, const void *const *in, void *
   int64_t outer = p->ints[0], n = p->ints[1];
   const void *in3[3] = {in[0], in[1], p->n_in > 2 ? in[2] : NULL};
   layernorm_job j = {p, in3, out, n, p->floats[0]};
-  if (outer * n == 0) return HY_OK;
+  int64_t work = outer * n;
+  if (work == 0) return HY_OK;
   switch (p->in[0].dtype) {
   case HY_DTYPE_FLOAT: {
     bool fast = p->in[1].dtype == HY_DTYPE_FLOAT && hy_tdesc_numel(&p->in[1]) == n &&
                 (!in3[2] || (p->in[2].dtype == HY_DTYPE_FLOAT && hy_tdesc_numel(&p->in[2]) == n));
-    hy_parallel_for(ex, outer, fast ? layernorm_rows_f32 : layernorm_rows_generic_f32, &j);
+    hy_parallel_for_work(ex, outer, work, fast ? layernorm_rows_f32 : layernorm_rows_generic_f32,
+                         &j);
     return HY_OK;
   }
-  case HY_DTYPE_DOUBLE: hy_parallel_for(ex, outer, layernorm_rows_generic_f64, &j); return HY_OK;
-  case HY_DTYPE_FLOAT16: hy_parallel_for(ex, outer, layernorm_rows_generic_f16, &j); return HY_OK;
+  case HY_DTYPE_DOUBLE:
+    hy_parallel_for_work(ex, outer, work, layernorm_rows_generic_f64, &j);
+    return HY_OK;
+  case HY_DTYPE_FLOAT16:
+    hy_parallel_for_work(ex, outer, work, layernorm_rows_generic_f16, &j);
+    return HY_OK;
   default: return HY_ERR_DTYPE;
   }
 }

@@ -6,6 +6,7 @@
 
 #include "hydra/kernel.h"
 #include "kernels/nn_util.h"
+#include "kernels/parallel.h"
 
 typedef struct reduce_job {
   const void *x;
@@ -199,10 +200,11 @@ hy_status hy_kernel_reduce(const hy_kparams *p, const void *const *in, void *con
   bool vec_op = j.op == HY_REDUCE_SUM || j.op == HY_REDUCE_MEAN || j.op == HY_REDUCE_MAX;
   bool rows = p->in[0].dtype == HY_DTYPE_FLOAT && j.count > 0 && j.nr == 1 &&
               j.rstride[0] == 1 && vec_op;
+  int64_t work = hy_tdesc_numel(&p->in[0]) + n_out;
   if (!rows && p->in[0].dtype == HY_DTYPE_FLOAT && vec_op && reduce_is_middle(&j)) {
-    hy_parallel_for(ex, n_out / j.ksize[0], reduce_middle_f32, &j);
+    hy_parallel_for_work(ex, n_out / j.ksize[0], work, reduce_middle_f32, &j);
     return HY_OK;
   }
-  hy_parallel_for(ex, n_out, rows ? reduce_rows_f32 : fn, &j);
+  hy_parallel_for_work(ex, n_out, work, rows ? reduce_rows_f32 : fn, &j);
   return HY_OK;
 }

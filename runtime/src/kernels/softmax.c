@@ -7,6 +7,7 @@
 
 #include "hydra/kernel.h"
 #include "kernels/nn_util.h"
+#include "kernels/parallel.h"
 
 typedef struct softmax_job {
   const void *x;
@@ -94,20 +95,25 @@ hy_status hy_kernel_softmax(const hy_kparams *p, const void *const *in, void *co
   if (p->n_ints < 4) return HY_ERR_INTERNAL;
   int64_t outer = p->ints[0], n = p->ints[1], inner = p->ints[2];
   softmax_job j = {in[0], out[0], n, inner, (int)p->ints[3]};
-  if (outer * n * inner == 0) return HY_OK;
+  int64_t work = outer * n * inner;
+  if (work == 0) return HY_OK;
   switch (p->in[0].dtype) {
   case HY_DTYPE_FLOAT:
     if (inner == 1)
-      hy_parallel_for(ex, outer, softmax_rows_f32, &j);
+      hy_parallel_for_work(ex, outer, work, softmax_rows_f32, &j);
     else
-      hy_parallel_for(ex, outer * inner, softmax_groups_f32, &j);
+      hy_parallel_for_work(ex, outer * inner, work, softmax_groups_f32, &j);
     return HY_OK;
-  case HY_DTYPE_DOUBLE: hy_parallel_for(ex, outer * inner, softmax_groups_f64, &j); return HY_OK;
+  case HY_DTYPE_DOUBLE:
+    hy_parallel_for_work(ex, outer * inner, work, softmax_groups_f64, &j);
+    return HY_OK;
   case HY_DTYPE_FLOAT16:
-    hy_parallel_for(ex, outer * inner, j.log ? softmax_groups_f16 : softmax_exact_f16, &j);
+    hy_parallel_for_work(ex, outer * inner, work, j.log ? softmax_groups_f16 : softmax_exact_f16,
+                         &j);
     return HY_OK;
   case HY_DTYPE_BFLOAT16:
-    hy_parallel_for(ex, outer * inner, j.log ? softmax_groups_bf16 : softmax_exact_bf16, &j);
+    hy_parallel_for_work(ex, outer * inner, work, j.log ? softmax_groups_bf16 : softmax_exact_bf16,
+                         &j);
     return HY_OK;
   default: return HY_ERR_DTYPE;
   }
