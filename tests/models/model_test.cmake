@@ -2,7 +2,7 @@
 # MODE=compile runs `hydrac compile`, links NAME.o into model_main.c and runs that program.
 # Variables (-D): MODE HYDRAC MODEL(.onnx) DATA(its data set dir) MADE_BY(the build step writing
 #                 MODEL) NAME SHAPES(comma separated name=AxB) WORK COMPARE CC MODEL_MAIN
-#                 INCLUDES LIBS (comma separated)
+#                 INCLUDES LIBS (comma separated) LINK_FLAGS (the sanitizer's, or empty)
 cmake_minimum_required(VERSION 3.25)
 
 function(step what)
@@ -41,7 +41,8 @@ elseif(MODE STREQUAL "compile")
   list(REMOVE_ITEM includes "")
   list(TRANSFORM includes PREPEND -I)
   step("linking ${NAME}.o" ${CC} -std=gnu11 -O1 -DHYDRA_MODEL_NAME=${NAME} -I${WORK} ${includes}
-       -include ${NAME}.h ${MODEL_MAIN} ${WORK}/${NAME}.o ${libs} -o ${WORK}/${NAME}_test)
+       -include ${NAME}.h ${MODEL_MAIN} ${WORK}/${NAME}.o ${libs} ${LINK_FLAGS}
+       -o ${WORK}/${NAME}_test)
   step("${NAME}_test" ${WORK}/${NAME}_test ${DATA} --rtol 1e-4 --atol 1e-4)
 else()
   message(FATAL_ERROR "MODE must be run or compile")
