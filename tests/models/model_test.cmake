@@ -5,7 +5,7 @@
 # Variables (-D): MODE HYDRAC MODEL(.onnx) DATA(its data set dir) MADE_BY(the build step writing
 #                 MODEL) NAME SHAPES(comma separated name=AxB) WORK COMPARE CC MODEL_MAIN
 #                 INCLUDES LIBS (comma separated) ENTRY (MODE=entry) RTOL ATOL (the comparison's
-#                 tolerance)
+#                 tolerance) LINK_FLAGS (the sanitizer's, or empty)
 cmake_minimum_required(VERSION 3.25)
 
 function(step what)
@@ -58,7 +58,8 @@ elseif(MODE STREQUAL "compile" OR MODE STREQUAL "entry")
   list(TRANSFORM includes PREPEND -I)
   step("linking ${NAME}.o" ${CC} -std=gnu11 -O1 -DHYDRA_MODEL_NAME=${NAME} ${entry_defs}
        -I${WORK} ${includes}
-       -include ${NAME}.h ${MODEL_MAIN} ${WORK}/${NAME}.o ${libs} -o ${WORK}/${NAME}_test)
+       -include ${NAME}.h ${MODEL_MAIN} ${WORK}/${NAME}.o ${libs} ${LINK_FLAGS}
+       -o ${WORK}/${NAME}_test)
   step("${NAME}_test" ${WORK}/${NAME}_test ${DATA} --rtol ${RTOL} --atol ${ATOL})
 else()
   message(FATAL_ERROR "MODE must be run, compile or entry")
