@@ -48,7 +48,6 @@ VEC512 static double fma_peak(void) {
   const int64_t iters = 20000000;
   double t0 = now(1);
   for (int64_t it = 0; it < iters; it++) {
-    __asm__ volatile("" : "+v"(m)); /* keeps the loop from being folded */
 #pragma GCC unroll 24
     for (int c = 0; c < CHAINS; c++) acc[c] = acc[c] * m + a;
   }
