@@ -15,9 +15,6 @@ void cg_llvm_init(void);
 LLVMTargetMachineRef cg_target_machine(diag *d, const cg_target *t, char **cpu_out,
                                        char **features_out);
 int cg_opt_level(const cg_target *t);
-/* The GEMM micro-kernel family (HY_GEMM_ISA_*) for a target: AVX-512 or AVX2+FMA only when the
- * triple is x86 and the feature list enables them, the portable family otherwise. */
-int32_t cg_gemm_isa(const char *triple, const char *features);
 /* Records an LLVMErrorRef (consumed) as a diagnostic; returns its status. */
 hy_status cg_llvm_error(diag *d, LLVMErrorRef e, const char *what);
 

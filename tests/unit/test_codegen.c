@@ -8,7 +8,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "codegen/cg_internal.h"
 #include "codegen/codegen.h"
 #include "hydra/gemm.h"
 #include "model_builder.h"

@@ -25,7 +25,7 @@ static void setup(void) {
   G = ir_graph_new(&A, &D, "t.onnx");
   G->opset = 14;
   G->inputs = arena_array(&A, 4, sizeof *G->inputs);
-  G->outputs = arena_array(&A, 4, sizeof *G->outputs);
+  G->outputs = arena_array(&A, 16, sizeof *G->outputs);
 }
 static void teardown(void) { arena_free(&A); }
 TestSuite(fuse, .init = setup, .fini = teardown);
@@ -222,13 +222,14 @@ Test(fuse, gelu_with_splat_constants) {
 
 /* ---- GEMM epilogues ---- */
 
-/* A COLS x COLS float weight. */
-static ir_value *weight(void) {
+/* A COLS x COLS float weight; another seed, other content (CSE would merge equal ones). */
+static ir_value *weight_s(int seed) {
   float *p = arena_array(&A, COLS * COLS, sizeof *p);
-  for (int i = 0; i < COLS * COLS; i++) p[i] = (float)((i * 13) % 17) * 0.0625f - 0.5f;
+  for (int i = 0; i < COLS * COLS; i++) p[i] = (float)((i * 13 + seed) % 17) * 0.0625f - 0.5f;
   const int64_t d[] = {COLS, COLS};
   return ir_const_new(G, "w", HY_DTYPE_FLOAT, 2, d, p);
 }
+static ir_value *weight(void) { return weight_s(0); }
 
 /* (x W)[i][j] for the fixed x of run_n and the weight() W (transposed when t). */
 static double xw(const float *x, const float *w, int i, int j, int t) {
@@ -263,9 +264,10 @@ Test(fuse, matmul_bias_gelu_residual_becomes_one_node_with_the_same_values) {
 }
 
 Test(fuse, every_activation_and_gemm_with_its_c) {
-  ir_value *x = input_x(), *w = weight(), *b = row(-0.3f, 0.04f);
+  ir_value *x = input_x(), *ws[4] = {weight_s(1), weight_s(2), weight_s(3), weight_s(4)};
+  ir_value *w = ws[3], *b = row(-0.3f, 0.04f);
   static const char *acts[] = {"Relu", "Tanh", "Sigmoid"};
-  for (int a = 0; a < 3; a++) output(op(acts[a], op("Add", op("MatMul", x, w), b), NULL));
+  for (int a = 0; a < 3; a++) output(op(acts[a], op("Add", op("MatMul", x, ws[a]), b), NULL));
   /* Gemm(x, W^T, C = bias, beta 0.5) -> Relu */
   ir_node *gm = ir_node_new(G, OP_Gemm, NULL, "gemm", 3, 1);
   ir_attr *at = arena_array(&A, 2, sizeof *at);
@@ -283,8 +285,9 @@ Test(fuse, every_activation_and_gemm_with_its_c) {
   float xs[ROWS * COLS], y[4][ROWS * COLS];
   float *ys[] = {y[0], y[1], y[2], y[3]};
   run_n(xs, ys, 4);
-  const float *wd = w->data, *bd = b->data;
+  const float *bd = b->data;
   for (int a = 0; a < 4; a++) {
+    const float *wd = ws[a]->data;
     double want[ROWS * COLS];
     for (int i = 0; i < ROWS; i++)
       for (int j = 0; j < COLS; j++) {
