@@ -43,4 +43,8 @@ hy_status cg_jit_compile_profiled(ir_graph *g, const char *name, const cg_target
 hy_status cg_emit_object(ir_graph *g, const char *name, const cg_target *t, cg_weights w,
                          const char *obj_path, const char *header_path, const char *weights_path);
 
+/* The GEMM micro-kernel family (HY_GEMM_ISA_*) for a target: AVX-512 or AVX2+FMA only when the
+ * triple is x86 and the feature list enables them, the portable family otherwise. */
+int32_t cg_gemm_isa(const char *triple, const char *features);
+
 #endif

@@ -730,6 +730,16 @@ static hy_status cg_link_kernels(cg_ctx *x) {
   return HY_OK;
 }
 
+/* The GEMM's hy_gemm_target_isa (hydra/gemm.h), declared by the kernels, becomes a constant of
+ * this module for its target: the other micro-kernel families fold away. */
+static void cg_define_gemm_isa(cg_ctx *x) {
+  LLVMValueRef gv = LLVMGetNamedGlobal(x->m, "hy_gemm_target_isa");
+  if (!gv || !LLVMIsDeclaration(gv)) return;
+  LLVMSetInitializer(gv, ci32(x, cg_gemm_isa(x->b->triple, x->b->features)));
+  LLVMSetGlobalConstant(gv, 1);
+  LLVMSetLinkage(gv, LLVMInternalLinkage);
+}
+
 /* Kernels become internal (unused ones are dropped, used ones inlined); every definition gets
  * the target's CPU and features, without which the inliner refuses to inline across them. */
 static void cg_prepare_functions(cg_ctx *x) {
@@ -819,6 +829,7 @@ hy_status cg_build_module(const cg_build *b, LLVMContextRef ctx, LLVMModuleRef *
   }
   if (!s) s = cg_link_kernels(&x);
   if (!s) {
+    cg_define_gemm_isa(&x);
     cg_prepare_functions(&x);
     cg_dump(&x, ".pre");
     s = cg_optimise(&x);

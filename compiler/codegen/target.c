@@ -6,6 +6,7 @@
 #include <llvm-c/Target.h>
 
 #include "codegen/cg_internal.h"
+#include "hydra/gemm.h"
 
 static pthread_once_t cg_init_once = PTHREAD_ONCE_INIT;
 
@@ -71,4 +72,26 @@ LLVMTargetMachineRef cg_target_machine(diag *d, const cg_target *t, char **cpu_o
     LLVMDisposeMessage(features);
   }
   return tm;
+}
+
+/* "+name" is in the comma-separated list and no later "-name" takes it back. */
+static bool cg_has_feature(const char *features, const char *name) {
+  bool on = false;
+  size_t n = strlen(name);
+  for (const char *p = features; p && *p;) {
+    const char *e = strchr(p, ',');
+    size_t len = e ? (size_t)(e - p) : strlen(p);
+    if (len == n + 1 && !strncmp(p + 1, name, n)) on = p[0] == '+';
+    p = e ? e + 1 : p + len;
+  }
+  return on;
+}
+
+int32_t cg_gemm_isa(const char *triple, const char *features) {
+  bool x86 = triple && (!strncmp(triple, "x86_64", 6) || (triple[0] == 'i' && triple[2] == '8' &&
+                                                           triple[3] == '6'));
+  if (!x86) return HY_GEMM_ISA_PORTABLE;
+  if (cg_has_feature(features, "avx512f")) return HY_GEMM_ISA_AVX512;
+  if (cg_has_feature(features, "avx2") && cg_has_feature(features, "fma")) return HY_GEMM_ISA_AVX2;
+  return HY_GEMM_ISA_PORTABLE;
 }

@@ -28,8 +28,9 @@ static const char help[] =
     "  --entry E=OUTS       add entry E computing only these outputs, as compile does (repeatable)\n"
     "  --bind M:IN=N:IN2    several models are one unit (see hydrac compile --help); model M's\n"
     "                       input IN is model N's input IN2 (repeatable)\n"
-    "Passes, in order: bind, dce, infer, simplify, cse, fuse_gelu, fuse_layernorm, dce,\n"
-    "layout, lower, memplan (a pass that runs twice prints twice).\n";
+    "Passes, in order: bind, dce, infer, simplify, cse, fuse_attention, fuse_gelu,\n"
+    "fuse_layernorm, fuse_epilogue, dce, layout, lower, memplan (a pass that runs twice prints\n"
+    "twice).\n";
 
 /* Which passes' graphs to print: a pass name, "all", or NULL. */
 typedef struct print_request {

@@ -144,6 +144,98 @@ hy_status lower_gemm(ir_graph *g, ir_node *n, ir_lowered *l) {
   return HY_OK;
 }
 
+/* ---- FusedMatMul ---- */
+
+static const char *const fused_acts[] = {[HY_GEMM_ACT_NONE] = "",
+                                         [HY_GEMM_ACT_RELU] = "Relu",
+                                         [HY_GEMM_ACT_GELU] = "Gelu",
+                                         [HY_GEMM_ACT_GELU_TANH] = "GeluTanh",
+                                         [HY_GEMM_ACT_TANH] = "Tanh",
+                                         [HY_GEMM_ACT_SIGMOID] = "Sigmoid"};
+
+int32_t lin_fused_act(const char *name) {
+  for (int32_t i = 0; i < (int32_t)(sizeof fused_acts / sizeof fused_acts[0]); i++)
+    if (!strcmp(name, fused_acts[i])) return i;
+  return -1;
+}
+
+const char *lin_fused_act_name(int32_t act) { return fused_acts[act]; }
+
+bool lin_is_column_bias(const ir_type *t, int64_t N) {
+  if (t->rank < 1 || t->dims[t->rank - 1] != N) return false;
+  for (int32_t i = 0; i + 1 < t->rank; i++)
+    if (t->dims[i] != 1) return false;
+  return true;
+}
+
+/* Y = act(alpha * A op(B) + beta * bias) + residual: A [..., K] float, B [K, N] (or [N, K] with
+ * transB), bias a per-column [..., N], residual shaped like Y. */
+hy_status infer_fused_matmul(ir_graph *g, ir_node *n) {
+  const ir_type *a, *b, *t;
+  int64_t tb;
+  hy_status s;
+  if ((s = ir_input_static(g, n, 0, &a)) || (s = ir_input_static(g, n, 1, &b)) ||
+      (s = ir_attr_flag(g, n, "transB", 0, &tb)))
+    return s;
+  for (int32_t i = 0; i < n->n_in; i++)
+    if (n->in[i] && n->in[i]->type.dtype != HY_DTYPE_FLOAT)
+      return ir_node_error(g, n, HY_ERR_UNSUPPORTED, "input %d ('%s') has type %s, not float",
+                           i, n->in[i]->name, hy_dtype_name(n->in[i]->type.dtype));
+  if (lin_fused_act(ir_attr_string(n, "activation", "")) < 0)
+    return ir_attr_error(g, n, "activation", HY_ERR_INVALID_MODEL, "unknown activation '%s'",
+                         ir_attr_string(n, "activation", ""));
+  if (a->rank < 1 || b->rank != 2)
+    return ir_node_error(g, n, HY_ERR_SHAPE, "A must have rank >= 1 and B rank 2, have %d and %d",
+                         a->rank, b->rank);
+  int64_t K = a->dims[a->rank - 1], Kb = b->dims[tb ? 1 : 0], N = b->dims[tb ? 0 : 1];
+  if (K != Kb)
+    return ir_node_error(g, n, HY_ERR_SHAPE, "inner dimensions differ: %lld and %lld",
+                         (long long)K, (long long)Kb);
+  ir_type y = *a;
+  y.dims[y.rank - 1] = N;
+  if (n->n_in > 2 && n->in[2]) {
+    if ((s = ir_input_static(g, n, 2, &t))) return s;
+    if (!lin_is_column_bias(t, N)) {
+      char tt[160];
+      return ir_node_error(g, n, HY_ERR_SHAPE, "bias %s is not a per-column bias of %lld",
+                           ir_type_str(t, tt, sizeof tt), (long long)N);
+    }
+  }
+  if (n->n_in > 3 && n->in[3]) {
+    if ((s = ir_input_static(g, n, 3, &t))) return s;
+    if (!ir_type_is_static(&y) || t->rank != y.rank ||
+        memcmp(t->dims, y.dims, sizeof(int64_t) * (size_t)y.rank) != 0) {
+      char tt[160], ty[160];
+      return ir_node_error(g, n, HY_ERR_SHAPE, "residual %s is not shaped like the product %s",
+                           ir_type_str(t, tt, sizeof tt), ir_type_str(&y, ty, sizeof ty));
+    }
+  }
+  ir_set_out(n, 0, HY_DTYPE_FLOAT, y.rank, y.dims);
+  return HY_OK;
+}
+
+hy_status lower_fused_matmul(ir_graph *g, ir_node *n, ir_lowered *l) {
+  (void)g;
+  const ir_type *a = ir_in_type(n, 0), *y = &n->out[0]->type;
+  int64_t K = a->dims[a->rank - 1], N = y->dims[y->rank - 1];
+  bool packed = lin_b_packed(n);
+  l->kernel = HY_KERNEL_fused_matmul;
+  lower_int(l, ir_attr_int(n, "transB", 0));
+  lower_int(l, HY_GEMM_MAX_TASKS);
+  lower_int(l, packed);
+  lower_int(l, lin_fused_act(ir_attr_string(n, "activation", "")));
+  lower_int(l, n->n_in > 2 && n->in[2]);
+  lower_int(l, n->n_in > 3 && n->in[3]);
+  lower_float(l, ir_attr_float(n, "alpha", 1.0f));
+  lower_float(l, ir_attr_float(n, "beta", 1.0f));
+  int64_t rows = 1;
+  for (int32_t i = 0; i + 1 < a->rank; i++) rows *= a->dims[i];
+  l->scratch_bytes =
+      (int64_t)(packed ? hy_sgemm_prepacked_scratch_bytes(rows, N, K, HY_GEMM_MAX_TASKS)
+                       : hy_sgemm_scratch_bytes(rows, N, K, HY_GEMM_MAX_TASKS));
+  return HY_OK;
+}
+
 /* ---- Conv ---- */
 
 /* An INTS attribute of nsp values >= lo, or all `dflt` when absent. */

@@ -10,6 +10,14 @@
 hy_status lin_matmul_shape(ir_graph *g, ir_node *n, const ir_type *a, const ir_type *b,
                            ir_type *out);
 
+/* FusedMatMul's 'activation' attribute: "" (none), "Relu", "Gelu", "GeluTanh" (Gelu with
+ * approximate="tanh"), "Tanh", "Sigmoid" as HY_GEMM_ACT_*; -1 for any other name. */
+int32_t lin_fused_act(const char *name);
+/* The attribute value naming act (HY_GEMM_ACT_*). */
+const char *lin_fused_act_name(int32_t act);
+/* t is a per-column bias of an [..., N] product: N elements, every dim but the last 1. */
+bool lin_is_column_bias(const ir_type *t, int64_t N);
+
 typedef struct lin_conv_geom {
   int32_t nsp;
   int64_t group;

@@ -1,4 +1,4 @@
-/* Layout: a constant float weight B of a MatMul or Gemm whose A is computed at run time becomes a
+/* Layout: a constant float weight B of a MatMul, Gemm or FusedMatMul whose A is computed at run time becomes a
  * constant in the GEMM's packed-B layout (hydra/gemm.h), so the kernel skips packing B on every
  * run. The decision lives here, not in the lowering: lowering reads its B's layout
  * (IR_LAYOUT_GEMM_PACKED_B) and tells the kernel. Packed weights with the same content are one
@@ -9,12 +9,13 @@
 
 /* B's K x N and whether it is stored as [N, K], when n's B is a weight worth packing. */
 static bool packable(const ir_node *n, int64_t *K, int64_t *N, bool *trans) {
-  if ((n->op != OP_MatMul && n->op != OP_Gemm) || n->n_in < 2) return false;
+  if ((n->op != OP_MatMul && n->op != OP_Gemm && n->op != OP_FusedMatMul) || n->n_in < 2)
+    return false;
   const ir_value *a = n->in[0], *b = n->in[1];
   if (!b->data || b->layout != IR_LAYOUT_ROW_MAJOR || b->type.dtype != HY_DTYPE_FLOAT ||
       b->type.rank != 2 || ir_value_known(a))
     return false;
-  *trans = n->op == OP_Gemm && ir_attr_int(n, "transB", 0) == 1;
+  *trans = n->op != OP_MatMul && ir_attr_int(n, "transB", 0) == 1;
   *K = b->type.dims[*trans ? 1 : 0];
   *N = b->type.dims[*trans ? 0 : 1];
   return *K > 0 && *N > 0;

@@ -35,6 +35,14 @@ hy_status pass_fuse_attention(ir_graph *g);
 hy_status pass_fuse_gelu(ir_graph *g);
 /* fuse_layernorm.c: the 9-node LayerNorm decomposition → one LayerNormalization node. */
 hy_status pass_fuse_layernorm(ir_graph *g);
+/* fuse_epilogue.c: MatMul/Gemm → [Add bias] → [activation] → [Add residual] → one FusedMatMul
+ * whose GEMM applies them per tile. The counted form says how many chains it fused and how many
+ * of each part they had. */
+typedef struct pass_epilogue_stats {
+  int32_t fused, biases, activations, residuals;
+} pass_epilogue_stats;
+hy_status pass_fuse_epilogue(ir_graph *g);
+hy_status pass_fuse_epilogue_counted(ir_graph *g, pass_epilogue_stats *st);
 /* dce.c: removes nodes no graph output depends on. */
 hy_status pass_dce(ir_graph *g);
 /* layout.c: constant MatMul/Gemm weights (A computed at run time) pre-packed for the GEMM into

@@ -1,4 +1,5 @@
-/* The pipeline: bind → dce → infer/fold → simplify → cse → fusions → dce → lower → plan, ir_verify
+/* The pipeline: bind → dce → infer/fold → simplify → cse → fusions (GELU, LayerNorm, then GEMM
+ * epilogues, which take the Gelu nodes the first makes) → dce → layout → lower → plan, ir_verify
  * after each
  * pass. An internal error always says which pass it came from. */
 #include <stdio.h>
@@ -17,6 +18,7 @@ static const pass_def pass_list[] = {
     {"dce", pass_dce},       {"infer", pass_infer_shapes}, {"simplify", pass_simplify},
     {"cse", pass_cse},       {"fuse_attention", pass_fuse_attention},
     {"fuse_gelu", pass_fuse_gelu}, {"fuse_layernorm", pass_fuse_layernorm},
+    {"fuse_epilogue", pass_fuse_epilogue},
     {"dce", pass_dce},       {"layout", pass_layout},      {"lower", pass_lower},
     {"memplan", pass_plan_memory},
 };

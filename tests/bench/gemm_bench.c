@@ -1,13 +1,17 @@
-/* GFLOP/s of the native packed fp32 GEMM (hydra/gemm.h) at BERT shapes, single-threaded and with
- * a 2-thread pthread parallel-for. Built by hand:
- *   gcc -O3 -march=native -Iruntime/include -Iruntime/src tests/bench/gemm_bench.c \
- *       runtime/src/kernels/gemm.c -lpthread -o /tmp/gemm_bench */
+/* GFLOP/s of the native fp32 GEMM (hydra/gemm.h) at BERT-base shapes, next to the single-core
+ * fp32 FMA peak measured in the same run (24 independent 16-wide FMA chains), single-threaded and
+ * with a 2-thread pthread parallel-for. Rounds interleave peak and GEMM runs so that a shared
+ * machine's load hits both alike. Built by hand with the LLVM that generated code uses:
+ *   clang-19 -O3 -march=native -Iruntime/include -Iruntime/src tests/bench/gemm_bench.c \
+ *       runtime/src/kernels/gemm.c runtime/src/gemm_isa.c -lpthread -o /tmp/gemm_bench
+ * Arguments: [rounds] [isa: 0 portable, 1 avx2, 2 avx512 (default: the build's)]. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
 #include "hydra/gemm.h"
+#include "kernels/gemm_blocks.h"
 
 /* Single-threaded runs are timed in thread CPU time so that other processes on a shared
  * machine (preemption) do not count; two-thread runs in wall time. */
@@ -33,38 +37,84 @@ static void pfor2(void *user, int64_t n, hy_range_fn fn, void *arg) {
   pthread_join(t, NULL);
 }
 
-static void bench(int64_t M, int64_t K, int64_t N, const hy_exec *ex, int prepacked) {
-  float *A = malloc(sizeof(float) * M * K), *B = malloc(sizeof(float) * K * N);
-  float *C = malloc(sizeof(float) * M * N);
-  float *Bp = malloc(hy_sgemm_packed_b_bytes(K, N));
-  void *scratch = malloc(hy_sgemm_scratch_bytes(M, N, K, HY_GEMM_MAX_TASKS));
-  for (int64_t i = 0; i < M * K; i++) A[i] = (float)(i % 7) * 0.1f;
-  for (int64_t i = 0; i < K * N; i++) B[i] = (float)(i % 5) * 0.1f;
-  hy_sgemm_pack_b(K, N, B, N, 1, Bp);
+typedef float v16f __attribute__((vector_size(64)));
+#define CHAINS 24
+
+/* GFLOP/s of CHAINS independent FMA chains (enough to cover the FMA latency on two ports). */
+VEC512 static double fma_peak(void) {
+  v16f acc[CHAINS], m, a;
+  for (int i = 0; i < 16; i++) m[i] = 0.999999f, a[i] = 1e-7f;
+  for (int c = 0; c < CHAINS; c++) acc[c] = m * (float)c;
+  const int64_t iters = 20000000;
+  double t0 = now(1);
+  for (int64_t it = 0; it < iters; it++) {
+#pragma GCC unroll 24
+    for (int c = 0; c < CHAINS; c++) acc[c] = acc[c] * m + a;
+  }
+  double t = now(1) - t0;
+  float sink = 0;
+  for (int c = 0; c < CHAINS; c++) sink += acc[c][0];
+  if (sink == 12345.f) printf(" ");
+  return 2.0 * 16 * CHAINS * (double)iters / t * 1e-9;
+}
+
+typedef struct shape { int64_t M, K, N; } shape;
+
+/* Best time of reps runs of one GEMM (prepacked B, as the layout pass leaves weights). */
+static double gemm_time(shape s, const hy_exec *ex, int isa, int prepacked, int reps) {
+  float *A = malloc(sizeof(float) * s.M * s.K), *B = malloc(sizeof(float) * s.K * s.N);
+  float *C = malloc(sizeof(float) * s.M * s.N);
+  float *Bp = malloc(hy_sgemm_packed_b_bytes(s.K, s.N));
+  void *scratch = malloc(hy_sgemm_scratch_bytes(s.M, s.N, s.K, HY_GEMM_MAX_TASKS));
+  for (int64_t i = 0; i < s.M * s.K; i++) A[i] = (float)(i % 7) * 0.1f;
+  for (int64_t i = 0; i < s.K * s.N; i++) B[i] = (float)(i % 5) * 0.1f;
+  hy_sgemm_pack_b(s.K, s.N, B, s.N, 1, Bp);
+  hy_sgemm_args g = {.M = s.M, .N = s.N, .K = s.K, .alpha = 1, .A = A, .rsa = s.K, .csa = 1,
+                     .B = prepacked ? Bp : B, .rsb = s.N, .csb = 1, .b_packed = prepacked,
+                     .C = C, .ldc = s.N, .isa = isa};
   double best = 1e9;
-  for (int rep = 0; rep < 50; rep++) {
-    int cpu = !ex || ex->n_threads <= 1;
+  int cpu = !ex || ex->n_threads <= 1;
+  for (int rep = 0; rep < reps; rep++) {
     double t0 = now(cpu);
-    if (prepacked)
-      hy_sgemm_prepacked(M, N, K, 1.0f, A, K, 1, Bp, 0.0f, C, N, scratch, HY_GEMM_MAX_TASKS, ex);
-    else
-      hy_sgemm(M, N, K, 1.0f, A, K, 1, B, N, 1, 0.0f, C, N, scratch, HY_GEMM_MAX_TASKS, ex);
+    hy_sgemm_run(&g, scratch, HY_GEMM_MAX_TASKS, ex);
     double t = now(cpu) - t0;
     if (t < best) best = t;
   }
-  printf("M=%-4lld K=%-5lld N=%-5lld threads=%d %-9s %7.3f ms %6.1f GFLOP/s (best of 50)\n", (long long)M,
-         (long long)K, (long long)N, ex ? ex->n_threads : 1, prepacked ? "prepacked" : "packing",
-         best * 1e3, 2.0 * M * N * K / best * 1e-9);
   free(A), free(B), free(C), free(Bp), free(scratch);
+  return best;
 }
 
-int main(void) {
-  static const int64_t shapes[][3] = {{128, 768, 768}, {128, 768, 3072}, {128, 3072, 768}};
+int main(int argc, char **argv) {
+  int rounds = argc > 1 ? atoi(argv[1]) : 3;
+  int isa = argc > 2 ? atoi(argv[2]) : hy_gemm_target_isa;
+  static const shape shapes[] = {{128, 768, 768}, {128, 768, 3072}, {128, 3072, 768},
+                                 {8, 768, 768},   {1, 768, 3072}};
+  enum { NS = sizeof shapes / sizeof shapes[0] };
   hy_exec two = {2, pfor2, NULL};
-  for (int s = 0; s < 3; s++)
-    for (int pp = 0; pp < 2; pp++) {
-      bench(shapes[s][0], shapes[s][1], shapes[s][2], NULL, pp);
-      bench(shapes[s][0], shapes[s][1], shapes[s][2], &two, pp);
+  double peak = 0, best[NS][3];
+  for (int s = 0; s < NS; s++) best[s][0] = best[s][1] = best[s][2] = 1e9;
+  for (int r = 0; r < rounds; r++) {
+    double p = fma_peak();
+    if (p > peak) peak = p;
+    for (int s = 0; s < NS; s++) {
+      double t[3] = {gemm_time(shapes[s], NULL, isa, 1, 20), gemm_time(shapes[s], NULL, isa, 0, 20),
+                     gemm_time(shapes[s], &two, isa, 1, 20)};
+      for (int k = 0; k < 3; k++)
+        if (t[k] < best[s][k]) best[s][k] = t[k];
     }
+  }
+  printf("single-core fp32 FMA peak: %.1f GFLOP/s (best of %d rounds); GEMM isa %d\n", peak, rounds,
+         isa);
+  printf("%-18s %24s %24s %16s\n", "M x K x N", "1 thread, prepacked B", "1 thread, packing B",
+         "2 threads");
+  for (int s = 0; s < NS; s++) {
+    double fl = 2.0 * shapes[s].M * shapes[s].N * shapes[s].K * 1e-9;
+    char name[32];
+    snprintf(name, sizeof name, "%lldx%lldx%lld", (long long)shapes[s].M, (long long)shapes[s].K,
+             (long long)shapes[s].N);
+    printf("%-18s %7.1f GF/s (%5.1f%% pk) %7.1f GF/s (%5.1f%% pk) %9.1f GF/s\n", name,
+           fl / best[s][0], 100 * fl / best[s][0] / peak, fl / best[s][1],
+           100 * fl / best[s][1] / peak, fl / best[s][2]);
+  }
   return 0;
 }

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "codegen/codegen.h"
+#include "hydra/gemm.h"
 #include "model_builder.h"
 #include "run/run_model.h"
 
@@ -270,4 +271,15 @@ Test(codegen, a_long_chain_runs_in_parts_and_names_its_node) {
   run_gather(600, 1, HY_OK, NULL);
   run_gather(600, -5000, HY_ERR_SHAPE,
              "node 'Gather_12' (Gather): index -5000 is out of range for axis 0 of size 4");
+}
+
+/* The GEMM family follows the target's own feature list, never the host's. */
+Test(codegen, gemm_family_follows_the_target_features) {
+  cr_expect_eq(cg_gemm_isa("x86_64-pc-linux-gnu", "+sse2,+avx2,+fma,+avx512f"), HY_GEMM_ISA_AVX512);
+  cr_expect_eq(cg_gemm_isa("x86_64-pc-linux-gnu", "+avx2,+fma,-avx512f"), HY_GEMM_ISA_AVX2);
+  cr_expect_eq(cg_gemm_isa("x86_64-pc-linux-gnu", "+avx512f,-avx512f,+avx2"), HY_GEMM_ISA_PORTABLE);
+  cr_expect_eq(cg_gemm_isa("x86_64-unknown-linux-gnu", ""), HY_GEMM_ISA_PORTABLE);
+  cr_expect_eq(cg_gemm_isa("i686-pc-linux-gnu", "+avx2,+fma"), HY_GEMM_ISA_AVX2);
+  cr_expect_eq(cg_gemm_isa("aarch64-linux-gnu", "+neon,+avx512f"), HY_GEMM_ISA_PORTABLE);
+  cr_expect_eq(cg_gemm_isa("x86_64-pc-linux-gnu", "+avx512fp16"), HY_GEMM_ISA_PORTABLE);
 }

@@ -1,6 +1,7 @@
 /* Pattern fusions on hand-built graphs: the exported GELU and LayerNorm chains become one Gelu /
- * LayerNormalization node computing the same values; near misses (another constant, an
- * intermediate read elsewhere, a reduction over another axis) stay as they are. */
+ * LayerNormalization node, and MatMul/Gemm with bias, activation and residual one FusedMatMul,
+ * computing the same values; near misses (another constant, an intermediate read elsewhere, a
+ * reduction over another axis, a bias that broadcasts otherwise) stay as they are. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <string.h>
@@ -24,7 +25,7 @@ static void setup(void) {
   G = ir_graph_new(&A, &D, "t.onnx");
   G->opset = 14;
   G->inputs = arena_array(&A, 4, sizeof *G->inputs);
-  G->outputs = arena_array(&A, 4, sizeof *G->outputs);
+  G->outputs = arena_array(&A, 16, sizeof *G->outputs);
 }
 static void teardown(void) { arena_free(&A); }
 TestSuite(fuse, .init = setup, .fini = teardown);
@@ -85,19 +86,21 @@ static int count_op(ir_op o) {
   return k;
 }
 
-/* Runs the compiled graph on a fixed x; y gets ROWS*COLS floats. */
-static void run(float *x, float *y) {
+/* Runs the compiled graph on a fixed x; each of its n outputs ys[i] gets ROWS*COLS floats. */
+static void run_n(float *x, float **ys, int n) {
   for (int i = 0; i < ROWS * COLS; i++) x[i] = (float)((i * 37) % 23) * 0.25f - 2.5f;
   cg_jit *j;
   cr_assert_eq(cg_jit_compile(G, "m", NULL, &j), HY_OK, "%s", D.msg);
   hy_session *s;
   cr_assert_eq(hy_session_create(cg_jit_model(j), NULL, &s), HY_OK);
   const void *in[] = {x};
-  void *out[] = {y};
+  void **out = (void **)ys;
   cr_assert_eq(hy_session_run(s, in, out), HY_OK);
   hy_session_destroy(s);
   cg_jit_free(j);
 }
+
+static void run(float *x, float *y) { run_n(x, &y, 1); }
 
 /* ---- GELU ---- */
 
@@ -215,4 +218,138 @@ Test(fuse, gelu_with_splat_constants) {
   cr_expect_eq(count_op(OP_Gelu), 1);
   cr_expect_eq(count_op(OP_Erf), 1);
   cr_expect_eq(G->first->op, OP_Gelu);
+}
+
+/* ---- GEMM epilogues ---- */
+
+/* A COLS x COLS float weight; another seed, other content (CSE would merge equal ones). */
+static ir_value *weight_s(int seed) {
+  float *p = arena_array(&A, COLS * COLS, sizeof *p);
+  for (int i = 0; i < COLS * COLS; i++) p[i] = (float)((i * 13 + seed) % 17) * 0.0625f - 0.5f;
+  const int64_t d[] = {COLS, COLS};
+  return ir_const_new(G, "w", HY_DTYPE_FLOAT, 2, d, p);
+}
+static ir_value *weight(void) { return weight_s(0); }
+
+/* (x W)[i][j] for the fixed x of run_n and the weight() W (transposed when t). */
+static double xw(const float *x, const float *w, int i, int j, int t) {
+  double s = 0;
+  for (int k = 0; k < COLS; k++) s += (double)x[i * COLS + k] * w[t ? j * COLS + k : k * COLS + j];
+  return s;
+}
+
+static void expect_near(const float *got, const double *want, const char *what) {
+  for (int i = 0; i < ROWS * COLS; i++)
+    cr_expect(fabs(got[i] - want[i]) < 1e-5 * (1 + fabs(want[i])), "%s: [%d] %g, want %g", what,
+              i, got[i], want[i]);
+}
+
+Test(fuse, matmul_bias_gelu_residual_becomes_one_node_with_the_same_values) {
+  ir_value *x = input_x(), *w = weight(), *b = row(0.1f, 0.05f);
+  output(op("Add", x, gelu_chain(op("Add", b, op("MatMul", x, w)), 1.4142135f, 1.0f, 0.5f)));
+  cr_assert_eq(pass_run_all(G, NULL, 0), HY_OK, "%s", D.msg);
+  cr_expect_eq(G->n_nodes, 1);
+  cr_assert_eq(count_op(OP_FusedMatMul), 1);
+  cr_expect_str_eq(ir_attr_string(G->first, "activation", "?"), "Gelu");
+  float xs[ROWS * COLS], y[ROWS * COLS];
+  double want[ROWS * COLS];
+  run(xs, y);
+  const float *wd = w->data, *bd = b->data;
+  for (int i = 0; i < ROWS; i++)
+    for (int j = 0; j < COLS; j++) {
+      double v = xw(xs, wd, i, j, 0) + bd[j];
+      want[i * COLS + j] = 0.5 * v * (1 + erf(v / sqrt(2.0))) + xs[i * COLS + j];
+    }
+  expect_near(y, want, "gelu");
+}
+
+Test(fuse, every_activation_and_gemm_with_its_c) {
+  ir_value *x = input_x(), *ws[4] = {weight_s(1), weight_s(2), weight_s(3), weight_s(4)};
+  ir_value *w = ws[3], *b = row(-0.3f, 0.04f);
+  static const char *acts[] = {"Relu", "Tanh", "Sigmoid"};
+  for (int a = 0; a < 3; a++) output(op(acts[a], op("Add", op("MatMul", x, ws[a]), b), NULL));
+  /* Gemm(x, W^T, C = bias, beta 0.5) -> Relu */
+  ir_node *gm = ir_node_new(G, OP_Gemm, NULL, "gemm", 3, 1);
+  ir_attr *at = arena_array(&A, 2, sizeof *at);
+  at[0] = (ir_attr){.name = "transB", .kind = IR_ATTR_INT, .i = 1};
+  at[1] = (ir_attr){.name = "beta", .kind = IR_ATTR_FLOAT, .f = 0.5f};
+  gm->attrs = at, gm->n_attrs = 2;
+  ir_node_set_input(G, gm, 0, x);
+  ir_node_set_input(G, gm, 1, w);
+  ir_node_set_input(G, gm, 2, b);
+  ir_node_set_output(G, gm, 0, ir_value_new(G, "g"));
+  output(op("Relu", gm->out[0], NULL));
+  cr_assert_eq(pass_run_all(G, NULL, 0), HY_OK, "%s", D.msg);
+  cr_expect_eq(G->n_nodes, 4);
+  cr_assert_eq(count_op(OP_FusedMatMul), 4);
+  float xs[ROWS * COLS], y[4][ROWS * COLS];
+  float *ys[] = {y[0], y[1], y[2], y[3]};
+  run_n(xs, ys, 4);
+  const float *bd = b->data;
+  for (int a = 0; a < 4; a++) {
+    const float *wd = ws[a]->data;
+    double want[ROWS * COLS];
+    for (int i = 0; i < ROWS; i++)
+      for (int j = 0; j < COLS; j++) {
+        double v = xw(xs, wd, i, j, a == 3) + (a == 3 ? 0.5 : 1.0) * bd[j];
+        want[i * COLS + j] = a == 1 ? tanh(v) : a == 2 ? 1 / (1 + exp(-v)) : v < 0 ? 0 : v;
+      }
+    expect_near(y[a], want, a < 3 ? acts[a] : "gemm relu");
+  }
+}
+
+static ir_value *shaped_const(int32_t rank, const int64_t *dims) {
+  int64_t n = 1;
+  for (int32_t i = 0; i < rank; i++) n *= dims[i];
+  float *p = arena_array(&A, (size_t)n, sizeof *p);
+  for (int64_t i = 0; i < n; i++) p[i] = 0.01f * (float)i;
+  return ir_const_new(G, "k", HY_DTYPE_FLOAT, rank, dims, p);
+}
+
+Test(fuse, epilogue_near_misses_stop_the_chain_and_are_counted) {
+  ir_value *x = input_x(), *w = weight();
+  /* fused whole: bias, Tanh, residual */
+  output(op("Add", op("Tanh", op("Add", op("MatMul", x, w), row(0, 1)), NULL), x));
+  /* the product is also a graph output: nothing fuses */
+  ir_value *mm = op("MatMul", x, w);
+  output(mm);
+  output(op("Add", mm, row(1, 1)));
+  /* a per-row bias [3, 1] and one that broadcasts the product up [2, 1, 16]: no bias */
+  const int64_t d31[] = {ROWS, 1}, d2116[] = {2, 1, COLS};
+  output(op("Add", op("MatMul", x, w), shaped_const(2, d31)));
+  output(op("Add", op("MatMul", x, w), shaped_const(3, d2116)));
+  /* the biased value is read twice: bias only, the Relu stays */
+  ir_value *bb = op("Add", op("MatMul", x, w), row(2, 1));
+  output(op("Relu", bb, NULL));
+  output(bb);
+  /* a bias after the activation is no residual: MatMul + Sigmoid, the Add stays */
+  output(op("Add", op("Sigmoid", op("MatMul", x, w), NULL), row(3, 1)));
+  cr_assert_eq(pass_bind_inputs(G, NULL, 0), HY_OK, "%s", D.msg);
+  cr_assert_eq(pass_infer_shapes(G), HY_OK, "%s", D.msg);
+  pass_epilogue_stats st;
+  cr_assert_eq(pass_fuse_epilogue_counted(G, &st), HY_OK, "%s", D.msg);
+  cr_assert_eq(ir_verify(G, "test"), HY_OK, "%s", D.msg);
+  cr_expect_eq(st.fused, 3);
+  cr_expect_eq(st.biases, 2);
+  cr_expect_eq(st.activations, 2);
+  cr_expect_eq(st.residuals, 1);
+  cr_expect_eq(count_op(OP_FusedMatMul), 3);
+  cr_expect_eq(count_op(OP_MatMul), 3);
+  cr_expect_eq(count_op(OP_Relu), 1);
+  cr_expect_eq(count_op(OP_Add), 4);
+}
+
+Test(fuse, fused_matmul_refuses_a_bad_activation_by_name) {
+  ir_value *x = input_x(), *w = weight();
+  ir_node *n = ir_node_new(G, OP_FusedMatMul, NULL, "fm", 2, 1);
+  ir_attr *at = arena_array(&A, 1, sizeof *at);
+  at[0] = (ir_attr){.name = "activation", .kind = IR_ATTR_STRING, .s = "Swish", .s_len = 5};
+  n->attrs = at, n->n_attrs = 1;
+  ir_node_set_input(G, n, 0, x);
+  ir_node_set_input(G, n, 1, w);
+  ir_node_set_output(G, n, 0, ir_value_new(G, "y"));
+  output(n->out[0]);
+  cr_assert_neq(pass_run_all(G, NULL, 0), HY_OK);
+  cr_expect(strstr(D.msg, "node 'fm'") && strstr(D.msg, "activation") && strstr(D.msg, "Swish"),
+            "%s", D.msg);
 }

@@ -6,7 +6,9 @@
  *
  * Packed-B layout (hy_sgemm_pack_b, for weights pre-packed at compile time): B (K x N) is cut into
  * ceil(N / HY_GEMM_NR) column panels; panel p holds K rows of HY_GEMM_NR floats, row k being
- * B[k, p*NR .. p*NR+NR) zero-padded past N. Panels follow each other (panel p at p * K * NR). */
+ * B[k, p*NR .. p*NR+NR) zero-padded past N. Panels follow each other (panel p at p * K * NR).
+ * The layout is the same for every micro-kernel family (narrower tiles take a panel in parts),
+ * so weights packed by the compiler do not depend on the compile target. */
 #ifndef HYDRA_GEMM_H
 #define HYDRA_GEMM_H
 
@@ -19,13 +21,66 @@
 extern "C" {
 #endif
 
-#define HY_GEMM_MR 8    /* rows of the register tile */
-#define HY_GEMM_NR 32   /* columns of the register tile (two 16-float vectors) */
-#define HY_GEMM_KC 256  /* depth of one packed block: a KC x NR B panel stays in L1 */
-#define HY_GEMM_MC 128  /* rows of a packed A block (L2) */
+#define HY_GEMM_NR 32   /* columns of a packed-B panel (two 16-float vectors) */
+#define HY_GEMM_KC 768  /* depth of one block of the product (a B panel streams from L2) */
+#define HY_GEMM_MC 224  /* rows of A per block, at most (a multiple of every micro-kernel's MR) */
 #define HY_GEMM_NC 1024 /* columns of a packed B block (L2) */
 /* Scratch is planned for this many concurrent tasks; fewer threads use less of it. */
 #define HY_GEMM_MAX_TASKS 4
+
+/* The micro-kernel families. Kernels are compiled once to bitcode, so the family is not a
+ * preprocessor choice: codegen defines hy_gemm_target_isa in every model module from the compile
+ * target's features (a constant, so the other families fold away), and the native runtime from
+ * its own build flags (runtime/src/gemm_isa.c). The vector-extension code of each family compiles
+ * for any target; only its register blocking is tuned for the ISA it is named after. */
+enum {
+  HY_GEMM_ISA_TARGET = -1,  /* hy_gemm_target_isa */
+  HY_GEMM_ISA_PORTABLE = 0, /* 4 x 8 tiles of 128-bit vectors (SSE, NEON, anything) */
+  HY_GEMM_ISA_AVX2 = 1,     /* 6 x 16 tiles of 256-bit vectors, 16 registers */
+  HY_GEMM_ISA_AVX512 = 2,   /* 12 x 32 tiles of 512-bit vectors, 32 registers */
+};
+extern const int32_t hy_gemm_target_isa;
+
+/* Activations an epilogue applies (the elementwise kernels' float formulas). */
+enum {
+  HY_GEMM_ACT_NONE = 0,
+  HY_GEMM_ACT_RELU,
+  HY_GEMM_ACT_GELU,      /* exact: x/2 (1 + erf(x / sqrt 2)) */
+  HY_GEMM_ACT_GELU_TANH, /* Gelu's approximate="tanh" */
+  HY_GEMM_ACT_TANH,
+  HY_GEMM_ACT_SIGMOID,
+};
+
+/* What is applied to each finished element C[i, j] of the product, in this order:
+ * C = act(C + bias_scale * bias[j]) + res[i * ldr + j]. */
+typedef struct hy_gemm_epilogue {
+  const float *bias; /* N floats, NULL: none */
+  float bias_scale;
+  int32_t act;       /* HY_GEMM_ACT_* */
+  const float *res;  /* M x N, row stride ldr, not overlapping C; NULL: none */
+  int64_t ldr;
+} hy_gemm_epilogue;
+
+/* One product: C (M x N, row stride ldc) = alpha * A * B + beta * C, then the epilogue. A and B
+ * are strided views (element (i, k) of A at A[i * rsa + k * csa]); B_packed: B is in the
+ * packed-B layout (rsb, csb unused). beta == 0 never reads C. */
+typedef struct hy_sgemm_args {
+  int64_t M, N, K;
+  float alpha, beta;
+  const float *A;
+  int64_t rsa, csa;
+  const float *B;
+  int64_t rsb, csb;
+  int b_packed;
+  float *C;
+  int64_t ldc;
+  hy_gemm_epilogue ep; /* all zero: none */
+  int32_t isa;         /* HY_GEMM_ISA_*: TARGET in kernels; tests pick each family */
+} hy_sgemm_args;
+
+/* Runs g with scratch of hy_sgemm_scratch_bytes(M, N, K, tasks) bytes (or the prepacked size when
+ * B is packed), split across at most `tasks` tasks (and ex's threads). */
+void hy_sgemm_run(const hy_sgemm_args *g, void *scratch, int32_t tasks, const hy_exec *ex);
 
 /* Scratch bytes one task needs for an M x N x K product (0 when nothing is packed). */
 size_t hy_sgemm_task_bytes(int64_t M, int64_t N, int64_t K);

@@ -1,37 +1,38 @@
-/* The packed fp32 GEMM (BLIS-style), see hydra/gemm.h: B and A blocks are packed into scratch and
- * an MR x NR register tile is computed with GCC vector extensions, which become zmm FMAs once the
- * module is compiled for an AVX-512 CPU. Also the Gemm op's kernel (every dtype). */
+/* The fp32 GEMM (BLIS-style), see hydra/gemm.h. B is packed into NR-wide panels (or comes
+ * pre-packed); A is read in place (a transposed A is first copied into rows). A register tile of
+ * MR rows x TW columns is computed with GCC vector extensions by one of three micro-kernel
+ * families (hy_gemm_target_isa picks one per compile target), finished by an epilogue (bias,
+ * activation, residual) while it is in cache. Also the Gemm op's kernel (every dtype). */
 #include <string.h>
 
 #include "hydra/gemm.h"
 #include "hydra/kernel.h"
+#include "kernels/ew_math.h"
 #include "kernels/gemm_blocks.h"
 #include "kernels/kernel_util.h"
 #include "kernels/linalg.h"
 
-#define MR HY_GEMM_MR
 #define NR HY_GEMM_NR
 #define KC HY_GEMM_KC
 #define MC HY_GEMM_MC
 #define NC HY_GEMM_NC
-#define NV (NR / 16)
-
-/* The task split and the bias broadcast are inlined at every GEMM call (GEMM_INLINE, see
- * gemm_blocks.h) so that in generated code each node reaches gemm_tasks through a direct call
- * with its constant job (see gemm_run). */
+#define MR_MAX 12 /* the tallest tile of any family */
 
 typedef float v16f __attribute__((vector_size(64)));
 typedef float v16f_u __attribute__((vector_size(64), aligned(4)));
+typedef float v8f __attribute__((vector_size(32)));
+typedef float v8f_u __attribute__((vector_size(32), aligned(4)));
+typedef float v4f __attribute__((vector_size(16)));
+typedef float v4f_u __attribute__((vector_size(16), aligned(4)));
 
-
-/* ---- scratch sizing: per task [packed B block | packed A block], each 64-byte aligned ---- */
+/* ---- scratch sizing: per task [packed B block | A block copied into rows], 64-byte aligned ---- */
 
 static size_t b_block_bytes(int64_t N, int64_t K) {
   return gb_block_bytes(N, K, NR, NC, KC, sizeof(float));
 }
 
 static size_t a_block_bytes(int64_t M, int64_t K) {
-  return gb_block_bytes(M, K, MR, MC, KC, sizeof(float));
+  return gb_block_bytes(M, K, 1, MC, KC, sizeof(float));
 }
 
 size_t hy_sgemm_task_bytes(int64_t M, int64_t N, int64_t K) {
@@ -43,7 +44,7 @@ size_t hy_sgemm_scratch_bytes(int64_t M, int64_t N, int64_t K, int32_t tasks) {
   return (size_t)(tasks < 1 ? 1 : tasks) * hy_sgemm_task_bytes(M, N, K);
 }
 
-/* With B pre-packed a task only packs A. */
+/* With B pre-packed a task only copies a transposed A. */
 static size_t prepacked_task_bytes(int64_t M, int64_t N, int64_t K) {
   (void)N;
   if (M <= 0 || N <= 0 || K <= 0) return 0;
@@ -58,59 +59,93 @@ size_t hy_sgemm_packed_b_bytes(int64_t K, int64_t N) {
   return (size_t)(gb_round_up(N, NR) * K) * sizeof(float);
 }
 
-/* ---- the micro-kernel ---- */
-
-/* Writes alpha * acc (+ beta * C unless beta == 0) to the m x n corner of the tile at c. */
-VEC512 static inline void tile_store(v16f acc[MR][NV], float alpha, float beta, float *restrict c,
-                              int64_t ldc, int64_t m, int64_t n) {
-  if (m == MR && n == NR) {
-#pragma GCC unroll 16
-    for (int i = 0; i < MR; i++)
-#pragma GCC unroll 4
-      for (int v = 0; v < NV; v++) {
-        v16f_u *cp = (v16f_u *)(c + i * ldc + 16 * v);
-        v16f r = alpha * acc[i][v];
-        if (beta != 0.0f) r += beta * *cp;
-        *cp = r;
-      }
-    return;
+/* ---- the micro-kernels ----
+ * t (mr x TW, row stride TW) = sum over k < kc of a[i * lda + k] * b[k * NR + 0..TW): MR * NV
+ * accumulators stay in registers, B's row is loaded once per k and A's elements broadcast. mr is
+ * a constant at every call (ukernel_rows), so the loops over rows unroll completely. */
+#define DEF_UKERNEL(isa, VT, VTU, VW, NV)                                                          \
+  VEC512 GEMM_INLINE void ukernel_##isa(int mr, int64_t kc, const float *restrict a, int64_t lda, \
+                                        const float *restrict b, float *restrict t) {             \
+    VT acc[MR_MAX][NV];                                                                            \
+    const float *ar[MR_MAX]; /* row pointers: no chain of adds from row to row in the loop */      \
+    _Pragma("GCC unroll 16") for (int i = 0; i < mr; i++) {                                       \
+      ar[i] = a + i * lda;                                                                         \
+      _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++) acc[i][v] = (VT){0};                   \
+    }                                                                                              \
+    for (int64_t k = 0; k < kc; k++) {                                                             \
+      VT bv[NV];                                                                                   \
+      _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++) bv[v] =                                \
+          *(const VTU *)(b + k * NR + v * VW);                                                     \
+      _Pragma("GCC unroll 16") for (int i = 0; i < mr; i++) {                                     \
+        float av = ar[i][k];                                                                       \
+        _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++) acc[i][v] += av * bv[v];             \
+      }                                                                                            \
+    }                                                                                              \
+    _Pragma("GCC unroll 16") for (int i = 0; i < mr; i++)                                         \
+        _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++)                                      \
+            *(VT *)(t + i * (VW * NV) + v * VW) = acc[i][v];                                       \
   }
-  float tile[MR * NR] __attribute__((aligned(64)));
-  for (int i = 0; i < MR; i++)
-    for (int v = 0; v < NV; v++) *(v16f *)(tile + i * NR + 16 * v) = alpha * acc[i][v];
-  for (int64_t i = 0; i < m; i++)
-    for (int64_t j = 0; j < n; j++) {
-      float r = tile[i * NR + j];
-      c[i * ldc + j] = beta != 0.0f ? r + beta * c[i * ldc + j] : r;
-    }
+
+DEF_UKERNEL(avx512, v16f, v16f_u, 16, 2)
+DEF_UKERNEL(avx2, v8f, v8f_u, 8, 2)
+DEF_UKERNEL(portable, v4f, v4f_u, 4, 2)
+
+/* Each family's tile: MR rows, TW columns (a packed panel is NR / TW tiles wide). */
+static inline int isa_mr(int isa) {
+  return isa == HY_GEMM_ISA_AVX512 ? 12 : isa == HY_GEMM_ISA_AVX2 ? 6 : 4;
+}
+static inline int isa_tw(int isa) {
+  return isa == HY_GEMM_ISA_AVX512 ? 32 : isa == HY_GEMM_ISA_AVX2 ? 16 : 8;
 }
 
-/* acc = sum over k of ap[k][0..MR) x bp[k][0..NR) (outer products), then stored. ap and bp are
- * 64-byte aligned packed panels; the accumulators live in registers (MR * NV zmm). The first
- * pf_lines steps also prefetch one 64-byte line each from pf (part of the next B panel). */
-VEC512 static inline void ukernel(int64_t kc, const float *restrict ap, const float *restrict bp,
-                           float alpha, float beta, float *restrict c, int64_t ldc, int64_t m,
-                           int64_t n, const float *pf, int64_t pf_lines) {
-  v16f acc[MR][NV];
-  const v16f zero = {0};
-#pragma GCC unroll 16
-  for (int i = 0; i < MR; i++)
-#pragma GCC unroll 4
-    for (int v = 0; v < NV; v++) acc[i][v] = zero;
-  for (int64_t k = 0; k < kc; k++) {
-    if (k < pf_lines) __builtin_prefetch(pf + 16 * k, 0, 3);
-    v16f b[NV];
-#pragma GCC unroll 4
-    for (int v = 0; v < NV; v++) b[v] = *(const v16f_u *)(bp + k * NR + 16 * v);
-#pragma GCC unroll 16
-    for (int i = 0; i < MR; i++) {
-      float a = ap[k * MR + i];
-#pragma GCC unroll 4
-      for (int v = 0; v < NV; v++) acc[i][v] += a * b[v];
+#define UK_CASE(isa, r)                                                                            \
+  case r: ukernel_##isa(r, kc, a, lda, b, t); return;
+/* The family's micro-kernel for mr rows, mr turned into a constant. */
+VEC512 GEMM_INLINE void ukernel_rows(int isa, int mr, int64_t kc, const float *restrict a,
+                                     int64_t lda, const float *restrict b, float *restrict t) {
+  if (isa == HY_GEMM_ISA_AVX512) {
+    switch (mr) {
+      UK_CASE(avx512, 12) UK_CASE(avx512, 11) UK_CASE(avx512, 10) UK_CASE(avx512, 9)
+      UK_CASE(avx512, 8) UK_CASE(avx512, 7) UK_CASE(avx512, 6) UK_CASE(avx512, 5)
+      UK_CASE(avx512, 4) UK_CASE(avx512, 3) UK_CASE(avx512, 2) UK_CASE(avx512, 1)
+    }
+  } else if (isa == HY_GEMM_ISA_AVX2) {
+    switch (mr) {
+      UK_CASE(avx2, 6) UK_CASE(avx2, 5) UK_CASE(avx2, 4) UK_CASE(avx2, 3) UK_CASE(avx2, 2)
+      UK_CASE(avx2, 1)
+    }
+  } else {
+    switch (mr) {
+      UK_CASE(portable, 4) UK_CASE(portable, 3) UK_CASE(portable, 2) UK_CASE(portable, 1)
     }
   }
-  tile_store(acc, alpha, beta, c, ldc, m, n);
 }
+#undef UK_CASE
+
+/* ---- the epilogue ---- */
+
+/* c[0..n) = act(c + bs * bias) + res, one loop per activation so that each vectorises. */
+#define EPI_LOOP(E)                                                                                \
+  for (int64_t j = 0; j < n; j++) {                                                                \
+    float x = c[j];                                                                                \
+    if (bias) x += bs * bias[j];                                                                   \
+    x = (E);                                                                                       \
+    c[j] = res ? x + res[j] : x;                                                                   \
+  }                                                                                                \
+  return;
+GEMM_INLINE void epilogue_row(int32_t act, float *restrict c, const float *restrict bias, float bs,
+                              const float *restrict res, int64_t n) {
+  typedef float ew_ct; /* EW_GELU_TANH's compute type */
+  switch (act) {
+  case HY_GEMM_ACT_RELU: EPI_LOOP(x < 0 ? 0 : x)
+  case HY_GEMM_ACT_GELU: EPI_LOOP(x * 0.5f * (1 + ew_erff(x * 0.70710678118654752f)))
+  case HY_GEMM_ACT_GELU_TANH: EPI_LOOP(EW_GELU_TANH(x))
+  case HY_GEMM_ACT_TANH: EPI_LOOP(ew_tanhf(x))
+  case HY_GEMM_ACT_SIGMOID: EPI_LOOP(EW_SIGMOID(x))
+  default: EPI_LOOP(x)
+  }
+}
+#undef EPI_LOOP
 
 /* ---- packing ---- */
 
@@ -133,23 +168,12 @@ static void pack_b(const float *B, int64_t rsb, int64_t csb, int64_t pc, int64_t
   }
 }
 
-/* Packs A[ic.., pc..] (mc x kc) into MR-tall panels of kc columns, zero-padded past mc. */
-static void pack_a(const float *A, int64_t rsa, int64_t csa, int64_t ic, int64_t mc, int64_t pc,
-                   int64_t kc, float *restrict dst) {
-  for (int64_t q = 0; q * MR < mc; q++) {
-    float *d = dst + q * kc * MR;
-    int64_t i0 = ic + q * MR, mi = gb_min(MR, mc - q * MR);
-    const float *src = A + i0 * rsa + pc * csa;
-    if (mi < MR)
-      for (int64_t k = 0; k < kc; k++) memset(d + k * MR + mi, 0, (size_t)(MR - mi) * sizeof(float));
-    if (rsa == 1) { /* transposed A: rows of a k are contiguous */
-      for (int64_t k = 0; k < kc; k++)
-        for (int64_t i = 0; i < mi; i++) d[k * MR + i] = src[k * csa + i];
-    } else {
-      for (int64_t i = 0; i < mi; i++)
-        for (int64_t k = 0; k < kc; k++) d[k * MR + i] = src[i * rsa + k * csa];
-    }
-  }
+/* Copies A[ic.., pc..] (mc x kc) into rows of kc floats (a transposed A, read once per block). */
+static void copy_a_rows(const float *A, int64_t rsa, int64_t csa, int64_t ic, int64_t mc,
+                        int64_t pc, int64_t kc, float *restrict dst) {
+  const float *src = A + ic * rsa + pc * csa;
+  for (int64_t k = 0; k < kc; k++)
+    for (int64_t i = 0; i < mc; i++) dst[i * kc + k] = src[i * rsa + k * csa];
 }
 
 void hy_sgemm_pack_b(int64_t K, int64_t N, const float *B, int64_t rsb, int64_t csb, float *dst) {
@@ -160,53 +184,70 @@ void hy_sgemm_pack_b(int64_t K, int64_t N, const float *B, int64_t rsb, int64_t 
 /* ---- the blocked loops and the split into tasks ---- */
 
 typedef struct gemm_job {
-  int64_t M, N, K;
-  float alpha, beta;
-  const float *A;
-  int64_t rsa, csa;
-  const float *B; /* strided B, or NULL when Bpk is set */
-  int64_t rsb, csb;
-  const float *Bpk; /* B in the packed-B layout */
-  float *C;
-  int64_t ldc;
+  hy_sgemm_args g;
+  int isa, mr;
   char *scratch;
   size_t task_bytes, b_bytes; /* per task: all of it, and its packed-B part */
   gb_split split;
 } gemm_job;
 
+/* Merges tile t (m x n of a TW-wide tile) into C at (i0, j0): alpha * t, plus beta * C in the
+ * first block of K (C itself in the later ones); after the last block, the epilogue. */
+GEMM_INLINE void tile_out(const hy_sgemm_args *g, const float *restrict t, int tw, int64_t i0,
+                          int64_t j0, int64_t m, int64_t n, bool first, bool last) {
+  float alpha = g->alpha, beta = first ? g->beta : 1.0f;
+  const hy_gemm_epilogue *ep = &g->ep;
+  bool epi = last && (ep->bias || ep->res || ep->act != HY_GEMM_ACT_NONE);
+  for (int64_t i = 0; i < m; i++) {
+    float *c = g->C + (i0 + i) * g->ldc + j0;
+    const float *ti = t + i * tw;
+    if (beta == 0.0f)
+      for (int64_t j = 0; j < n; j++) c[j] = alpha * ti[j];
+    else
+      for (int64_t j = 0; j < n; j++) c[j] = alpha * ti[j] + beta * c[j];
+    if (epi)
+      epilogue_row(ep->act, c, ep->bias ? ep->bias + j0 : NULL, ep->bias_scale,
+                   ep->res ? ep->res + (i0 + i) * ep->ldr + j0 : NULL, n);
+  }
+}
+
 /* Computes rows [m0, m1) x columns [n0, n1) of C; n0 is a multiple of NR. */
 VEC512 static void gemm_rect(const gemm_job *j, float *bbuf, float *abuf, int64_t m0, int64_t m1,
-                      int64_t n0, int64_t n1) {
+                             int64_t n0, int64_t n1) {
+  const hy_sgemm_args *g = &j->g;
+  const int isa = j->isa, MR = j->mr, TW = isa_tw(isa);
+  float t[MR_MAX * 32] __attribute__((aligned(64)));
   for (int64_t jc = n0; jc < n1; jc += NC) {
     int64_t nc = gb_min(NC, n1 - jc);
-    for (int64_t pc = 0; pc < j->K; pc += KC) {
-      int64_t kc = gb_min(KC, j->K - pc);
+    for (int64_t pc = 0; pc < g->K; pc += KC) {
+      int64_t kc = gb_min(KC, g->K - pc);
+      bool first = pc == 0, last = pc + kc >= g->K;
       const float *bpan = bbuf;
       int64_t bstride = kc * NR;
-      if (j->Bpk) {
-        bpan = j->Bpk + (jc / NR) * j->K * NR + pc * NR;
-        bstride = j->K * NR;
+      if (g->b_packed) {
+        bpan = g->B + (jc / NR) * g->K * NR + pc * NR;
+        bstride = g->K * NR;
       } else {
-        pack_b(j->B, j->rsb, j->csb, pc, kc, jc, nc, bbuf);
+        pack_b(g->B, g->rsb, g->csb, pc, kc, jc, nc, bbuf);
       }
-      float beta = pc == 0 ? j->beta : 1.0f;
       for (int64_t ic = m0; ic < m1; ic += MC) {
         int64_t mc = gb_min(MC, m1 - ic);
-        pack_a(j->A, j->rsa, j->csa, ic, mc, pc, kc, abuf);
-        /* A pre-packed B streams from L3 or memory (the weights of a model do not stay in L2
-         * from one run to the next): the tiles of one panel prefetch the next panel's lines,
-         * an equal share each, so it is in cache when its turn comes. */
-        int64_t n_ir = (mc + MR - 1) / MR, lines = kc * NR / 16;
-        int64_t share = j->Bpk ? (lines + n_ir - 1) / n_ir : 0;
+        const float *ab = g->A + ic * g->rsa + pc * g->csa;
+        int64_t lda = g->rsa;
+        if (g->csa != 1) { /* a transposed A: its rows become contiguous */
+          copy_a_rows(g->A, g->rsa, g->csa, ic, mc, pc, kc, abuf);
+          ab = abuf, lda = kc;
+        }
+        /* one B panel stays in L1/L2 while every row tile of the block passes over it */
         for (int64_t jr = 0; jr < nc; jr += NR) {
           const float *panel = bpan + (jr / NR) * bstride;
-          const float *next = jr + NR < nc ? panel + bstride : panel;
+          int64_t nj = gb_min(NR, nc - jr);
           for (int64_t ir = 0; ir < mc; ir += MR) {
-            int64_t first = (ir / MR) * share;
-            int64_t count = jr + NR < nc ? gb_min(share, lines - first) : 0;
-            ukernel(kc, abuf + (ir / MR) * kc * MR, panel, j->alpha, beta,
-                    j->C + (ic + ir) * j->ldc + jc + jr, j->ldc, gb_min(MR, mc - ir),
-                    gb_min(NR, nc - jr), next + first * 16, count);
+            int mr = (int)gb_min(MR, mc - ir);
+            for (int64_t s = 0; s < nj; s += TW) {
+              ukernel_rows(isa, mr, kc, ab + ir * lda, lda, panel + s, t);
+              tile_out(g, t, TW, ic + ir, jc + jr + s, mr, gb_min(TW, nj - s), first, last);
+            }
           }
         }
       }
@@ -221,48 +262,62 @@ VEC512 GEMM_INLINE void gemm_tasks(void *arg, int64_t begin, int64_t end) {
     float *bbuf = (float *)((base + 63) & ~(uintptr_t)63);
     float *abuf = (float *)((char *)bbuf + j->b_bytes);
     int64_t m0, m1, n0, n1;
-    gb_task_rect(&j->split, t, j->M, j->N, MR, NR, &m0, &m1, &n0, &n1);
+    gb_task_rect(&j->split, t, j->g.M, j->g.N, j->mr, NR, &m0, &m1, &n0, &n1);
     gemm_rect(j, bbuf, abuf, m0, m1, n0, n1);
   }
 }
 
-/* C = beta * C for an empty inner dimension. */
-static void scale_c(int64_t M, int64_t N, float beta, float *C, int64_t ldc) {
-  for (int64_t i = 0; i < M; i++)
-    for (int64_t k = 0; k < N; k++) C[i * ldc + k] = beta != 0.0f ? beta * C[i * ldc + k] : 0.0f;
+/* C = beta * C, then the epilogue, for an empty inner dimension. */
+static void scale_c(const hy_sgemm_args *g) {
+  for (int64_t i = 0; i < g->M; i++) {
+    float *c = g->C + i * g->ldc;
+    for (int64_t k = 0; k < g->N; k++) c[k] = g->beta != 0.0f ? g->beta * c[k] : 0.0f;
+    const hy_gemm_epilogue *ep = &g->ep;
+    epilogue_row(ep->act, c, ep->bias, ep->bias_scale, ep->res ? ep->res + i * ep->ldr : NULL,
+                 g->N);
+  }
 }
 
-GEMM_INLINE void gemm_run(gemm_job *j, int32_t tasks, const hy_exec *ex) {
-  if (j->M <= 0 || j->N <= 0) return;
-  if (j->K <= 0) {
-    scale_c(j->M, j->N, j->beta, j->C, j->ldc);
+GEMM_INLINE void gemm_run(const hy_sgemm_args *g, void *scratch, int32_t tasks,
+                          const hy_exec *ex) {
+  if (g->M <= 0 || g->N <= 0) return;
+  if (g->K <= 0) {
+    scale_c(g);
     return;
   }
-  j->split = gb_split_of(j->M, j->N, j->K, MR, NR, tasks, ex);
-  j->task_bytes = j->Bpk ? prepacked_task_bytes(j->M, j->N, j->K)
-                        : hy_sgemm_task_bytes(j->M, j->N, j->K);
-  j->b_bytes = j->Bpk ? 0 : b_block_bytes(j->N, j->K);
-  if (j->split.n_tasks == 1) /* a direct call: inlined and specialised, unlike the pointer */
-    gemm_tasks(j, 0, 1);
+  gemm_job j = {.g = *g, .scratch = scratch};
+  j.isa = g->isa == HY_GEMM_ISA_TARGET ? hy_gemm_target_isa : g->isa;
+  j.mr = isa_mr(j.isa);
+  j.split = gb_split_of(g->M, g->N, g->K, j.mr, NR, tasks, ex);
+  j.task_bytes = g->b_packed ? prepacked_task_bytes(g->M, g->N, g->K)
+                             : hy_sgemm_task_bytes(g->M, g->N, g->K);
+  j.b_bytes = g->b_packed ? 0 : b_block_bytes(g->N, g->K);
+  if (j.split.n_tasks == 1) /* a direct call: inlined and specialised, unlike the pointer */
+    gemm_tasks(&j, 0, 1);
   else
-    hy_parallel_for(ex, j->split.n_tasks, gemm_tasks, j);
+    hy_parallel_for(ex, j.split.n_tasks, gemm_tasks, &j);
+}
+
+void hy_sgemm_run(const hy_sgemm_args *g, void *scratch, int32_t tasks, const hy_exec *ex) {
+  gemm_run(g, scratch, tasks, ex);
 }
 
 void hy_sgemm(int64_t M, int64_t N, int64_t K, float alpha, const float *A, int64_t rsa,
               int64_t csa, const float *B, int64_t rsb, int64_t csb, float beta, float *C,
               int64_t ldc, void *scratch, int32_t tasks, const hy_exec *ex) {
-  gemm_job j = {.M = M, .N = N, .K = K, .alpha = alpha, .beta = beta, .A = A, .rsa = rsa,
-                .csa = csa, .B = B, .rsb = rsb, .csb = csb, .C = C, .ldc = ldc,
-                .scratch = scratch};
-  gemm_run(&j, tasks, ex);
+  hy_sgemm_args g = {.M = M, .N = N, .K = K, .alpha = alpha, .beta = beta, .A = A, .rsa = rsa,
+                     .csa = csa, .B = B, .rsb = rsb, .csb = csb, .C = C, .ldc = ldc,
+                     .isa = HY_GEMM_ISA_TARGET};
+  gemm_run(&g, scratch, tasks, ex);
 }
 
 void hy_sgemm_prepacked(int64_t M, int64_t N, int64_t K, float alpha, const float *A, int64_t rsa,
                         int64_t csa, const float *Bpacked, float beta, float *C, int64_t ldc,
                         void *scratch, int32_t tasks, const hy_exec *ex) {
-  gemm_job j = {.M = M, .N = N, .K = K, .alpha = alpha, .beta = beta, .A = A, .rsa = rsa,
-                .csa = csa, .Bpk = Bpacked, .C = C, .ldc = ldc, .scratch = scratch};
-  gemm_run(&j, tasks, ex);
+  hy_sgemm_args g = {.M = M, .N = N, .K = K, .alpha = alpha, .beta = beta, .A = A, .rsa = rsa,
+                     .csa = csa, .B = Bpacked, .b_packed = 1, .C = C, .ldc = ldc,
+                     .isa = HY_GEMM_ISA_TARGET};
+  gemm_run(&g, scratch, tasks, ex);
 }
 
 /* ---- every other dtype: dot products, exact for the integers (wrapping like numpy) ---- */
