@@ -22,6 +22,11 @@ hy_status mv_ints_arg(ir_graph *g, ir_node *n, const char *attr, int32_t slot, i
  * what when out of range or repeated. */
 hy_status mv_norm_axes(ir_graph *g, ir_node *n, const char *what, const int64_t *axes,
                        int32_t count, int32_t rank, int64_t *out);
+/* The pad kernel's block (runtime/src/kernels/pad.c), which Pad and CenterCropPad lower to:
+ * rank, mode (0 constant, 1 reflect, 2 edge, 3 wrap), the constant's 16 bytes, the pads before
+ * each axis. */
+void mv_lower_pad_block(ir_lowered *l, int32_t rank, int64_t mode, const int64_t value[2],
+                        const int64_t *begin);
 /* Row-major element strides of dims. */
 void mv_strides(int32_t rank, const int64_t *dims, int64_t *strides);
 int64_t mv_prod(const int64_t *dims, int32_t from, int32_t to);

@@ -179,13 +179,18 @@ hy_status lower_pad(ir_graph *g, ir_node *n, ir_lowered *l) {
   if (!ir_elem_set(t->dtype, value, 0, p.value) && p.value != 0)
     return ir_attr_error(g, n, "value", HY_ERR_UNSUPPORTED, "a nonzero constant of type %s",
                          hy_dtype_name(t->dtype));
+  mv_lower_pad_block(l, t->rank, p.mode, value, p.begin);
+  return HY_OK;
+}
+
+void mv_lower_pad_block(ir_lowered *l, int32_t rank, int64_t mode, const int64_t value[2],
+                        const int64_t *begin) {
   l->kernel = HY_KERNEL_pad;
-  lower_int(l, t->rank);
-  lower_int(l, p.mode);
+  lower_int(l, rank);
+  lower_int(l, mode);
   lower_int(l, value[0]);
   lower_int(l, value[1]);
-  for (int32_t k = 0; k < t->rank; k++) lower_int(l, p.begin[k]);
-  return HY_OK;
+  for (int32_t k = 0; k < rank; k++) lower_int(l, begin[k]);
 }
 
 /* ---- Range: start, limit, delta known at compile time, so the output is a constant ---- */

@@ -2,6 +2,7 @@
  * and CenterCropPad (18; lowered to the movement family's pad kernel, whose negative pads crop). */
 #include <string.h>
 
+#include "ops/movement.h"
 #include "ops/nn_attrs.h"
 
 /* ---- MaxUnpool ---- */
@@ -140,18 +141,13 @@ hy_status infer_centercroppad(ir_graph *g, ir_node *n) {
   return HY_OK;
 }
 
-/* The pad kernel's block (runtime/src/kernels/pad.c): rank, constant mode, a zero constant,
- * then the pads before each axis. */
+/* The pad kernel in constant mode with a zero constant: its pads before each axis are the
+ * shifts (negative ones crop). */
 hy_status lower_centercroppad(ir_graph *g, ir_node *n, ir_lowered *l) {
   int64_t out[HY_MAX_RANK], shift[HY_MAX_RANK];
   hy_status s = ccp_read(g, n, out, shift);
   if (s) return s;
-  int32_t r = ir_in_type(n, 0)->rank;
-  l->kernel = HY_KERNEL_pad;
-  lower_int(l, r);
-  lower_int(l, 0);
-  lower_int(l, 0);
-  for (int32_t d = 0; d < r; d++)
-    lower_int(l, shift[d]);
+  static const int64_t zero[2] = {0, 0};
+  mv_lower_pad_block(l, ir_in_type(n, 0)->rank, 0, zero, shift);
   return HY_OK;
 }

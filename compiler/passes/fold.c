@@ -52,12 +52,13 @@ static hy_status fold_call(ir_graph *g, ir_node *n, const ir_lowered *l, const h
     if (!scratch) return pass_oom(g);
     memset(scratch, 0, (size_t)l->scratch_bytes);
   }
-  hy_exec ex = {1, NULL, NULL};
+  char why[256] = "";
+  hy_exec ex = {.n_threads = 1, .detail = why, .detail_size = (int32_t)sizeof why};
   hy_status s = hy_kernel_table[l->kernel](p, in, out, scratch, &ex);
   free(scratch);
   if (s != HY_OK)
-    return ir_node_error(g, n, s, "constant folding failed: kernel %s returned %s",
-                         hy_kernel_symbol(l->kernel), hy_status_name(s));
+    return ir_node_error(g, n, s, "constant folding failed: kernel %s returned %s%s%s",
+                         hy_kernel_symbol(l->kernel), hy_status_name(s), why[0] ? ": " : "", why);
   return HY_OK;
 }
 

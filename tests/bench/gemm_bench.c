@@ -90,7 +90,7 @@ int main(int argc, char **argv) {
   static const shape shapes[] = {{128, 768, 768}, {128, 768, 3072}, {128, 3072, 768},
                                  {8, 768, 768},   {1, 768, 3072}};
   enum { NS = sizeof shapes / sizeof shapes[0] };
-  hy_exec two = {2, pfor2, NULL};
+  hy_exec two = {.n_threads = 2, .parallel_for = pfor2};
   double peak = 0, best[NS][3];
   for (int s = 0; s < NS; s++) best[s][0] = best[s][1] = best[s][2] = 1e9;
   for (int r = 0; r < rounds; r++) {

@@ -82,7 +82,7 @@ static inline hy_tdesc graph_fixture_tdesc(const ir_value *v) {
  * lowering asked for. *lowered gets the lowering's status; returns the kernel's. */
 static inline hy_status graph_fixture_kernel(ir_node *n, const void *const *in, void *const *out,
                                              hy_status *lowered) {
-  static const hy_exec ex = {4, graph_fixture_chunky_for, NULL};
+  static const hy_exec ex = {.n_threads = 4, .parallel_for = graph_fixture_chunky_for};
   ir_lowered l;
   memset(&l, 0, sizeof l);
   *lowered = ir_op_get(n->op)->lower(G, n, &l);

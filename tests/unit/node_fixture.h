@@ -58,7 +58,7 @@ static inline void chunky_for(void *user, int64_t n, hy_range_fn fn, void *arg) 
   for (int64_t b = ((n - 1) / step) * step; b >= 0; b -= step)
     fn(arg, b, b + step < n ? b + step : n);
 }
-static const hy_exec EX = {4, chunky_for, NULL};
+static const hy_exec EX = {.n_threads = 4, .parallel_for = chunky_for};
 
 static inline hy_tdesc tdesc_of(const ir_value *v) {
   hy_tdesc t;

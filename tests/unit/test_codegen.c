@@ -248,9 +248,9 @@ static void run_gather(int n_relu, int64_t index, hy_status want, const char *wa
   cr_expect_eq(hy_session_run(s, ins, outs), want, "%s", hy_session_error(s));
   if (want == HY_OK) cr_expect_eq(y[0], x[index] > 0 ? x[index] : 0);
   else {
-    char want[512]; /* the message starts with the model's file, like the compiler's errors */
-    snprintf(want, sizeof want, "%s: %s", path, want_msg);
-    cr_expect_str_eq(hy_session_error(s), want);
+    char full[512]; /* the message starts with the model's file, like the compiler's errors */
+    snprintf(full, sizeof full, "%s: %s", path, want_msg);
+    cr_expect_str_eq(hy_session_error(s), full);
   }
   hy_session_destroy(s);
   cg_jit_free(j);

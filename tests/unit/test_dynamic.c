@@ -389,7 +389,7 @@ Test(dynamic, topk_with_a_run_time_k) {
   out[0] = out_tensor(hm, 0, v, sizeof v);
   out[1] = out_tensor(hm, 1, idx, sizeof idx);
   cr_expect_eq(hy_session_run_tensors(c.s, in, 2, out, 2), HY_ERR_SHAPE);
-  cr_expect(strstr(hy_session_error(c.s), "tk (TopK)"), "%s", hy_session_error(c.s));
+  cr_expect(strstr(hy_session_error(c.s), "node 'tk' (TopK)"), "%s", hy_session_error(c.s));
   release(&c);
 }
 

@@ -415,6 +415,7 @@ Test(frontend, refuses_an_op_before_onnx_had_it) {
 Test(frontend, refuses_an_empty_required_input_for_every_op) {
   for (int op = 1; op < OP_COUNT; op++) {
     const ir_op_info *info = ir_op_get((ir_op)op);
+    if (info->domain && *info->domain) continue; /* Hydra's own (FusedMatMul): made by passes */
     for (int32_t empty = 0; empty < info->min_in; empty++) {
       Onnx__ModelProto *m = model_new(info->upto);
       add_input(m->graph, "x", HY_DTYPE_FLOAT, "4");

@@ -251,15 +251,16 @@ static void expect_fused(int masks) {
   cr_assert_eq(count_op(G, OP_Attention), 1);
   cr_expect_eq(count_op(G, OP_Softmax), 0);
   cr_expect_eq(count_op(G, OP_Transpose), 0);
-  cr_expect_eq(count_op(G, OP_MatMul), 4); /* q, k, v and the output projection */
+  /* q, k, v and the output projection (the epilogue fusion folds their bias Adds in) */
+  cr_expect_eq(count_op(G, OP_MatMul) + count_op(G, OP_FusedMatMul), 4);
   ir_node *at = NULL;
   for (ir_node *n = G->first; n; n = n->next)
     if (n->op == OP_Attention) at = n;
   cr_expect_eq(at->n_in, masks ? 4 : 3);
   for (int i = 0; i < 3; i++) {
     ir_node *p = at->in[i]->producer;
-    cr_expect(p && p->op == OP_Add && p->in[1]->producer &&
-                  p->in[1]->producer->op == OP_MatMul,
+    cr_expect(p && (p->op == OP_FusedMatMul || (p->op == OP_Add && p->in[1]->producer &&
+                                                  p->in[1]->producer->op == OP_MatMul)),
               "Attention input %d is not a projection's output", i);
   }
   cr_expect_eq(ir_attr_int(at, "q_num_heads", 0), NH);

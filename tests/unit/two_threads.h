@@ -26,6 +26,6 @@ static inline void pfor2(void *user, int64_t n, hy_range_fn fn, void *arg) {
   fn(arg, 0, n / 2);
   pthread_join(t, NULL);
 }
-static const hy_exec two_threads = {2, pfor2, NULL};
+static const hy_exec two_threads = {.n_threads = 2, .parallel_for = pfor2};
 
 #endif
