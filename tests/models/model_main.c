@@ -81,7 +81,7 @@ int main(int argc, char **argv) {
     if (read_pb(dir, "output", i, &exp)) return 1;
     bool ok = cmp_tensors(&out[i], &exp, tol, msg, sizeof msg);
     printf("%s: output %s: %s%s\n", STR(HYDRA_MODEL_NAME), m->outputs[i].name,
-           ok ? "matches torch" : "MISMATCH: ", ok ? "" : msg);
+           ok ? "matches the expected output" : "MISMATCH: ", ok ? "" : msg);
     bad += !ok;
     pb_tensor_free(&exp);
     free(out[i].data);
