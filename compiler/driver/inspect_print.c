@@ -223,19 +223,25 @@ static void print_symbolic_text(FILE *f, const ir_graph *g) {
   }
 }
 
+/* The keys both JSON forms start with: graph, inputs, outputs, opsets (object left open). */
+static void print_json_head(FILE *f, const ir_graph *g, const inspect_model *m) {
+  fprintf(f, "{\"graph\":");
+  json_str(f, g->name);
+  fprintf(f, ",\"inputs\":[");
+  print_values(f, g->inputs, g->n_inputs, true);
+  fprintf(f, "],\"outputs\":[");
+  print_values(f, g->outputs, g->n_outputs, true);
+  fprintf(f, "],\"opsets\":{");
+  print_opsets(f, m, true);
+  fprintf(f, "}");
+}
+
 bool inspect_print_unbound(FILE *f, const ir_graph *g, const inspect_model *m, bool json) {
   char *hint = shape_hint(g);
   if (!hint) return false;
   if (json) {
-    fprintf(f, "{\"graph\":");
-    json_str(f, g->name);
-    fprintf(f, ",\"inputs\":[");
-    print_values(f, g->inputs, g->n_inputs, true);
-    fprintf(f, "],\"outputs\":[");
-    print_values(f, g->outputs, g->n_outputs, true);
-    fprintf(f, "],\"opsets\":{");
-    print_opsets(f, m, true);
-    fprintf(f, "},\"symbolic_dims\":[");
+    print_json_head(f, g, m);
+    fprintf(f, ",\"symbolic_dims\":[");
     print_symbolic_json(f, g);
     fprintf(f, "],\"shape_hint\":");
     json_str(f, hint);
@@ -343,15 +349,8 @@ static void print_summary_text(FILE *f, const ir_graph *g, const inspect_model *
 
 static void print_summary_json(FILE *f, const ir_graph *g, const inspect_model *m,
                                const op_count *h, int nh, const op_count *fh, int nf) {
-  fprintf(f, "{\"graph\":");
-  json_str(f, g->name);
-  fprintf(f, ",\"inputs\":[");
-  print_values(f, g->inputs, g->n_inputs, true);
-  fprintf(f, "],\"outputs\":[");
-  print_values(f, g->outputs, g->n_outputs, true);
-  fprintf(f, "],\"opsets\":{");
-  print_opsets(f, m, true);
-  fprintf(f, "},\"nodes\":[");
+  print_json_head(f, g, m);
+  fprintf(f, ",\"nodes\":[");
   print_nodes_json(f, g, m);
   fprintf(f, "],\"ops\":{");
   print_histogram(f, h, nh, true);
