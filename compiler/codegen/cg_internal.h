@@ -48,8 +48,6 @@ typedef struct cg_weights_out {
 
 /* Builds, links, checks and optimises the module in ctx. Errors go to b->g->d. */
 hy_status cg_build_module(const cg_build *b, LLVMContextRef ctx, LLVMModuleRef *out);
-/* A C identifier from any string (into the arena): other chars become '_'. */
-const char *cg_c_ident(arena *a, const char *s);
 
 /* header.c: NAME.h of `hydrac compile`. */
 hy_status cg_write_header(ir_graph *g, const char *sym, const char *path);

@@ -49,7 +49,7 @@ static const char **cg_param_names(ir_graph *g) {
   if (!names) return NULL;
   for (int32_t i = 0; i < n; i++) {
     const ir_value *v = i < g->n_inputs ? g->inputs[i] : g->outputs[i - g->n_inputs];
-    const char *base = cg_c_ident(g->a, v->name ? v->name : "");
+    const char *base = c_ident(g->a, v->name ? v->name : "");
     if (!base) return NULL;
     const char *name = cg_reserved(base) ? arena_printf(g->a, "v%s", base) : base;
     for (int32_t k = 2; name; k++) {
@@ -120,8 +120,9 @@ static hy_status cg_entry_wrappers(FILE *f, ir_graph *g, const char *n, const ch
   fprintf(f, ";\n * runs %d of the model's %d nodes (only what those outputs need). */\n",
           c.n_nodes, n_nodes);
   cg_typed_run(f, g, n, pn, e->name, ins, n_in, e->outputs, e->n_outputs);
-  fprintf(f, "/* Checked variant of %s_run_%s: its %d inputs and %d outputs, in the order above. */\n",
-          n, e->name, n_in, e->n_outputs);
+  fprintf(f, "/* Checked variant of %s_run_%s: its %d input%s and %d output%s, in the order "
+             "above. */\n",
+          n, e->name, n_in, n_in == 1 ? "" : "s", e->n_outputs, e->n_outputs == 1 ? "" : "s");
   fprintf(f, "static inline hy_status %s_run_%s_tensors(%s_ctx *ctx, const hy_tensor *in, "
              "int32_t n_in,\n    hy_tensor *out, int32_t n_out) {\n"
              "  return hy_session_run_entry_tensors((hy_session *)ctx, \"%s\", in, n_in, out, "

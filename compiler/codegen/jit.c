@@ -125,7 +125,7 @@ hy_status cg_jit_compile_profiled(ir_graph *g, const char *name, const cg_target
   *out = NULL;
   if (t && t->triple)
     return diag_error(g->d, HY_ERR_INVALID_ARGUMENT, "codegen: the JIT only targets the host");
-  const char *sym = cg_c_ident(g->a, name);
+  const char *sym = c_ident(g->a, name);
   char *model_sym = sym ? arena_printf(g->a, "%s_model", sym) : NULL;
   if (!model_sym) return diag_error(g->d, HY_ERR_OUT_OF_MEMORY, "codegen: out of memory");
   cg_jit *cj = calloc(1, sizeof *cj);

@@ -791,21 +791,6 @@ static void cg_dump(cg_ctx *x, const char *suffix) {
   LLVMDisposeMessage(err);
 }
 
-const char *cg_c_ident(arena *a, const char *s) {
-  size_t n = strlen(s);
-  char *r = arena_alloc(a, n + 2);
-  if (!r) return NULL;
-  size_t j = 0;
-  if (n == 0 || (s[0] >= '0' && s[0] <= '9')) r[j++] = '_';
-  for (size_t i = 0; i < n; i++) {
-    char ch = s[i];
-    bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
-    r[j++] = ok ? ch : '_';
-  }
-  r[j] = 0;
-  return r;
-}
-
 hy_status cg_build_module(const cg_build *b, LLVMContextRef ctx, LLVMModuleRef *out) {
   ir_graph *g = b->g;
   cg_ctx x = {.b = b, .g = g, .c = ctx};

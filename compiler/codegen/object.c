@@ -8,22 +8,13 @@
 #include "codegen/cg_internal.h"
 #include "ir/entry.h"
 
-static bool cg_is_c_ident(const char *s) {
-  if (!s || !*s || (*s >= '0' && *s <= '9')) return false;
-  for (; *s; s++)
-    if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-          *s == '_'))
-      return false;
-  return true;
-}
-
 /* Entry names become NAME_run_<entry> and NAME_run_<entry>_tensors in the header: each must be a
  * C identifier and neither may be another wrapper's name (NAME_run_tensors, or entry x's
  * NAME_run_x_tensors for an entry called x_tensors). */
 static hy_status cg_check_entry_names(ir_graph *g) {
   for (int32_t k = 0; k < g->n_entries; k++) {
     const char *e = g->entries[k].name;
-    if (!cg_is_c_ident(e))
+    if (!is_c_ident(e))
       return diag_error(g->d, HY_ERR_INVALID_ARGUMENT,
                         "codegen: entry name '%s' is not a C identifier", e);
     size_t len = strlen(e);
@@ -74,7 +65,7 @@ static hy_status cg_write_weights(ir_graph *g, const cg_weights_out *w, const ch
 
 hy_status cg_emit_object(ir_graph *g, const char *name, const cg_target *t, cg_weights w,
                          const char *obj_path, const char *header_path, const char *weights_path) {
-  if (!cg_is_c_ident(name))
+  if (!is_c_ident(name))
     return diag_error(g->d, HY_ERR_INVALID_ARGUMENT,
                       "codegen: model name '%s' is not a C identifier", name ? name : "");
   if (w == CG_WEIGHTS_FILE && !weights_path)

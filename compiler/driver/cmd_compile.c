@@ -1,6 +1,5 @@
 /* hydrac compile: optimise a model for fixed input shapes and write an object file plus the C
  * header that declares its API (and, with --weights file, a weights file beside the object). */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,24 +42,15 @@ static char *with_ext(const char *path, const char *ext) {
 /* The object's file stem made into a C identifier ("my-model.o" → "my_model"); malloc'd. */
 static char *default_name(const char *obj) {
   const char *slash = strrchr(obj, '/');
-  char *s = with_ext(slash ? slash + 1 : obj, "");
-  if (!s) return NULL;
-  for (char *p = s; *p; p++)
-    if (!isalnum((unsigned char)*p)) *p = '_';
-  if (!*s || isdigit((unsigned char)s[0])) {
-    char *t = malloc(strlen(s) + 2);
-    if (t) sprintf(t, "_%s", s);
-    free(s);
-    s = t;
-  }
+  char *stem = with_ext(slash ? slash + 1 : obj, "");
+  if (!stem) return NULL;
+  arena a;
+  arena_init(&a);
+  const char *id = c_ident(&a, stem);
+  char *s = id ? strdup(id) : NULL;
+  arena_free(&a);
+  free(stem);
   return s;
-}
-
-static bool is_c_identifier(const char *s) {
-  if (!*s || isdigit((unsigned char)*s)) return false;
-  for (; *s; s++)
-    if (!isalnum((unsigned char)*s) && *s != '_') return false;
-  return true;
 }
 
 typedef struct compile_opts {
@@ -86,7 +76,7 @@ static int parse(int argc, char **argv, compile_opts *o) {
   if (!o->obj) return drv_usage_error("compile", "missing -o NAME.o");
   if (o->weights && strcmp(o->weights, "embed") && strcmp(o->weights, "file"))
     return drv_usage_error("compile", "--weights is 'embed' or 'file', not '%s'", o->weights);
-  if (o->name && !is_c_identifier(o->name))
+  if (o->name && !is_c_ident(o->name))
     return drv_usage_error("compile", "--name '%s' is not a C identifier", o->name);
   return 0;
 }

@@ -13,11 +13,14 @@
  *   - outputs keep their names, prefixed "<model>/" where two models' outputs clash;
  *   - any other name taken by an earlier model (initializers, intermediates, nodes) gets the
  *     same prefix, so messages and the printed graph keep them apart.
- * The unit's outputs are the models' outputs in order; ir_graph.sources says which are whose. */
+ * The unit's outputs are the models' outputs in order; ir_graph.sources says which are whose, and
+ * each model gets an entry of its name (made a C identifier) computing its own outputs, so a
+ * unit compiled from several models still runs any one of them alone, doing only its work. */
 #include <stdio.h>
 #include <string.h>
 
 #include "frontend/fe_internal.h"
+#include "ir/entry.h"
 
 typedef struct merge_ctx {
   arena *a;
@@ -368,6 +371,30 @@ static hy_status move_graphs(merge_ctx *c, ir_graph *g) {
   return HY_OK;
 }
 
+/* One entry per model: its name, its outputs. Two names that become one C identifier, or a model
+ * called like the default entry, are errors that say how to rename it. */
+static hy_status add_model_entries(merge_ctx *c, ir_graph *g) {
+  for (int32_t k = 0; k < g->n_sources; k++) {
+    const ir_source *src = &g->sources[k];
+    const char *name = c_ident(c->a, src->name);
+    int32_t *outs = arena_array(c->a, (size_t)src->n_outputs, sizeof *outs);
+    if (!name || !outs) return oom(c);
+    if (!strcmp(name, IR_DEFAULT_ENTRY) || ir_entry_find(g, name))
+      return diag_error(c->d, HY_ERR_INVALID_ARGUMENT,
+                        "%s: model '%s' would give the unit a second entry '%s' (%s); name it "
+                        "apart with NAME=%s",
+                        src->file, src->name, name,
+                        strcmp(name, IR_DEFAULT_ENTRY) ? "another model's entry has that name"
+                                                       : "the entry of every output",
+                        src->file);
+    for (int32_t i = 0; i < src->n_outputs; i++)
+      outs[i] = src->first_output + i;
+    hy_status s = ir_entry_add(g, name, outs, src->n_outputs);
+    if (s) return s;
+  }
+  return HY_OK;
+}
+
 static hy_status merge(merge_ctx *c, ir_graph **out) {
   const char *file = joined(c, true), *name = joined(c, false);
   ir_graph *g = file && name ? ir_graph_new(c->a, c->d, NULL) : NULL;
@@ -382,6 +409,7 @@ static hy_status merge(merge_ctx *c, ir_graph **out) {
   if (!s) s = join_inputs(c, g, &taken);
   if (!s) s = name_outputs(c, &taken);
   if (!s) s = name_values(c, g, &taken);
+  if (!s && c->m->n > 1) s = add_model_entries(c, g);
   if (s) return s;
   if ((s = ir_verify(g, "merge"))) return s;
   *out = g;

@@ -20,8 +20,10 @@ hy_status ir_entry_add(ir_graph *g, const char *name, const int32_t *outputs, in
     return diag_error(g->d, HY_ERR_INVALID_ARGUMENT, "%s: an entry needs a name", g->file);
   if (!strcmp(name, IR_DEFAULT_ENTRY) || ir_entry_find(g, name))
     return diag_error(g->d, HY_ERR_INVALID_ARGUMENT, "%s: entry '%s' %s", g->file, name,
-                      ir_entry_find(g, name) ? "is given twice"
-                                             : "is the name of the entry of every output");
+                      !ir_entry_find(g, name) ? "is the name of the entry of every output"
+                      : g->n_sources > 1      ? "is given twice (each merged model has an entry "
+                                                "of its name)"
+                                              : "is given twice");
   if (n <= 0)
     return diag_error(g->d, HY_ERR_INVALID_ARGUMENT, "%s: entry '%s' lists no outputs", g->file,
                       name);

@@ -48,4 +48,11 @@ bool mul_overflows_i64(int64_t a, int64_t b, int64_t *out);
 /* Formats "[2,3,?]" into buf (for messages); returns buf. */
 const char *format_dims(char *buf, size_t n, int32_t rank, const int64_t *dims);
 
+/* ---- C identifiers (the names generated code and headers declare) ---- */
+/* s is a C identifier: [A-Za-z_][A-Za-z0-9_]*. */
+bool is_c_ident(const char *s);
+/* A C identifier made from any string, into the arena: other chars become '_', and a leading
+ * digit or an empty string gets a '_' in front. NULL when out of memory. */
+const char *c_ident(arena *a, const char *s);
+
 #endif

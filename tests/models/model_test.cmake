@@ -1,7 +1,8 @@
 # One model test, run by ctest as `cmake -P`: MODE=run checks `hydrac run` against torch's outputs;
 # MODE=compile runs `hydrac compile`, links NAME.o into model_main.c and runs that program;
 # MODE=entry compiles with `--entry ENTRY` (E=OUT,...) and runs MODEL_MAIN (entry_main.c), which
-# checks entry E against the default entry and torch.
+# checks entry E against the default entry and torch; an ENTRY without '=' names an entry the unit
+# has already (a merged model's), and MODEL may then list several models, NAME=FILE.onnx,...
 # Variables (-D): MODE HYDRAC MODEL(.onnx) DATA(its data set dir) MADE_BY(the build step writing
 #                 MODEL) NAME SHAPES(comma separated name=AxB) WORK COMPARE CC MODEL_MAIN
 #                 INCLUDES LIBS (comma separated) ENTRY (MODE=entry) RTOL ATOL (the comparison's
@@ -17,7 +18,13 @@ endfunction()
 
 # A model the build did not write (its exporter or its Python environment failed, or only some
 # targets were built) is a failure that says which step makes it, never a skip.
-foreach(f ${MODEL} ${DATA}/input_0.pb ${DATA}/output_0.pb)
+string(REPLACE "," ";" models "${MODEL}")
+set(model_files)
+foreach(m ${models})
+  string(REGEX REPLACE "^[^=/]*=" "" f "${m}")
+  list(APPEND model_files ${f})
+endforeach()
+foreach(f ${model_files} ${DATA}/input_0.pb ${DATA}/output_0.pb)
   if(NOT EXISTS ${f})
     message(FATAL_ERROR "${NAME}: ${f} does not exist; it is written by ${MADE_BY}: build it "
                         "(cmake --build with the default target) and read that step's error")
@@ -40,17 +47,19 @@ endforeach()
 if(MODE STREQUAL "run")
   file(GLOB inputs ${DATA}/input_*.pb)
   list(SORT inputs COMPARE NATURAL)
-  step("hydrac run" ${HYDRAC} run ${MODEL} ${inputs} -o ${WORK})
+  step("hydrac run" ${HYDRAC} run ${models} ${inputs} -o ${WORK})
   step("comparison with the expected outputs" ${COMPARE} ${WORK} ${DATA} --rtol ${RTOL} --atol ${ATOL})
 elseif(MODE STREQUAL "compile" OR MODE STREQUAL "entry")
   set(entry_args)
   set(entry_defs)
   if(MODE STREQUAL "entry")
     string(REGEX REPLACE "=.*" "" entry_name "${ENTRY}")
-    set(entry_args --entry ${ENTRY})
+    if(NOT entry_name STREQUAL ENTRY)
+      set(entry_args --entry ${ENTRY})
+    endif()
     set(entry_defs -DHYDRA_ENTRY=${entry_name})
   endif()
-  step("hydrac compile" ${HYDRAC} compile ${MODEL} --name ${NAME} ${shape_args} ${entry_args}
+  step("hydrac compile" ${HYDRAC} compile ${models} --name ${NAME} ${shape_args} ${entry_args}
        -o ${WORK}/${NAME}.o --header ${WORK}/${NAME}.h)
   string(REPLACE "," ";" includes "${INCLUDES}")
   string(REPLACE "," ";" libs "${LIBS}")

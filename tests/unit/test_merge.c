@@ -1,7 +1,7 @@
 /* Merging models (frontend/merge.c): small hand-written models merged into one unit — inputs
  * unified by name or --bind, clashing outputs and inner names prefixed, each node naming its own
- * file, opsets per model — and, end to end, the merged unit computing each model's outputs with the
- * shared work done once. */
+ * file, opsets per model, an entry per model — and, end to end, the merged unit computing each
+ * model's outputs with the shared work done once, and each model's entry only its own work. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "model_builder.h"
+#include "ir/entry.h"
 #include "run/run_model.h"
 
 static const int64_t k_wdims[2] = {3, 3};
@@ -319,5 +320,82 @@ Test(merge, the_unit_computes_each_models_outputs_sharing_equal_work) {
     matmuls += n->op == OP_MatMul;
   cr_expect_eq(matmuls, 1);
   cr_expect_eq(u.g->n_nodes, 3);
+  arena_free(&u.a);
+}
+
+static const ir_entry *entry_named(const ir_graph *g, const char *name) {
+  const ir_entry *e = ir_entry_find(g, name);
+  cr_assert(e, "no entry '%s' (the unit has %d)", name, g->n_entries);
+  return e;
+}
+
+Test(merge, each_model_gets_an_entry_of_its_name_computing_its_own_outputs) {
+  const char *p[2] = {write_model("a.onnx", 14, "x", "2,3", k_w, "Relu", "y"),
+                      write_model("b.onnx", 14, "x", "2,3", k_w, "Sigmoid", "z")};
+  const char *names[2] = {"intent-head", "ner"}; /* '-' cannot be in a C name: '_' */
+  unit u;
+  cr_assert_eq(load(&u, 2, p, names, 0, NULL), HY_OK, "%s", u.d.msg);
+  cr_assert_eq(u.g->n_entries, 2);
+  const ir_entry *a = entry_named(u.g, "intent_head"), *b = entry_named(u.g, "ner");
+  cr_assert_eq(a->n_outputs, 1);
+  cr_expect_str_eq(u.g->outputs[a->outputs[0]]->name, "y");
+  cr_assert_eq(b->n_outputs, 1);
+  cr_expect_str_eq(u.g->outputs[b->outputs[0]]->name, "z");
+  arena_free(&u.a);
+
+  /* one model is its own default entry: nothing is added */
+  cr_assert_eq(load(&u, 1, p, NULL, 0, NULL), HY_OK, "%s", u.d.msg);
+  cr_expect_eq(u.g->n_entries, 0);
+  arena_free(&u.a);
+}
+
+Test(merge, a_models_entry_runs_only_its_own_work) {
+  const char *p[2] = {write_model("a.onnx", 14, "x", "2,3", k_w, "Relu", "y"),
+                      write_model("b.onnx", 13, "x", "2,3", k_w, "Sigmoid", "z")};
+  fe_model_ref refs[2] = {{p[0], NULL}, {p[1], NULL}};
+  fe_models m = {refs, 2, NULL, 0};
+  unit u;
+  arena_init(&u.a);
+  diag_init(&u.d);
+  pass_binding bind = {.input = "x", .rank = 2, .dims = {2, 3}};
+  cr_assert_eq(hc_compile_models_observed(&u.a, &u.d, &m, &bind, 1, NULL, 0, NULL, &u.g), HY_OK,
+               "%s", u.d.msg);
+  /* the unit: one shared MatMul, a Relu and a Sigmoid; b's entry: the MatMul and the Sigmoid */
+  cr_assert_eq(u.g->n_nodes, 3);
+  ir_cone c;
+  cr_assert_eq(ir_entry_cone(u.g, entry_named(u.g, "b"), &c), HY_OK, "%s", u.d.msg);
+  int in_cone = 0;
+  for (ir_node *n = u.g->first; n; n = n->next) {
+    in_cone += c.node[n->id];
+    if (n->op == OP_Relu) cr_expect(!c.node[n->id], "b's entry runs a's Relu");
+  }
+  cr_expect_eq(in_cone, 2);
+  arena_free(&u.a);
+}
+
+Test(merge, an_entry_named_like_a_model_or_two_models_of_one_c_name_are_errors) {
+  const char *p[2] = {write_model("a.onnx", 14, "x", "2,3", k_w, "Relu", "y"),
+                      write_model("b.onnx", 14, "x", "2,3", k_w, "Sigmoid", "z")};
+  fe_model_ref refs[2] = {{p[0], NULL}, {p[1], NULL}};
+  fe_models m = {refs, 2, NULL, 0};
+  hc_entry_spec spec = {"a", "z"};
+  unit u;
+  arena_init(&u.a);
+  diag_init(&u.d);
+  pass_binding bind = {.input = "x", .rank = 2, .dims = {2, 3}};
+  cr_assert_eq(hc_compile_models_observed(&u.a, &u.d, &m, &bind, 1, &spec, 1, NULL, &u.g),
+               HY_ERR_INVALID_ARGUMENT);
+  cr_expect(strstr(u.d.msg, "entry 'a' is given twice (each merged model has an entry of its name)"),
+            "%s", u.d.msg);
+  arena_free(&u.a);
+
+  const char *clash[2] = {"head-1", "head_1"};
+  cr_assert_eq(load(&u, 2, p, clash, 0, NULL), HY_ERR_INVALID_ARGUMENT);
+  char want[512];
+  snprintf(want, sizeof want,
+           "%s: model 'head_1' would give the unit a second entry 'head_1' (another model's entry "
+           "has that name); name it apart with NAME=%s",
+           p[1], p[1]);
+  cr_expect_str_eq(u.d.msg, want);
   arena_free(&u.a);
 }
