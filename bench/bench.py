@@ -9,6 +9,9 @@ hydrac (another build, e.g. before a change) joins every round as a third partic
 
 usage (python of build/venv/ort): bench.py --hydrac BIN --models DIR --peak-gflops G --doc FILE
     [--baseline BIN] [--quick] [--rounds R] [--seconds S] [--threads 1,2] [--only MODEL,...]
+    [--no-sharing]
+A full run (no --quick, no --only) ends with sharing.py's table: Hydra against itself on the
+multi-task sharing of issue 6 (duplicated encoders, merged models, one head alone).
 """
 import argparse
 import datetime
@@ -19,6 +22,7 @@ import subprocess
 import sys
 
 import count_flops
+import sharing
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -32,6 +36,7 @@ CONFIGS = [
     ("mmoe", "1x64", ["features=1x64"]),
     ("mmoe", "32x64", ["features=32x64"]),
     ("mt_bert_small", "1x128", text(1, 128)),
+    ("mt_bert_dup", "1x128", text(1, 128)),
     ("mt_bert_base", "1x128", text(1, 128)),
     ("mt_bert_base", "8x128", text(8, 128)),
     ("vit_mt_tiny", "1x3x64x64", ["pixel_values=1x3x64x64"]),
@@ -101,6 +106,7 @@ def main():
     ap.add_argument("--seconds", type=float)
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--only", help="comma-separated model names")
+    ap.add_argument("--no-sharing", action="store_true", help="skip the multi-task sharing table")
     a = ap.parse_args()
     rounds = a.rounds or (3 if a.quick else 5)
     seconds = a.seconds or (0.3 if a.quick else 1.0)
@@ -134,9 +140,13 @@ def main():
         for t in threads:
             med = {p.name: statistics.median(ms[(p.name, t)]) for p in parts}
             rows.append(dict(model=model, shape=label, threads=t, flops=flops, iters=iters, med=med))
-    finished = datetime.datetime.now(datetime.timezone.utc)
     table = render(rows, [p.name for p in parts], a.peak_gflops)
     print(table)
+    if not a.quick and not a.no_sharing and not a.only:
+        shared = sharing.table(a.hydrac, a.models, threads, rounds, seconds, run)
+        print(shared)
+        table += "\n\n## Multi-task sharing\n\n" + sharing.__doc__.split("\n\n", 1)[1].strip() + "\n\n" + shared
+    finished = datetime.datetime.now(datetime.timezone.utc)
     header = dict(date=started.strftime("%Y-%m-%d %H:%M UTC"), minutes=(finished - started).total_seconds() / 60,
                   machine=machine(), load=f"{load0} at the start, {load()} at the end", rev=git_rev(),
                   peak=a.peak_gflops, peak_line=a.peak_line, rounds=rounds, seconds=seconds,
