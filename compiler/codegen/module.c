@@ -382,6 +382,7 @@ static hy_status cg_spec_for(cg_ctx *x, const ir_node *n, LLVMValueRef *out) {
 static hy_status cg_node_call(cg_ctx *x, const ir_node *n, int32_t index) {
   const ir_lowered *l = n->lowered;
   if (!l) return ir_node_error(x->g, n, HY_ERR_INTERNAL, "codegen: node was not lowered");
+  if (l->alias) return HY_OK; /* a view: its output is its input's bytes (memplan.c) */
   if (l->n_ints > LOWER_MAX_INTS || l->n_floats > LOWER_MAX_FLOATS || l->n_ints < 0 ||
       l->n_floats < 0)
     return ir_node_error(x->g, n, HY_ERR_INTERNAL, "codegen: attribute block too large");
@@ -720,6 +721,7 @@ static hy_status cg_link_kernels(cg_ctx *x) {
     return diag_error(x->g->d, HY_ERR_INTERNAL, "codegen: linking kernels: %s",
                       x->diag_msg[0] ? x->diag_msg : "failed");
   for (const ir_node *n = x->g->first; n; n = n->next) {
+    if (n->lowered->alias) continue; /* a view calls nothing */
     const char *sym = hy_kernel_symbol(n->lowered->kernel);
     LLVMValueRef fn = LLVMGetNamedFunction(x->m, sym);
     if (!fn || LLVMIsDeclaration(fn))

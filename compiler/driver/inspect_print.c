@@ -71,7 +71,9 @@ static int histogram(const ir_graph *g, const inspect_model *m, bool only_made, 
   return n;
 }
 
+/* The kernel a node calls, without "hy_kernel_"; "view" when it calls none (memplan.c). */
 static const char *kernel_name(const ir_node *n) {
+  if (n->lowered && n->lowered->alias) return "view";
   const char *s = n->lowered ? hy_kernel_symbol(n->lowered->kernel) : NULL;
   return s ? s + strlen("hy_kernel_") : "-";
 }

@@ -172,6 +172,9 @@ typedef struct ir_lowered {
   /* A node with value-dependent outputs (ir_node_value_dependent): arena offset of the int64 its
    * kernel sets to the actual extent of their bounded dims (set by the memory planner). */
   int64_t extent_offset;
+  /* Set by the memory planner for a copy-kernel node (Reshape, Squeeze, Unsqueeze, Flatten,
+   * Identity, ...) whose output is a view: it shares input 0's arena block, and no call is made. */
+  bool alias;
 } ir_lowered;
 
 /* ---- nodes ---- */

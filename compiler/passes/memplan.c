@@ -1,7 +1,11 @@
 /* Memory planning: liveness over the node order, then offsets in one activation arena. Graph
  * inputs, outputs and constants live elsewhere (the caller's buffers, the module); intermediates
  * get 64-byte aligned blocks, reusing freed ones best-fit; a node's scratch is live only while
- * that node runs. */
+ * that node runs. A node that only copies bytes (Reshape, Squeeze, Unsqueeze, Flatten, Identity:
+ * the copy kernel) from one arena value to another makes its output a view: the output takes the
+ * input's block, which lives until the last reader of either, and the node costs nothing. No
+ * kernel writes into a block it reads (outputs are placed while inputs are held), so a view
+ * never sees its bytes change. */
 #include <string.h>
 
 #include "ir/entry.h"
@@ -101,6 +105,30 @@ static void classify_values(ir_graph *g, const bool *stray) {
   }
 }
 
+/* A copy node whose output can be a view of its input: both in the arena (a graph input or
+ * output, or a constant, has its own buffer), the same bytes, static sizes. */
+static bool is_view(const ir_node *n) {
+  if (!n->lowered || n->lowered->kernel != HY_KERNEL_copy || n->n_in < 1 || n->n_out != 1)
+    return false;
+  const ir_value *in = n->in[0], *out = n->out[0];
+  return in && out && in->mem == IR_MEM_ARENA && out->mem == IR_MEM_ARENA &&
+         !in->type.bounded && !out->type.bounded && !ir_node_value_dependent(n) &&
+         ir_type_bytes(&in->type) >= 0 && ir_type_bytes(&in->type) == ir_type_bytes(&out->type);
+}
+
+/* root[v->id]: the value whose block v lives in (itself, or the first value of a chain of views);
+ * a root lives until the last reader of any of its views. */
+static void find_views(ir_graph *g, int32_t *root, int32_t *last) {
+  for (int32_t i = 0; i < g->n_values; i++) root[i] = i;
+  for (ir_node *n = g->first; n; n = n->next) {
+    if (n->lowered) n->lowered->alias = is_view(n);
+    if (!n->lowered || !n->lowered->alias) continue;
+    int32_t r = root[n->in[0]->id], o = n->out[0]->id;
+    root[o] = r;
+    if (last[o] > last[r]) last[r] = last[o];
+  }
+}
+
 /* last[v->id]: position of the last node reading v (its producer's when nothing reads it); past
  * the last node for a stray output, which the entries that list it copy out at the end. */
 static void compute_last_use(ir_graph *g, int32_t *pos_of, int32_t *last, const bool *stray) {
@@ -118,6 +146,10 @@ static void compute_last_use(ir_graph *g, int32_t *pos_of, int32_t *last, const 
 }
 
 static hy_status place_outputs(mp_state *s, ir_node *n) {
+  if (n->lowered->alias) {
+    n->out[0]->offset = n->in[0]->offset;
+    return HY_OK;
+  }
   for (int32_t i = 0; i < n->n_out; i++) {
     ir_value *v = n->out[i];
     if (!v || v->mem != IR_MEM_ARENA) continue;
@@ -133,8 +165,12 @@ static hy_status place_outputs(mp_state *s, ir_node *n) {
 }
 
 static hy_status release_dead(mp_state *s, ir_value *v, int32_t pos, const int32_t *last,
-                              bool *freed) {
-  if (!v || v->mem != IR_MEM_ARENA || last[v->id] != pos || freed[v->id]) return HY_OK;
+                              const int32_t *root, bool *freed) {
+  /* a view's block is its root's, freed when the root's life (extended to its views') ends:
+   * that node may read only a view */
+  if (!v || v->mem != IR_MEM_ARENA) return HY_OK;
+  v = s->g->values[root[v->id]];
+  if (last[v->id] != pos || freed[v->id]) return HY_OK;
   freed[v->id] = true;
   return mp_free(s, v->offset, mp_round(ir_type_bytes(&v->type)));
 }
@@ -142,7 +178,7 @@ static hy_status release_dead(mp_state *s, ir_value *v, int32_t pos, const int32
 /* At node pos: its outputs and scratch are placed while its inputs are still held (a kernel
  * reads inputs while writing outputs); then scratch and the values whose life ends are freed. */
 static hy_status plan_node(mp_state *s, ir_node *n, int32_t pos, const int32_t *last,
-                           bool *freed) {
+                           const int32_t *root, bool *freed) {
   if (!n->lowered) return ir_node_error(s->g, n, HY_ERR_INTERNAL, "node was not lowered");
   if (place_outputs(s, n) != HY_OK) return s->g->d->status;
   int64_t scratch = n->lowered->scratch_bytes;
@@ -150,9 +186,9 @@ static hy_status plan_node(mp_state *s, ir_node *n, int32_t pos, const int32_t *
   if (scratch > 0 && mp_free(s, n->lowered->scratch_offset, mp_round(scratch)) != HY_OK)
     return s->g->d->status;
   for (int32_t i = 0; i < n->n_in; i++)
-    if (release_dead(s, n->in[i], pos, last, freed) != HY_OK) return s->g->d->status;
+    if (release_dead(s, n->in[i], pos, last, root, freed) != HY_OK) return s->g->d->status;
   for (int32_t i = 0; i < n->n_out; i++)
-    if (release_dead(s, n->out[i], pos, last, freed) != HY_OK) return s->g->d->status;
+    if (release_dead(s, n->out[i], pos, last, root, freed) != HY_OK) return s->g->d->status;
   return HY_OK;
 }
 
@@ -184,15 +220,17 @@ hy_status pass_plan_memory(ir_graph *g) {
   int32_t *last = arena_array(g->a, (size_t)g->n_values + 1, sizeof *last);
   bool *freed = arena_array(g->a, (size_t)g->n_values + 1, sizeof *freed);
   bool *stray = arena_array(g->a, (size_t)g->n_values + 1, sizeof *stray);
-  if (!pos_of || !last || !freed || !stray || ir_entry_stray_outputs(g, stray) < 0)
+  int32_t *root = arena_array(g->a, (size_t)g->n_values + 1, sizeof *root);
+  if (!pos_of || !last || !freed || !stray || !root || ir_entry_stray_outputs(g, stray) < 0)
     return pass_oom(g);
   classify_values(g, stray);
   compute_last_use(g, pos_of, last, stray);
+  find_views(g, root, last);
   mp_state s = {.g = g};
   plan_extents(&s);
   int32_t pos = 0;
   for (ir_node *n = g->first; n; n = n->next, pos++)
-    if (plan_node(&s, n, pos, last, freed) != HY_OK) return g->d->status;
+    if (plan_node(&s, n, pos, last, root, freed) != HY_OK) return g->d->status;
   g->arena_bytes = s.top;
   return HY_OK;
 }
