@@ -14,7 +14,7 @@ SECONDS_PER_TARGET=${1:-60}
 BUILD=${2:-build-fuzz}
 SUITE_123=${3:-}
 JOBS=${JOBS:-$(nproc)}
-TARGETS=(import tensor run_tensors)
+TARGETS=(import compile_run tensor run_tensors)
 
 bash scripts/bootstrap.sh
 launcher=()
@@ -54,6 +54,7 @@ seeds_import=("tests/fuzz/regressions/import" "$suite_112/node" "$suite_112/simp
   "$suite_112/pytorch-converted" "$suite_112/pytorch-operator")
 [ -n "$SUITE_123" ] && seeds_import+=("$SUITE_123/node")
 run import "${seeds_import[@]}"
+run compile_run "${seeds_import[@]}"
 run tensor tests/fuzz/regressions/tensor "$suite_112/node"
 run run_tensors tests/fuzz/seeds/run_tensors
 echo "$ran" >"$BUILD/fuzz-targets-run"
