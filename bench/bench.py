@@ -9,7 +9,7 @@ hydrac (another build, e.g. before a change) joins every round as a third partic
 
 usage (python of build/venv/ort): bench.py --hydrac BIN --models DIR --peak-gflops G --doc FILE
     [--baseline BIN] [--quick] [--rounds R] [--seconds S] [--threads 1,2] [--only MODEL,...]
-    [--no-sharing]
+    [--no-sharing] [--no-aot] [--workdir DIR]
 A full run (no --quick, no --only) ends with sharing.py's table: Hydra against itself on the
 multi-task sharing of issue 6 (duplicated encoders, merged models, one head alone).
 """
@@ -65,6 +65,40 @@ class Participant:
         return run(cmd)
 
 
+class AotParticipant(Participant):
+    """Hydra through `hydrac compile`: per (model, shapes) the object is compiled once and linked
+    into aot_main.c with the runtime (libhydrart.a, built beside hydrac), then timed like the JIT."""
+
+    def __init__(self, name, hydrac, workdir):
+        super().__init__(name, [])
+        self.hydrac, self.workdir, self.built = hydrac, workdir, {}
+        self.build_dir = os.path.dirname(os.path.abspath(hydrac))
+
+    def program(self, model, shapes):
+        key = (model, tuple(shapes))
+        if key not in self.built:
+            d = os.path.join(self.workdir, f"aot{len(self.built)}")
+            os.makedirs(d, exist_ok=True)
+            cmd = [self.hydrac, "compile", model, "--name", "bench_model", "-o", f"{d}/bench_model.o",
+                   "--header", f"{d}/bench_model.h"]
+            for sh in shapes:
+                cmd += ["--shape", sh]
+            for c in (cmd, ["cc", "-O2", "-std=gnu11", "-DHYDRA_MODEL_NAME=bench_model", f"-I{d}",
+                            "-I" + os.path.join(HERE, "..", "runtime", "include"), "-include", "bench_model.h",
+                            os.path.join(HERE, "aot_main.c"), f"{d}/bench_model.o",
+                            os.path.join(self.build_dir, "runtime", "libhydrart.a"), "-lm", "-lpthread",
+                            "-o", f"{d}/aot"]):
+                p = subprocess.run(c, capture_output=True, text=True)
+                if p.returncode != 0:
+                    sys.exit(f"bench: {' '.join(c)} failed ({p.returncode}):\n{p.stdout}{p.stderr}")
+            self.built[key] = f"{d}/aot"
+        return self.built[key]
+
+    def time(self, model, shapes, threads, iters, warmup):
+        return run([self.program(model, shapes), "--threads", str(threads), "--iters", str(iters),
+                    "--warmup", str(warmup)])
+
+
 def machine():
     info = {}
     try:
@@ -107,6 +141,8 @@ def main():
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--only", help="comma-separated model names")
     ap.add_argument("--no-sharing", action="store_true", help="skip the multi-task sharing table")
+    ap.add_argument("--no-aot", action="store_true", help="skip the compiled object (Hydra AOT)")
+    ap.add_argument("--workdir", help="where the AOT programs are built (default: bench/ beside hydrac)")
     a = ap.parse_args()
     rounds = a.rounds or (3 if a.quick else 5)
     seconds = a.seconds or (0.3 if a.quick else 1.0)
@@ -116,6 +152,9 @@ def main():
     py = sys.executable
     parts = [Participant("Hydra", [a.hydrac, "bench"]),
              Participant("ORT", [py, os.path.join(HERE, "ort_time.py")])]
+    if not a.no_aot:
+        parts.append(AotParticipant("Hydra AOT", a.hydrac,
+                                    a.workdir or os.path.join(os.path.dirname(os.path.abspath(a.hydrac)), "bench")))
     if a.baseline:
         parts.append(Participant("Hydra base", [a.baseline, "bench"]))
     started = datetime.datetime.now(datetime.timezone.utc)
@@ -188,7 +227,8 @@ def write_doc(path, h, table):
     doc = f"""# Performance
 
 Written by `bash bench/run.sh` (see [bench/README.md](../bench/README.md)); rerun it to refresh.
-Hydra is `hydrac bench` (the JIT); the peer is ONNX Runtime from PyPI, pinned in
+Hydra is `hydrac bench` (the JIT) and Hydra AOT the same model through `hydrac compile`, linked
+into `bench/aot_main.c` with libhydrart (what an embedding program runs); the peer is ONNX Runtime from PyPI, pinned in
 `tests/python/requirements-ort.txt`, with `intra_op_num_threads` set to Hydra's `--threads`. Each figure
 is the median of {h['rounds']} rounds' medians, each round running Hydra and ORT one after the other
 for about {h['seconds']} s each, in alternating order{quick}. Hydra/ORT below 1 means Hydra is faster.

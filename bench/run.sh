@@ -3,7 +3,7 @@
 # tests' export), installs the pinned ONNX Runtime into a venv in the build tree, measures one
 # core's FMA peak, then times Hydra against ORT (bench/bench.py) and writes docs/performance.md.
 #
-# usage: bash bench/run.sh [--quick] [--no-sharing] [--baseline HYDRAC] [--only MODEL,...] [--rounds R]
+# usage: bash bench/run.sh [--quick] [--no-sharing] [--no-aot] [--baseline HYDRAC] [--only MODEL,...] [--rounds R]
 #                          [--seconds S] [--threads 1,2] [BUILD_DIR]
 #   BUILD_DIR   default build/ (configured here, Release, when it has no CMakeCache.txt)
 #   --quick     two configurations, 3 short rounds: a check that everything runs
@@ -15,7 +15,7 @@ build=
 pass=()
 while [ $# -gt 0 ]; do
   case $1 in
-    --quick|--no-sharing) pass+=("$1") ;;
+    --quick|--no-sharing|--no-aot) pass+=("$1") ;;
     --baseline)
       [ $# -ge 2 ] && [ -x "$2" ] || { echo "bench/run.sh: --baseline wants a hydrac binary" >&2; exit 2; }
       pass+=("$1" "$(cd "$(dirname "$2")" && pwd)/$(basename "$2")"); shift ;;
@@ -37,7 +37,7 @@ if [ ! -f "$build/CMakeCache.txt" ]; then
   cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Release -DHYDRA_EXAMPLES=OFF >&2
 fi
 step "building hydrac and exporting the reference models (torch 1.13; minutes the first time)"
-cmake --build "$build" -j"${JOBS:-2}" --target hydrac hydra_test_models hydra_test_models_merge >&2
+cmake --build "$build" -j"${JOBS:-2}" --target hydrac hydra_runtime hydra_test_models hydra_test_models_merge >&2
 
 step "ONNX Runtime venv ($build/venv/ort)"
 bash "$src/scripts/python_env.sh" "$build/venv/ort" "$src/tests/python/requirements-ort.txt" >&2
