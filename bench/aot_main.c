@@ -41,9 +41,12 @@ static void *make_buffer(const hy_io_desc *d, uint32_t seed) {
     int64_t id = (int64_t)((seed >> 8) % 100);
     float f = (float)((double)(seed >> 8) / (double)(1u << 24) * 2.0 - 1.0);
     double g = f;
-    if (d->dtype == HY_DTYPE_FLOAT) memcpy(p + i * es, &f, es);
-    else if (d->dtype == HY_DTYPE_DOUBLE) memcpy(p + i * es, &g, es);
-    else memcpy(p + i * es, &id, es < 8 ? es : 8); /* little-endian: the low bytes of the id */
+    if (d->dtype == HY_DTYPE_FLOAT)
+      memcpy(p + i * es, &f, es);
+    else if (d->dtype == HY_DTYPE_DOUBLE)
+      memcpy(p + i * es, &g, es);
+    else
+      memcpy(p + i * es, &id, es < 8 ? es : 8); /* little-endian: the low bytes of the id */
   }
   return p;
 }
@@ -52,9 +55,12 @@ int main(int argc, char **argv) {
   long threads = 1, iters = 20, warmup = 3;
   for (int i = 1; i + 1 < argc; i += 2) {
     long v = strtol(argv[i + 1], NULL, 10);
-    if (!strcmp(argv[i], "--threads")) threads = v;
-    else if (!strcmp(argv[i], "--iters")) iters = v;
-    else if (!strcmp(argv[i], "--warmup")) warmup = v;
+    if (!strcmp(argv[i], "--threads"))
+      threads = v;
+    else if (!strcmp(argv[i], "--iters"))
+      iters = v;
+    else if (!strcmp(argv[i], "--warmup"))
+      warmup = v;
   }
   if (iters < 1 || warmup < 0 || threads < 0) {
     fprintf(stderr, "usage: %s [--threads N] [--iters N] [--warmup N]\n", argv[0]);
@@ -88,8 +94,10 @@ int main(int argc, char **argv) {
 #define PCT(p) ms[(long)((p) * (double)(iters - 1) + 0.5)]
   printf("median_ms=%.6f p10_ms=%.6f p90_ms=%.6f\n", PCT(0.5), PCT(0.1), PCT(0.9));
   hy_session_destroy(s);
-  for (int32_t i = 0; i < m->n_inputs; i++) free(in[i]);
-  for (int32_t i = 0; i < m->n_outputs; i++) free(out[i]);
+  for (int32_t i = 0; i < m->n_inputs; i++)
+    free(in[i]);
+  for (int32_t i = 0; i < m->n_outputs; i++)
+    free(out[i]);
   free(in), free(out), free(ms);
   return 0;
 }

@@ -10,8 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "frontend/frontend.h"
-#include "fuzz_bind.h"
+#include "fuzz_model.h"
 #include "run/run_model.h"
 
 #define MAX_NODES 64
@@ -28,7 +27,8 @@ static bool make_tensors(const hy_io_desc *d, int32_t n, bool values, hy_tensor 
     t[i] = (hy_tensor){.dtype = d[i].dtype, .rank = d[i].rank};
     memcpy(t[i].dims, d[i].dims, sizeof t[i].dims);
     int64_t numel = 1;
-    for (int32_t k = 0; k < t[i].rank; k++) numel *= t[i].dims[k];
+    for (int32_t k = 0; k < t[i].rank; k++)
+      numel *= t[i].dims[k];
     if (numel > MAX_ELEMS) return false;
     size_t bytes = hy_tensor_bytes(&t[i]);
     if (!(t[i].data = calloc(1, bytes ? bytes : 1))) return false;
@@ -39,7 +39,8 @@ static bool make_tensors(const hy_io_desc *d, int32_t n, bool values, hy_tensor 
 }
 
 static void free_tensors(hy_tensor *t, int32_t n) {
-  for (int32_t i = 0; t && i < n; i++) free(t[i].data);
+  for (int32_t i = 0; t && i < n; i++)
+    free(t[i].data);
   free(t);
 }
 
@@ -53,8 +54,7 @@ static void compile_and_run(ir_graph *g) {
   hy_tensor *in = calloc((size_t)m->n_inputs + 1, sizeof *in);
   hy_tensor *out = calloc((size_t)m->n_outputs + 1, sizeof *out);
   if (in && out && make_tensors(m->inputs, m->n_inputs, true, in) &&
-      make_tensors(m->outputs, m->n_outputs, false, out) &&
-      hy_session_create(m, NULL, &s) == HY_OK)
+      make_tensors(m->outputs, m->n_outputs, false, out) && hy_session_create(m, NULL, &s) == HY_OK)
     (void)hy_session_run_tensors(s, in, m->n_inputs, out, m->n_outputs);
   hy_session_destroy(s);
   free_tensors(in, m->n_inputs);
@@ -64,16 +64,9 @@ static void compile_and_run(ir_graph *g) {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   arena a;
-  diag d;
   arena_init(&a);
-  diag_init(&d);
-  ir_graph *g = NULL;
-  if (fe_load_model_bytes(&a, &d, "fuzz.onnx", data, size, NULL, &g) == HY_OK &&
-      g->n_nodes <= MAX_NODES) {
-    pass_binding *b = fuzz_bindings(&a, g);
-    if (b && pass_run_all(g, b, g->n_inputs) == HY_OK && g->arena_bytes <= MAX_ARENA)
-      compile_and_run(g);
-  }
+  ir_graph *g = fuzz_optimised(&a, data, size, MAX_NODES);
+  if (g && g->arena_bytes <= MAX_ARENA) compile_and_run(g);
   arena_free(&a);
   return 0;
 }

@@ -291,6 +291,18 @@ static hy_tensor *run_unit(int n, const char *const *paths, const float *x, int3
   return out;
 }
 
+/* The unit of the two models at paths (by stem) with x bound to [2,3], through every pass with
+ * the entries e[0..n_e) added. */
+static hy_status compile_pair(unit *u, const char *const *paths, const hc_entry_spec *e,
+                              int32_t n_e) {
+  fe_model_ref refs[2] = {{paths[0], NULL}, {paths[1], NULL}};
+  fe_models m = {refs, 2, NULL, 0};
+  arena_init(&u->a);
+  diag_init(&u->d);
+  pass_binding bind = {.input = "x", .rank = 2, .dims = {2, 3}};
+  return hc_compile_models_observed(&u->a, &u->d, &m, &bind, 1, e, n_e, NULL, &u->g);
+}
+
 Test(merge, the_unit_computes_each_models_outputs_sharing_equal_work) {
   /* the same W under two files: after CSE one MatMul feeds both heads */
   const char *p[2] = {write_model("a.onnx", 14, "x", "2,3", k_w, "Relu", "y"),
@@ -308,13 +320,8 @@ Test(merge, the_unit_computes_each_models_outputs_sharing_equal_work) {
   hc_tensors_free(yb, nb);
   hc_tensors_free(yu, nu);
 
-  fe_model_ref refs[2] = {{p[0], NULL}, {p[1], NULL}};
-  fe_models m = {refs, 2, NULL, 0};
   unit u;
-  arena_init(&u.a);
-  diag_init(&u.d);
-  pass_binding b = {.input = "x", .rank = 2, .dims = {2, 3}};
-  cr_assert_eq(hc_compile_models_observed(&u.a, &u.d, &m, &b, 1, NULL, 0, NULL, &u.g), HY_OK, "%s", u.d.msg);
+  cr_assert_eq(compile_pair(&u, p, NULL, 0), HY_OK, "%s", u.d.msg);
   int matmuls = 0;
   for (ir_node *n = u.g->first; n; n = n->next)
     matmuls += n->op == OP_MatMul;
@@ -352,14 +359,8 @@ Test(merge, each_model_gets_an_entry_of_its_name_computing_its_own_outputs) {
 Test(merge, a_models_entry_runs_only_its_own_work) {
   const char *p[2] = {write_model("a.onnx", 14, "x", "2,3", k_w, "Relu", "y"),
                       write_model("b.onnx", 13, "x", "2,3", k_w, "Sigmoid", "z")};
-  fe_model_ref refs[2] = {{p[0], NULL}, {p[1], NULL}};
-  fe_models m = {refs, 2, NULL, 0};
   unit u;
-  arena_init(&u.a);
-  diag_init(&u.d);
-  pass_binding bind = {.input = "x", .rank = 2, .dims = {2, 3}};
-  cr_assert_eq(hc_compile_models_observed(&u.a, &u.d, &m, &bind, 1, NULL, 0, NULL, &u.g), HY_OK,
-               "%s", u.d.msg);
+  cr_assert_eq(compile_pair(&u, p, NULL, 0), HY_OK, "%s", u.d.msg);
   /* the unit: one shared MatMul, a Relu and a Sigmoid; b's entry: the MatMul and the Sigmoid */
   cr_assert_eq(u.g->n_nodes, 3);
   ir_cone c;
@@ -376,15 +377,9 @@ Test(merge, a_models_entry_runs_only_its_own_work) {
 Test(merge, an_entry_named_like_a_model_or_two_models_of_one_c_name_are_errors) {
   const char *p[2] = {write_model("a.onnx", 14, "x", "2,3", k_w, "Relu", "y"),
                       write_model("b.onnx", 14, "x", "2,3", k_w, "Sigmoid", "z")};
-  fe_model_ref refs[2] = {{p[0], NULL}, {p[1], NULL}};
-  fe_models m = {refs, 2, NULL, 0};
   hc_entry_spec spec = {"a", "z"};
   unit u;
-  arena_init(&u.a);
-  diag_init(&u.d);
-  pass_binding bind = {.input = "x", .rank = 2, .dims = {2, 3}};
-  cr_assert_eq(hc_compile_models_observed(&u.a, &u.d, &m, &bind, 1, &spec, 1, NULL, &u.g),
-               HY_ERR_INVALID_ARGUMENT);
+  cr_assert_eq(compile_pair(&u, p, &spec, 1), HY_ERR_INVALID_ARGUMENT);
   cr_expect(strstr(u.d.msg, "entry 'a' is given twice (each merged model has an entry of its name)"),
             "%s", u.d.msg);
   arena_free(&u.a);
