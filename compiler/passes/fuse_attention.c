@@ -31,9 +31,11 @@
 
 /* One mask on the scores: an additive float mask, or a Where between the scores and a fill. */
 typedef struct attn_term {
-  ir_value *add;         /* additive float mask, or NULL */
-  ir_value *cond, *fill; /* a Where mask: cond, fill constant */
-  int fill_slot;         /* the Where slot that holds fill (1 or 2) */
+  ir_value *add;             /* additive float mask, or NULL */
+  ir_value *view;            /* or a mask to reshape (leading dims) to view_shape's: the other */
+  const ir_type *view_shape; /* operand of a causal Add that the graph reshaped after adding */
+  ir_value *cond, *fill;     /* a Where mask: cond, fill constant */
+  int fill_slot;             /* the Where slot that holds fill (1 or 2) */
 } attn_term;
 
 typedef struct attn_match {
@@ -255,8 +257,38 @@ static ir_value *as_dims(ir_graph *g, ir_value *x, int32_t rank, const int64_t *
   return emit(g, OP_Reshape, "Reshape", what, before, in, 2, NULL);
 }
 
-/* A term whose mask is the causal one is dropped (*causal set); an Add of a causal constant
- * and another mask (torch's merged padding and causal masks) keeps the other. */
+/* v times exactly 1 (torch 1.13's baddbmm writes its beta so): the other operand, else v. */
+static ir_value *peel_times_one(const ir_graph *g, ir_value *v) {
+  ir_value *x;
+  double f;
+  if (v->producer && v->producer->op == OP_Mul && ir_match_single_use(g, v) &&
+      attn_scalar_scale(v->producer, &x, &f) && f == 1.0)
+    return x;
+  return v;
+}
+
+/* r reshapes an Add's single-use [.., Sq, Sk] output by its leading dims only. */
+static bool split_leading(const ir_graph *g, const ir_node *r) {
+  ir_value *x = r->in[0];
+  const ir_type *i = &x->type, *o = &r->out[0]->type;
+  if (!ir_match_producer(x, OP_Add) || !ir_match_single_use(g, x) || i->rank < 2 || o->rank < 2)
+    return false;
+  return i->dims[i->rank - 1] == o->dims[o->rank - 1] &&
+         i->dims[i->rank - 2] == o->dims[o->rank - 2];
+}
+
+/* a has b's leading dims (all but the last two): a reshape of b's leading dims fits a. */
+static bool same_leading(const ir_type *a, const ir_type *b) {
+  if (a->rank != b->rank) return false;
+  for (int32_t i = 0; i + 2 < a->rank; i++)
+    if (a->dims[i] != b->dims[i]) return false;
+  return true;
+}
+
+/* A term whose mask is the causal one is dropped (*causal set); a mask merging a causal
+ * constant with another keeps the other: an Add of the two (torch 2), or torch 1.13's
+ * masked_fill of the causal mask by the padding, Where(pad, fill, causal), which becomes the
+ * Where term (pad, fill). */
 static void take_causal(const ir_graph *g, attn_match *m, attn_term *t, bool *causal) {
   int64_t sq = m->scores->dims[m->scores->rank - 2], sk = m->scores->dims[m->scores->rank - 1];
   if (t->cond) {
@@ -267,14 +299,42 @@ static void take_causal(const ir_graph *g, attn_match *m, attn_term *t, bool *ca
     *causal = true, t->add = NULL;
     return;
   }
-  ir_node *p = ir_match_producer(t->add, OP_Add);
-  if (!p || !ir_match_single_use(g, t->add)) return;
-  for (int k = 0; k < 2; k++) {
-    ir_value *o = p->in[1 - k];
-    if (attn_causal_const(p->in[k], sq, sk, false, ATTN_FILL_MAX) &&
-        o->type.dtype == HY_DTYPE_FLOAT && mask_shape_ok(&o->type, m->scores)) {
-      *causal = true, t->add = o;
-      return;
+  ir_value *a = peel_times_one(g, t->add);
+  ir_node *p = a->producer;
+  if (!p || !ir_match_single_use(g, a)) return;
+  if (p->op == OP_Reshape && split_leading(g, p)) { /* torch 2's [B*H,S,S] → [B,H,S,S] view */
+    ir_node *add = p->in[0]->producer;
+    for (int k = 0; k < 2; k++) {
+      ir_value *o = add->in[1 - k];
+      if (attn_causal_const(add->in[k], sq, sk, false, ATTN_FILL_MAX) &&
+          o->type.dtype == HY_DTYPE_FLOAT && same_leading(&o->type, &add->out[0]->type)) {
+        *causal = true, t->add = NULL, t->view = o, t->view_shape = &a->type;
+        return;
+      }
+    }
+  }
+  if (p->op == OP_Add) {
+    for (int k = 0; k < 2; k++) {
+      ir_value *o = p->in[1 - k];
+      if (attn_causal_const(p->in[k], sq, sk, false, ATTN_FILL_MAX) &&
+          o->type.dtype == HY_DTYPE_FLOAT && mask_shape_ok(&o->type, m->scores)) {
+        *causal = true, t->add = o;
+        return;
+      }
+    }
+  }
+  double fv;
+  if (p->op == OP_Where && p->n_in == 3 && p->in[0]->type.dtype == HY_DTYPE_BOOL &&
+      mask_shape_ok(&p->in[0]->type, m->scores)) {
+    for (int k = 1; k <= 2; k++) { /* k: the causal constant's slot, 3 - k the fill's */
+      ir_value *fill = p->in[3 - k];
+      if (attn_causal_const(p->in[k], sq, sk, false, ATTN_FILL_MAX) &&
+          ir_match_const_scalar(fill, &fv) && fill->type.dtype == HY_DTYPE_FLOAT &&
+          fv <= ATTN_FILL_MAX) {
+        *causal = true;
+        *t = (attn_term){.cond = p->in[0], .fill = fill, .fill_slot = 3 - k};
+        return;
+      }
     }
   }
 }
@@ -286,6 +346,13 @@ static hy_status merge_terms(ir_graph *g, attn_match *m, ir_node *before, ir_val
   for (int i = 0; i < m->n_terms; i++) {
     attn_term *t = &m->term[i];
     ir_value *add = t->add;
+    if (t->view) {
+      int64_t d[HY_MAX_RANK];
+      int32_t r = t->view_shape->rank;
+      memcpy(d, t->view_shape->dims, (size_t)r * sizeof *d);
+      d[r - 2] = t->view->type.dims[t->view->type.rank - 2];
+      if (!(add = as_dims(g, t->view, r, d, before, "AttentionMaskPart"))) return g->d->status;
+    }
     if (t->cond) {
       ir_value *in[3], *zero = float_const(g, 0.0f);
       if (!zero) return pass_oom(g);

@@ -52,6 +52,8 @@ typedef enum variant {
                      (2,0,1,3) */
   MHA_PROBS_READ, /* near miss: MHA_TORCH1 whose probabilities are read twice */
   MHA_CAUSAL_PAD, /* MHA_TORCH1 with torch 1.13's merged masks: Where(padding, -inf, causal) */
+  MHA2_CAUSAL_PAD, /* MHA_TORCH2 with torch 2's merged masks: [B*H,S,S] causal + padding,
+                      viewed as [B,H,S,S] */
 } variant;
 
 static ir_value *value(const char *name, hy_dtype dt, int32_t rank, const int64_t *dims) {
@@ -203,12 +205,16 @@ static void build_mha(variant v, ir_value *x, ir_value *m) {
   ir_value *pad = where(m, scalar(-INFINITY), scalar(0));
   ir_value *s, *mask;
   float inv = 1.0f / sqrtf((float)ND);
-  if (v == MHA_TORCH2) {
+  if (v == MHA_TORCH2 || v == MHA2_CAUSAL_PAD) {
     q = op("Mul", reshape(q, 4, DIMS(NB, NH, NS, ND)), scalar(sqrtf(inv)));
     k = transpose_n(transpose_n(qkv[1], 3, DIMS(1, 0, 2)), 3, DIMS(0, 2, 1));
     k = op("Mul", reshape(k, 4, DIMS(NB, NH, ND, NS)), scalar(sqrtf(inv)));
     val = reshape(val, 4, DIMS(NB, NH, NS, ND));
     mask = op("Expand", reshape(pad, 4, DIMS(NB, 1, 1, NS)), iconst(4, DIMS(NB, NH, 1, NS)));
+    if (v == MHA2_CAUSAL_PAD)
+      mask = reshape(op("Add", reshape(causal_additive(), 3, DIMS(1, NS, NS)),
+                        reshape(mask, 3, DIMS(nb, 1, NS))),
+                     4, DIMS(NB, NH, NS, NS));
     s = op("Add", op("MatMul", q, k), mask);
   } else {
     q = op("Div", q, scalar(sqrtf((float)ND)));
@@ -223,7 +229,7 @@ static void build_mha(variant v, ir_value *x, ir_value *m) {
   }
   ir_value *p = op("Softmax", s, NULL);
   ir_value *o = op("MatMul", p, val);
-  if (v == MHA_TORCH2)
+  if (v == MHA_TORCH2 || v == MHA2_CAUSAL_PAD)
     o = transpose(o, 2, 0, 1, 3);
   else
     o = transpose_n(o, 3, DIMS(1, 0, 2));
@@ -520,9 +526,22 @@ Test(fuse_attention, mha_torch2) {
   expect_mha_fused();
 }
 
+/* torch 1.13's merged Where(padding, -inf, causal): is_causal and the padding's own mask. */
 Test(fuse_attention, mha_causal_and_padding) {
   check_same_values(MHA_CAUSAL_PAD);
   expect_mha_fused();
+  ir_node *at = the_attention();
+  cr_expect_eq(ir_attr_int(at, "is_causal", 0), 1);
+  cr_expect_eq(at->in[3]->type.dims[1], 1, "the mask still holds the causal rows");
+}
+
+/* torch 2's causal + padding, added as [B*H,S,S] and viewed as [B,H,S,S]. */
+Test(fuse_attention, mha_torch2_causal_and_padding) {
+  check_same_values(MHA2_CAUSAL_PAD);
+  expect_mha_fused();
+  ir_node *at = the_attention();
+  cr_expect_eq(ir_attr_int(at, "is_causal", 0), 1);
+  cr_expect_eq(at->in[3]->type.dims[1], 1, "the mask still holds the causal rows");
 }
 
 Test(fuse_attention, mha_probabilities_read_elsewhere_stay) {
