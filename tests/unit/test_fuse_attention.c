@@ -29,15 +29,31 @@ static void setup(void) {
 TestSuite(fuse_attention, .init = setup, .fini = graph_fixture_close);
 
 typedef enum variant {
-  BERT,          /* Div after the scores, additive (1 - m) * -10000 mask, K by Transpose(0,2,3,1) */
-  VIT,           /* Mul by 1/sqrt(D), no mask, K by Transpose(0,2,1,3) then (0,1,3,2) */
-  SDPA,          /* torch 2's decomposition: Q and K^T (a 3-D transpose between Reshapes) each
-                    scaled by sqrt(1/sqrt(D)), a bool mask made additive by Where(m, 0, -inf),
-                    the probabilities of fully masked rows zeroed by Where(IsNaN(p), 0, p) */
-  WHERE_MASK,    /* Where(cond, scores, -inf) */
-  PROBS_READ,    /* near miss: the probabilities are a graph output too */
-  VECTOR_SCALE,  /* near miss: a per-key scale */
-  MASK_PER_ROW,  /* near miss: the mask is [B,1,S,1] */
+  BERT,         /* Div after the scores, additive (1 - m) * -10000 mask, K by Transpose(0,2,3,1) */
+  VIT,          /* Mul by 1/sqrt(D), no mask, K by Transpose(0,2,1,3) then (0,1,3,2) */
+  SDPA,         /* torch 2's decomposition: Q and K^T (a 3-D transpose between Reshapes) each
+                   scaled by sqrt(1/sqrt(D)), a bool mask made additive by Where(m, 0, -inf),
+                   the probabilities of fully masked rows zeroed by Where(IsNaN(p), 0, p) */
+  WHERE_MASK,   /* Where(cond, scores, -inf) */
+  PROBS_READ,   /* near miss: the probabilities are a graph output too */
+  VECTOR_SCALE, /* near miss: a per-key scale */
+  MASK_PER_ROW, /* near miss: the mask is [B,1,S,1] */
+  /* GPT-style causal masks on the BERT layout (Mul by 1/sqrt(D) after the scores) */
+  CAUSAL_WHERE,   /* Where(const upper triangle, -inf, scores), torch's masked_fill(tri == 0) */
+  CAUSAL_TRILU,   /* Where(Trilu(ones), scores, -inf) (Trilu k=0, lower) */
+  CAUSAL_ADD_PAD, /* Add of a constant [S,S] 0/-inf lower triangle, then the additive padding */
+  TRILU_K1,       /* Trilu k=1: one diagonal more, not causal: an explicit mask */
+  TRILU_UPPER,    /* Trilu upper=1: not causal: an explicit mask */
+  /* nn.MultiheadAttention: packed in_proj [S,B,3E] sliced in three, heads folded into the
+   * batch ([S,B*H,D] then Transpose 1,0,2), a bool key padding mask made additive */
+  MHA_TORCH1,     /* torch 1.13: 3-D scores, K by Transpose(1,2,0), mask [B*H,1,S] */
+  MHA_TORCH2,     /* torch 2: 4-D views of the 3-D heads, K^T by Transpose(0,2,1) between
+                     Reshapes, sqrt scales on Q and K, mask [B,H,1,S], merge by Transpose
+                     (2,0,1,3) */
+  MHA_PROBS_READ, /* near miss: MHA_TORCH1 whose probabilities are read twice */
+  MHA_CAUSAL_PAD, /* MHA_TORCH1 with torch 1.13's merged masks: Where(padding, -inf, causal) */
+  MHA2_CAUSAL_PAD, /* MHA_TORCH2 with torch 2's merged masks: [B*H,S,S] causal + padding,
+                      viewed as [B,H,S,S] */
 } variant;
 
 static ir_value *value(const char *name, hy_dtype dt, int32_t rank, const int64_t *dims) {
@@ -125,14 +141,116 @@ static ir_value *where(ir_value *c, ir_value *a, ir_value *b) {
   return w->out[0];
 }
 
+static ir_node *node_n(const char *type, int32_t n_in, ir_value *const *in, int32_t n_out) {
+  ir_node *n = ir_node_new(B, ir_op_lookup("", type), type, NULL, n_in, n_out);
+  n->version = ir_onnx_op_version(type, B->opset);
+  for (int32_t i = 0; i < n_in; i++)
+    ir_node_set_input(B, n, i, in[i]);
+  for (int32_t i = 0; i < n_out; i++)
+    ir_node_set_output(B, n, i, ir_value_new(B, "t"));
+  return n;
+}
+
+static void set_int(ir_node *n, const char *name, int64_t v) {
+  ir_attr *at = arena_array(B->a, 1, sizeof *at);
+  at[0] = (ir_attr){.name = name, .kind = IR_ATTR_INT, .i = v};
+  n->attrs = at;
+  n->n_attrs = 1;
+}
+
+/* [S,S] bool constant: true at j <= i + k (lower) or j >= i + k (upper) */
+static ir_value *triangle(int64_t k, bool upper) {
+  unsigned char *p = arena_array(B->a, NS * NS, 1);
+  for (int i = 0; i < NS; i++)
+    for (int j = 0; j < NS; j++)
+      p[i * NS + j] = upper ? j >= i + k : j <= i + k;
+  return ir_const_new(B, "tri", HY_DTYPE_BOOL, 2, DIMS(NS, NS), p);
+}
+
+/* The keep-condition of a Trilu(ones [S,S], k, upper), as torch builds a causal buffer. */
+static ir_value *trilu_keep(int64_t k, int64_t upper) {
+  ir_value *in[2] = {fconst(2, DIMS(NS, NS), 1.0f, 0), iconst(1, DIMS(k))};
+  in[1] = ir_const_new(B, "k", HY_DTYPE_INT64, 0, NULL, in[1]->data);
+  ir_node *t = node_n("Trilu", 2, in, 1);
+  set_int(t, "upper", upper);
+  return op("Equal", t->out[0], scalar(1.0f));
+}
+
+static ir_value *where(ir_value *c, ir_value *a, ir_value *b);
+
+/* [S,S] float constant: 0 at j <= i, -inf past it (nn.Transformer's square subsequent mask) */
+static ir_value *causal_additive(void) {
+  float *p = arena_array(B->a, NS * NS, sizeof *p);
+  for (int i = 0; i < NS; i++)
+    for (int j = 0; j < NS; j++)
+      p[i * NS + j] = j <= i ? 0.0f : -INFINITY;
+  return ir_const_new(B, "causal", HY_DTYPE_FLOAT, 2, DIMS(NS, NS), p);
+}
+
+/* nn.MultiheadAttention's layer as torch 1.13 or torch 2 writes it, x [S,B,E], m bool [B,S]. */
+static void build_mha(variant v, ir_value *x, ir_value *m) {
+  const int64_t nb = NB * NH;
+  m = op("Not", m, NULL); /* True = padded, as key_padding_mask says; no row loses every key */
+  ir_value *proj = op("Add", fconst(1, DIMS(3 * NE), 0.05f, 0.01f),
+                      op("MatMul", x, fconst(2, DIMS(NE, 3 * NE), 0.6f, NAN)));
+  ir_value *qkv[3];
+  for (int i = 0; i < 3; i++) {
+    ir_value *in[4] = {proj, iconst(1, DIMS(i * NE)), iconst(1, DIMS((i + 1) * NE)),
+                       iconst(1, DIMS(2))};
+    qkv[i] = reshape(node_n("Slice", 4, in, 1)->out[0], 3, DIMS(NS, nb, ND));
+  }
+  ir_value *q = transpose_n(qkv[0], 3, DIMS(1, 0, 2)), *k, *val;
+  val = transpose_n(qkv[2], 3, DIMS(1, 0, 2));
+  /* the padding mask, additive: -inf where padded */
+  ir_value *pad = where(m, scalar(-INFINITY), scalar(0));
+  ir_value *s, *mask;
+  float inv = 1.0f / sqrtf((float)ND);
+  if (v == MHA_TORCH2 || v == MHA2_CAUSAL_PAD) {
+    q = op("Mul", reshape(q, 4, DIMS(NB, NH, NS, ND)), scalar(sqrtf(inv)));
+    k = transpose_n(transpose_n(qkv[1], 3, DIMS(1, 0, 2)), 3, DIMS(0, 2, 1));
+    k = op("Mul", reshape(k, 4, DIMS(NB, NH, ND, NS)), scalar(sqrtf(inv)));
+    val = reshape(val, 4, DIMS(NB, NH, NS, ND));
+    mask = op("Expand", reshape(pad, 4, DIMS(NB, 1, 1, NS)), iconst(4, DIMS(NB, NH, 1, NS)));
+    if (v == MHA2_CAUSAL_PAD)
+      mask = reshape(op("Add", reshape(causal_additive(), 3, DIMS(1, NS, NS)),
+                        reshape(mask, 3, DIMS(nb, 1, NS))),
+                     4, DIMS(NB, NH, NS, NS));
+    s = op("Add", op("MatMul", q, k), mask);
+  } else {
+    q = op("Div", q, scalar(sqrtf((float)ND)));
+    k = transpose_n(qkv[1], 3, DIMS(1, 2, 0));
+    ir_value *mb = op("Expand", reshape(m, 4, DIMS(NB, 1, 1, NS)), iconst(4, DIMS(NB, NH, 1, NS)));
+    mb = reshape(mb, 3, DIMS(nb, 1, NS));
+    if (v == MHA_CAUSAL_PAD) /* masked_fill of the float causal mask by the padding */
+      mask = where(mb, scalar(-INFINITY), causal_additive());
+    else
+      mask = where(mb, scalar(-INFINITY), scalar(0));
+    s = op("Add", op("Mul", op("MatMul", q, k), scalar(1.0f)), op("Mul", mask, scalar(1.0f)));
+  }
+  ir_value *p = op("Softmax", s, NULL);
+  ir_value *o = op("MatMul", p, val);
+  if (v == MHA_TORCH2 || v == MHA2_CAUSAL_PAD)
+    o = transpose(o, 2, 0, 1, 3);
+  else
+    o = transpose_n(o, 3, DIMS(1, 0, 2));
+  ir_value *y = reshape(o, 2, DIMS(NS * NB, NE));
+  output(op("MatMul", y, fconst(2, DIMS(NE, NE), 0.4f, NAN)));
+  if (v == MHA_PROBS_READ) output(p);
+}
+
 /* One attention layer of the given variant into B; inputs x [B,S,E] and m (the mask's input). */
 static void build(ir_graph *g, variant v) {
   B = g;
+  if (v >= MHA_TORCH1) {
+    ir_value *xs = input("x", HY_DTYPE_FLOAT, 3, DIMS(NS, NB, NE));
+    build_mha(v, xs, input("m", HY_DTYPE_BOOL, 2, DIMS(NB, NS)));
+    return;
+  }
   ir_value *x = input("x", HY_DTYPE_FLOAT, 3, DIMS(NB, NS, NE));
   ir_value *m = NULL;
   if (v == WHERE_MASK || v == SDPA)
     m = input("m", HY_DTYPE_BOOL, 4, DIMS(NB, 1, 1, NS));
-  else if (v == BERT || v == MASK_PER_ROW)
+  else if (v == BERT || v == MASK_PER_ROW || v == CAUSAL_ADD_PAD)
     m = input("m", HY_DTYPE_FLOAT, 2, DIMS(NB, NS));
   ir_value *q = transpose(proj_split(x, 0.5f), 0, 2, 1, 3);
   ir_value *k = proj_split(x, 0.7f);
@@ -165,6 +283,14 @@ static void build(ir_graph *g, variant v) {
     s = where(m, s, scalar(-INFINITY));
   } else if (v == SDPA) {
     s = op("Add", s, where(m, scalar(0), scalar(-INFINITY)));
+  } else if (v == CAUSAL_WHERE) {
+    s = where(triangle(1, true), scalar(-INFINITY), s);
+  } else if (v == CAUSAL_TRILU || v == TRILU_K1 || v == TRILU_UPPER) {
+    s = where(trilu_keep(v == TRILU_K1, v == TRILU_UPPER), s, scalar(-INFINITY));
+  } else if (v == CAUSAL_ADD_PAD) {
+    ir_value *pad =
+        op("Mul", op("Sub", scalar(1), reshape(m, 4, DIMS(NB, 1, 1, NS))), scalar(-10000.0f));
+    s = op("Add", op("Add", s, causal_additive()), pad);
   }
   ir_value *p = op("Softmax", s, NULL);
   if (v == SDPA) p = where(op("IsNaN", p, NULL), scalar(0), p);
@@ -319,6 +445,107 @@ Test(fuse_attention, per_key_scale_stays) {
 
 Test(fuse_attention, mask_of_another_shape_stays) {
   check_same_values(MASK_PER_ROW);
+  expect_near_miss();
+}
+
+static ir_node *the_attention(void) {
+  for (ir_node *n = G->first; n; n = n->next)
+    if (n->op == OP_Attention) return n;
+  cr_assert_fail("no Attention node");
+  return NULL;
+}
+
+/* GPT-style causal masks: the constant triangle becomes is_causal, the node reads no mask. */
+Test(fuse_attention, causal_where_becomes_is_causal) {
+  check_same_values(CAUSAL_WHERE);
+  expect_fused(0);
+  cr_expect_eq(ir_attr_int(the_attention(), "is_causal", 0), 1);
+}
+
+Test(fuse_attention, causal_trilu_becomes_is_causal) {
+  check_same_values(CAUSAL_TRILU);
+  expect_fused(0);
+  cr_expect_eq(ir_attr_int(the_attention(), "is_causal", 0), 1);
+  cr_expect_eq(count_op(G, OP_Trilu), 0);
+}
+
+/* The causal constant is dropped, the padding mask after it stays the node's mask. */
+Test(fuse_attention, causal_additive_with_padding) {
+  check_same_values(CAUSAL_ADD_PAD);
+  expect_fused(1);
+  ir_node *at = the_attention();
+  cr_expect_eq(ir_attr_int(at, "is_causal", 0), 1);
+  const ir_type *mt = &at->in[3]->type;
+  cr_expect(mt->rank == 4 && mt->dims[0] == NB && mt->dims[2] == 1 && mt->dims[3] == NS,
+            "the mask is not the padding's [B,1,1,S]");
+}
+
+/* A triangle that is not the causal one (one diagonal more; the upper one) is no is_causal: it
+ * stays the node's explicit mask, which computes what the graph did. */
+Test(fuse_attention, trilu_k1_is_an_explicit_mask) {
+  check_same_values(TRILU_K1);
+  expect_fused(1);
+  cr_expect_eq(ir_attr_int(the_attention(), "is_causal", 0), 0);
+}
+
+Test(fuse_attention, trilu_upper_is_an_explicit_mask) {
+  check_same_values(TRILU_UPPER);
+  expect_fused(1);
+  cr_expect_eq(ir_attr_int(the_attention(), "is_causal", 0), 0);
+}
+
+/* nn.MultiheadAttention: one Attention over the sliced projections, heads B*H (the kernel's
+ * batch 1: the [S,B,E] rows are its [1,S,B*E]), the padding mask [B*H,1,S]. */
+static void expect_mha_fused(void) {
+  cr_expect_eq(G->stats.attention_fused, 1);
+  cr_expect_eq(G->stats.attention_near_miss, 0);
+  cr_expect_eq(count_op(G, OP_Softmax), 0);
+  cr_expect_eq(count_op(G, OP_Transpose), 0);
+  ir_node *at = the_attention();
+  cr_expect_eq(ir_attr_int(at, "q_num_heads", 0), NB * NH);
+  cr_expect_eq(ir_attr_int(at, "kv_num_heads", 0), NB * NH);
+  cr_expect_float_eq(ir_attr_float(at, "scale", 0), 0.5f, 1e-6);
+  cr_assert_eq(at->n_in, 4);
+  for (int i = 0; i < 3; i++) {
+    ir_node *r = at->in[i]->producer;
+    cr_expect(r && r->op == OP_Reshape && r->in[0]->producer && r->in[0]->producer->op == OP_Slice,
+              "Attention input %d is not its slice of the packed projection", i);
+  }
+  const ir_type *mt = &at->in[3]->type;
+  cr_expect(mt->rank == 3 && mt->dims[0] == NB * NH && mt->dims[2] == NS,
+            "the mask is not [B*H, q, S]");
+}
+
+Test(fuse_attention, mha_torch1) {
+  check_same_values(MHA_TORCH1);
+  expect_mha_fused();
+}
+
+Test(fuse_attention, mha_torch2) {
+  check_same_values(MHA_TORCH2);
+  expect_mha_fused();
+}
+
+/* torch 1.13's merged Where(padding, -inf, causal): is_causal and the padding's own mask. */
+Test(fuse_attention, mha_causal_and_padding) {
+  check_same_values(MHA_CAUSAL_PAD);
+  expect_mha_fused();
+  ir_node *at = the_attention();
+  cr_expect_eq(ir_attr_int(at, "is_causal", 0), 1);
+  cr_expect_eq(at->in[3]->type.dims[1], 1, "the mask still holds the causal rows");
+}
+
+/* torch 2's causal + padding, added as [B*H,S,S] and viewed as [B,H,S,S]. */
+Test(fuse_attention, mha_torch2_causal_and_padding) {
+  check_same_values(MHA2_CAUSAL_PAD);
+  expect_mha_fused();
+  ir_node *at = the_attention();
+  cr_expect_eq(ir_attr_int(at, "is_causal", 0), 1);
+  cr_expect_eq(at->in[3]->type.dims[1], 1, "the mask still holds the causal rows");
+}
+
+Test(fuse_attention, mha_probabilities_read_elsewhere_stay) {
+  check_same_values(MHA_PROBS_READ);
   expect_near_miss();
 }
 
