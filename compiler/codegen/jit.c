@@ -175,8 +175,16 @@ hy_status cg_jit_compile_profiled(ir_graph *g, const char *name, const cg_target
 
 const hy_model *cg_jit_model(const cg_jit *j) { return j ? j->model : NULL; }
 
+static hy_status cg_jit_dispose_job(void *jit) {
+  LLVMConsumeError(LLVMOrcDisposeLLJIT(jit));
+  return HY_OK;
+}
+
+/* Disposing allocates too (deregistering the code's unwind tables): under the guard, where an
+ * allocation failing leaves the rest of the JIT leaked instead of aborting. */
 void cg_jit_free(cg_jit *j) {
   if (!j) return;
-  if (j->jit) LLVMConsumeError(LLVMOrcDisposeLLJIT(j->jit));
+  char why[64];
+  if (j->jit) cg_llvm_guard(cg_jit_dispose_job, j->jit, why, sizeof why);
   free(j);
 }
