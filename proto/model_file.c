@@ -243,14 +243,30 @@ hy_status pb_model_parse(const char *name, const void *bytes, size_t n, const ch
   out->proto = NULL;
   if (n == 0)
     return pb_fail(err, errlen, HY_ERR_INVALID_MODEL, "%s: empty file, not an ONNX model", name);
-  /* protobuf-c unpacks nested messages recursively: bound the depth first (model_file.h). */
-  if (pb_wire_depth(&onnx__model_proto__descriptor, bytes, n, PB_MODEL_MAX_DEPTH) ==
-      PB_DEPTH_TOO_DEEP)
+  if (n > PB_MODEL_MAX_BYTES)
+    return pb_fail(err, errlen, HY_ERR_UNSUPPORTED,
+                   "%s: the model is %zu bytes; Hydra reads model files up to %zu bytes "
+                   "(protobuf's limit): keep large weights as external data",
+                   name, n, PB_MODEL_MAX_BYTES);
+  /* protobuf-c unpacks nested messages recursively: bound the depth first, and the node count
+   * before unpacking them costs memory (model_file.h). */
+  uint64_t n_nodes = 0;
+  if (pb_wire_depth(&onnx__model_proto__descriptor, bytes, n, PB_MODEL_MAX_DEPTH,
+                    &onnx__node_proto__descriptor, &n_nodes) == PB_DEPTH_TOO_DEEP)
     return pb_fail(err, errlen, HY_ERR_UNSUPPORTED,
                    "%s: messages nest %d or more levels deep (subgraphs or types inside each "
                    "other); Hydra reads models up to %d levels",
                    name, PB_MODEL_MAX_DEPTH, PB_MODEL_MAX_DEPTH - 1);
-  Onnx__ModelProto *m = onnx__model_proto__unpack(NULL, n, bytes);
+  if (n_nodes > PB_MODEL_MAX_NODES)
+    return pb_fail(err, errlen, HY_ERR_UNSUPPORTED,
+                   "%s: the model has %llu nodes (subgraphs included); Hydra compiles models of "
+                   "up to %d nodes",
+                   name, (unsigned long long)n_nodes, PB_MODEL_MAX_NODES);
+  pb_alloc al;
+  pb_alloc_init(&al);
+  Onnx__ModelProto *m = onnx__model_proto__unpack(&al.base, n, bytes);
+  if (!m && al.failed)
+    return pb_fail(err, errlen, HY_ERR_OUT_OF_MEMORY, "%s: out of memory reading the model", name);
   if (!m)
     return pb_fail(err, errlen, HY_ERR_INVALID_MODEL,
                    "%s: not an ONNX model (protobuf parse failed: truncated or garbage)", name);

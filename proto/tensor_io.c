@@ -170,13 +170,18 @@ static hy_status read_tensor_bytes(const char *path, const pb_mapped *map, hy_te
                                    char **name, char *err, size_t errlen) {
   if (map->size == 0)
     return pb_fail(err, errlen, HY_ERR_INVALID_ARGUMENT, "%s: empty file, not a TensorProto", path);
-  Onnx__TensorProto *tp = onnx__tensor_proto__unpack(NULL, map->size, map->data);
+  pb_alloc al;
+  pb_alloc_init(&al);
+  Onnx__TensorProto *tp = onnx__tensor_proto__unpack(&al.base, map->size, map->data);
   hy_status s = tp ? pb_tensor_from_proto(tp, malloc_alloc, NULL, out, path, err, errlen)
-                   : pb_fail(err, errlen, HY_ERR_INVALID_ARGUMENT,
-                             "%s: not a TensorProto (protobuf parse failed: truncated or garbage)",
-                             path);
+                : al.failed
+                    ? pb_fail(err, errlen, HY_ERR_OUT_OF_MEMORY, "%s: out of memory reading the "
+                              "tensor", path)
+                    : pb_fail(err, errlen, HY_ERR_INVALID_ARGUMENT,
+                              "%s: not a TensorProto (protobuf parse failed: truncated or "
+                              "garbage)", path);
   char cname[128];
-  if (s && looks_like_container(map->data, map->size, cname, sizeof cname))
+  if (s && !al.failed && looks_like_container(map->data, map->size, cname, sizeof cname))
     s = pb_fail(err, errlen, HY_ERR_UNSUPPORTED,
                 "%s: holds a SequenceProto or OptionalProto ('%s'), not a TensorProto: sequences "
                 "and optionals are not supported yet",

@@ -1,4 +1,5 @@
-/* Message nesting depth of protobuf bytes, measured before protobuf-c unpacks them: protobuf-c's
+/* Message nesting depth of protobuf bytes (and how many messages of one type they hold),
+ * measured before protobuf-c unpacks them: protobuf-c's
  * unpack recurses once per nested message, so a model of If-inside-If subgraphs a few thousand
  * deep exhausts the stack. This walk is iterative (an explicit stack bounded by the limit) and
  * follows the generated descriptors, so it descends only into fields that are messages. */
@@ -30,11 +31,13 @@ static const ProtobufCMessageDescriptor *submessage(const ProtobufCMessageDescri
 }
 
 pb_depth_result pb_wire_depth(const ProtobufCMessageDescriptor *desc, const void *bytes,
-                              size_t n, int limit) {
+                              size_t n, int limit, const ProtobufCMessageDescriptor *counted,
+                              uint64_t *count) {
   wire_frame stack[PB_MAX_DEPTH_LIMIT + 1];
   if (limit > PB_MAX_DEPTH_LIMIT) limit = PB_MAX_DEPTH_LIMIT;
   int top = 0;
   const uint8_t *p = bytes;
+  if (count) *count = 0;
   stack[0] = (wire_frame){desc, p + n};
   for (;;) {
     while (top > 0 && p == stack[top].end) top--; /* finished nested messages */
@@ -56,6 +59,7 @@ pb_depth_result pb_wire_depth(const ProtobufCMessageDescriptor *desc, const void
       if (!read_varint(&p, stack[top].end, &len) || len > (uint64_t)(stack[top].end - p))
         return PB_DEPTH_MALFORMED;
       const ProtobufCMessageDescriptor *sub = submessage(stack[top].desc, key >> 3);
+      if (count && sub && sub == counted) ++*count;
       if (!sub || len == 0) {
         p += len;
         break;

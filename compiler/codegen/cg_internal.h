@@ -18,6 +18,14 @@ int cg_opt_level(const cg_target *t);
 /* Records an LLVMErrorRef (consumed) as a diagnostic; returns its status. */
 hy_status cg_llvm_error(diag *d, LLVMErrorRef e, const char *what);
 
+/* llvm_guard.cpp: runs fn(arg) catching what LLVM throws or reports fatally (llvm_guard.cpp):
+ * then HY_ERR_OUT_OF_MEMORY (an allocation failed) or HY_ERR_INTERNAL (an LLVM fatal error) with
+ * the reason in why; otherwise fn's own status, why "". */
+hy_status cg_llvm_guard(hy_status (*fn)(void *), void *arg, char *why, size_t why_len);
+/* target.c: cg_llvm_guard with a caught failure recorded as g's diagnostic. Every public codegen
+ * function that calls LLVM goes through it. */
+hy_status cg_guarded(ir_graph *g, hy_status (*fn)(void *), void *arg);
+
 /* module.c: the model module. */
 typedef struct cg_build {
   ir_graph *g;

@@ -147,7 +147,8 @@ static hy_status cg_header_body(FILE *f, ir_graph *g, const char *n, const char 
              "  return hy_session_create(&%s_model, opt, (hy_session **)ctx);\n}\n\n", n, n, n);
   fprintf(f, "static inline void %s_destroy(%s_ctx *ctx) { hy_session_destroy((hy_session *)ctx); }\n\n",
           n, n);
-  fprintf(f, "/* The message of the last failed call (\"\" when none). */\n");
+  fprintf(f, "/* The message of the last failed call (\"\" when none); with ctx NULL, why this\n"
+             " * thread's last %s_create failed. */\n", n);
   fprintf(f, "static inline const char *%s_error(const %s_ctx *ctx) {\n"
              "  return hy_session_error((const hy_session *)ctx);\n}\n\n", n, n);
   fprintf(f, "/* Dense row-major buffers of exactly the shapes below, owned by the caller. */\n");

@@ -120,9 +120,21 @@ hy_status cg_jit_compile(ir_graph *g, const char *name, const cg_target *t, cg_j
   return cg_jit_compile_profiled(g, name, t, NULL, out);
 }
 
-hy_status cg_jit_compile_profiled(ir_graph *g, const char *name, const cg_target *t,
-                                  cg_profile *prof, cg_jit **out) {
-  *out = NULL;
+typedef struct cg_jit_job {
+  ir_graph *g;
+  const char *name;
+  const cg_target *t;
+  cg_profile *prof;
+  cg_jit **out;
+} cg_jit_job;
+
+static hy_status cg_jit_compile_job(void *arg) {
+  const cg_jit_job *job = arg;
+  ir_graph *g = job->g;
+  const char *name = job->name;
+  const cg_target *t = job->t;
+  cg_profile *prof = job->prof;
+  cg_jit **out = job->out;
   if (t && t->triple)
     return diag_error(g->d, HY_ERR_INVALID_ARGUMENT, "codegen: the JIT only targets the host");
   const char *sym = c_ident(g->a, name);
@@ -151,10 +163,28 @@ hy_status cg_jit_compile_profiled(ir_graph *g, const char *name, const cg_target
   return HY_OK;
 }
 
+/* Under the C++ guard: an allocation failing inside LLVM is an error, not an abort. What it was
+ * building is leaked, not disposed: LLVM may have been holding one of the JIT's locks when it
+ * threw (disposing it then deadlocks, seen in the allocation sweep), llvm_guard.cpp. */
+hy_status cg_jit_compile_profiled(ir_graph *g, const char *name, const cg_target *t,
+                                  cg_profile *prof, cg_jit **out) {
+  *out = NULL;
+  cg_jit_job job = {g, name, t, prof, out};
+  return cg_guarded(g, cg_jit_compile_job, &job);
+}
+
 const hy_model *cg_jit_model(const cg_jit *j) { return j ? j->model : NULL; }
 
+static hy_status cg_jit_dispose_job(void *jit) {
+  LLVMConsumeError(LLVMOrcDisposeLLJIT(jit));
+  return HY_OK;
+}
+
+/* Disposing allocates too (deregistering the code's unwind tables): under the guard, where an
+ * allocation failing leaves the rest of the JIT leaked instead of aborting. */
 void cg_jit_free(cg_jit *j) {
   if (!j) return;
-  if (j->jit) LLVMConsumeError(LLVMOrcDisposeLLJIT(j->jit));
+  char why[64];
+  if (j->jit) cg_llvm_guard(cg_jit_dispose_job, j->jit, why, sizeof why);
   free(j);
 }

@@ -63,8 +63,21 @@ static hy_status cg_write_weights(ir_graph *g, const cg_weights_out *w, const ch
   return HY_OK;
 }
 
-hy_status cg_emit_object(ir_graph *g, const char *name, const cg_target *t, cg_weights w,
-                         const char *obj_path, const char *header_path, const char *weights_path) {
+typedef struct cg_object_job {
+  ir_graph *g;
+  const char *name;
+  const cg_target *t;
+  cg_weights w;
+  const char *obj_path, *header_path, *weights_path;
+} cg_object_job;
+
+static hy_status cg_emit_object_job(void *arg) {
+  const cg_object_job *job = arg;
+  ir_graph *g = job->g;
+  const char *name = job->name, *obj_path = job->obj_path, *header_path = job->header_path,
+             *weights_path = job->weights_path;
+  const cg_target *t = job->t;
+  cg_weights w = job->w;
   if (!is_c_ident(name))
     return diag_error(g->d, HY_ERR_INVALID_ARGUMENT,
                       "codegen: model name '%s' is not a C identifier", name ? name : "");
@@ -83,19 +96,27 @@ hy_status cg_emit_object(ir_graph *g, const char *name, const cg_target *t, cg_w
                 .weights = w == CG_WEIGHTS_FILE ? &wout : NULL, .weights_file = weights_path};
   LLVMContextRef ctx = LLVMContextCreate();
   LLVMModuleRef m;
-  hy_status s = cg_build_module(&b, ctx, &m);
+  hy_status s = td && layout && triple && ctx
+                    ? cg_build_module(&b, ctx, &m)
+                    : diag_error(g->d, HY_ERR_OUT_OF_MEMORY, "codegen: out of memory");
   if (!s) {
     s = cg_emit(g, tm, m, obj_path);
     LLVMDisposeModule(m);
   }
   if (!s && w == CG_WEIGHTS_FILE) s = cg_write_weights(g, &wout, weights_path);
   if (!s && header_path) s = cg_write_header(g, name, header_path);
-  LLVMContextDispose(ctx);
+  if (ctx) LLVMContextDispose(ctx);
   LLVMDisposeMessage(triple);
   LLVMDisposeMessage(layout);
-  LLVMDisposeTargetData(td);
+  if (td) LLVMDisposeTargetData(td);
   LLVMDisposeTargetMachine(tm);
   LLVMDisposeMessage(cpu);
   LLVMDisposeMessage(features);
   return s;
+}
+
+hy_status cg_emit_object(ir_graph *g, const char *name, const cg_target *t, cg_weights w,
+                         const char *obj_path, const char *header_path, const char *weights_path) {
+  cg_object_job job = {g, name, t, w, obj_path, header_path, weights_path};
+  return cg_guarded(g, cg_emit_object_job, &job);
 }

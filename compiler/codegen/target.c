@@ -25,6 +25,13 @@ int cg_opt_level(const cg_target *t) {
   return t->opt_level < 0 ? 0 : t->opt_level > 3 ? 3 : t->opt_level;
 }
 
+hy_status cg_guarded(ir_graph *g, hy_status (*fn)(void *), void *arg) {
+  char why[320];
+  hy_status s = cg_llvm_guard(fn, arg, why, sizeof why);
+  if (s && why[0]) return diag_error(g->d, s, "%s: codegen: %s", g->file ? g->file : "?", why);
+  return s;
+}
+
 hy_status cg_llvm_error(diag *d, LLVMErrorRef e, const char *what) {
   char *msg = LLVMGetErrorMessage(e);
   hy_status s = diag_error(d, HY_ERR_INTERNAL, "codegen: %s: %s", what, msg ? msg : "?");
@@ -53,7 +60,10 @@ LLVMTargetMachineRef cg_target_machine(diag *d, const cg_target *t, char **cpu_o
   LLVMTargetRef target = NULL;
   char *err = NULL;
   LLVMTargetMachineRef tm = NULL;
-  if (LLVMGetTargetFromTriple(triple, &target, &err)) {
+  /* LLVM's C API copies these strings with strdup: NULL means out of memory. */
+  if (!triple || !cpu || !features) {
+    diag_error(d, HY_ERR_OUT_OF_MEMORY, "codegen: out of memory naming the target");
+  } else if (LLVMGetTargetFromTriple(triple, &target, &err)) {
     diag_error(d, HY_ERR_INVALID_ARGUMENT, "codegen: target '%s': %s", triple, err ? err : "?");
     LLVMDisposeMessage(err);
   } else {

@@ -1,5 +1,6 @@
 /* Sessions: one compiled model + one activation arena (allocated once at create) + how to run
  * in parallel. Runs allocate nothing; the checked entry validates tensors against the model. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -48,6 +49,20 @@ static hy_status hy_fail(hy_session *s, hy_status st, const char *fmt, ...) {
   return st;
 }
 
+/* Why this thread's last hy_session_create failed: there is no session to hold the message, so
+ * hy_session_error(NULL) returns this one. */
+static _Thread_local char t_create_err[512];
+
+static hy_status hy_create_fail(hy_status st, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static hy_status hy_create_fail(hy_status st, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(t_create_err, sizeof t_create_err, fmt, ap);
+  va_end(ap);
+  return st;
+}
+
 static size_t hy_round64(uint64_t n) { return (size_t)((n + 63) & ~(uint64_t)63); }
 
 static hy_status hy_session_exec(hy_session *s, const hy_session_options *opt) {
@@ -74,17 +89,23 @@ static hy_status hy_session_map_weights(hy_session *s, const char *weights_path)
   const hy_model *m = s->m;
   const char *path = weights_path ? weights_path : m->weights_file;
   if (m->weights_bytes == 0) return HY_OK;
-  if (!path) return HY_ERR_INVALID_ARGUMENT;
+  if (!path)
+    return hy_create_fail(HY_ERR_INVALID_ARGUMENT, "model '%s' needs a weights file and has no "
+                          "path for it", m->name ? m->name : "");
   int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return HY_ERR_IO;
+  if (fd < 0)
+    return hy_create_fail(HY_ERR_IO, "weights file '%s': %s", path, strerror(errno));
   struct stat st;
   hy_status r = HY_OK;
   if (fstat(fd, &st) != 0 || (uint64_t)st.st_size != m->weights_bytes) {
-    r = HY_ERR_IO;
+    r = hy_create_fail(HY_ERR_IO, "weights file '%s' is not the %llu bytes model '%s' was "
+                       "compiled with", path, (unsigned long long)m->weights_bytes,
+                       m->name ? m->name : "");
   } else {
     void *p = mmap(NULL, (size_t)m->weights_bytes, PROT_READ, MAP_PRIVATE, fd, 0);
     if (p == MAP_FAILED) {
-      r = HY_ERR_IO;
+      r = hy_create_fail(HY_ERR_IO, "weights file '%s': cannot map it: %s", path,
+                         strerror(errno));
     } else {
       s->weights = p;
       s->weights_len = (size_t)m->weights_bytes;
@@ -130,24 +151,45 @@ hy_status hy_session_create(const hy_model *m, const hy_session_options *opt, hy
 
 hy_status hy_session_create_weights(const hy_model *m, const hy_session_options *opt,
                                     const char *weights_path, hy_session **out) {
-  if (!out) return HY_ERR_INVALID_ARGUMENT;
+  t_create_err[0] = '\0';
+  if (!out) return hy_create_fail(HY_ERR_INVALID_ARGUMENT, "hy_session_create: out is NULL");
   *out = NULL;
-  if (!m || !(m->entry || m->entry_weights) || m->n_inputs < 0 || m->n_outputs < 0) return HY_ERR_INVALID_ARGUMENT;
-  if (m->abi != HY_MODEL_ABI) return HY_ERR_UNSUPPORTED; /* built by another hydrac version */
-  if (!hy_entries_valid(m)) return HY_ERR_INVALID_ARGUMENT;
-  if (opt && opt->n_threads < 0) return HY_ERR_INVALID_ARGUMENT;
+  if (!m || !(m->entry || m->entry_weights) || m->n_inputs < 0 || m->n_outputs < 0)
+    return hy_create_fail(HY_ERR_INVALID_ARGUMENT,
+                          "hy_session_create: %s", m ? "the model has no entry or negative "
+                          "input/output counts" : "no model");
+  const char *name = m->name ? m->name : "";
+  if (m->abi != HY_MODEL_ABI) /* built by another hydrac version */
+    return hy_create_fail(HY_ERR_UNSUPPORTED, "model '%s' has model ABI %u, this runtime reads "
+                          "%u: compile it again with this hydrac", name, m->abi, HY_MODEL_ABI);
+  if (!hy_entries_valid(m))
+    return hy_create_fail(HY_ERR_INVALID_ARGUMENT, "model '%s': its entry table is malformed",
+                          name);
+  if (opt && opt->n_threads < 0)
+    return hy_create_fail(HY_ERR_INVALID_ARGUMENT, "hy_session_create: n_threads %d is negative",
+                          opt->n_threads);
   hy_session *s = calloc(1, sizeof *s);
-  if (!s) return HY_ERR_OUT_OF_MEMORY;
+  if (!s)
+    return hy_create_fail(HY_ERR_OUT_OF_MEMORY, "model '%s': out of memory for a session", name);
   atomic_flag_clear(&s->busy);
   s->m = m;
   /* At least one line so the entry always gets a valid, aligned pointer. */
-  s->arena = aligned_alloc(64, hy_round64(m->arena_bytes ? m->arena_bytes : 64));
+  size_t arena_bytes = hy_round64(m->arena_bytes ? m->arena_bytes : 64);
+  s->arena = aligned_alloc(64, arena_bytes);
   s->in_ptrs = calloc((size_t)m->n_inputs + 1, sizeof *s->in_ptrs);
   s->out_ptrs = calloc((size_t)m->n_outputs + 1, sizeof *s->out_ptrs);
   s->out_dims = calloc(((size_t)m->n_outputs + 1) * HY_MAX_RANK, sizeof *s->out_dims);
-  hy_status st = (s->arena && s->in_ptrs && s->out_ptrs && s->out_dims) ? hy_session_exec(s, opt)
-                                                                        : HY_ERR_OUT_OF_MEMORY;
-  if (!st) st = hy_session_default_entry(s);
+  hy_status st = HY_OK;
+  if (!s->arena)
+    st = hy_create_fail(HY_ERR_OUT_OF_MEMORY, "model '%s': out of memory for its activation "
+                        "arena (%zu bytes)", name, arena_bytes);
+  else if (!s->in_ptrs || !s->out_ptrs || !s->out_dims)
+    st = hy_create_fail(HY_ERR_OUT_OF_MEMORY, "model '%s': out of memory for a session", name);
+  else if ((st = hy_session_exec(s, opt)))
+    hy_create_fail(st, "model '%s': cannot start a pool of %d threads (out of memory or "
+                   "threads)", name, opt ? opt->n_threads : 0);
+  else if ((st = hy_session_default_entry(s)))
+    hy_create_fail(st, "model '%s': out of memory for a session", name);
   for (int32_t i = 0; !st && i < m->n_outputs; i++)
     memcpy(&s->out_dims[i * HY_MAX_RANK], m->outputs[i].dims, sizeof m->outputs[i].dims);
   if (!st && !m->entry) st = hy_session_map_weights(s, weights_path);
@@ -171,7 +213,10 @@ void hy_session_destroy(hy_session *s) {
   free(s);
 }
 
-const char *hy_session_error(const hy_session *s) { return s ? s->err : "no session"; }
+const char *hy_session_error(const hy_session *s) {
+  if (s) return s->err;
+  return t_create_err[0] ? t_create_err : "no session";
+}
 
 /* Bytes of an io descriptor's tensor: NULL data is fine only when it is empty. */
 static bool hy_desc_empty(const hy_io_desc *d) {

@@ -177,6 +177,41 @@ Test(proto, reads_subgraphs_nested_within_the_limit) {
   pb_model_close(&m);
 }
 
+/* A graph of n empty nodes (GraphProto.node, length 0), two bytes each. */
+static size_t many_nodes_model(uint8_t *buf, size_t cap, size_t n, size_t *start) {
+  *start = cap - 2 * n;
+  for (size_t i = 0; i < n; i++) memcpy(buf + *start + 2 * i, "\x0a\x00", 2);
+  wrap_field(buf, start, cap, 7); /* ModelProto.graph */
+  return cap - *start;
+}
+
+Test(proto, refuses_more_nodes_than_the_limit_before_unpacking) {
+  size_t cap = 2 * (size_t)PB_MODEL_MAX_NODES + 64, start;
+  uint8_t *buf = malloc(cap);
+  cr_assert(buf);
+  size_t n = many_nodes_model(buf, cap, (size_t)PB_MODEL_MAX_NODES + 1, &start);
+  pb_model m;
+  cr_assert_eq(pb_model_parse("big.onnx", buf + start, n, NULL, &m, err, sizeof err),
+               HY_ERR_UNSUPPORTED, "%s", err);
+  cr_expect_str_eq(err, "big.onnx: the model has 1000001 nodes (subgraphs included); Hydra "
+                        "compiles models of up to 1000000 nodes");
+  /* one node fewer is read (and refused later only for what the nodes lack) */
+  n = many_nodes_model(buf, cap, (size_t)PB_MODEL_MAX_NODES, &start);
+  cr_expect_eq(pb_model_parse("big.onnx", buf + start, n, NULL, &m, err, sizeof err), HY_OK, "%s",
+               err);
+  pb_model_close(&m);
+  free(buf);
+}
+
+Test(proto, refuses_a_model_past_protobufs_size_limit_by_its_size) {
+  const unsigned char ir_version[] = {0x08, 0x07}; /* never read: the size alone refuses it */
+  pb_model m;
+  cr_assert_eq(pb_model_parse("huge.onnx", ir_version, PB_MODEL_MAX_BYTES + 1, NULL, &m, err,
+                              sizeof err), HY_ERR_UNSUPPORTED);
+  cr_expect(strstr(err, "huge.onnx: the model is 2147483648 bytes; Hydra reads model files up to "
+                        "2147483647 bytes"), "%s", err);
+}
+
 Test(proto, reads_suite_tensors) {
   hy_tensor t;
   char *name;

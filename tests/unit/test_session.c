@@ -98,6 +98,28 @@ Test(session, bad_model_refused) {
   cr_expect_eq(hy_session_create(NULL, NULL, &s), HY_ERR_INVALID_ARGUMENT);
 }
 
+/* A failed create has no session to hold its message: hy_session_error(NULL) says why. */
+Test(session, a_failed_create_says_why) {
+  hy_model m = k_model;
+  m.abi = 999;
+  hy_session *s;
+  cr_assert_eq(hy_session_create(&m, NULL, &s), HY_ERR_UNSUPPORTED);
+  cr_expect(strstr(hy_session_error(NULL), "model 'adder' has model ABI 999"), "%s",
+            hy_session_error(NULL));
+  m = k_model;
+  m.arena_bytes = UINT64_MAX / 2; /* no machine has that: the allocation fails */
+  cr_assert_eq(hy_session_create(&m, NULL, &s), HY_ERR_OUT_OF_MEMORY);
+  cr_expect(strstr(hy_session_error(NULL), "model 'adder': out of memory for its activation "
+                                           "arena"), "%s", hy_session_error(NULL));
+  hy_session_options o = {.n_threads = -2};
+  cr_assert_eq(hy_session_create(&k_model, &o, &s), HY_ERR_INVALID_ARGUMENT);
+  cr_expect(strstr(hy_session_error(NULL), "n_threads -2"), "%s", hy_session_error(NULL));
+  /* a successful create clears it */
+  cr_assert_eq(hy_session_create(&k_model, NULL, &s), HY_OK);
+  cr_expect_str_eq(hy_session_error(NULL), "no session");
+  hy_session_destroy(s);
+}
+
 /* Every index of a large range visited exactly once by the pool. */
 static atomic_int k_hits[10000];
 static void hit(void *arg, int64_t b, int64_t e) {
@@ -219,6 +241,8 @@ Test(session, weights_file_mapped) {
   m.weights_bytes = sizeof w;
   hy_session *s;
   cr_expect_eq(hy_session_create(&m, NULL, &s), HY_ERR_IO);
+  cr_expect_str_eq(hy_session_error(NULL),
+                   "weights file '/nonexistent/hydra.weights': No such file or directory");
   cr_assert_eq(hy_session_create_weights(&m, NULL, path, &s), HY_OK);
   int64_t x[6] = {0}, y[6] = {0};
   const void *in[1] = {x};
@@ -228,6 +252,8 @@ Test(session, weights_file_mapped) {
   hy_session_destroy(s);
   m.weights_bytes = 8; /* a file of another size is refused */
   cr_expect_eq(hy_session_create_weights(&m, NULL, path, &s), HY_ERR_IO);
+  cr_expect(strstr(hy_session_error(NULL), "is not the 8 bytes model 'adder' was compiled with"),
+            "%s", hy_session_error(NULL));
   unlink(path);
 }
 

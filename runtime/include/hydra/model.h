@@ -130,7 +130,8 @@ hy_status hy_session_run_entry(hy_session *s, const char *entry, const void *con
 /* The checked variant (as hy_session_run_tensors) over the entry's inputs and outputs. */
 hy_status hy_session_run_entry_tensors(hy_session *s, const char *entry, const hy_tensor *inputs,
                                        int32_t n_inputs, hy_tensor *outputs, int32_t n_outputs);
-/* The message of the last failed call on this session ("" when none). */
+/* The message of the last failed call on this session ("" when none). With s NULL: why this
+ * thread's last hy_session_create(_weights) failed ("no session" when none has). */
 const char *hy_session_error(const hy_session *s);
 
 #ifdef __cplusplus
