@@ -38,8 +38,8 @@ typedef struct pb_model {
 #define PB_MODEL_MAX_BYTES ((size_t)INT32_MAX)
 
 /* The most nodes a model may have, subgraphs' included. Compile time and memory grow linearly
- * (about 0.4 ms and 12 KiB a node for `hydrac run` of a Relu chain), so this refuses a model that
- * would take many minutes and gigabytes before protobuf-c has unpacked it. */
+ * (about 0.2 ms of CPU and 12 KiB a node for `hydrac run` of a Relu chain), so this refuses a
+ * model that would take minutes and gigabytes, before protobuf-c has unpacked it. */
 #define PB_MODEL_MAX_NODES 1000000
 
 /* Reads the model at path; external data is looked up in path's folder. Messages start with

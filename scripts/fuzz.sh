@@ -19,7 +19,7 @@ TARGETS=(import compile_run tensor run_tensors)
 bash scripts/bootstrap.sh
 launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache)
-CC=clang-19 cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHYDRA_SANITIZE=ON \
+CC=clang-19 CXX=clang++-19 cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHYDRA_SANITIZE=ON \
   -DHYDRA_FUZZ=ON -DHYDRA_WERROR=ON "${launcher[@]}" >/dev/null
 cmake --build "$BUILD" -j"$JOBS" --target "${TARGETS[@]/#/fuzz_}"
 

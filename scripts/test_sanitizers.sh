@@ -21,7 +21,7 @@ command -v ccache >/dev/null && launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache)
 configure() { # build-dir, then options
   local dir=$1
   shift
-  CC=clang-19 cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHYDRA_WERROR=ON \
+  CC=clang-19 CXX=clang++-19 cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHYDRA_WERROR=ON \
     -DHYDRA_EXAMPLES=OFF -DHYDRA_TEST_DATA_FROM="$MAIN" "${launcher[@]}" "$@" >/dev/null
 }
 ctest_counted() { # name, then ctest arguments; records how many tests ran

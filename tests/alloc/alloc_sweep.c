@@ -7,8 +7,8 @@
  * reused); the child must end with HY_OK and the outputs of a clean run, or with an error status
  * and a message. A signal, an exit without a verdict or a hang is a failure of the sweep.
  *
- *   alloc_sweep [--verbose] [--first F] [--last L] [--stride S] [--threads T] MODEL.onnx INPUT.pb...
- *   alloc_sweep --at N MODEL.onnx INPUT.pb...     (one N in-process, for a debugger)
+ *   alloc_sweep [--verbose] [--first F] [--last L] [--stride S] [--threads T] MODEL.onnx
+ * INPUT.pb... alloc_sweep --at N MODEL.onnx INPUT.pb...     (one N in-process, for a debugger)
  *
  * fails every N in 1..F, every N in the last L allocations, and every S-th N in between (the
  * defaults 0, 0 and 1 fail every N). A small run makes about a million allocations, nearly all
@@ -41,8 +41,8 @@ extern void *__libc_realloc(void *, size_t);
 extern void *__libc_memalign(size_t, size_t);
 extern void __libc_free(void *);
 
-static atomic_long g_count;  /* allocations since arming */
-static long g_fail_at = -1;  /* which one fails; -1: none */
+static atomic_long g_count; /* allocations since arming */
+static long g_fail_at = -1; /* which one fails; -1: none */
 static bool g_armed;
 
 static bool fail_now(void) {
@@ -85,7 +85,8 @@ typedef struct verdict {
 } verdict;
 
 static uint32_t fnv(uint32_t h, const void *p, size_t n) {
-  for (size_t i = 0; i < n; i++) h = (h ^ ((const uint8_t *)p)[i]) * 16777619u;
+  for (size_t i = 0; i < n; i++)
+    h = (h ^ ((const uint8_t *)p)[i]) * 16777619u;
   return h;
 }
 
@@ -140,7 +141,8 @@ static hy_status run_whole(const sweep_job *j, uint32_t *hash, char *err, size_t
   if (!s) s = write_outputs(j->dir, out, names, n_out, hash, err, errlen);
   hc_tensors_free(out, n_out);
   hc_names_free(names, n_out);
-  for (int i = 0; i < j->n_in; i++) pb_tensor_free(&in[i]);
+  for (int i = 0; i < j->n_in; i++)
+    pb_tensor_free(&in[i]);
   return s;
 }
 
@@ -178,7 +180,8 @@ static hy_status run_session(const sweep_job *j, uint32_t *hash, char *err, size
 static void run_once(const sweep_job *j, verdict *v) {
   char err[1024] = "";
   uint32_t h = 0;
-  hy_status s = j->compiled ? run_session(j, &h, err, sizeof err) : run_whole(j, &h, err, sizeof err);
+  hy_status s =
+      j->compiled ? run_session(j, &h, err, sizeof err) : run_whole(j, &h, err, sizeof err);
   v->status = s;
   v->out_hash = h;
   snprintf(v->msg, sizeof v->msg, "%.500s", err);
@@ -234,7 +237,9 @@ static long sweep(const char *what, const sweep_job *j, long first, long last, l
   uint32_t want = v->out_hash;
   long n = 0, ok = 0, clean = 0, oom = 0, bad = 0;
   long tail = total - last + 1; /* where the dense end starts */
-  for (long k = 1; k <= total; k = k < first || k >= tail ? k + 1 : k + stride < tail ? k + stride : tail) {
+  for (long k = 1; k <= total; k = k < first || k >= tail ? k + 1
+                                   : k + stride < tail    ? k + stride
+                                                          : tail) {
     n++;
     ws = run_child(k, j, v);
     if (!ws && v->kind == V_OK && v->out_hash != want) v->kind = V_WRONG;
@@ -258,7 +263,7 @@ static long sweep(const char *what, const sweep_job *j, long first, long last, l
         printf("N=%ld: exited with status %d and no verdict\n", k, WEXITSTATUS(ws));
       else
         printf("N=%ld: %s: %s\n", k,
-               v->kind == V_WRONG        ? "reported success with other outputs"
+               v->kind == V_WRONG       ? "reported success with other outputs"
                : v->kind == V_MISREPORT ? "blamed something else than memory"
                                         : "failed without a message",
                v->msg);
@@ -288,7 +293,8 @@ static hy_status compile_once(const char *model, char **inputs, int n_in, hy_ten
   ir_graph *g;
   s = hc_compile_graph(a, d, model, b, n_in, &g);
   if (!s) s = cg_jit_compile(g, "model", NULL, jit);
-  for (int i = 0; i < n_in; i++) free(names[i]);
+  for (int i = 0; i < n_in; i++)
+    free(names[i]);
   return s;
 }
 
@@ -300,12 +306,18 @@ int main(int argc, char **argv) {
     if (!strcmp(argv[a], "--verbose")) {
       verbose = true;
       a--;
-    } else if (!strcmp(argv[a], "--stride")) stride = atol(argv[a + 1]);
-    else if (!strcmp(argv[a], "--first")) first = atol(argv[a + 1]);
-    else if (!strcmp(argv[a], "--last")) last = atol(argv[a + 1]);
-    else if (!strcmp(argv[a], "--threads")) threads = atoi(argv[a + 1]);
-    else if (!strcmp(argv[a], "--at")) first = -atol(argv[a + 1]); /* one N, for a debugger */
-    else break;
+    } else if (!strcmp(argv[a], "--stride"))
+      stride = atol(argv[a + 1]);
+    else if (!strcmp(argv[a], "--first"))
+      first = atol(argv[a + 1]);
+    else if (!strcmp(argv[a], "--last"))
+      last = atol(argv[a + 1]);
+    else if (!strcmp(argv[a], "--threads"))
+      threads = atoi(argv[a + 1]);
+    else if (!strcmp(argv[a], "--at"))
+      first = -atol(argv[a + 1]); /* one N, for a debugger */
+    else
+      break;
   }
   if (argc - a < 1 || stride < 1 || last < 0 || argc - a - 1 > 64) {
     fprintf(stderr, "usage: alloc_sweep [--verbose] [--first F] [--last L] [--stride S] "
@@ -354,7 +366,8 @@ int main(int argc, char **argv) {
   }
   cg_jit_free(jit);
   arena_free(&ar);
-  for (int i = 0; i < j.n_in; i++) pb_tensor_free(&in[i]);
+  for (int i = 0; i < j.n_in; i++)
+    pb_tensor_free(&in[i]);
   for (int i = 0;; i++) {
     char path[64];
     snprintf(path, sizeof path, "%s/output_%d.pb", dir, i);
