@@ -11,6 +11,12 @@
  * additive one, Where(cond, 0, fill) (or its mirror), of the condition's small shape. A query row
  * whose mask hides every key gives zeros, as torch 2's IsNaN guard makes it (torch 1.13 gives
  * NaN with a -inf fill).
+ * The splits and merges may take other routes (attn_layout.c follows any Transposes and Reshapes):
+ * nn.MultiheadAttention folds the heads into the batch ([S,B*H,D] rows of [S,B,E] projections),
+ * which the kernel reads as batch 1 with B*H heads, its masks reshaped to match. Up to three
+ * masks may be stacked (causal, then padding); a constant that is exactly the causal triangle
+ * (alone, or added to / masked_filled by the padding mask) becomes is_causal. Any other constant
+ * mask (a Trilu with k != 0, an upper triangle) stays an explicit mask: exact, never is_causal.
  * Fused only for float32, scalar constant scales whose product is finite and > 0, a mask whose
  * last dim is the key count and that broadcasts to the scores without enlarging them, and
  * intermediates from the scores to the merged output that nothing else reads. A Softmax between
