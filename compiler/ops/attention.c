@@ -294,7 +294,7 @@ hy_status lower_attention(ir_graph *g, ir_node *n, ir_lowered *l) {
   lower_float(l, a.scale);
   lower_float(l, a.softcap);
   l->scratch_bytes = HY_GEMM_MAX_TASKS *
-                     (int64_t)hy_attention_task_bytes(bq, bk, a.D, a.Dv,
+                     (int64_t)hy_attention_task_bytes(bq, bk, tot, a.D, a.Dv,
                                                       dt == HY_DTYPE_DOUBLE || wide ? 8 : 4,
                                                       dt == HY_DTYPE_FLOAT && !wide);
   return HY_OK;

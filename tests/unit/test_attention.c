@@ -306,6 +306,22 @@ Test(attention, long_sequences_stream_over_key_tiles) {
   check_attention(&e, 5);
 }
 
+/* float32 packs each head's keys and values once per task and reuses them for every block of
+ * its queries (and, with grouped heads, for every query head of the group). Head sizes off the
+ * 8-key transposes and the 32-wide panels, a past cache ending off a multiple of 8, blocks of
+ * uneven rows split between tasks mid-head: each must still give the reference's answer. */
+Test(attention, packed_heads_are_reused_across_blocks_groups_and_tasks) {
+  attn_case c = {.B = 2, .qH = 6, .kvH = 2, .Sq = 150, .Skv = 77, .P = 13, .D = 20, .Dv = 40,
+                 .rank3 = true, .mode = -1, .mask = 1, .mask_rank = 2, .mdims = {150, 90}};
+  check_attention(&c, 21);
+  attn_case d = c;
+  d.rank3 = false, d.causal = true, d.mask = 0, d.D = 72, d.Dv = 33, d.P = 0, d.Skv = 200;
+  check_attention(&d, 22);
+  attn_case e = {.B = 1, .qH = 4, .kvH = 4, .Sq = 1, .Skv = 300, .D = 64, .Dv = 64,
+                 .rank3 = true, .mode = -1}; /* one query row per head: decoding */
+  check_attention(&e, 23);
+}
+
 Test(attention, bool_mask_shorter_than_the_keys_and_fully_masked_rows_are_zero) {
   attn_case c = {.B = 2, .qH = 2, .kvH = 2, .Sq = 3, .Skv = 5, .D = 4, .Dv = 4, .mode = 3,
                  .mask = 2, .mask_rank = 4, .mdims = {2, 1, 3, 3}};

@@ -17,11 +17,11 @@ extern "C" {
  * at most this many scores, and at least one row */
 #define HY_ATTN_HALF_SCORES 16384
 
-/* Bytes of one task's slice for a bq x bk scores block, head sizes d (Q, K) and dv (V), acc_size
- * the compute type's size (4 or 8); gemm nonzero when the float GEMM computes the products and
- * needs its packing scratch. */
-size_t hy_attention_task_bytes(int64_t bq, int64_t bk, int64_t d, int64_t dv, size_t acc_size,
-                               int gemm);
+/* Bytes of one task's slice for a bq x bk scores block, tot keys (past and new), head sizes d
+ * (Q, K) and dv (V), acc_size the compute type's size (4 or 8); packed nonzero for float32,
+ * whose task also holds one head's keys and values packed for the GEMM micro-kernels. */
+size_t hy_attention_task_bytes(int64_t bq, int64_t bk, int64_t tot, int64_t d, int64_t dv,
+                               size_t acc_size, int packed);
 
 #ifdef __cplusplus
 }

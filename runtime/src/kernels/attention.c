@@ -3,8 +3,12 @@
  * bq x bk block of scores, applies softcap and the additive bias (attn_mask, the causal frontier,
  * the sliding window, the padding of nonpad_kv_seqlen) and folds the tile into running row
  * maxima, sums and output rows (online softmax), so no more than one block of scores exists at a
- * time. Q, K, V and the caches are read in place through their strides. Only a requested
- * qk_matmul_output gets the whole score matrix, written as the tiles pass.
+ * time. Q is read in place through its strides. float32 packs the keys (as K^T) and values of a
+ * head once per task (attention_pack.h) and computes both products of every block of that head
+ * with the GEMM's register-tile micro-kernels; the other dtypes read K, V and the caches in
+ * place. Tasks (at most `tasks`, and one when the work is small) split the (batch, head, query
+ * block) units between the session's threads. Only a requested qk_matmul_output gets the whole
+ * score matrix, written as the tiles pass.
  *
  * float16 and bfloat16 instead follow the op's definition step by step, as its function body
  * (and ONNX's reference) computes in the input type: Q and K are each scaled and rounded, the
@@ -31,25 +35,24 @@
  * - q_len with nonpad_kv_seqlen) sees keys p - left_window ... p + right_window, and with
  * is_causal none past p. A query row whose bias masks every key gives a zero row (in Y and in
  * the mode-3 output).
- * scratch: tasks * hy_attention_task_bytes(bq, bk, head_size, v_head_size, acc, float32). */
+ * scratch: tasks * hy_attention_task_bytes(bq, bk, total keys, head_size, v_head_size, acc,
+ * float32); bq is the most rows a block may have (the kernel evens the blocks out). */
 #include <math.h>
 
 #include "hydra/attention.h"
-#include "hydra/gemm.h"
 #include "hydra/kernel.h"
+#include "kernels/attention_pack.h"
 #include "kernels/nn_util.h"
+#include "kernels/parallel.h"
 
 static inline int64_t imin(int64_t a, int64_t b) { return a < b ? a : b; }
 static inline size_t align64(size_t x) { return (x + 63) & ~(size_t)63; }
 
-size_t hy_attention_task_bytes(int64_t bq, int64_t bk, int64_t d, int64_t dv, size_t acc_size,
-                               int gemm) {
+size_t hy_attention_task_bytes(int64_t bq, int64_t bk, int64_t tot, int64_t d, int64_t dv,
+                               size_t acc_size, int packed) {
   size_t s = align64((size_t)(bq * bk) * acc_size) + align64((size_t)(bq * dv) * acc_size) +
              2 * align64((size_t)bq * acc_size) + align64((size_t)bq) + 64;
-  if (gemm) {
-    size_t a = hy_sgemm_task_bytes(bq, bk, d), b = hy_sgemm_task_bytes(bq, dv, bk);
-    s += (a > b ? a : b) + align64((size_t)(bk * d) * acc_size);
-  }
+  if (packed) s += ap_head_bytes(tot, d, dv);
   return s;
 }
 
@@ -67,7 +70,7 @@ typedef struct attn_job {
   float root; /* sqrt(scale) rounded to the input dtype */
   char *scratch;
   size_t task_bytes, acc;
-  int gemm;
+  int packed; /* float32: heads packed for the micro-kernels (attention_pack.h) */
   int64_t n_tasks, units;
 } attn_job;
 
@@ -146,8 +149,7 @@ static void attn_key_span(const attn_job *j, int64_t b, int64_t i0, int64_t rows
 typedef struct attn_ws {
   void *s, *o, *m, *l;
   unsigned char *allowed;
-  void *keys; /* float32: a key tile gathered into contiguous rows */
-  void *gemm;
+  float *kp, *vp; /* float32: the packed head (K^T, V) */
 } attn_ws;
 
 static void attn_carve(const attn_job *j, char *base, attn_ws *w) {
@@ -162,42 +164,45 @@ static void attn_carve(const attn_job *j, char *base, attn_ws *w) {
   p += align64((size_t)j->bq * j->acc);
   w->allowed = (unsigned char *)p;
   p += align64((size_t)j->bq);
-  w->keys = p;
-  if (j->gemm) p += align64((size_t)(j->bk * j->D) * j->acc);
-  w->gemm = p;
+  w->kp = (float *)p;
+  w->vp = (float *)(p + ap_keys_bytes(j->tot, j->D));
 }
 
-/* float32 products through the packed GEMM: S = scale * Q_block . K_tile^T, O += P . V_tile. */
-/* Keys whose rows lie far apart (3-D inputs: a row per heads * head_size) are first copied into
- * contiguous rows: the GEMM's packing of K^T reads them column-wise, and at a stride of a few KB
- * those reads conflict in L1 (4x slower on BERT-base shapes). */
-static void attn_scores_f32(const attn_job *j, const float *q, int64_t rsq, const kv_tile *t,
-                            int64_t rows, int64_t n, float *s, const attn_ws *w) {
-  const float *k = (const float *)t->k;
-  int64_t rsk = t->rsk;
-  if (rsk != j->D) {
-    float *kb = w->keys;
-    for (int64_t c = 0; c < n; c++) memcpy(kb + c * j->D, k + c * rsk, (size_t)j->D * sizeof *kb);
-    k = kb, rsk = j->D;
+/* float32: the keys and values of head (b, g) packed once, for every block of its queries. */
+static void attn_head_f32(const attn_job *j, const attn_ws *w, int64_t b, int64_t g) {
+  for (int64_t kj = 0; kj < j->tot;) {
+    kv_tile t;
+    attn_kv(j, b, g, kj, sizeof(float), &t);
+    ap_pack_rows((const float *)t.k, t.rsk, (const float *)t.v, t.rsv, kj, t.len, j->tot, j->D,
+                 j->Dv, w->kp, w->vp);
+    kj += t.len;
   }
-  hy_sgemm(rows, n, j->D, (float)j->scale, q, rsq, 1, k, 1, rsk, 0.0f, s, j->bk, w->gemm, 1,
-           NULL);
+  ap_pad_keys(j->tot, j->D, w->kp);
 }
-static void attn_pv_f32(const attn_job *j, const float *s, const kv_tile *t, int64_t rows,
-                        int64_t n, float *o, const attn_ws *w) {
-  hy_sgemm(rows, j->Dv, n, 1.0f, s, j->bk, 1, (const float *)t->v, t->rsv, 1, 1.0f, o, j->Dv,
-           w->gemm, 1, NULL);
+static void attn_scores_f32(const attn_job *j, const float *q, int64_t rsq, const kv_tile *t,
+                            int64_t kj, int64_t rows, int64_t n, float *s, const attn_ws *w) {
+  (void)t;
+  ap_scores(hy_gemm_target_isa, q, rsq, j->D, w->kp, kj, rows, n, (float)j->scale, s, j->bk);
+}
+static void attn_pv_f32(const attn_job *j, const float *s, const kv_tile *t, int64_t kj,
+                        int64_t rows, int64_t n, float *o, const attn_ws *w) {
+  (void)t;
+  ap_pv(hy_gemm_target_isa, s, j->bk, w->vp, j->tot, j->Dv, kj, rows, n, o);
 }
 /* Row max and in-place exp(x - m) with its sum: the vector helpers of softmax. */
 #define ATTN_MAX_F32(x, n) nn_row_max(x, n)
 #define ATTN_EXPSUM_F32(x, n, m) nn_row_exp_sum(x, x, n, m)
 
-/* The other dtypes: plain loops in the compute type. HALF: Q and K are each scaled by the
- * rounded root and rounded (ROUND) before their product, whose sum is rounded too. */
+/* The other dtypes: plain loops in the compute type, on K and V in place (nothing packed).
+ * HALF: Q and K are each scaled by the rounded root and rounded (ROUND) before their product,
+ * whose sum is rounded too. */
 #define ATTN_LOOPS(SFX, T, ACC, LOAD, EXP, ROUND, HALF)                                           \
+  static void attn_head_##SFX(const attn_job *j, const attn_ws *w, int64_t b, int64_t g) {        \
+    (void)j, (void)w, (void)b, (void)g;                                                           \
+  }                                                                                               \
   static void attn_scores_##SFX(const attn_job *j, const T *q, int64_t rsq, const kv_tile *t,     \
-                                int64_t rows, int64_t n, ACC *s, const attn_ws *w) {              \
-    (void)w;                                                                                      \
+                                int64_t kj, int64_t rows, int64_t n, ACC *s, const attn_ws *w) {  \
+    (void)w, (void)kj;                                                                            \
     const T *k = (const T *)t->k;                                                                 \
     ACC rt = (ACC)j->root;                                                                        \
     for (int64_t r = 0; r < rows; r++)                                                            \
@@ -210,9 +215,9 @@ static void attn_pv_f32(const attn_job *j, const float *s, const kv_tile *t, int
         s[r * j->bk + c] = HALF ? ROUND(acc) : acc * (ACC)j->scale;                               \
       }                                                                                           \
   }                                                                                               \
-  static void attn_pv_##SFX(const attn_job *j, const ACC *s, const kv_tile *t, int64_t rows,      \
-                            int64_t n, ACC *o, const attn_ws *w) {                                \
-    (void)w;                                                                                      \
+  static void attn_pv_##SFX(const attn_job *j, const ACC *s, const kv_tile *t, int64_t kj,        \
+                            int64_t rows, int64_t n, ACC *o, const attn_ws *w) {                  \
+    (void)w, (void)kj;                                                                            \
     const T *v = (const T *)t->v;                                                                 \
     for (int64_t r = 0; r < rows; r++)                                                            \
       for (int64_t c = 0; c < n; c++) {                                                           \
@@ -350,11 +355,16 @@ static void attn_softmax_exact(int32_t dt, int32_t sm, float *x, int64_t n) {
       }                                                                                           \
     }                                                                                             \
   }                                                                                               \
-  static void attn_block_##SFX(const attn_job *j, char *base, int64_t unit) {                     \
+  /* *head: the (batch, kv head) whose keys the task's scratch holds packed, -1: none yet */      \
+  static void attn_block_##SFX(const attn_job *j, char *base, int64_t unit, int64_t *head) {      \
     int64_t qb = unit % j->nqb, bh = unit / j->nqb, h = bh % j->qH, b = bh / j->qH;               \
     int64_t g = h / j->group, i0 = qb * j->bq, rows = imin(j->bq, j->Sq - i0);                    \
     attn_ws w;                                                                                    \
     attn_carve(j, base, &w);                                                                      \
+    if (*head != b * j->kvH + g) {                                                                \
+      attn_head_##SFX(j, &w, b, g);                                                               \
+      *head = b * j->kvH + g;                                                                     \
+    }                                                                                             \
     ACC *s = w.s, *o = w.o, *m = w.m, *l = w.l;                                                   \
     for (int64_t r = 0; r < rows; r++) {                                                          \
       m[r] = -INFINITY;                                                                           \
@@ -365,6 +375,8 @@ static void attn_softmax_exact(int32_t dt, int32_t sm, float *x, int64_t n) {
     const T *q = (const T *)j->q + attn_qrow(j, b, h, i0, j->D);                                  \
     int64_t rsq = j->rank3 ? j->qH * j->D : j->D, begin, end;                                     \
     attn_key_span(j, b, i0, rows, &begin, &end);                                                  \
+    if (j->packed) /* tiles from a panel's start (the keys before begin are masked) */           \
+      begin -= begin % AP_NR;                                                                     \
     /* EXACT: every tile's scores side by side in s (bk covers all keys), one softmax per row, \
      * then the products with V tile by tile */                                                   \
     for (int pass = 0; pass < (EXACT ? 2 : 1); pass++) {                                          \
@@ -373,13 +385,13 @@ static void attn_softmax_exact(int32_t dt, int32_t sm, float *x, int64_t n) {
         attn_kv(j, b, g, kj, sizeof(T), &t);                                                      \
         int64_t n = imin(imin(j->bk, t.len), end - kj);                                           \
         ACC *st = EXACT ? s + (kj - begin) : s;                                                   \
-        if (pass == 0) attn_scores_##SFX(j, q, rsq, &t, rows, n, st, &w);                         \
+        if (pass == 0) attn_scores_##SFX(j, q, rsq, &t, kj, rows, n, st, &w);                     \
         if (!EXACT)                                                                               \
           for (int64_t r = 0; r < rows; r++) {                                                    \
             attn_logits_##SFX(j, st + r * j->bk, n, b, h, i0 + r, kj, &w.allowed[r]);             \
             attn_online_##SFX(st + r * j->bk, n, &m[r], &l[r], o + r * j->Dv, j->Dv);             \
           }                                                                                       \
-        if (!EXACT || pass == 1) attn_pv_##SFX(j, st, &t, rows, n, o, &w);                        \
+        if (!EXACT || pass == 1) attn_pv_##SFX(j, st, &t, kj, rows, n, o, &w);                    \
         kj += n;                                                                                  \
       }                                                                                           \
       if (EXACT && pass == 0)                                                                     \
@@ -399,9 +411,9 @@ static void attn_softmax_exact(int32_t dt, int32_t sm, float *x, int64_t n) {
   static void attn_tasks_##SFX(void *arg, int64_t begin, int64_t end) {                           \
     const attn_job *j = arg;                                                                      \
     for (int64_t t = begin; t < end; t++) {                                                       \
-      int64_t lo = t * j->units / j->n_tasks, hi = (t + 1) * j->units / j->n_tasks;               \
+      int64_t lo = t * j->units / j->n_tasks, hi = (t + 1) * j->units / j->n_tasks, head = -1;    \
       for (int64_t u = lo; u < hi; u++)                                                           \
-        attn_block_##SFX(j, j->scratch + (size_t)t * j->task_bytes, u);                           \
+        attn_block_##SFX(j, j->scratch + (size_t)t * j->task_bytes, u, &head);                    \
     }                                                                                             \
   }
 
@@ -493,23 +505,22 @@ hy_status hy_kernel_attention(const hy_kparams *p, const void *const *in, void *
   if (half && j.bk < j.tot) return HY_ERR_INTERNAL; /* the exact softmax wants whole rows */
   size_t es = dt == HY_DTYPE_DOUBLE ? 8 : dt == HY_DTYPE_FLOAT ? 4 : 2;
   j.acc = dt == HY_DTYPE_DOUBLE || wide ? 8 : 4;
-  j.gemm = dt == HY_DTYPE_FLOAT && !wide;
+  j.packed = dt == HY_DTYPE_FLOAT && !wide;
   if (pk_out) attn_present(&j, pk_out, j.pk, j.k, j.D, es);
   if (pv_out) attn_present(&j, pv_out, j.pv, j.v, j.Dv, es);
+  /* the scratch is planned for blocks of bq rows; blocks of even height leave no short one */
   j.nqb = (j.Sq + j.bq - 1) / j.bq;
+  if (j.nqb > 0) j.bq = (j.Sq + j.nqb - 1) / j.nqb;
   j.units = j.B * j.qH * j.nqb;
   if (j.units == 0) return HY_OK;
-  j.task_bytes = hy_attention_task_bytes(j.bq, j.bk, j.D, j.Dv, j.acc, j.gemm);
+  j.task_bytes = hy_attention_task_bytes(a[12], j.bk, j.tot, j.D, j.Dv, j.acc, j.packed);
+  /* Tasks take consecutive units (a head's blocks, then the next head's), so a task packs each
+   * head it meets once. Work (the multiply-adds of both products) under parallel.h's threshold
+   * stays one task: a direct call, which generated code inlines and specialises on the shapes. */
   int64_t threads = ex && ex->parallel_for && ex->n_threads > 1 ? ex->n_threads : 1;
-  j.n_tasks = imin(imin(threads, a[11] < 1 ? 1 : a[11]), j.units);
-  /* one task: a direct call, which generated code inlines and specialises on the shapes */
-#define ATTN_RUN(SFX)                                                                              \
-  do {                                                                                             \
-    if (j.n_tasks == 1)                                                                            \
-      attn_tasks_##SFX(&j, 0, 1);                                                                  \
-    else                                                                                           \
-      hy_parallel_for(ex, j.n_tasks, attn_tasks_##SFX, &j);                                        \
-  } while (0)
+  int64_t work = j.units * j.bq * j.tot * (j.D + j.Dv);
+  j.n_tasks = work < HY_PARALLEL_MIN_WORK ? 1 : imin(imin(threads, a[11] < 1 ? 1 : a[11]), j.units);
+#define ATTN_RUN(SFX) hy_parallel_for(ex, j.n_tasks, attn_tasks_##SFX, &j)
   double root = sqrt(p->floats[0]);
   float rf = nn_round_to(dt, (float)root);
   j.scale = dt == HY_DTYPE_DOUBLE ? p->floats[0] : (double)rf * rf;

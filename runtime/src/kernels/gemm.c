@@ -9,6 +9,7 @@
 #include "hydra/kernel.h"
 #include "kernels/ew_math.h"
 #include "kernels/gemm_blocks.h"
+#include "kernels/gemm_ukernel.h"
 #include "kernels/kernel_util.h"
 #include "kernels/linalg.h"
 
@@ -16,14 +17,6 @@
 #define KC HY_GEMM_KC
 #define MC HY_GEMM_MC
 #define NC HY_GEMM_NC
-#define MR_MAX 12 /* the tallest tile of any family */
-
-typedef float v16f __attribute__((vector_size(64)));
-typedef float v16f_u __attribute__((vector_size(64), aligned(4)));
-typedef float v8f __attribute__((vector_size(32)));
-typedef float v8f_u __attribute__((vector_size(32), aligned(4)));
-typedef float v4f __attribute__((vector_size(16)));
-typedef float v4f_u __attribute__((vector_size(16), aligned(4)));
 
 /* ---- scratch sizing: per task [packed B block | A block copied into rows], 64-byte aligned ---- */
 
@@ -58,69 +51,6 @@ size_t hy_sgemm_prepacked_scratch_bytes(int64_t M, int64_t N, int64_t K, int32_t
 size_t hy_sgemm_packed_b_bytes(int64_t K, int64_t N) {
   return (size_t)(gb_round_up(N, NR) * K) * sizeof(float);
 }
-
-/* ---- the micro-kernels ----
- * t (mr x TW, row stride TW) = sum over k < kc of a[i * lda + k] * b[k * NR + 0..TW): MR * NV
- * accumulators stay in registers, B's row is loaded once per k and A's elements broadcast. mr is
- * a constant at every call (ukernel_rows), so the loops over rows unroll completely. */
-#define DEF_UKERNEL(isa, VT, VTU, VW, NV)                                                          \
-  VEC512 GEMM_INLINE void ukernel_##isa(int mr, int64_t kc, const float *restrict a, int64_t lda, \
-                                        const float *restrict b, float *restrict t) {             \
-    VT acc[MR_MAX][NV];                                                                            \
-    const float *ar[MR_MAX]; /* row pointers: no chain of adds from row to row in the loop */      \
-    _Pragma("GCC unroll 16") for (int i = 0; i < mr; i++) {                                       \
-      ar[i] = a + i * lda;                                                                         \
-      _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++) acc[i][v] = (VT){0};                   \
-    }                                                                                              \
-    for (int64_t k = 0; k < kc; k++) {                                                             \
-      VT bv[NV];                                                                                   \
-      _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++) bv[v] =                                \
-          *(const VTU *)(b + k * NR + v * VW);                                                     \
-      _Pragma("GCC unroll 16") for (int i = 0; i < mr; i++) {                                     \
-        float av = ar[i][k];                                                                       \
-        _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++) acc[i][v] += av * bv[v];             \
-      }                                                                                            \
-    }                                                                                              \
-    _Pragma("GCC unroll 16") for (int i = 0; i < mr; i++)                                         \
-        _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++)                                      \
-            *(VT *)(t + i * (VW * NV) + v * VW) = acc[i][v];                                       \
-  }
-
-DEF_UKERNEL(avx512, v16f, v16f_u, 16, 2)
-DEF_UKERNEL(avx2, v8f, v8f_u, 8, 2)
-DEF_UKERNEL(portable, v4f, v4f_u, 4, 2)
-
-/* Each family's tile: MR rows, TW columns (a packed panel is NR / TW tiles wide). */
-static inline int isa_mr(int isa) {
-  return isa == HY_GEMM_ISA_AVX512 ? 12 : isa == HY_GEMM_ISA_AVX2 ? 6 : 4;
-}
-static inline int isa_tw(int isa) {
-  return isa == HY_GEMM_ISA_AVX512 ? 32 : isa == HY_GEMM_ISA_AVX2 ? 16 : 8;
-}
-
-#define UK_CASE(isa, r)                                                                            \
-  case r: ukernel_##isa(r, kc, a, lda, b, t); return;
-/* The family's micro-kernel for mr rows, mr turned into a constant. */
-VEC512 GEMM_INLINE void ukernel_rows(int isa, int mr, int64_t kc, const float *restrict a,
-                                     int64_t lda, const float *restrict b, float *restrict t) {
-  if (isa == HY_GEMM_ISA_AVX512) {
-    switch (mr) {
-      UK_CASE(avx512, 12) UK_CASE(avx512, 11) UK_CASE(avx512, 10) UK_CASE(avx512, 9)
-      UK_CASE(avx512, 8) UK_CASE(avx512, 7) UK_CASE(avx512, 6) UK_CASE(avx512, 5)
-      UK_CASE(avx512, 4) UK_CASE(avx512, 3) UK_CASE(avx512, 2) UK_CASE(avx512, 1)
-    }
-  } else if (isa == HY_GEMM_ISA_AVX2) {
-    switch (mr) {
-      UK_CASE(avx2, 6) UK_CASE(avx2, 5) UK_CASE(avx2, 4) UK_CASE(avx2, 3) UK_CASE(avx2, 2)
-      UK_CASE(avx2, 1)
-    }
-  } else {
-    switch (mr) {
-      UK_CASE(portable, 4) UK_CASE(portable, 3) UK_CASE(portable, 2) UK_CASE(portable, 1)
-    }
-  }
-}
-#undef UK_CASE
 
 /* ---- the epilogue ---- */
 
@@ -215,8 +145,8 @@ GEMM_INLINE void tile_out(const hy_sgemm_args *g, const float *restrict t, int t
 VEC512 static void gemm_rect(const gemm_job *j, float *bbuf, float *abuf, int64_t m0, int64_t m1,
                              int64_t n0, int64_t n1) {
   const hy_sgemm_args *g = &j->g;
-  const int isa = j->isa, MR = j->mr, TW = isa_tw(isa);
-  float t[MR_MAX * 32] __attribute__((aligned(64)));
+  const int isa = j->isa, MR = j->mr, TW = gu_isa_tw(isa);
+  float t[GU_MR_MAX * GU_TW_MAX] __attribute__((aligned(64)));
   for (int64_t jc = n0; jc < n1; jc += NC) {
     int64_t nc = gb_min(NC, n1 - jc);
     for (int64_t pc = 0; pc < g->K; pc += KC) {
@@ -245,7 +175,7 @@ VEC512 static void gemm_rect(const gemm_job *j, float *bbuf, float *abuf, int64_
           for (int64_t ir = 0; ir < mc; ir += MR) {
             int mr = (int)gb_min(MR, mc - ir);
             for (int64_t s = 0; s < nj; s += TW) {
-              ukernel_rows(isa, mr, kc, ab + ir * lda, lda, panel + s, t);
+              gu_ukernel_rows(isa, mr, kc, ab + ir * lda, lda, panel + s, t);
               tile_out(g, t, TW, ic + ir, jc + jr + s, mr, gb_min(TW, nj - s), first, last);
             }
           }
@@ -287,7 +217,7 @@ GEMM_INLINE void gemm_run(const hy_sgemm_args *g, void *scratch, int32_t tasks,
   }
   gemm_job j = {.g = *g, .scratch = scratch};
   j.isa = g->isa == HY_GEMM_ISA_TARGET ? hy_gemm_target_isa : g->isa;
-  j.mr = isa_mr(j.isa);
+  j.mr = gu_isa_mr(j.isa);
   j.split = gb_split_of(g->M, g->N, g->K, j.mr, NR, tasks, ex);
   j.task_bytes = g->b_packed ? prepacked_task_bytes(g->M, g->N, g->K)
                              : hy_sgemm_task_bytes(g->M, g->N, g->K);
