@@ -316,7 +316,10 @@ GEMM_INLINE void gemm_run(const hy_sgemm_args *g, void *scratch, int32_t tasks,
   gemm_job j = {.g = *g, .scratch = scratch};
   j.isa = g->isa == HY_GEMM_ISA_TARGET ? hy_gemm_target_isa : g->isa;
   j.mr = isa_mr(j.isa);
-  j.split = gb_split_of(g->M, g->N, g->K, j.mr, NR, tasks, ex);
+  /* `tasks` counts the scratch slots planned at compile time; a product that packs nothing (B
+   * pre-packed, A's rows contiguous) uses none and splits across every thread of the session */
+  bool packs = !g->b_packed || g->csa != 1;
+  j.split = gb_split_of(g->M, g->N, g->K, j.mr, NR, packs ? tasks : INT32_MAX, ex);
   j.task_bytes = g->b_packed ? prepacked_task_bytes(g->M, g->N, g->K)
                              : hy_sgemm_task_bytes(g->M, g->N, g->K);
   j.b_bytes = g->b_packed ? 0 : b_block_bytes(g->N, g->K);
