@@ -123,3 +123,34 @@ Test(gemm, the_target_family_is_one_of_the_three) {
   gcase c = {.M = 37, .N = 67, .K = 23, .isa = HY_GEMM_ISA_TARGET, .alpha = 1.0f, .bias = 1};
   check(&c);
 }
+
+/* A six-thread parallel-for that runs serially and records how many tasks it was handed. */
+static int64_t handed;
+static void pfor_record(void *user, int64_t n, hy_range_fn fn, void *arg) {
+  (void)user;
+  handed = n;
+  fn(arg, 0, n);
+}
+
+Test(gemm, splits_to_every_thread_unless_its_scratch_holds_fewer_tasks) {
+  hy_exec six = {.n_threads = 6, .parallel_for = pfor_record};
+  /* B pre-packed, A row-major: nothing packed, no scratch slot per task, one task per thread */
+  gcase c = {.M = 96, .N = 256, .K = 64, .packed = 1, .isa = HY_GEMM_ISA_TARGET, .alpha = 1.0f,
+             .bias = 1, .act = HY_GEMM_ACT_GELU, .ex = &six};
+  handed = 0;
+  check(&c);
+  cr_expect_eq(handed, 6, "a 96x64x256 product with packed B went to %lld tasks, not 6",
+               (long long)handed);
+  /* B packed at run time: as many tasks as the scratch was planned for */
+  c.packed = 0;
+  handed = 0;
+  check(&c);
+  cr_expect_eq(handed, HY_GEMM_MAX_TASKS, "packing B, it went to %lld tasks, not %d",
+               (long long)handed, HY_GEMM_MAX_TASKS);
+  /* too little work for more than one task: no parallel region at all */
+  gcase small = {.M = 8, .N = 32, .K = 16, .packed = 1, .isa = HY_GEMM_ISA_TARGET, .alpha = 1.0f,
+                 .ex = &six};
+  handed = 0;
+  check(&small);
+  cr_expect_eq(handed, 0, "an 8x16x32 product was split into %lld tasks", (long long)handed);
+}

@@ -25,7 +25,9 @@ extern "C" {
 #define HY_GEMM_KC 768  /* depth of one block of the product (a B panel streams from L2) */
 #define HY_GEMM_MC 224  /* rows of A per block, at most (a multiple of every micro-kernel's MR) */
 #define HY_GEMM_NC 1024 /* columns of a packed B block (L2) */
-/* Scratch is planned for this many concurrent tasks; fewer threads use less of it. */
+/* Scratch is planned for this many concurrent tasks that pack B or a transposed A; fewer threads
+ * use less of it. A product with B pre-packed and A's rows contiguous packs nothing: it splits
+ * across all of the session's threads, whatever this says. */
 #define HY_GEMM_MAX_TASKS 4
 
 /* The micro-kernel families. Kernels are compiled once to bitcode, so the family is not a
@@ -79,7 +81,7 @@ typedef struct hy_sgemm_args {
 } hy_sgemm_args;
 
 /* Runs g with scratch of hy_sgemm_scratch_bytes(M, N, K, tasks) bytes (or the prepacked size when
- * B is packed), split across at most `tasks` tasks (and ex's threads). */
+ * B is packed), split across ex's threads: at most `tasks` of them when g packs B or A. */
 void hy_sgemm_run(const hy_sgemm_args *g, void *scratch, int32_t tasks, const hy_exec *ex);
 
 /* Scratch bytes one task needs for an M x N x K product (0 when nothing is packed). */

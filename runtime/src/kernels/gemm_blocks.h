@@ -33,7 +33,8 @@ static inline size_t gb_block_bytes(int64_t n, int64_t K, int64_t tile, int64_t 
 }
 
 /* How C (M x N, MR x NR tiles) is split into tasks: ranges of column tiles (split_n) or row
- * tiles; products under 2^18 multiply-adds run as one task (too small to pay for a fork). */
+ * tiles, one per thread (at most `tasks`) as long as each gets 2^17 multiply-adds or more: handing
+ * a region to the pool costs about a microsecond, a few percent of that much work. */
 typedef struct gb_split {
   int64_t n_tasks, tiles;
   int split_n;
@@ -44,7 +45,8 @@ static inline gb_split gb_split_of(int64_t M, int64_t N, int64_t K, int64_t MR, 
   int64_t tiles_m = (M + MR - 1) / MR, tiles_n = (N + NR - 1) / NR;
   int64_t t = ex && ex->parallel_for && ex->n_threads > 1 ? ex->n_threads : 1;
   if (t > tasks) t = tasks;
-  if (M * N * K < (int64_t)1 << 18) t = 1;
+  int64_t by_work = M * N * K >> 17;
+  if (t > by_work) t = by_work;
   gb_split s;
   s.split_n = tiles_n >= tiles_m || tiles_n >= 4 * t;
   s.tiles = s.split_n ? tiles_n : tiles_m;

@@ -19,13 +19,15 @@ typedef float gu_v8f_u __attribute__((vector_size(32), aligned(4)));
 typedef float gu_v4f __attribute__((vector_size(16)));
 typedef float gu_v4f_u __attribute__((vector_size(16), aligned(4)));
 
-/* t (mr x TW, row stride TW) = sum over k < kc of a[i * lda + k] * b[k * NR + 0..TW): MR * NV
- * accumulators stay in registers, B's row is loaded once per k and A's elements broadcast. mr is
- * a constant at every call (gu_ukernel_rows), so the loops over rows unroll completely. */
+/* C tile (mr x TW at c, row stride ldc) = alpha * sum over k < kc of a[i * lda + k] *
+ * b[k * NR + 0..TW) + beta * C tile (beta == 0: C is not read). MR * NV accumulators stay in
+ * registers, B's row is loaded once per k and A's elements broadcast; the sums go straight to C,
+ * so a caller gives a TW-wide buffer only for a tile narrower than TW. mr is a constant at every
+ * call (gu_ukernel_rows), so the loops over rows unroll completely. */
 #define GU_DEF_UKERNEL(isa, VT, VTU, VW, NV)                                                       \
   VEC512 GEMM_INLINE void gu_ukernel_##isa(int mr, int64_t kc, const float *restrict a,           \
-                                           int64_t lda, const float *restrict b,                  \
-                                           float *restrict t) {                                   \
+                                           int64_t lda, const float *restrict b, float alpha,     \
+                                           float beta, float *restrict c, int64_t ldc) {          \
     VT acc[GU_MR_MAX][NV];                                                                         \
     const float *ar[GU_MR_MAX]; /* row pointers: no chain of adds from row to row in the loop */   \
     _Pragma("GCC unroll 16") for (int i = 0; i < mr; i++) {                                       \
@@ -41,9 +43,17 @@ typedef float gu_v4f_u __attribute__((vector_size(16), aligned(4)));
         _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++) acc[i][v] += av * bv[v];             \
       }                                                                                            \
     }                                                                                              \
-    _Pragma("GCC unroll 16") for (int i = 0; i < mr; i++)                                         \
-        _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++)                                      \
-            *(VT *)(t + i * (VW * NV) + v * VW) = acc[i][v];                                       \
+    if (beta == 0.0f) {                                                                            \
+      _Pragma("GCC unroll 16") for (int i = 0; i < mr; i++)                                       \
+          _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++)                                    \
+              *(VTU *)(c + i * ldc + v * VW) = alpha * acc[i][v];                                  \
+    } else {                                                                                       \
+      _Pragma("GCC unroll 16") for (int i = 0; i < mr; i++)                                       \
+          _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++) {                                  \
+        VTU *cv = (VTU *)(c + i * ldc + v * VW);                                                   \
+        *cv = alpha * acc[i][v] + beta * *cv;                                                      \
+      }                                                                                            \
+    }                                                                                              \
   }
 
 GU_DEF_UKERNEL(avx512, gu_v16f, gu_v16f_u, 16, 2)
@@ -59,10 +69,11 @@ static inline int gu_isa_tw(int isa) {
 }
 
 #define GU_CASE(isa, r)                                                                            \
-  case r: gu_ukernel_##isa(r, kc, a, lda, b, t); return;
-/* The family's micro-kernel for mr rows, mr turned into a constant. t is 64-byte aligned. */
+  case r: gu_ukernel_##isa(r, kc, a, lda, b, alpha, beta, c, ldc); return;
+/* The family's micro-kernel for mr rows, mr turned into a constant. */
 VEC512 GEMM_INLINE void gu_ukernel_rows(int isa, int mr, int64_t kc, const float *restrict a,
-                                        int64_t lda, const float *restrict b, float *restrict t) {
+                                        int64_t lda, const float *restrict b, float alpha,
+                                        float beta, float *restrict c, int64_t ldc) {
   if (isa == HY_GEMM_ISA_AVX512) {
     switch (mr) {
       GU_CASE(avx512, 12) GU_CASE(avx512, 11) GU_CASE(avx512, 10) GU_CASE(avx512, 9)
