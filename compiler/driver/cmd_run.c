@@ -1,9 +1,7 @@
 /* hydrac run: compile a model in-process (JIT), run it once on TensorProto inputs, and write or
  * summarise the outputs. Exactly the path of hc_run_model, which the conformance runner uses. */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "driver/driver.h"
 #include "tensor_io.h"
@@ -15,7 +13,8 @@ static const char help[] =
     "Compiles MODEL.onnx for this machine and runs it once. The inputs are TensorProto files in\n"
     "the order of the graph's inputs (initializers excluded); their shapes fix the model's.\n"
     "Several models are one unit (see hydrac compile --help): the inputs are the unit's.\n"
-    "  -o, --output DIR   write DIR/output_<i>.pb for each output (else print a summary)\n"
+    "  -o, --output DIR   write DIR/output_<i>.pb for each output (else print a summary);\n"
+    "                     DIR and the folders above it are created\n"
     "  --threads N        worker threads (default 1)\n"
     "  --outputs A,B      compute only these outputs (and what they need), in this order:\n"
     "                     output_<i>.pb and the summary follow it\n"
@@ -36,10 +35,7 @@ static void print_summary(const hy_tensor *t, const char *name, int32_t i) {
 }
 
 static int write_outputs(const char *dir, const hy_tensor *t, char **names, int32_t n) {
-  if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-    fprintf(stderr, "hydrac: error: cannot create %s: %s\n", dir, strerror(errno));
-    return DRV_EXIT_ERROR;
-  }
+  if (drv_make_dirs(dir)) return DRV_EXIT_ERROR;
   for (int32_t i = 0; i < n; i++) {
     char path[4096], err[1024];
     snprintf(path, sizeof path, "%s/output_%d.pb", dir, i);

@@ -553,3 +553,43 @@ Test(driver, several_models_are_one_unit) {
   cr_assert_eq(run(args), 1);
   cr_assert(strstr(err_text, "both inputs are model 'b''s"), "%s", err_text);
 }
+
+Test(driver, help_command_prints_that_commands_help) {
+  const char *cmds[] = {"run", "compile", "inspect", "bench"};
+  for (int i = 0; i < 4; i++) {
+    char a[64], want[64];
+    snprintf(a, sizeof a, "help %s", cmds[i]);
+    snprintf(want, sizeof want, "usage: hydrac %s ", cmds[i]);
+    cr_assert_eq(run(a), 0, "%s", a);
+    cr_expect(strstr(out_text, want), "%s: %s", a, out_text);
+  }
+  cr_assert_eq(run("help frobnicate"), 2);
+  cr_expect(strstr(err_text, "unknown command 'frobnicate'"), "%s", err_text);
+  cr_assert_eq(run("help run compile"), 2);
+}
+
+static bool exists(const char *dir, const char *rel) {
+  char p[512];
+  snprintf(p, sizeof p, "%s/%s", dir, rel);
+  return access(p, F_OK) == 0;
+}
+
+Test(driver, output_paths_create_their_folders) {
+  char model[128], input[128], args[768];
+  write_two_heads(model, sizeof model, input, sizeof input);
+  snprintf(args, sizeof args, "compile '%s' -o '%s/new/deeper/h.o' --weights file", model, tmpdir);
+  cr_assert_eq(run(args), 0, "%s", err_text);
+  cr_expect(exists(tmpdir, "new/deeper/h.o") && exists(tmpdir, "new/deeper/h.h") &&
+            exists(tmpdir, "new/deeper/h.weights"));
+  snprintf(args, sizeof args, "compile '%s' -o '%s/o/h.o' --header '%s/inc/hydra/h.h'", model,
+           tmpdir, tmpdir);
+  cr_assert_eq(run(args), 0, "%s", err_text);
+  cr_expect(exists(tmpdir, "o/h.o") && exists(tmpdir, "inc/hydra/h.h"));
+  snprintf(args, sizeof args, "run '%s' '%s' -o '%s/res/a/b'", model, input, tmpdir);
+  cr_assert_eq(run(args), 0, "%s", err_text);
+  cr_expect(exists(tmpdir, "res/a/b/output_0.pb") && exists(tmpdir, "res/a/b/output_1.pb"));
+  /* a path through a file is still an error naming it */
+  snprintf(args, sizeof args, "compile '%s' -o '%s/new/deeper/h.o/x.o'", model, tmpdir);
+  cr_assert_eq(run(args), 1);
+  cr_expect(strstr(err_text, "h.o"), "%s", err_text);
+}
