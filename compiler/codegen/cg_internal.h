@@ -52,6 +52,7 @@ hy_status cg_build_module(const cg_build *b, LLVMContextRef ctx, LLVMModuleRef *
 const char *cg_c_ident(arena *a, const char *s);
 
 /* header.c: NAME.h of `hydrac compile`. */
-hy_status cg_write_header(ir_graph *g, const char *sym, const char *path);
+/* weights_path: the weights file of a --weights file object (documented in the header), or NULL. */
+hy_status cg_write_header(ir_graph *g, const char *sym, const char *path, const char *weights_path);
 
 #endif

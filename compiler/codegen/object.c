@@ -98,7 +98,8 @@ hy_status cg_emit_object(ir_graph *g, const char *name, const cg_target *t, cg_w
     LLVMDisposeModule(m);
   }
   if (!s && w == CG_WEIGHTS_FILE) s = cg_write_weights(g, &wout, weights_path);
-  if (!s && header_path) s = cg_write_header(g, name, header_path);
+  if (!s && header_path)
+    s = cg_write_header(g, name, header_path, w == CG_WEIGHTS_FILE ? weights_path : NULL);
   LLVMContextDispose(ctx);
   LLVMDisposeMessage(triple);
   LLVMDisposeMessage(layout);

@@ -267,7 +267,7 @@ static int time_runs(const bench_opts *o, const hy_model *m, const hy_entry_desc
   const void **e_in = calloc((size_t)e->n_inputs + 1, sizeof *e_in);
   void **e_out = calloc((size_t)e->n_outputs + 1, sizeof *e_out);
   double *ms = calloc((size_t)o->n_iters, sizeof *ms), *peer_ms = calloc((size_t)o->n_iters, sizeof *ms);
-  hy_session_options so = {(int32_t)o->n_threads, NULL, NULL};
+  hy_session_options so = {.n_threads = (int32_t)o->n_threads};
   hy_session *s = NULL;
   int rc = DRV_EXIT_ERROR;
   if (!in || !out || !owned || !ms || !peer_ms || !e_in || !e_out ||

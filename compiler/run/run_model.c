@@ -118,7 +118,7 @@ static hy_status alloc_outputs(const char *path, const hy_model *m, const hy_ent
 static hy_status run_jitted(const char *path, const hy_model *m, const hy_entry_desc *e,
                             const hy_tensor *inputs, const hc_run_options *opt,
                             hy_tensor **outputs, int32_t *n_outputs, diag *d) {
-  hy_session_options so = {opt ? opt->n_threads : 0, NULL, NULL};
+  hy_session_options so = {.n_threads = opt ? opt->n_threads : 0};
   hy_session *s = NULL;
   hy_status st = hy_session_create(m, &so, &s);
   if (st != HY_OK)

@@ -666,3 +666,21 @@ Test(driver, bench_input_binds_by_tensor_name) {
   cr_assert_eq(run(args), 2);
   cr_expect(strstr(err_text, "na.pb: the tensor has no name"), "%s", err_text);
 }
+
+Test(driver, weights_file_header_says_where_it_is_found) {
+  char model[128], input[128], args[768], hdr[160], h[8192];
+  write_two_heads(model, sizeof model, input, sizeof input);
+  snprintf(args, sizeof args, "compile '%s' -o '%s/w/h.o' --weights file", model, tmpdir);
+  cr_assert_eq(run(args), 0, "%s", err_text);
+  snprintf(hdr, sizeof hdr, "%s/w/h.h", tmpdir);
+  slurp(hdr, h, sizeof h);
+  cr_expect(strstr(h, "constants are in the file h.weights") &&
+                strstr(h, "$HYDRA_WEIGHTS_DIR/h.weights") && strstr(h, "opt->weights_path") &&
+                strstr(h, "h_error(NULL)"),
+            "%s", h);
+  snprintf(args, sizeof args, "compile '%s' -o '%s/e/h.o'", model, tmpdir);
+  cr_assert_eq(run(args), 0, "%s", err_text);
+  snprintf(hdr, sizeof hdr, "%s/e/h.h", tmpdir);
+  slurp(hdr, h, sizeof h);
+  cr_expect(!strstr(h, "HYDRA_WEIGHTS_DIR"), "an embedded-weights header: %s", h);
+}
