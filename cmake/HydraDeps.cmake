@@ -16,7 +16,6 @@ pkg_check_modules(PROTOBUF_C REQUIRED IMPORTED_TARGET libprotobuf-c)
 find_file(HYDRA_ONNX_PROTO onnx.proto PATHS /usr/include/onnx NO_DEFAULT_PATH REQUIRED)
 
 find_package(Threads REQUIRED)
-find_library(HYDRA_LIBM m REQUIRED)
 
 if(HYDRA_TESTS)
   pkg_check_modules(CRITERION REQUIRED IMPORTED_TARGET criterion)

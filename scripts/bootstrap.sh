@@ -11,6 +11,7 @@ PACKAGES=(
   libcriterion-dev
   python3-torch python3-onnx python3-numpy python3-venv
   libclang-rt-19-dev
+  gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
 )
 
 missing=()

@@ -58,6 +58,7 @@ typedef struct cg_weights_out {
 hy_status cg_build_module(const cg_build *b, LLVMContextRef ctx, LLVMModuleRef *out);
 
 /* header.c: NAME.h of `hydrac compile`. */
-hy_status cg_write_header(ir_graph *g, const char *sym, const char *path);
+/* weights_path: the weights file of a --weights file object (documented in the header), or NULL. */
+hy_status cg_write_header(ir_graph *g, const char *sym, const char *path, const char *weights_path);
 
 #endif

@@ -104,7 +104,8 @@ static hy_status cg_emit_object_job(void *arg) {
     LLVMDisposeModule(m);
   }
   if (!s && w == CG_WEIGHTS_FILE) s = cg_write_weights(g, &wout, weights_path);
-  if (!s && header_path) s = cg_write_header(g, name, header_path);
+  if (!s && header_path)
+    s = cg_write_header(g, name, header_path, w == CG_WEIGHTS_FILE ? weights_path : NULL);
   if (ctx) LLVMContextDispose(ctx);
   LLVMDisposeMessage(triple);
   LLVMDisposeMessage(layout);

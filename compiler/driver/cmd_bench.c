@@ -17,7 +17,8 @@ static const char help[] =
     "Compiles MODEL.onnx for this machine and times hy_session_run. Inputs are deterministic\n"
     "(floats in [-1, 1), integers in [0, 100), the small valid ids models take) unless given.\n"
     "  --shape IN=DIMS    static shape of an input with symbolic dims (repeatable)\n"
-    "  --input I=FILE.pb  take input I (its index or name) from a TensorProto file\n"
+    "  --input [I=]FILE.pb  take input I (its index or name) from a TensorProto file; without\n"
+    "                     I, the input the tensor's name names (a named tensor must match I)\n"
     "  --threads N        worker threads (default 1)\n"
     "  --iters N          timed runs (default 20)\n"
     "  --warmup N         untimed runs first (default 3)\n"
@@ -77,30 +78,59 @@ static int32_t input_slot(const ir_graph *g, const char *key, size_t len) {
   memcpy(buf, key, len);
   buf[len] = '\0';
   if (drv_parse_int(buf, 0, g->n_inputs - 1, &idx)) return (int32_t)idx;
-  for (int32_t i = 0; i < g->n_inputs; i++)
-    if (!strcmp(g->inputs[i]->name, buf)) return i;
-  return -1;
+  return ir_graph_input_index(g, buf);
+}
+
+/* *slot: the input an --input's tensor is for: the one its spec names (I=FILE.pb), which the
+ * tensor's own name must not contradict, or the one the tensor's name names (FILE.pb). Returns
+ * 0, or the exit code after printing why not. */
+static int given_slot(const ir_graph *g, const char *spec, const char *file, const char *name,
+                      int32_t *slot) {
+  char names[512];
+  if (file != spec) {
+    *slot = input_slot(g, spec, (size_t)(file - 1 - spec));
+    if (*slot < 0) return drv_usage_error("bench", "--input '%s' names no graph input", spec);
+    if (!*name || !strcmp(name, g->inputs[*slot]->name)) return 0;
+    fprintf(stderr, "hydrac: error: %s: tensor '%s' given for input %d ('%s')\n", file, name,
+            *slot, g->inputs[*slot]->name);
+    return DRV_EXIT_ERROR;
+  }
+  if (!*name)
+    return drv_usage_error("bench", "%s: the tensor has no name; say which input: --input I=%s",
+                           file, file);
+  if ((*slot = ir_graph_input_index(g, name)) >= 0) return 0;
+  fprintf(stderr, "hydrac: error: %s: tensor '%s' is no input of %s (the inputs are: %s)\n",
+          file, name, g->file, ir_value_names(g->inputs, g->n_inputs, names, sizeof names));
+  return DRV_EXIT_ERROR;
 }
 
 /* Reads the --input files into given[slot] and adds their bindings after the --shape ones. */
 static int read_given(const bench_opts *o, const ir_graph *g, hy_tensor *given, pass_binding *b,
                       int *nb) {
   for (int k = 0; k < o->inputs.n; k++) {
-    const char *spec = o->inputs.v[k], *eq = strchr(spec, '=');
-    int32_t slot = eq ? input_slot(g, spec, (size_t)(eq - spec)) : -1;
-    if (slot < 0) return drv_usage_error("bench", "--input '%s' names no graph input", spec);
-    char err[1024];
-    if (given[slot].data) return drv_usage_error("bench", "input %d given twice", slot);
-    if (pb_tensor_read(eq + 1, &given[slot], NULL, err, sizeof err) != HY_OK) {
+    const char *spec = o->inputs.v[k], *eq = strchr(spec, '='), *file = eq ? eq + 1 : spec;
+    char err[1024], *name = NULL;
+    hy_tensor t = {0};
+    if (pb_tensor_read(file, &t, &name, err, sizeof err) != HY_OK) {
       fprintf(stderr, "hydrac: error: %s\n", err);
       return DRV_EXIT_ERROR;
     }
+    int32_t slot = -1;
+    int rc = given_slot(g, spec, file, name, &slot);
+    free(name);
+    if (!rc && given[slot].data)
+      rc = drv_usage_error("bench", "input %d ('%s') given twice", slot, g->inputs[slot]->name);
+    if (rc) {
+      pb_tensor_free(&t);
+      return rc;
+    }
+    given[slot] = t;
     pass_binding *x = &b[(*nb)++];
     memset(x, 0, sizeof *x);
     x->input = g->inputs[slot]->name;
-    x->rank = given[slot].rank;
-    memcpy(x->dims, given[slot].dims, sizeof x->dims);
-    x->value = given[slot].data;
+    x->rank = t.rank;
+    memcpy(x->dims, t.dims, sizeof x->dims);
+    x->value = t.data;
   }
   return 0;
 }
@@ -237,7 +267,7 @@ static int time_runs(const bench_opts *o, const hy_model *m, const hy_entry_desc
   const void **e_in = calloc((size_t)e->n_inputs + 1, sizeof *e_in);
   void **e_out = calloc((size_t)e->n_outputs + 1, sizeof *e_out);
   double *ms = calloc((size_t)o->n_iters, sizeof *ms), *peer_ms = calloc((size_t)o->n_iters, sizeof *ms);
-  hy_session_options so = {(int32_t)o->n_threads, NULL, NULL};
+  hy_session_options so = {.n_threads = (int32_t)o->n_threads};
   hy_session *s = NULL;
   int rc = DRV_EXIT_ERROR;
   if (!in || !out || !owned || !ms || !peer_ms || !e_in || !e_out ||

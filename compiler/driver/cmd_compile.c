@@ -14,7 +14,7 @@ static const char help[] =
     "Several models make one unit: inputs of one name, dtype and shape are one\n"
     "input, outputs are every model's (prefixed MODEL/ where names clash), shared work is done\n"
     "once. A model is named by its file stem, or NAME=MODEL.onnx.\n"
-    "  -o, --output FILE  the object file to write\n"
+    "  -o, --output FILE  the object file to write (its folder is created, as are --header's)\n"
     "  --header FILE      the C header (default: FILE with .h)\n"
     "  --name NAME        C prefix of the generated API (default: the object's file stem)\n"
     "  --shape IN=DIMS    static shape of an input with symbolic dims (2x128; repeatable)\n"
@@ -102,9 +102,13 @@ static int emit(const compile_opts *o, const char *name, const char *header,
   cg_weights w = o->weights && !strcmp(o->weights, "file") ? CG_WEIGHTS_FILE : CG_WEIGHTS_EMBED;
   int rc = DRV_EXIT_OK;
   if (hc_compile_models_observed(&a, &d, &o->models.m, b, o->shapes.n, e, o->entries.n, NULL,
-                                 &g) != HY_OK ||
-      cg_emit_object(g, name, &t, w, o->obj, header, w == CG_WEIGHTS_FILE ? weights_path : NULL) !=
-          HY_OK)
+                                 &g) != HY_OK)
+    rc = drv_fail(&d);
+  else if (drv_make_parent(o->obj) || drv_make_parent(header) ||
+           (w == CG_WEIGHTS_FILE && drv_make_parent(weights_path)))
+    rc = DRV_EXIT_ERROR;
+  else if (cg_emit_object(g, name, &t, w, o->obj, header,
+                          w == CG_WEIGHTS_FILE ? weights_path : NULL) != HY_OK)
     rc = drv_fail(&d);
   else
     printf("wrote %s and %s%s%s\n", o->obj, header, w == CG_WEIGHTS_FILE ? " and " : "",

@@ -1,9 +1,7 @@
 /* hydrac run: compile a model in-process (JIT), run it once on TensorProto inputs, and write or
  * summarise the outputs. Exactly the path of hc_run_model, which the conformance runner uses. */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "driver/driver.h"
 #include "tensor_io.h"
@@ -12,10 +10,12 @@ static const char help[] =
     "usage: hydrac run MODEL.onnx [MODEL2.onnx ...] [INPUT.pb ...] [-o OUTDIR] [--threads N]\n"
     "                  [--bind b:ids=a:input_ids ...] [--outputs A,B]\n"
     "\n"
-    "Compiles MODEL.onnx for this machine and runs it once. The inputs are TensorProto files in\n"
-    "the order of the graph's inputs (initializers excluded); their shapes fix the model's.\n"
+    "Compiles MODEL.onnx for this machine and runs it once. The inputs are TensorProto files,\n"
+    "each bound to the graph input its tensor names (in any order); files whose tensor has no\n"
+    "name take the inputs left, in the graph's order. Their shapes fix the model's.\n"
     "Several models are one unit (see hydrac compile --help): the inputs are the unit's.\n"
-    "  -o, --output DIR   write DIR/output_<i>.pb for each output (else print a summary)\n"
+    "  -o, --output DIR   write DIR/output_<i>.pb for each output (else print a summary);\n"
+    "                     DIR and the folders above it are created\n"
     "  --threads N        worker threads (default 1)\n"
     "  --outputs A,B      compute only these outputs (and what they need), in this order:\n"
     "                     output_<i>.pb and the summary follow it\n"
@@ -36,10 +36,7 @@ static void print_summary(const hy_tensor *t, const char *name, int32_t i) {
 }
 
 static int write_outputs(const char *dir, const hy_tensor *t, char **names, int32_t n) {
-  if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-    fprintf(stderr, "hydrac: error: cannot create %s: %s\n", dir, strerror(errno));
-    return DRV_EXIT_ERROR;
-  }
+  if (drv_make_dirs(dir)) return DRV_EXIT_ERROR;
   for (int32_t i = 0; i < n; i++) {
     char path[4096], err[1024];
     snprintf(path, sizeof path, "%s/output_%d.pb", dir, i);
@@ -51,10 +48,10 @@ static int write_outputs(const char *dir, const hy_tensor *t, char **names, int3
   return DRV_EXIT_OK;
 }
 
-static int read_inputs(const drv_list *files, hy_tensor *in) {
+static int read_inputs(const drv_list *files, hy_tensor *in, char **names) {
   for (int i = 0; i < files->n; i++) {
     char err[1024];
-    if (pb_tensor_read(files->v[i], &in[i], NULL, err, sizeof err) != HY_OK) {
+    if (pb_tensor_read(files->v[i], &in[i], &names[i], err, sizeof err) != HY_OK) {
       fprintf(stderr, "hydrac: error: %s\n", err);
       return DRV_EXIT_ERROR;
     }
@@ -78,15 +75,19 @@ int cmd_run(int argc, char **argv) {
   if ((r = drv_models_parse("run", &pos, &binds, &models))) return r;
   const drv_list files = models.rest;
   hy_tensor in[DRV_MAX_LIST];
+  char *in_names[DRV_MAX_LIST] = {0};
   memset(in, 0, sizeof in);
-  int rc = read_inputs(&files, in);
+  int rc = read_inputs(&files, in, in_names);
   hy_tensor *out = NULL;
   int32_t n_out = 0;
   char **names = NULL;
   if (rc == DRV_EXIT_OK) {
     diag d;
     diag_init(&d);
-    hc_run_options opt = {.n_threads = (int32_t)nt, .outputs = outputs};
+    hc_run_options opt = {.n_threads = (int32_t)nt,
+                          .outputs = outputs,
+                          .input_names = (const char *const *)in_names,
+                          .input_files = files.v};
     if (hc_run_models_named(&models.m, in, files.n, &opt, &out, &n_out, &names, &d) != HY_OK)
       rc = drv_fail(&d);
   }
@@ -95,7 +96,10 @@ int cmd_run(int argc, char **argv) {
     print_summary(&out[i], names[i], i);
   hc_tensors_free(out, n_out);
   hc_names_free(names, n_out);
-  for (int i = 0; i < files.n; i++) pb_tensor_free(&in[i]);
+  for (int i = 0; i < files.n; i++) {
+    pb_tensor_free(&in[i]);
+    free(in_names[i]);
+  }
   drv_models_free(&models);
   return rc;
 }

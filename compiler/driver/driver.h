@@ -70,6 +70,13 @@ int drv_models_parse(const char *cmd, const drv_list *pos, const drv_list *binds
                      drv_models *out);
 void drv_models_free(drv_models *m);
 
+/* ---- paths.c ---- */
+/* Creates dir and the folders above it that are missing (mkdir -p); DRV_EXIT_ERROR with the
+ * message on stderr when one cannot be made. */
+int drv_make_dirs(const char *dir);
+/* The same for the folder a file path is in (nothing for a bare file name). */
+int drv_make_parent(const char *file);
+
 /* ---- print.c ---- */
 /* Element i of t as text ("0.5", "3", "true"). */
 void drv_format_elem(const hy_tensor *t, int64_t i, char *buf, size_t n);

@@ -143,6 +143,12 @@ const char *ir_value_names(ir_value *const *v, int32_t n, char *buf, size_t size
   return n ? buf : "none";
 }
 
+int32_t ir_graph_input_index(const ir_graph *g, const char *name) {
+  for (int32_t i = 0; i < g->n_inputs; i++)
+    if (g->inputs[i]->name && !strcmp(g->inputs[i]->name, name)) return i;
+  return -1;
+}
+
 bool ir_is_graph_output(const ir_graph *g, const ir_value *v) {
   for (int32_t i = 0; i < g->n_outputs; i++)
     if (g->outputs[i] == v) return true;

@@ -264,6 +264,8 @@ void ir_graph_adopt_node(ir_graph *g, ir_node *n);
 /* Moves n (already in g) to stand right before `before`: a rewrite's new node (appended by
  * ir_node_new) takes the place of the chain it replaces, so topological order holds. */
 void ir_node_move_before(ir_graph *g, ir_node *n, ir_node *before);
+/* The position of g's input named name, -1 when none is. */
+int32_t ir_graph_input_index(const ir_graph *g, const char *name);
 /* True when v is one of g's outputs. */
 bool ir_is_graph_output(const ir_graph *g, const ir_value *v);
 /* "a, b, c" (cut with "..." when long; "none" when n is 0): the values' names for messages. */

@@ -62,7 +62,7 @@ static hy_status eyelike_read(ir_graph *g, ir_node *n, const ir_type **t, hy_dty
 
 hy_status infer_eyelike(ir_graph *g, ir_node *n) {
   const ir_type *t;
-  hy_dtype dt;
+  hy_dtype dt = HY_DTYPE_UNDEFINED;
   int64_t k;
   hy_status s = eyelike_read(g, n, &t, &dt, &k);
   if (!s) ir_set_out(n, 0, dt, 2, t->dims);

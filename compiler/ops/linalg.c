@@ -36,7 +36,7 @@ static bool lin_b_packed(const ir_node *n) {
 /* ---- MatMul ---- */
 
 hy_status infer_matmul(ir_graph *g, ir_node *n) {
-  const ir_type *a, *b;
+  const ir_type *a = NULL, *b = NULL;
   hy_status s;
   if ((s = lin_input(g, n, 0, true, &a)) || (s = lin_input(g, n, 1, true, &b)) ||
       (s = ir_check_same_dtype(g, n, 0, 1)))
@@ -99,7 +99,7 @@ static hy_status gemm_check_c(ir_graph *g, ir_node *n, const ir_type *c, int64_t
 }
 
 hy_status infer_gemm(ir_graph *g, ir_node *n) {
-  const ir_type *a, *b, *c = NULL;
+  const ir_type *a = NULL, *b = NULL, *c = NULL;
   int64_t ta, tb;
   hy_status s;
   if ((s = lin_input(g, n, 0, true, &a)) || (s = lin_input(g, n, 1, true, &b)) ||
@@ -342,7 +342,7 @@ hy_status lin_conv_check_shapes(ir_graph *g, ir_node *n, const ir_type *x, const
 }
 
 hy_status infer_conv(ir_graph *g, ir_node *n) {
-  const ir_type *x, *w, *b;
+  const ir_type *x = NULL, *w = NULL, *b;
   lin_conv_geom c;
   hy_status s;
   if ((s = lin_input(g, n, 0, false, &x)) || (s = lin_input(g, n, 1, false, &w)) ||

@@ -183,7 +183,7 @@ static hy_status d2s_view(ir_graph *g, ir_node *n, const ir_type *t, int64_t b, 
 
 hy_status infer_depthtospace(ir_graph *g, ir_node *n) {
   const ir_type *t;
-  int64_t b, v[6], perm[6];
+  int64_t b = 1, v[6], perm[6];
   hy_status s = block_input(g, n, &t, &b);
   if (!s) s = d2s_view(g, n, t, b, v, perm);
   if (s) return s;
@@ -194,7 +194,7 @@ hy_status infer_depthtospace(ir_graph *g, ir_node *n) {
 
 hy_status lower_depthtospace(ir_graph *g, ir_node *n, ir_lowered *l) {
   const ir_type *t;
-  int64_t b, v[6], perm[6], dims[6], str[6];
+  int64_t b = 1, v[6], perm[6], dims[6], str[6];
   hy_status s = block_input(g, n, &t, &b);
   if (!s) s = d2s_view(g, n, t, b, v, perm);
   if (s) return s;
@@ -222,7 +222,7 @@ static hy_status s2d_check(ir_graph *g, ir_node *n, const ir_type *t, int64_t b,
 
 hy_status infer_spacetodepth(ir_graph *g, ir_node *n) {
   const ir_type *t;
-  int64_t b, perm[6];
+  int64_t b = 1, perm[6];
   hy_status s = block_input(g, n, &t, &b);
   if (!s) s = s2d_check(g, n, t, b, perm);
   if (s) return s;
@@ -233,7 +233,7 @@ hy_status infer_spacetodepth(ir_graph *g, ir_node *n) {
 
 hy_status lower_spacetodepth(ir_graph *g, ir_node *n, ir_lowered *l) {
   const ir_type *t;
-  int64_t b, dims[6], str[6], perm[6];
+  int64_t b = 1, dims[6], str[6], perm[6];
   hy_status s = block_input(g, n, &t, &b);
   if (!s) s = s2d_check(g, n, t, b, perm);
   if (s) return s;

@@ -70,7 +70,7 @@ hy_status infer_scatterelements(ir_graph *g, ir_node *n) {
     if (ut->dims[k] != it->dims[k] || (k != axis && it->dims[k] > t->dims[k]))
       return ir_node_error(g, n, HY_ERR_SHAPE, "updates and indices must have the same shape, "
                            "within the data's off the axis");
-  int64_t red;
+  int64_t red = 0;
   if ((s = scatter_reduction(g, n, &red))) return s;
   if (red && (t->dtype == HY_DTYPE_BOOL || t->dtype == HY_DTYPE_BFLOAT16 ||
               t->dtype == HY_DTYPE_COMPLEX64 || t->dtype == HY_DTYPE_COMPLEX128))

@@ -60,7 +60,7 @@ static hy_status bitcast_get(ir_graph *g, ir_node *n, const ir_type **t, hy_dtyp
 
 hy_status infer_bitcast(ir_graph *g, ir_node *n) {
   const ir_type *t;
-  hy_dtype to;
+  hy_dtype to = HY_DTYPE_UNDEFINED;
   hy_status s = bitcast_get(g, n, &t, &to);
   if (s) return s;
   ir_set_out(n, 0, to, t->rank, t->dims);
@@ -68,7 +68,7 @@ hy_status infer_bitcast(ir_graph *g, ir_node *n) {
 }
 hy_status lower_bitcast(ir_graph *g, ir_node *n, ir_lowered *l) {
   const ir_type *t;
-  hy_dtype to;
+  hy_dtype to = HY_DTYPE_UNDEFINED;
   hy_status s = bitcast_get(g, n, &t, &to);
   return s ? s : lower_copy(l);
 }

@@ -91,7 +91,7 @@ hy_status infer_groupnorm(ir_graph *g, ir_node *n) {
 }
 
 hy_status lower_groupnorm(ir_graph *g, ir_node *n, ir_lowered *l) {
-  groupnorm_attrs a;
+  groupnorm_attrs a = {0};
   hy_status s = groupnorm_read(g, n, &a);
   if (s) return s;
   const ir_type *x = ir_in_type(n, 0);
@@ -125,7 +125,7 @@ hy_status infer_lrn(ir_graph *g, ir_node *n) {
 }
 
 hy_status lower_lrn(ir_graph *g, ir_node *n, ir_lowered *l) {
-  int64_t size;
+  int64_t size = 0;
   hy_status s = lrn_read(g, n, &size);
   if (s) return s;
   const ir_type *x = ir_in_type(n, 0);
@@ -177,7 +177,7 @@ hy_status infer_lpnorm(ir_graph *g, ir_node *n) {
 }
 
 hy_status lower_lpnorm(ir_graph *g, ir_node *n, ir_lowered *l) {
-  lpnorm_attrs a;
+  lpnorm_attrs a = {0};
   hy_status s = lpnorm_read(g, n, &a);
   if (s) return s;
   l->kernel = HY_KERNEL_lpnorm;

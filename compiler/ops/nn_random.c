@@ -119,8 +119,9 @@ static hy_status random_out(ir_graph *g, ir_node *n, hy_dtype *dt, int32_t *rank
                         (long long)samples);
     if (!s && t->dims[1] < 1)
       s = ir_node_error(g, n, HY_ERR_SHAPE, "input 0 has no classes (class_size 0)");
+    if (s) return s; /* samples is set only when every check above passed */
     dims[1] = samples;
-    return s ? s : out_dtype(g, n, HY_DTYPE_INT32, index_out, "int32 or int64", dt);
+    return out_dtype(g, n, HY_DTYPE_INT32, index_out, "int32 or int64", dt);
   }
   default: return ir_node_error(g, n, HY_ERR_INTERNAL, "not a random op");
   }

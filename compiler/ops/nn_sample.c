@@ -208,7 +208,7 @@ static hy_status ag_read(ir_graph *g, ir_node *n, int32_t *rank, int64_t *dims) 
 }
 
 hy_status infer_affine_grid(ir_graph *g, ir_node *n) {
-  int32_t rank;
+  int32_t rank = 0;
   int64_t dims[HY_MAX_RANK];
   hy_status s = ag_read(g, n, &rank, dims);
   if (s) return s;

@@ -36,35 +36,15 @@ static hy_status sym_add(ir_graph *g, sym_table *t, const char *sym, int64_t val
   return HY_OK;
 }
 
-static ir_value *find_input(const ir_graph *g, const char *name) {
-  for (int32_t i = 0; i < g->n_inputs; i++)
-    if (!strcmp(g->inputs[i]->name, name)) return g->inputs[i];
-  return NULL;
-}
-
-/* "a, b, c" into buf: the model's input names, for the unknown-name message. */
-static const char *input_names(const ir_graph *g, char *buf, size_t n) {
-  size_t k = 0;
-  buf[0] = '\0';
-  for (int32_t i = 0; i < g->n_inputs && k + 1 < n; i++) {
-    const char *sep = i ? ", " : "";
-    size_t len = strlen(sep) + strlen(g->inputs[i]->name);
-    if (k + len + 1 >= n) break;
-    strcpy(buf + k, sep);
-    strcat(buf + k, g->inputs[i]->name);
-    k += len;
-  }
-  return g->n_inputs ? buf : "none";
-}
-
 static hy_status check_binding_target(ir_graph *g, const pass_binding *b, int32_t idx,
                                       ir_value **out) {
-  ir_value *v = b[idx].input ? find_input(g, b[idx].input) : NULL;
+  int32_t at = b[idx].input ? ir_graph_input_index(g, b[idx].input) : -1;
+  ir_value *v = at >= 0 ? g->inputs[at] : NULL;
   if (!v) {
     char names[512];
     return diag_error(g->d, HY_ERR_INVALID_ARGUMENT,
                       "%s: no graph input named '%s' (the inputs are: %s)", g->file,
-                      b[idx].input ? b[idx].input : "(null)", input_names(g, names, sizeof names));
+                      b[idx].input ? b[idx].input : "(null)", ir_value_names(g->inputs, g->n_inputs, names, sizeof names));
   }
   for (int32_t j = 0; j < idx; j++)
     if (b[j].input && !strcmp(b[j].input, b[idx].input))

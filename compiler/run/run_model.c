@@ -118,7 +118,7 @@ static hy_status alloc_outputs(const char *path, const hy_model *m, const hy_ent
 static hy_status run_jitted(const char *path, const hy_model *m, const hy_entry_desc *e,
                             const hy_tensor *inputs, const hc_run_options *opt,
                             hy_tensor **outputs, int32_t *n_outputs, diag *d) {
-  hy_session_options so = {opt ? opt->n_threads : 0, NULL, NULL};
+  hy_session_options so = {.n_threads = opt ? opt->n_threads : 0};
   hy_session *s = NULL;
   hy_status st = hy_session_create(m, &so, &s);
   if (st != HY_OK)
@@ -160,6 +160,52 @@ static void forget_contradicted_shapes(ir_graph *g, const pass_binding *b, int32
   }
 }
 
+/* "input.pb", or "input 2" when the caller gave no file names. */
+static const char *input_source(const hc_run_options *opt, int32_t i, char *buf, size_t n) {
+  if (opt->input_files && opt->input_files[i]) return opt->input_files[i];
+  snprintf(buf, n, "input %d", i);
+  return buf;
+}
+
+/* The given inputs in graph order (hc_run_options.input_names): named ones at their input, the
+ * unnamed ones in the slots left, in order. A count that differs from the graph's is left to
+ * hc_bind_tensors to report. */
+static hy_status order_inputs(ir_graph *g, arena *a, const hy_tensor *in, int32_t n,
+                              const hc_run_options *opt, const hy_tensor **ordered) {
+  *ordered = in;
+  if (!opt || !opt->input_names) return HY_OK;
+  int32_t *from = arena_array(a, (size_t)g->n_inputs + 1, sizeof *from);
+  hy_tensor *t = arena_array(a, (size_t)g->n_inputs + 1, sizeof *t);
+  if (!from || !t) return diag_error(g->d, HY_ERR_OUT_OF_MEMORY, "%s: out of memory", g->file);
+  for (int32_t k = 0; k < g->n_inputs; k++) from[k] = -1;
+  for (int32_t i = 0; i < n; i++) {
+    const char *name = opt->input_names[i];
+    if (!name || !*name) continue;
+    char src[32], other[32], names[512];
+    int32_t k = ir_graph_input_index(g, name);
+    if (k < 0)
+      return diag_error(g->d, HY_ERR_INVALID_ARGUMENT,
+                        "%s: tensor '%s' is no input of %s (the inputs are: %s)",
+                        input_source(opt, i, src, sizeof src), name, g->file,
+                        ir_value_names(g->inputs, g->n_inputs, names, sizeof names));
+    if (from[k] >= 0)
+      return diag_error(g->d, HY_ERR_INVALID_ARGUMENT, "%s: input '%s' is given twice (also by %s)",
+                        input_source(opt, i, src, sizeof src), name,
+                        input_source(opt, from[k], other, sizeof other));
+    from[k] = i;
+  }
+  if (n != g->n_inputs) return HY_OK;
+  int32_t next = 0;
+  for (int32_t i = 0; i < n; i++) {
+    if (opt->input_names[i] && *opt->input_names[i]) continue;
+    while (from[next] >= 0) next++;
+    from[next] = i;
+  }
+  for (int32_t k = 0; k < g->n_inputs; k++) t[k] = in[from[k]];
+  *ordered = t;
+  return HY_OK;
+}
+
 hy_status hc_run_model_named(const char *model_path, const hy_tensor *inputs, int32_t n_inputs,
                              const hc_run_options *opt, hy_tensor **outputs, int32_t *n_outputs,
                              char ***names, diag *d) {
@@ -187,7 +233,9 @@ hy_status hc_run_models_named(const fe_models *models, const hy_tensor *inputs, 
     diag_error(d, HY_ERR_OUT_OF_MEMORY, "%s: out of memory", model_path);
     goto done;
   }
-  if (hc_bind_tensors(g, inputs, n_inputs, b) != HY_OK) goto done;
+  const hy_tensor *in = inputs;
+  if (order_inputs(g, &a, inputs, n_inputs, opt, &in) != HY_OK) goto done;
+  if (hc_bind_tensors(g, in, n_inputs, b) != HY_OK) goto done;
   if (opt && opt->outputs && ir_entry_add_named(g, HC_OUTPUTS_ENTRY, opt->outputs) != HY_OK)
     goto done;
   if (opt && opt->inputs_override_declared) forget_contradicted_shapes(g, b, n_inputs);
@@ -202,7 +250,7 @@ hy_status hc_run_models_named(const fe_models *models, const hy_tensor *inputs, 
     diag_error(d, HY_ERR_INTERNAL, "%s: the compiled model has no entry table", model_path);
     goto done;
   }
-  if (run_jitted(model_path, m, e, inputs, opt, outputs, n_outputs, d) == HY_OK && names &&
+  if (run_jitted(model_path, m, e, in, opt, outputs, n_outputs, d) == HY_OK && names &&
       copy_names(m, e, names, d) != HY_OK) {
     hc_tensors_free(*outputs, *n_outputs);
     *outputs = NULL;

@@ -22,9 +22,16 @@ typedef struct hc_run_options {
    * to the backend without checking it against the declarations, and a few old cases' data
    * contradict them (CastLike's 'like' of onnx 1.12). */
   bool inputs_override_declared;
+  /* Per given input, the graph input it is for (a TensorProto file's name), or NULL or "" to
+   * take the next input not named by another; input_files[i] (may be NULL) says where input i
+   * came from in messages. input_names NULL: every input by position. A name that is no graph
+   * input, or an input given twice, is an error naming the file and the name. */
+  const char *const *input_names;
+  const char *const *input_files;
 } hc_run_options;
 
-/* Runs the model at model_path on inputs (in graph-input order, initializers excluded; their
+/* Runs the model at model_path on inputs (in graph-input order, initializers excluded, unless
+ * opt->input_names names them; their
  * dtypes and shapes decide the compiled shapes, and their values are visible to shape inference).
  * On success *outputs is a malloc'd array of *n_outputs tensors with malloc'd data in graph-output
  * order; free it with hc_tensors_free. On failure the first error is in d. opt may be NULL. */

@@ -49,16 +49,15 @@ static hy_status hy_fail(hy_session *s, hy_status st, const char *fmt, ...) {
   return st;
 }
 
-/* Why this thread's last hy_session_create failed: there is no session to hold the message, so
- * hy_session_error(NULL) returns this one. */
-static _Thread_local char t_create_err[512];
+/* Why the calling thread's last hy_session_create failed: there is no session to ask. */
+static _Thread_local char hy_create_err[1024];
 
 static hy_status hy_create_fail(hy_status st, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 static hy_status hy_create_fail(hy_status st, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(t_create_err, sizeof t_create_err, fmt, ap);
+  vsnprintf(hy_create_err, sizeof hy_create_err, fmt, ap);
   va_end(ap);
   return st;
 }
@@ -76,7 +75,8 @@ static hy_status hy_session_exec(hy_session *s, const hy_session_options *opt) {
     s->ex.user = opt->parallel_user;
   } else if (opt->n_threads > 1) {
     s->pool = hy_pool_create(opt->n_threads);
-    if (!s->pool) return HY_ERR_OUT_OF_MEMORY;
+    if (!s->pool)
+      return hy_create_fail(HY_ERR_OUT_OF_MEMORY, "cannot start %d threads", (int)opt->n_threads);
     s->ex.n_threads = opt->n_threads;
     s->ex.parallel_for = hy_pool_parallel_for;
     s->ex.user = s->pool;
@@ -84,28 +84,65 @@ static hy_status hy_session_exec(hy_session *s, const hy_session_options *opt) {
   return HY_OK;
 }
 
+/* The folder of the running executable into buf ("" when unknown). */
+static void hy_exe_dir(char *buf, size_t n) {
+  buf[0] = '\0';
+#ifdef __linux__
+  ssize_t k = readlink("/proc/self/exe", buf, n - 1);
+  buf[k > 0 ? k : 0] = '\0';
+  char *slash = strrchr(buf, '/');
+  *(slash ? slash : buf) = '\0';
+#endif
+}
+
+/* Opens the weights file: the explicit path, else $HYDRA_WEIGHTS_DIR/F, the executable's
+ * folder/F (F: the file name hydrac wrote), then the path as compiled (model.h). -1 when none
+ * opens, with each path tried in hy_create_err. */
+static int hy_open_weights(const hy_model *m, const char *explicit_path) {
+  if (explicit_path) {
+    int fd = open(explicit_path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) hy_create_fail(HY_ERR_IO, "weights file %s: %s", explicit_path, strerror(errno));
+    return fd;
+  }
+  const char *compiled = m->weights_file ? m->weights_file : "";
+  const char *slash = strrchr(compiled, '/'), *name = slash ? slash + 1 : compiled;
+  const char *env = getenv("HYDRA_WEIGHTS_DIR");
+  char exe[4096], tried[3][4200];
+  hy_exe_dir(exe, sizeof exe);
+  int n = 0;
+  if (env && *env) snprintf(tried[n++], sizeof tried[0], "%s/%s", env, name);
+  if (exe[0]) snprintf(tried[n++], sizeof tried[0], "%s/%s", exe, name);
+  snprintf(tried[n++], sizeof tried[0], "%s", compiled);
+  for (int i = 0; i < n; i++) {
+    int fd = open(tried[i], O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) return fd;
+  }
+  hy_create_fail(HY_ERR_IO,
+                 "weights file '%s' not found (HYDRA_WEIGHTS_DIR %s%s; tried %s%s%s%s%s); give "
+                 "its path in hy_session_options.weights_path",
+                 name, env && *env ? "is " : "not set", env && *env ? env : "", tried[0],
+                 n > 1 ? ", " : "", n > 1 ? tried[1] : "", n > 2 ? ", " : "",
+                 n > 2 ? tried[2] : "");
+  return -1;
+}
+
 /* Maps the model's weights file read-only; its size must be the one hydrac wrote. */
 static hy_status hy_session_map_weights(hy_session *s, const char *weights_path) {
   const hy_model *m = s->m;
-  const char *path = weights_path ? weights_path : m->weights_file;
   if (m->weights_bytes == 0) return HY_OK;
-  if (!path)
-    return hy_create_fail(HY_ERR_INVALID_ARGUMENT, "model '%s' needs a weights file and has no "
-                          "path for it", m->name ? m->name : "");
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return hy_create_fail(HY_ERR_IO, "weights file '%s': %s", path, strerror(errno));
+  int fd = hy_open_weights(m, weights_path);
+  if (fd < 0) return HY_ERR_IO;
   struct stat st;
   hy_status r = HY_OK;
   if (fstat(fd, &st) != 0 || (uint64_t)st.st_size != m->weights_bytes) {
-    r = hy_create_fail(HY_ERR_IO, "weights file '%s' is not the %llu bytes model '%s' was "
-                       "compiled with", path, (unsigned long long)m->weights_bytes,
-                       m->name ? m->name : "");
+    r = hy_create_fail(HY_ERR_IO, "weights file of model '%s': %lld bytes, the model needs %llu "
+                       "(a file written for another compilation?)",
+                       m->name ? m->name : "?", (long long)st.st_size,
+                       (unsigned long long)m->weights_bytes);
   } else {
     void *p = mmap(NULL, (size_t)m->weights_bytes, PROT_READ, MAP_PRIVATE, fd, 0);
     if (p == MAP_FAILED) {
-      r = hy_create_fail(HY_ERR_IO, "weights file '%s': cannot map it: %s", path,
-                         strerror(errno));
+      r = hy_create_fail(HY_ERR_IO, "weights file: mmap: %s", strerror(errno));
     } else {
       s->weights = p;
       s->weights_len = (size_t)m->weights_bytes;
@@ -151,7 +188,7 @@ hy_status hy_session_create(const hy_model *m, const hy_session_options *opt, hy
 
 hy_status hy_session_create_weights(const hy_model *m, const hy_session_options *opt,
                                     const char *weights_path, hy_session **out) {
-  t_create_err[0] = '\0';
+  hy_create_err[0] = '\0';
   if (!out) return hy_create_fail(HY_ERR_INVALID_ARGUMENT, "hy_session_create: out is NULL");
   *out = NULL;
   if (!m || !(m->entry || m->entry_weights) || m->n_inputs < 0 || m->n_outputs < 0)
@@ -192,7 +229,8 @@ hy_status hy_session_create_weights(const hy_model *m, const hy_session_options 
     hy_create_fail(st, "model '%s': out of memory for a session", name);
   for (int32_t i = 0; !st && i < m->n_outputs; i++)
     memcpy(&s->out_dims[i * HY_MAX_RANK], m->outputs[i].dims, sizeof m->outputs[i].dims);
-  if (!st && !m->entry) st = hy_session_map_weights(s, weights_path);
+  if (!st && !m->entry)
+    st = hy_session_map_weights(s, weights_path ? weights_path : opt ? opt->weights_path : NULL);
   if (st) {
     hy_session_destroy(s);
     return st;
@@ -213,10 +251,7 @@ void hy_session_destroy(hy_session *s) {
   free(s);
 }
 
-const char *hy_session_error(const hy_session *s) {
-  if (s) return s->err;
-  return t_create_err[0] ? t_create_err : "no session";
-}
+const char *hy_session_error(const hy_session *s) { return s ? s->err : hy_create_err; }
 
 /* Bytes of an io descriptor's tensor: NULL data is fine only when it is empty. */
 static bool hy_desc_empty(const hy_io_desc *d) {

@@ -553,3 +553,134 @@ Test(driver, several_models_are_one_unit) {
   cr_assert_eq(run(args), 1);
   cr_assert(strstr(err_text, "both inputs are model 'b''s"), "%s", err_text);
 }
+
+Test(driver, help_command_prints_that_commands_help) {
+  const char *cmds[] = {"run", "compile", "inspect", "bench"};
+  for (int i = 0; i < 4; i++) {
+    char a[64], want[64];
+    snprintf(a, sizeof a, "help %s", cmds[i]);
+    snprintf(want, sizeof want, "usage: hydrac %s ", cmds[i]);
+    cr_assert_eq(run(a), 0, "%s", a);
+    cr_expect(strstr(out_text, want), "%s: %s", a, out_text);
+  }
+  cr_assert_eq(run("help frobnicate"), 2);
+  cr_expect(strstr(err_text, "unknown command 'frobnicate'"), "%s", err_text);
+  cr_assert_eq(run("help run compile"), 2);
+}
+
+static bool exists(const char *dir, const char *rel) {
+  char p[512];
+  snprintf(p, sizeof p, "%s/%s", dir, rel);
+  return access(p, F_OK) == 0;
+}
+
+Test(driver, output_paths_create_their_folders) {
+  char model[128], input[128], args[768];
+  write_two_heads(model, sizeof model, input, sizeof input);
+  snprintf(args, sizeof args, "compile '%s' -o '%s/new/deeper/h.o' --weights file", model, tmpdir);
+  cr_assert_eq(run(args), 0, "%s", err_text);
+  cr_expect(exists(tmpdir, "new/deeper/h.o") && exists(tmpdir, "new/deeper/h.h") &&
+            exists(tmpdir, "new/deeper/h.weights"));
+  snprintf(args, sizeof args, "compile '%s' -o '%s/o/h.o' --header '%s/inc/hydra/h.h'", model,
+           tmpdir, tmpdir);
+  cr_assert_eq(run(args), 0, "%s", err_text);
+  cr_expect(exists(tmpdir, "o/h.o") && exists(tmpdir, "inc/hydra/h.h"));
+  snprintf(args, sizeof args, "run '%s' '%s' -o '%s/res/a/b'", model, input, tmpdir);
+  cr_assert_eq(run(args), 0, "%s", err_text);
+  cr_expect(exists(tmpdir, "res/a/b/output_0.pb") && exists(tmpdir, "res/a/b/output_1.pb"));
+  /* a path through a file is still an error naming it */
+  snprintf(args, sizeof args, "compile '%s' -o '%s/new/deeper/h.o/x.o'", model, tmpdir);
+  cr_assert_eq(run(args), 1);
+  cr_expect(strstr(err_text, "h.o"), "%s", err_text);
+}
+
+/* ---- inputs bound by the TensorProto's name ---- */
+
+static void write_pb(const char *name, const char *file, float v0, float v1) {
+  char path[256], err[256];
+  snprintf(path, sizeof path, "%s/%s", tmpdir, file);
+  float x[2] = {v0, v1};
+  hy_tensor t = {HY_DTYPE_FLOAT, 1, {2}, x};
+  cr_assert_eq(pb_tensor_write(path, &t, name, err, sizeof err), HY_OK, "%s", err);
+}
+
+/* a, b: float[2] → Sub → y at dir/sub.onnx; a.pb {5, 7} named a, b.pb {1, 2} named b, c.pb named
+ * c, and unnamed copies of a and b (na.pb, nb.pb): a swap of a and b changes y's sign. */
+static void write_sub(char *model, size_t n) {
+  snprintf(model, n, "%s/sub.onnx", tmpdir);
+  Onnx__ModelProto *m = mb_model(13);
+  Onnx__GraphProto *g = m->graph;
+  PUSH(g->input, g->n_input, value_info("a", HY_DTYPE_FLOAT, "2"));
+  PUSH(g->input, g->n_input, value_info("b", HY_DTYPE_FLOAT, "2"));
+  PUSH(g->node, g->n_node, node_new("Sub", "sub", "a,b", "y"));
+  PUSH(g->output, g->n_output, value_info("y", HY_DTYPE_FLOAT, "2"));
+  cr_assert(mb_write(m, model));
+  write_pb("a", "a.pb", 5, 7);
+  write_pb("b", "b.pb", 1, 2);
+  write_pb("c", "c.pb", 1, 2);
+  write_pb(NULL, "na.pb", 5, 7);
+  write_pb(NULL, "nb.pb", 1, 2);
+}
+
+Test(driver, run_binds_inputs_by_tensor_name) {
+  char model[128], args[768];
+  write_sub(model, sizeof model);
+  const char *orders[] = {"a.pb b.pb", "b.pb a.pb", "nb.pb a.pb", "b.pb na.pb", "na.pb nb.pb"};
+  for (int i = 0; i < 5; i++) {
+    char files[128] = "", *save = NULL, list[64];
+    strcpy(list, orders[i]);
+    for (char *f = strtok_r(list, " ", &save); f; f = strtok_r(NULL, " ", &save))
+      snprintf(files + strlen(files), sizeof files - strlen(files), " '%s/%s'", tmpdir, f);
+    snprintf(args, sizeof args, "run '%s'%s", model, files);
+    cr_assert_eq(run(args), 0, "%s: %s", orders[i], err_text);
+    cr_expect_str_eq(out_text, "output 0 'y': float[2] = 4 5\n", "%s", orders[i]);
+  }
+  snprintf(args, sizeof args, "run '%s' '%s/a.pb' '%s/c.pb'", model, tmpdir, tmpdir);
+  cr_assert_eq(run(args), 1);
+  cr_expect(strstr(err_text, "c.pb: tensor 'c' is no input of ") && strstr(err_text, "sub.onnx") &&
+                strstr(err_text, "(the inputs are: a, b)"),
+            "%s", err_text);
+  snprintf(args, sizeof args, "run '%s' '%s/a.pb' '%s/a.pb'", model, tmpdir, tmpdir);
+  cr_assert_eq(run(args), 1);
+  cr_expect(strstr(err_text, "input 'a' is given twice"), "%s", err_text);
+}
+
+Test(driver, bench_input_binds_by_tensor_name) {
+  char model[128], args[768];
+  write_sub(model, sizeof model);
+  snprintf(args, sizeof args, "bench '%s' --input '%s/b.pb' --input '%s/a.pb' --iters 1", model,
+           tmpdir, tmpdir);
+  cr_assert_eq(run(args), 0, "%s", err_text);
+  snprintf(args, sizeof args, "bench '%s' --input 1='%s/nb.pb' --input a='%s/a.pb' --iters 1",
+           model, tmpdir, tmpdir);
+  cr_assert_eq(run(args), 0, "%s", err_text);
+  snprintf(args, sizeof args, "bench '%s' --input '%s/c.pb'", model, tmpdir);
+  cr_assert_eq(run(args), 1);
+  cr_expect(strstr(err_text, "c.pb: tensor 'c' is no input of ") &&
+                strstr(err_text, "(the inputs are: a, b)"),
+            "%s", err_text);
+  snprintf(args, sizeof args, "bench '%s' --input a='%s/b.pb'", model, tmpdir);
+  cr_assert_eq(run(args), 1);
+  cr_expect(strstr(err_text, "b.pb: tensor 'b' given for input 0 ('a')"), "%s", err_text);
+  snprintf(args, sizeof args, "bench '%s' --input '%s/na.pb'", model, tmpdir);
+  cr_assert_eq(run(args), 2);
+  cr_expect(strstr(err_text, "na.pb: the tensor has no name"), "%s", err_text);
+}
+
+Test(driver, weights_file_header_says_where_it_is_found) {
+  char model[128], input[128], args[768], hdr[160], h[8192];
+  write_two_heads(model, sizeof model, input, sizeof input);
+  snprintf(args, sizeof args, "compile '%s' -o '%s/w/h.o' --weights file", model, tmpdir);
+  cr_assert_eq(run(args), 0, "%s", err_text);
+  snprintf(hdr, sizeof hdr, "%s/w/h.h", tmpdir);
+  slurp(hdr, h, sizeof h);
+  cr_expect(strstr(h, "constants are in the file h.weights") &&
+                strstr(h, "$HYDRA_WEIGHTS_DIR/h.weights") && strstr(h, "opt->weights_path") &&
+                strstr(h, "h_error(NULL)"),
+            "%s", h);
+  snprintf(args, sizeof args, "compile '%s' -o '%s/e/h.o'", model, tmpdir);
+  cr_assert_eq(run(args), 0, "%s", err_text);
+  snprintf(hdr, sizeof hdr, "%s/e/h.h", tmpdir);
+  slurp(hdr, h, sizeof h);
+  cr_expect(!strstr(h, "HYDRA_WEIGHTS_DIR"), "an embedded-weights header: %s", h);
+}

@@ -3,6 +3,8 @@
 #include <criterion/criterion.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -116,7 +118,7 @@ Test(session, a_failed_create_says_why) {
   cr_expect(strstr(hy_session_error(NULL), "n_threads -2"), "%s", hy_session_error(NULL));
   /* a successful create clears it */
   cr_assert_eq(hy_session_create(&k_model, NULL, &s), HY_OK);
-  cr_expect_str_eq(hy_session_error(NULL), "no session");
+  cr_expect_str_eq(hy_session_error(NULL), "");
   hy_session_destroy(s);
 }
 
@@ -227,34 +229,118 @@ static hy_status weights_entry(uint8_t *arena, const void *const *in, void *cons
   return HY_OK;
 }
 
-Test(session, weights_file_mapped) {
-  char path[] = "/tmp/hydra_w_XXXXXX";
-  int fd = mkstemp(path);
-  cr_assert_geq(fd, 0);
-  int64_t w[6] = {10, 20, 30, 40, 50, 60};
-  cr_assert_eq(write(fd, w, sizeof w), (ssize_t)sizeof w);
-  close(fd);
+/* ---- where a weights file is looked for (hy_session_options.weights_path in model.h) ---- */
+
+/* A weights-file model of k_model's shapes whose file hydrac was told is at `compiled`. */
+static hy_model weights_model(const char *compiled) {
   hy_model m = k_model;
   m.entry = NULL;
   m.entry_weights = weights_entry;
-  m.weights_file = "/nonexistent/hydra.weights";
-  m.weights_bytes = sizeof w;
-  hy_session *s;
-  cr_expect_eq(hy_session_create(&m, NULL, &s), HY_ERR_IO);
-  cr_expect_str_eq(hy_session_error(NULL),
-                   "weights file '/nonexistent/hydra.weights': No such file or directory");
-  cr_assert_eq(hy_session_create_weights(&m, NULL, path, &s), HY_OK);
+  m.weights_file = compiled;
+  m.weights_bytes = 6 * sizeof(int64_t);
+  return m;
+}
+
+static void write_weights(const char *path) {
+  int64_t w[6] = {10, 20, 30, 40, 50, 60};
+  FILE *f = fopen(path, "wb");
+  cr_assert_not_null(f, "%s", path);
+  cr_assert_eq(fwrite(w, sizeof w, 1, f), 1u);
+  fclose(f);
+}
+
+/* A fresh folder (dir, "/tmp/hydra_wd_XXXXXX") holding the weights as path (dir/m.weights). */
+static void make_weights_dir(char *dir, char *path, size_t n) {
+  cr_assert_not_null(mkdtemp(dir));
+  snprintf(path, n, "%s/m.weights", dir);
+  write_weights(path);
+}
+
+/* Runs s once and checks it read the weights; destroys it. */
+static void expect_weights_read(hy_session *s) {
   int64_t x[6] = {0}, y[6] = {0};
   const void *in[1] = {x};
   void *out[1] = {y};
   cr_assert_eq(hy_session_run(s, in, out), HY_OK);
   cr_expect_eq(y[5], 60);
   hy_session_destroy(s);
+}
+
+Test(session, weights_file_mapped) {
+  char dir[] = "/tmp/hydra_wd_XXXXXX", path[64];
+  make_weights_dir(dir, path, sizeof path);
+  hy_model m = weights_model("/nonexistent/hydra.weights");
+  hy_session *s;
+  cr_expect_eq(hy_session_create(&m, NULL, &s), HY_ERR_IO);
+  cr_assert_eq(hy_session_create_weights(&m, NULL, path, &s), HY_OK);
+  expect_weights_read(s);
   m.weights_bytes = 8; /* a file of another size is refused */
   cr_expect_eq(hy_session_create_weights(&m, NULL, path, &s), HY_ERR_IO);
-  cr_expect(strstr(hy_session_error(NULL), "is not the 8 bytes model 'adder' was compiled with"),
-            "%s", hy_session_error(NULL));
+  cr_expect(strstr(hy_session_error(NULL), "48 bytes, the model needs 8"), "%s",
+            hy_session_error(NULL));
   unlink(path);
+  rmdir(dir);
+}
+
+
+Test(session, weights_file_from_the_options) {
+  char dir[] = "/tmp/hydra_wd_XXXXXX", path[64];
+  make_weights_dir(dir, path, sizeof path);
+  hy_model m = weights_model("build/m.weights");
+  hy_session_options o = {.weights_path = path};
+  hy_session *s;
+  cr_assert_eq(hy_session_create(&m, &o, &s), HY_OK, "%s", hy_session_error(NULL));
+  expect_weights_read(s);
+  unlink(path);
+  rmdir(dir);
+}
+
+Test(session, weights_file_in_HYDRA_WEIGHTS_DIR) {
+  char dir[] = "/tmp/hydra_wd_XXXXXX", path[64];
+  make_weights_dir(dir, path, sizeof path);
+  hy_model m = weights_model("somewhere/else/m.weights"); /* only the file name counts */
+  setenv("HYDRA_WEIGHTS_DIR", dir, 1);
+  hy_session *s;
+  hy_status st = hy_session_create(&m, NULL, &s);
+  unsetenv("HYDRA_WEIGHTS_DIR");
+  cr_assert_eq(st, HY_OK, "%s", hy_session_error(NULL));
+  expect_weights_read(s);
+  unlink(path);
+  rmdir(dir);
+}
+
+Test(session, weights_file_next_to_the_executable) {
+  char exe[4096], path[4200];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  cr_assert_gt(n, 0);
+  exe[n] = '\0';
+  *strrchr(exe, '/') = '\0';
+  snprintf(path, sizeof path, "%s/hydra_test_next_to_exe.weights", exe);
+  write_weights(path);
+  hy_model m = weights_model("/nonexistent/hydra_test_next_to_exe.weights");
+  hy_session *s;
+  hy_status st = hy_session_create(&m, NULL, &s);
+  unlink(path);
+  cr_assert_eq(st, HY_OK, "%s", hy_session_error(NULL));
+  expect_weights_read(s);
+}
+
+Test(session, weights_file_missing_says_where_it_looked) {
+  hy_model m = weights_model("/nonexistent/hydra_missing.weights");
+  setenv("HYDRA_WEIGHTS_DIR", "/nonexistent-dir", 1);
+  hy_session *s = (hy_session *)&m; /* create clears it */
+  hy_status st = hy_session_create(&m, NULL, &s);
+  unsetenv("HYDRA_WEIGHTS_DIR");
+  cr_assert_eq(st, HY_ERR_IO);
+  cr_assert_null(s);
+  const char *e = hy_session_error(NULL);
+  cr_expect(strstr(e, "hydra_missing.weights") && strstr(e, "/nonexistent-dir/") &&
+                strstr(e, "HYDRA_WEIGHTS_DIR") && strstr(e, "/nonexistent/hydra_missing.weights"),
+            "%s", e);
+  /* a later create that succeeds clears it */
+  cr_assert_eq(hy_session_create(&k_model, NULL, &s), HY_OK);
+  cr_expect_str_eq(hy_session_error(NULL), "");
+  hy_session_destroy(s);
 }
 
 /* A bounded output (hy_io_desc.bounded): the entry records its actual dims in the arena; the

@@ -93,6 +93,11 @@ typedef struct hy_session_options {
   int32_t n_threads;              /* 0 or 1: run on the calling thread */
   hy_parallel_for_fn parallel_for; /* optional caller-supplied parallel-for (then n_threads too) */
   void *parallel_user;
+  /* The weights file of a model compiled with `hydrac compile --weights file` (NAME.weights).
+   * NULL: the first of these that exists, with F the file's name as hydrac wrote it:
+   * $HYDRA_WEIGHTS_DIR/F, then F in the folder of the running executable, then the path hydrac
+   * was given (hy_model.weights_file, relative to the working directory when relative). */
+  const char *weights_path;
 } hy_session_options;
 
 /* Threads: a session (a generated NAME_ctx) is one activation arena, so it runs one call at a
@@ -103,7 +108,8 @@ typedef struct hy_session hy_session;
 
 /* opt may be NULL. *out is freed with hy_session_destroy. */
 hy_status hy_session_create(const hy_model *m, const hy_session_options *opt, hy_session **out);
-/* The same for a weights-file model whose file is not at m->weights_file (NULL: that path). */
+/* The same with the weights file at weights_path (NULL: hy_session_options.weights_path, else
+ * looked up as it says). */
 hy_status hy_session_create_weights(const hy_model *m, const hy_session_options *opt,
                                     const char *weights_path, hy_session **out);
 void hy_session_destroy(hy_session *s);
@@ -130,8 +136,9 @@ hy_status hy_session_run_entry(hy_session *s, const char *entry, const void *con
 /* The checked variant (as hy_session_run_tensors) over the entry's inputs and outputs. */
 hy_status hy_session_run_entry_tensors(hy_session *s, const char *entry, const hy_tensor *inputs,
                                        int32_t n_inputs, hy_tensor *outputs, int32_t n_outputs);
-/* The message of the last failed call on this session ("" when none). With s NULL: why this
- * thread's last hy_session_create(_weights) failed ("no session" when none has). */
+/* The message of the last failed call on this session ("" when none). s NULL: why the calling
+ * thread's last hy_session_create failed (a weights file not found names each path it tried),
+ * "" when it did not. */
 const char *hy_session_error(const hy_session *s);
 
 #ifdef __cplusplus
