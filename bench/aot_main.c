@@ -75,7 +75,7 @@ int main(int argc, char **argv) {
     if (!(in[i] = make_buffer(&m->inputs[i], (uint32_t)i + 1))) return 1;
   for (int32_t i = 0; i < m->n_outputs; i++)
     if (!(out[i] = make_buffer(&m->outputs[i], 0))) return 1;
-  hy_session_options so = {(int32_t)threads, NULL, NULL};
+  hy_session_options so = {.n_threads = (int32_t)threads};
   hy_session *s = NULL;
   if (hy_session_create(m, &so, &s) != HY_OK) {
     fprintf(stderr, "aot: cannot create a session: %s\n", hy_session_error(s));

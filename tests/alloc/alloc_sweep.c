@@ -149,7 +149,7 @@ static hy_status run_whole(const sweep_job *j, uint32_t *hash, char *err, size_t
 /* After the compile: a session on the compiled model, one checked run, the outputs' I/O. */
 static hy_status run_session(const sweep_job *j, uint32_t *hash, char *err, size_t errlen) {
   const hy_model *m = j->compiled;
-  hy_session_options so = {j->threads, NULL, NULL};
+  hy_session_options so = {.n_threads = j->threads};
   hy_session *ses = NULL;
   hy_status s = hy_session_create(m, &so, &ses);
   if (s) {
