@@ -113,12 +113,8 @@ def export_one(name, outdir, torch2):
     torch.manual_seed(0)
     m, x, ins = case(name)
     m = m.eval()
-    d = os.path.join(outdir, name)
-    os.makedirs(d, exist_ok=True)
-    path = os.path.join(d, "model.onnx")
-    for stale in (path, path + ".data"):
-        if os.path.exists(stale):
-            os.remove(stale)
+    path = bm.fresh_model_path(outdir, name)
+    d = os.path.dirname(path)
     t0 = time.time()
     # torch 1.13 takes its fused fast path (aten::_native_multi_head_attention, which it cannot
     # export) for batch-first modules under no_grad: the export traces with grad enabled

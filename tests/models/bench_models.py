@@ -302,6 +302,18 @@ def write_tensor(path, array, name):
         f.write(numpy_helper.from_array(array, name).SerializeToString())
 
 
+def fresh_model_path(outdir, name):
+    """outdir/name/model.onnx, its folder made and any earlier export (with its external data)
+    removed, so a failed export cannot leave a stale model behind."""
+    d = os.path.join(outdir, name)
+    os.makedirs(d, exist_ok=True)
+    path = os.path.join(d, "model.onnx")
+    for stale in (path, path + ".data"):
+        if os.path.exists(stale):
+            os.remove(stale)
+    return path
+
+
 def write_test_data(d, in_names, inputs, out_names, outputs):
     """A backend-style data set: d/input_N.pb, d/output_N.pb (float outputs) of torch tensors."""
     import numpy as np

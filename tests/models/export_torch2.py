@@ -78,12 +78,8 @@ def export_one(name, outdir):
     import onnx
 
     m, x, ins, outs, dyn = example_case() if name == "multitask_text" else bench_case(name)
-    d = os.path.join(outdir, name)
-    os.makedirs(d, exist_ok=True)
-    path = os.path.join(d, "model.onnx")
-    for stale in (path, path + ".data"):
-        if os.path.exists(stale):
-            os.remove(stale)
+    path = bm.fresh_model_path(outdir, name)
+    d = os.path.dirname(path)
     t0 = time.time()
     guard = NoOnnxCSE() if getattr(m, "dup", False) else contextlib.nullcontext()
     with torch.no_grad(), guard:
