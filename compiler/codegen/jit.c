@@ -8,14 +8,16 @@
 #include <llvm-c/Orc.h>
 
 #include "codegen/cg_internal.h"
+#include "hydra/gemm.h"
 
 struct cg_jit {
   LLVMOrcLLJITRef jit;
   const hy_model *model;
 };
 
-/* Runtime functions kernels may call that are not in the bitcode (runtime/src/dtype.c); the
- * driver is not linked with -rdynamic, so the process search would not find them. */
+/* Runtime functions kernels may call that are not in the bitcode (runtime/src/dtype.c, the GEMM
+ * micro-kernels of runtime/src/gemm_ukernels.c); the driver is not linked with -rdynamic, so the
+ * process search would not find them. */
 static hy_status cg_define_runtime(LLVMOrcLLJITRef j) {
   static const struct {
     const char *name;
@@ -34,6 +36,9 @@ static hy_status cg_define_runtime(LLVMOrcLLJITRef j) {
       {"hy_status_name", (void (*)(void))hy_status_name},
       {"hy_kernel_fail", (void (*)(void))hy_kernel_fail},
       {"cg_profile_mark", (void (*)(void))cg_profile_mark},
+      {"hy_gemm_ukernel_avx512", (void (*)(void))hy_gemm_ukernel_avx512},
+      {"hy_gemm_ukernel_avx2", (void (*)(void))hy_gemm_ukernel_avx2},
+      {"hy_gemm_ukernel_portable", (void (*)(void))hy_gemm_ukernel_portable},
   };
   enum { N = sizeof syms / sizeof syms[0] };
   LLVMOrcCSymbolMapPair pairs[N];

@@ -107,6 +107,21 @@ void hy_sgemm_prepacked(int64_t M, int64_t N, int64_t K, float alpha, const floa
                         int64_t csa, const float *Bpacked, float beta, float *C, int64_t ldc,
                         void *scratch, int32_t tasks, const hy_exec *ex);
 
+/* The register-tile micro-kernels, one per family (runtime/src/gemm_ukernels.c, compiled into the
+ * runtime library for the family's instruction set; generated code calls them): the mr x TW tile
+ * of C at c (row stride ldc) = alpha * sum over k < kc of a[i * lda + k] * b[k * HY_GEMM_NR +
+ * 0..TW) + beta * C tile (beta == 0: C is not read), for 1 <= mr <= the family's MR (TW and MR:
+ * 32 x 12 for AVX-512, 16 x 6 for AVX2, 8 x 4 portable). A family runs only on a CPU that has
+ * its instruction set. */
+#define HY_GEMM_UK_MR_MAX 12 /* the tallest tile of any family */
+#define HY_GEMM_UK_TW_MAX 32 /* the widest */
+void hy_gemm_ukernel_avx512(int mr, int64_t kc, const float *a, int64_t lda, const float *b,
+                            float alpha, float beta, float *c, int64_t ldc);
+void hy_gemm_ukernel_avx2(int mr, int64_t kc, const float *a, int64_t lda, const float *b,
+                          float alpha, float beta, float *c, int64_t ldc);
+void hy_gemm_ukernel_portable(int mr, int64_t kc, const float *a, int64_t lda, const float *b,
+                              float alpha, float beta, float *c, int64_t ldc);
+
 /* Bytes of Conv's im2col buffer (rows x cols elements of es bytes, + 64 for alignment); the
  * GEMM's scratch follows it. */
 static inline size_t hy_conv_col_bytes(int64_t rows, int64_t cols, size_t es) {

@@ -1,0 +1,108 @@
+/* The fp32 register-tile micro-kernels of the packed GEMM and the attention kernel, compiled once
+ * into the runtime library (natively, never to the kernel bitcode): one function per family, each
+ * for the instruction set it is named after. Generated code calls them. Inlined into every model
+ * module, their twenty-odd fully unrolled tile heights made LLVM's loop passes the bulk of every
+ * compile (a lone 3x4 MatMul took 4.3 s at O3); a call per register tile costs nothing next to
+ * the tile's kc * mr * TW multiply-adds. */
+#include <stdint.h>
+
+#include "hydra/gemm.h"
+
+typedef float gu_v16f __attribute__((vector_size(64)));
+typedef float gu_v16f_u __attribute__((vector_size(64), aligned(4)));
+typedef float gu_v8f __attribute__((vector_size(32)));
+typedef float gu_v8f_u __attribute__((vector_size(32), aligned(4)));
+typedef float gu_v4f __attribute__((vector_size(16)));
+typedef float gu_v4f_u __attribute__((vector_size(16), aligned(4)));
+
+/* The x86 families are compiled for their instruction sets whatever the library's flags, so a
+ * portable build still runs AVX-512 tiles on a CPU that has them (callers pick the family: codegen
+ * from the compile target, hy_sgemm_args.isa otherwise). Elsewhere they are plain vector code. */
+#if defined(__x86_64__) || defined(__i386__)
+#define GU_TARGET_avx512 __attribute__((target("avx512f,avx2,fma")))
+#define GU_TARGET_avx2 __attribute__((target("avx2,fma")))
+#else
+#define GU_TARGET_avx512
+#define GU_TARGET_avx2
+#endif
+#define GU_TARGET_portable
+
+/* Clang splits 512-bit vectors in two when the CPU's tuning prefers 256-bit ones (Intel server
+ * parts) unless the function says it needs 512-bit registers. */
+#if defined(__clang__)
+#define GU_VEC512 __attribute__((min_vector_width(512)))
+#else
+#define GU_VEC512
+#endif
+
+/* C tile (mr x TW at c, row stride ldc) = alpha * sum over k < kc of a[i * lda + k] *
+ * b[k * NR + 0..TW) + beta * C tile (beta == 0: C is not read). MR * NV accumulators stay in
+ * registers, B's row is loaded once per k and A's elements broadcast; the sums go straight to C.
+ * mr is a constant at every call (the switch below), so the loops over rows unroll completely. */
+#define GU_DEF_TILE(isa, VT, VTU, VW, NV)                                                          \
+  GU_TARGET_##isa GU_VEC512 static inline __attribute__((always_inline)) void gu_tile_##isa(       \
+      int mr, int64_t kc, const float *restrict a, int64_t lda, const float *restrict b,          \
+      float alpha, float beta, float *restrict c, int64_t ldc) {                                  \
+    VT acc[HY_GEMM_UK_MR_MAX][NV];                                                                 \
+    const float *ar[HY_GEMM_UK_MR_MAX]; /* row pointers: no chain of adds from row to row */       \
+    _Pragma("GCC unroll 16") for (int i = 0; i < mr; i++) {                                       \
+      ar[i] = a + i * lda;                                                                         \
+      _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++) acc[i][v] = (VT){0};                   \
+    }                                                                                              \
+    for (int64_t k = 0; k < kc; k++) {                                                             \
+      VT bv[NV];                                                                                   \
+      _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++) bv[v] =                                \
+          *(const VTU *)(b + k * HY_GEMM_NR + v * VW);                                             \
+      _Pragma("GCC unroll 16") for (int i = 0; i < mr; i++) {                                     \
+        float av = ar[i][k];                                                                       \
+        _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++) acc[i][v] += av * bv[v];             \
+      }                                                                                            \
+    }                                                                                              \
+    if (beta == 0.0f) {                                                                            \
+      _Pragma("GCC unroll 16") for (int i = 0; i < mr; i++)                                       \
+          _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++)                                    \
+              *(VTU *)(c + i * ldc + v * VW) = alpha * acc[i][v];                                  \
+    } else {                                                                                       \
+      _Pragma("GCC unroll 16") for (int i = 0; i < mr; i++)                                       \
+          _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++) {                                  \
+        VTU *cv = (VTU *)(c + i * ldc + v * VW);                                                   \
+        *cv = alpha * acc[i][v] + beta * *cv;                                                      \
+      }                                                                                            \
+    }                                                                                              \
+  }
+
+GU_DEF_TILE(avx512, gu_v16f, gu_v16f_u, 16, 2)
+GU_DEF_TILE(avx2, gu_v8f, gu_v8f_u, 8, 2)
+GU_DEF_TILE(portable, gu_v4f, gu_v4f_u, 4, 2)
+
+#define GU_CASE(isa, r)                                                                            \
+  case r: gu_tile_##isa(r, kc, a, lda, b, alpha, beta, c, ldc); return;
+
+GU_TARGET_avx512 GU_VEC512 void hy_gemm_ukernel_avx512(int mr, int64_t kc, const float *a,
+                                                       int64_t lda, const float *b, float alpha,
+                                                       float beta, float *c, int64_t ldc) {
+  switch (mr) {
+    GU_CASE(avx512, 12) GU_CASE(avx512, 11) GU_CASE(avx512, 10) GU_CASE(avx512, 9)
+    GU_CASE(avx512, 8) GU_CASE(avx512, 7) GU_CASE(avx512, 6) GU_CASE(avx512, 5)
+    GU_CASE(avx512, 4) GU_CASE(avx512, 3) GU_CASE(avx512, 2) GU_CASE(avx512, 1)
+  default: return;
+  }
+}
+
+GU_TARGET_avx2 void hy_gemm_ukernel_avx2(int mr, int64_t kc, const float *a, int64_t lda,
+                                         const float *b, float alpha, float beta, float *c,
+                                         int64_t ldc) {
+  switch (mr) {
+    GU_CASE(avx2, 6) GU_CASE(avx2, 5) GU_CASE(avx2, 4) GU_CASE(avx2, 3) GU_CASE(avx2, 2)
+    GU_CASE(avx2, 1)
+  default: return;
+  }
+}
+
+void hy_gemm_ukernel_portable(int mr, int64_t kc, const float *a, int64_t lda, const float *b,
+                              float alpha, float beta, float *c, int64_t ldc) {
+  switch (mr) {
+    GU_CASE(portable, 4) GU_CASE(portable, 3) GU_CASE(portable, 2) GU_CASE(portable, 1)
+  default: return;
+  }
+}
