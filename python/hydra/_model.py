@@ -146,18 +146,10 @@ def _checked(info, value):
 
 
 def _bindings(shapes):
-    """shapes {name: (dims) or "1x128"} as the extension's [(name, dims)]."""
+    """shapes {name: dims} as the extension's [(name, dims)]."""
     if not shapes:
         return None
-    out = []
-    for name, dims in dict(shapes).items():
-        if isinstance(dims, str):
-            try:
-                dims = [int(d) for d in dims.replace(",", "x").split("x")] if dims else []
-            except ValueError:
-                raise ValueError(f"shape of '{name}' wants dims like 1x128, not {dims!r}") from None
-        out.append((name, tuple(int(d) for d in dims)))
-    return out
+    return [(name, tuple(int(d) for d in dims)) for name, dims in dict(shapes).items()]
 
 
 def _is_torch_module(model):
@@ -198,7 +190,7 @@ def compile(model, shapes=None, threads=1, example_inputs=None, **export_kwargs)
     """Compiles model for this machine: an ONNX file's path, an onnx.ModelProto, or a
     torch.nn.Module with example_inputs (a tensor or a tuple of them; exported by
     torch.onnx.export with export_kwargs, shapes taken from the examples). shapes gives inputs
-    with symbolic dims their static shape: {name: (1, 128)} or {name: "1x128"}. threads: the
+    with symbolic dims their static shape: {name: (1, 128)}. threads: the
     session's worker threads. Raises HydraError with Hydra's message when the model is refused."""
     if isinstance(model, (str, os.PathLike)):
         return Model(model, shapes, threads)

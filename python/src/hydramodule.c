@@ -40,7 +40,8 @@ typedef struct views {
 } views;
 
 static void views_release(views *vs) {
-  for (int32_t i = 0; i < vs->n; i++) PyBuffer_Release(&vs->v[i]);
+  for (int32_t i = 0; i < vs->n; i++)
+    PyBuffer_Release(&vs->v[i]);
   PyMem_Free(vs->v);
   vs->v = NULL;
   vs->n = 0;
@@ -48,8 +49,8 @@ static void views_release(views *vs) {
 
 /* obj's buffer (C-contiguous, writable when asked) as tensor t of dtype; what = "input 2" for
  * messages. False with the exception set. */
-static bool tensor_from(PyObject *obj, hy_dtype dtype, bool writable, const char *what,
-                        views *vs, hy_tensor *t) {
+static bool tensor_from(PyObject *obj, hy_dtype dtype, bool writable, const char *what, views *vs,
+                        hy_tensor *t) {
   Py_buffer *v = &vs->v[vs->n];
   int flags = PyBUF_C_CONTIGUOUS | (writable ? PyBUF_WRITABLE : 0);
   if (PyObject_GetBuffer(obj, v, flags) != 0) return false;
@@ -68,7 +69,8 @@ static bool tensor_from(PyObject *obj, hy_dtype dtype, bool writable, const char
   memset(t, 0, sizeof *t);
   t->dtype = dtype;
   t->rank = v->ndim;
-  for (int k = 0; k < v->ndim; k++) t->dims[k] = v->shape ? v->shape[k] : 0;
+  for (int k = 0; k < v->ndim; k++)
+    t->dims[k] = v->shape ? v->shape[k] : 0;
   if (v->ndim == 1 && !v->shape) t->dims[0] = v->len / v->itemsize;
   t->data = v->buf;
   return true;
@@ -102,7 +104,8 @@ static bool tensors_from(PyObject *seq, const hy_dtype *dtypes, bool writable, c
 
 static PyObject *dims_tuple(int32_t rank, const int64_t *dims) {
   PyObject *t = PyTuple_New(rank);
-  for (int32_t k = 0; t && k < rank; k++) PyTuple_SET_ITEM(t, k, PyLong_FromLongLong(dims[k]));
+  for (int32_t k = 0; t && k < rank; k++)
+    PyTuple_SET_ITEM(t, k, PyLong_FromLongLong(dims[k]));
   return t;
 }
 
@@ -124,14 +127,14 @@ static PyObject *io_list(const hy_io_desc *d, int32_t n) {
 /* ---- Model ---- */
 
 typedef struct ModelObject {
-  PyObject_HEAD
-  arena a;
+  PyObject_HEAD arena a;
   diag d; /* the graph's (ir_graph.d points here) */
   ir_graph *g;
   cg_jit *jit, *prof_jit;
   cg_profile prof;
   hy_session *s, *prof_s;
   int32_t n_threads;
+  bool started; /* __init__ began compiling (without the GIL) */
 } ModelObject;
 
 static void model_dealloc(ModelObject *self) {
@@ -164,8 +167,8 @@ static bool bindings_from(PyObject *shapes, pass_binding **b, int32_t *n) {
   for (Py_ssize_t i = 0; ok && i < len; i++) {
     PyObject *dims;
     const char *name;
-    ok = PyArg_ParseTuple(PySequence_Fast_GET_ITEM(fast, i), "sO;shapes: (name, dims) pairs",
-                          &name, &dims);
+    ok = PyArg_ParseTuple(PySequence_Fast_GET_ITEM(fast, i), "sO;shapes: (name, dims) pairs", &name,
+                          &dims);
     PyObject *df = ok ? PySequence_Fast(dims, "dims: a sequence of ints") : NULL;
     ok = df != NULL;
     Py_ssize_t rank = ok ? PySequence_Fast_GET_SIZE(df) : 0;
@@ -199,7 +202,7 @@ static int model_init(ModelObject *self, PyObject *args, PyObject *kw) {
   PyObject *shapes = NULL;
   int threads = 1;
   if (!PyArg_ParseTupleAndKeywords(args, kw, "s|Oi", kwlist, &path, &shapes, &threads)) return -1;
-  if (self->g) {
+  if (self->started) {
     PyErr_SetString(PyExc_RuntimeError, "Model is already compiled");
     return -1;
   }
@@ -214,11 +217,12 @@ static int model_init(ModelObject *self, PyObject *args, PyObject *kw) {
     return -1;
   }
   self->n_threads = threads;
-  hy_status st;
-  Py_BEGIN_ALLOW_THREADS
-  st = hc_compile_graph_observed(&self->a, &self->d, path, b, nb, NULL, 0, NULL, &self->g);
+  self->started = true;
+  PyThreadState *ts = PyEval_SaveThread();
+  hy_status st =
+      hc_compile_graph_observed(&self->a, &self->d, path, b, nb, NULL, 0, NULL, &self->g);
   if (st == HY_OK) st = cg_jit_compile(self->g, "model", NULL, &self->jit);
-  Py_END_ALLOW_THREADS
+  PyEval_RestoreThread(ts);
   PyMem_Free(b);
   if (st != HY_OK) {
     self->g = NULL;
@@ -267,7 +271,8 @@ static PyObject *run_session(hy_session *s, const hy_model *m, PyObject *inputs,
     PyErr_NoMemory();
     goto done;
   }
-  for (int32_t i = 0; i < m->n_outputs; i++) od[i] = m->outputs[i].dtype;
+  for (int32_t i = 0; i < m->n_outputs; i++)
+    od[i] = m->outputs[i].dtype;
   if (PySequence_Size(outputs) != m->n_outputs) {
     if (!PyErr_Occurred())
       PyErr_Format(PyExc_ValueError, "%d output buffers given, the model has %d",
@@ -277,10 +282,9 @@ static PyObject *run_session(hy_session *s, const hy_model *m, PyObject *inputs,
   if (!tensors_from(inputs, NULL, false, "input", &vi, &ti, &ni) ||
       !tensors_from(outputs, od, true, "output", &vo, &to, &no))
     goto done;
-  hy_status st;
-  Py_BEGIN_ALLOW_THREADS
-  st = hy_session_run_tensors(s, ti, ni, to, no);
-  Py_END_ALLOW_THREADS
+  PyThreadState *ts = PyEval_SaveThread();
+  hy_status st = hy_session_run_tensors(s, ti, ni, to, no);
+  PyEval_RestoreThread(ts);
   if (st != HY_OK) {
     raise_hydra(st, hy_session_error(s));
     goto done;
@@ -327,10 +331,8 @@ static PyObject *model_profile(ModelObject *self, PyObject *args) {
     self->prof.ns = calloc((size_t)self->g->n_nodes + 1, sizeof *self->prof.ns);
     if (!self->prof.ns) return PyErr_NoMemory();
     diag_init(&self->d);
-    hy_status st;
-    Py_BEGIN_ALLOW_THREADS
-    st = cg_jit_compile_profiled(self->g, "model", NULL, &self->prof, &self->prof_jit);
-    Py_END_ALLOW_THREADS
+    /* with the GIL held: the graph's arena and diag are shared with save() */
+    hy_status st = cg_jit_compile_profiled(self->g, "model", NULL, &self->prof, &self->prof_jit);
     if (st != HY_OK) return raise_hydra(st, self->d.msg);
     hy_session_options so = {.n_threads = self->n_threads};
     st = hy_session_create(cg_jit_model(self->prof_jit), &so, &self->prof_s);
@@ -374,11 +376,9 @@ static PyObject *model_save(ModelObject *self, PyObject *args) {
   }
   cg_target t = {.opt_level = 3};
   diag_init(&self->d);
-  hy_status st;
-  Py_BEGIN_ALLOW_THREADS
-  st = cg_emit_object(self->g, sym, &t, weights ? CG_WEIGHTS_FILE : CG_WEIGHTS_EMBED, obj, header,
-                      weights);
-  Py_END_ALLOW_THREADS
+  /* with the GIL held: the graph's arena and diag are shared with profile() */
+  hy_status st = cg_emit_object(self->g, sym, &t, weights ? CG_WEIGHTS_FILE : CG_WEIGHTS_EMBED, obj,
+                                header, weights);
   arena_free(&a);
   if (st != HY_OK) return raise_hydra(st, self->d.msg);
   Py_RETURN_NONE;
@@ -386,8 +386,7 @@ static PyObject *model_save(ModelObject *self, PyObject *args) {
 
 static PyGetSetDef model_getset[] = {
     {"inputs", (getter)model_inputs, NULL, "[(name, dtype, dims, bounded)] of the inputs", NULL},
-    {"outputs", (getter)model_outputs, NULL, "[(name, dtype, dims, bounded)] of the outputs",
-     NULL},
+    {"outputs", (getter)model_outputs, NULL, "[(name, dtype, dims, bounded)] of the outputs", NULL},
     {NULL, NULL, NULL, NULL, NULL}};
 
 static PyMethodDef model_methods[] = {
@@ -432,16 +431,17 @@ static PyObject *run_once(PyObject *mod, PyObject *args) {
     diag d;
     diag_init(&d);
     hc_run_options opt = {.n_threads = threads, .inputs_override_declared = override != 0};
-    hy_status st;
-    Py_BEGIN_ALLOW_THREADS
-    st = hc_run_model_named(path, ti, ni, &opt, &out, &no, &names, &d);
-    Py_END_ALLOW_THREADS
-    if (st != HY_OK) raise_hydra(st, d.msg);
-    else r = PyList_New(no);
+    PyThreadState *ts = PyEval_SaveThread();
+    hy_status st = hc_run_model_named(path, ti, ni, &opt, &out, &no, &names, &d);
+    PyEval_RestoreThread(ts);
+    if (st != HY_OK)
+      raise_hydra(st, d.msg);
+    else
+      r = PyList_New(no);
     for (int32_t i = 0; r && i < no; i++) {
-      PyObject *item = Py_BuildValue("(siNy#)", names[i], (int)out[i].dtype,
-                                     dims_tuple(out[i].rank, out[i].dims), (const char *)out[i].data,
-                                     (Py_ssize_t)hy_tensor_bytes(&out[i]));
+      PyObject *item = Py_BuildValue(
+          "(siNy#)", names[i], (int)out[i].dtype, dims_tuple(out[i].rank, out[i].dims),
+          (const char *)out[i].data, (Py_ssize_t)hy_tensor_bytes(&out[i]));
       if (!item) {
         Py_CLEAR(r);
         break;
@@ -469,9 +469,15 @@ static PyMethodDef module_methods[] = {
     {"dtype_name", dtype_name, METH_O, "Hydra's name of an ONNX dtype code"},
     {NULL, NULL, 0, NULL}};
 
-static struct PyModuleDef module_def = {PyModuleDef_HEAD_INIT, "_hydra",
-                                        "Hydra's compiler and runtime (C extension)", -1,
-                                        module_methods, NULL, NULL, NULL, NULL};
+static struct PyModuleDef module_def = {PyModuleDef_HEAD_INIT,
+                                        "_hydra",
+                                        "Hydra's compiler and runtime (C extension)",
+                                        -1,
+                                        module_methods,
+                                        NULL,
+                                        NULL,
+                                        NULL,
+                                        NULL};
 
 PyMODINIT_FUNC PyInit__hydra(void) {
   if (PyType_Ready(&ModelType) < 0) return NULL;

@@ -81,7 +81,7 @@ def test_model_proto_and_save(tmp_path):
         [helper.make_tensor("w", TensorProto.FLOAT, [4, 3],
                             np.arange(12, dtype=np.float32) - 6)])
     proto = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 14)])
-    model = hydra.compile(proto, shapes={"a": "5x4"})
+    model = hydra.compile(proto, shapes={"a": (5, 4)})
     a = np.random.default_rng(0).standard_normal((5, 4)).astype(np.float32)
     w = (np.arange(12, dtype=np.float32) - 6).reshape(4, 3)
     np.testing.assert_allclose(model(a)["y"], np.maximum(a @ w, 0), rtol=1e-5, atol=1e-5)
