@@ -118,3 +118,16 @@ def test_bad_models_raise_hydra_errors(tmp_path):
         hydra.compile(proto, shapes={"b": (3,)})
     with pytest.raises(TypeError, match="takes a path, an onnx.ModelProto or a torch module"):
         hydra.compile(42)
+
+
+def test_arrays_are_read_in_place_when_they_can_be(torch_case):
+    """A C-contiguous array of the input's dtype reaches the extension itself (its buffer is
+    read in place); a Fortran-ordered one is copied to C order first."""
+    from hydra._model import _checked
+
+    _, x, _, model = torch_case
+    a = np.ascontiguousarray(x.numpy())
+    assert _checked(model.inputs[0], a) is a
+    f = np.asfortranarray(a)
+    c = _checked(model.inputs[0], f)
+    assert c is not f and c.flags.c_contiguous and np.array_equal(c, f)
