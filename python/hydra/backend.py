@@ -26,7 +26,9 @@ class HydraRep(BackendRep):
         with open(self._path, "wb") as f:
             f.write(model.SerializeToString())
         init = {t.name for t in model.graph.initializer}
-        self._inputs = [i.name for i in model.graph.input if i.name not in init]
+        graph_inputs = [i for i in model.graph.input if i.name not in init]
+        self._inputs = [i.name for i in graph_inputs]
+        self._bf16 = [i.type.tensor_type.elem_type == _BFLOAT16 for i in graph_inputs]
         self._threads = threads
 
     def run(self, inputs, **kwargs):
@@ -35,10 +37,17 @@ class HydraRep(BackendRep):
         elif isinstance(inputs, np.ndarray):
             inputs = [inputs]
         arrays = [np.ascontiguousarray(np.asarray(a)) for a in inputs]
-        given = [(to_code(a.dtype, f"input {i}"), a) for i, a in enumerate(arrays)]
+        given = [(_BFLOAT16 if i < len(self._bf16) and self._bf16[i] and a.dtype == np.uint16
+                  else to_code(a.dtype, f"input {i}"), a) for i, a in enumerate(arrays)]
         outs = _hydra.run_once(self._path, given, self._threads, True)
-        return [np.frombuffer(data, to_numpy(code, f"output '{name}'")).reshape(dims).copy()
+        return [np.frombuffer(data, np.uint16 if code == _BFLOAT16 else
+                              to_numpy(code, f"output '{name}'")).reshape(dims).copy()
                 for name, code, dims, data in outs]
+
+
+# NumPy has no bfloat16: onnx's numpy_helper gives a bfloat16 tensor as its bits, a uint16
+# array, so a bfloat16 input comes as uint16 and a bfloat16 output goes back so.
+_BFLOAT16 = 16
 
 
 class HydraBackend(Backend):
