@@ -15,7 +15,7 @@ if [ -x "$venv/bin/python" ] && [ -f "$stamp" ] && cmp -s "$reqs" "$stamp"; then
 fi
 echo "python_env: creating $venv from $reqs"
 rm -rf "$venv"
-if ! "$base" -m venv $site "$venv"; then
+if ! "$base" -m venv ${site:+"$site"} "$venv"; then
   echo "python_env: '$base -m venv' failed; install python3-venv (scripts/bootstrap.sh does)" >&2
   exit 1
 fi
