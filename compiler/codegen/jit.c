@@ -60,6 +60,7 @@ static hy_status cg_jit_create(diag *d, LLVMOrcLLJITRef *out) {
   LLVMErrorRef e = LLVMOrcJITTargetMachineBuilderDetectHost(&jtmb);
   if (e) return cg_llvm_error(d, e, "detecting the host");
   LLVMOrcLLJITBuilderRef builder = LLVMOrcCreateLLJITBuilder();
+  cg_jit_use_jitlink(builder, jtmb);
   LLVMOrcLLJITBuilderSetJITTargetMachineBuilder(builder, jtmb);
   LLVMOrcLLJITRef j;
   e = LLVMOrcCreateLLJIT(&j, builder); /* consumes builder */
@@ -180,8 +181,8 @@ static hy_status cg_jit_dispose_job(void *jit) {
   return HY_OK;
 }
 
-/* Disposing allocates too (deregistering the code's unwind tables): under the guard, where an
- * allocation failing leaves the rest of the JIT leaked instead of aborting. */
+/* Disposing may allocate too (LLVM's bookkeeping while it tears the session down): under the
+ * guard, where an allocation failing leaves the rest of the JIT leaked instead of aborting. */
 void cg_jit_free(cg_jit *j) {
   if (!j) return;
   char why[64];
