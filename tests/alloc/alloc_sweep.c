@@ -62,27 +62,98 @@ static bool fail_now(void) {
   return true;
 }
 
-void *malloc(size_t n) { return fail_now() ? NULL : __libc_malloc(n); }
-void *calloc(size_t n, size_t m) { return fail_now() ? NULL : __libc_calloc(n, m); }
-void *realloc(void *p, size_t n) { return fail_now() ? NULL : __libc_realloc(p, n); }
-void free(void *p) { __libc_free(p); }
-void *memalign(size_t a, size_t n) { return fail_now() ? NULL : __libc_memalign(a, n); }
-void *aligned_alloc(size_t a, size_t n) { return memalign(a, n); }
+/* ---- leaks: while g_track is set, every block the process allocates is recorded with the
+ * address it was allocated from, and forgotten when freed. What is left at the end of a run and
+ * was allocated from this program's own code (Hydra's libraries are linked into it statically)
+ * is a leak of Hydra's. Blocks from libLLVM and libstdc++ (operator new) are LLVM's: a bad_alloc
+ * caught at llvm_guard.cpp leaks what LLVM was building, by design (docs/reliability.md). ---- */
+
+enum { TRACK_SLOTS = 1 << 22 }; /* open addressing; a run allocates about a million blocks */
+#define TOMB ((void *)1)
+
+static struct tracked {
+  void *p;
+  void *from;
+} *g_tab;
+static bool g_track;
+extern char __executable_start, etext; /* this program's code (GNU ld) */
+
+static size_t slot_of(const void *p) {
+  return (size_t)(((uintptr_t)p >> 4) * 0x9E3779B97F4A7C15u) & (TRACK_SLOTS - 1);
+}
+
+static void *track(void *p, void *from) {
+  if (!p || !g_track || g_in_hook) return p;
+  for (size_t i = slot_of(p);; i = (i + 1) & (TRACK_SLOTS - 1))
+    if (!g_tab[i].p || g_tab[i].p == TOMB) {
+      g_tab[i] = (struct tracked){p, from};
+      return p;
+    }
+}
+
+static void untrack(void *p) {
+  if (!p || !g_tab) return;
+  for (size_t i = slot_of(p); g_tab[i].p; i = (i + 1) & (TRACK_SLOTS - 1))
+    if (g_tab[i].p == p) {
+      g_tab[i].p = TOMB;
+      return;
+    }
+}
+
+static struct tracked *new_table(void) {
+  void *t = mmap(NULL, TRACK_SLOTS * sizeof *g_tab, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (t != MAP_FAILED) return t;
+  perror("alloc_sweep: the table of live blocks");
+  return NULL;
+}
+
+/* Hydra's blocks still live: how many, and where the first was allocated from. */
+static long hydra_blocks(void **first) {
+  long n = 0;
+  *first = NULL;
+  for (size_t i = 0; g_tab && i < TRACK_SLOTS; i++) {
+    char *from = g_tab[i].from;
+    if (g_tab[i].p && g_tab[i].p != TOMB && from >= &__executable_start && from < &etext) {
+      if (!n++) *first = from;
+    }
+  }
+  return n;
+}
+
+#define FROM __builtin_return_address(0)
+void *malloc(size_t n) { return fail_now() ? NULL : track(__libc_malloc(n), FROM); }
+void *calloc(size_t n, size_t m) { return fail_now() ? NULL : track(__libc_calloc(n, m), FROM); }
+void *realloc(void *p, size_t n) {
+  if (fail_now()) return NULL;
+  void *q = __libc_realloc(p, n);
+  if (q || !n) untrack(p);
+  return track(q, FROM);
+}
+void free(void *p) {
+  untrack(p);
+  __libc_free(p);
+}
+static void *aligned(size_t a, size_t n, void *from) {
+  return fail_now() ? NULL : track(__libc_memalign(a, n), from);
+}
+void *memalign(size_t a, size_t n) { return aligned(a, n, FROM); }
+void *aligned_alloc(size_t a, size_t n) { return aligned(a, n, FROM); }
 int posix_memalign(void **out, size_t a, size_t n) {
-  void *p = memalign(a, n);
+  void *p = aligned(a, n, FROM);
   if (!p) return ENOMEM;
   *out = p;
   return 0;
 }
-void *valloc(size_t n) { return memalign((size_t)sysconf(_SC_PAGESIZE), n); }
+void *valloc(size_t n) { return aligned((size_t)sysconf(_SC_PAGESIZE), n, FROM); }
 void *pvalloc(size_t n) {
   size_t pg = (size_t)sysconf(_SC_PAGESIZE);
-  return memalign(pg, (n + pg - 1) / pg * pg);
+  return aligned(pg, (n + pg - 1) / pg * pg, FROM);
 }
 
 /* ---- one run ---- */
 
-enum { V_OK = 1, V_ERROR, V_WRONG, V_NO_MESSAGE, V_MISREPORT };
+enum { V_OK = 1, V_ERROR, V_WRONG, V_NO_MESSAGE, V_MISREPORT, V_LEAK };
 
 /* What a child tells the parent through shared memory. */
 typedef struct verdict {
@@ -90,7 +161,9 @@ typedef struct verdict {
   hy_status status;
   long allocations;
   char msg[512];
-  uint32_t out_hash; /* of every output's bytes, to compare a successful run with the clean one */
+  uint32_t out_hash;   /* of every output's bytes, to compare a successful run with the clean one */
+  long leaked;         /* Hydra's blocks left at the end (served runs) */
+  uintptr_t leak_from; /* where the first was allocated, from the start of this program */
 } verdict;
 
 static uint32_t fnv(uint32_t h, const void *p, size_t n) {
@@ -236,9 +309,13 @@ static int run_child(long fail_at, const sweep_job *j, verdict *v) {
     child_start();
     atomic_store(&g_count, 0);
     g_fail_at = fail_at;
-    g_armed = true;
+    g_tab = new_table(); /* what this run allocates, not what the parent holds */
+    g_track = g_armed = g_tab != NULL;
     run_once(j, v);
-    g_armed = false;
+    g_track = g_armed = false;
+    void *first_leak;
+    v->leaked = hydra_blocks(&first_leak);
+    v->leak_from = (uintptr_t)((char *)first_leak - &__executable_start);
     v->allocations = atomic_load(&g_count);
     _exit(0);
   }
@@ -254,6 +331,7 @@ typedef struct tally {
 static void judge(long k, long total, int ws, verdict *v, uint32_t want, bool verbose, tally *t) {
   t->points++;
   if (!ws && v->kind == V_OK && v->out_hash != want) v->kind = V_WRONG;
+  if (!ws && v->leaked) v->kind = V_LEAK;
   /* Another status than out-of-memory must still say it was memory (a libc call's ENOMEM), not
    * blame the model or the caller. */
   if (!ws && v->kind == V_ERROR && v->status != HY_ERR_OUT_OF_MEMORY &&
@@ -277,8 +355,12 @@ static void judge(long k, long total, int ws, verdict *v, uint32_t want, bool ve
       printf("N=%ld: %s: %s\n", k,
              v->kind == V_WRONG       ? "reported success with other outputs"
              : v->kind == V_MISREPORT ? "blamed something else than memory"
+             : v->kind == V_LEAK      ? "leaked (addr2line -e alloc_sweep -f the address below)"
                                       : "failed without a message",
              v->msg);
+    if (!ws && v->kind == V_LEAK)
+      printf("  %ld blocks of Hydra's left, the first allocated from 0x%lx\n", v->leaked,
+             (unsigned long)v->leak_from);
   }
   fflush(stdout);
 }
@@ -424,8 +506,8 @@ static bool fork_point(long k) {
   }
   judge(k, g_srv.total, wait_child(pid, g_srv.v), g_srv.v, g_srv.want, g_srv.verbose, &g_srv.t);
   if (g_srv.t.points % 20000 == 0) { /* a long sweep shows it is alive */
-    printf("alloc_sweep: at N=%ld of about %ld, %ld points so far, %ld bad, %lds\n", k,
-           g_srv.total, g_srv.t.points, g_srv.t.bad, (long)(time(NULL) - g_srv.start));
+    printf("alloc_sweep: at N=%ld of about %ld, %ld points so far, %ld bad, %lds\n", k, g_srv.total,
+           g_srv.t.points, g_srv.t.bad, (long)(time(NULL) - g_srv.start));
     fflush(stdout);
   }
   files_restore();
@@ -439,7 +521,7 @@ static bool fork_point(long k) {
 static long sweep_whole(const sweep_job *j, long first, long last, long stride, bool verbose,
                         verdict *v) {
   int ws = run_child(-1, j, v); /* the outputs to expect, and the count for `last` */
-  if (ws || v->kind != V_OK) {
+  if (ws || v->kind != V_OK || v->leaked) {
     printf("alloc_sweep: hydrac run: the clean run failed (wait status %d): %s\n", ws, v->msg);
     return 1;
   }
@@ -458,16 +540,23 @@ static long sweep_whole(const sweep_job *j, long first, long last, long stride, 
   atomic_store(&g_count, 0);
   g_fail_at = -1;
   g_server = g_armed = true;
+  if (!(g_tab = new_table())) return 1;
+  g_track = true;
   run_once(j, &mine);
-  g_server = g_armed = false;
+  g_server = g_armed = g_track = false;
+  void *first_leak;
+  mine.leaked = hydra_blocks(&first_leak);
+  mine.leak_from = (uintptr_t)((char *)first_leak - &__executable_start);
   if (g_child) { /* a child that ran on from its failed allocation */
     mine.allocations = atomic_load(&g_count);
     *v = mine;
     _exit(0);
   }
   long total = atomic_load(&g_count);
-  if (mine.kind != V_OK || mine.out_hash != want) {
-    printf("alloc_sweep: hydrac run: the serving run itself failed: %s\n", mine.msg);
+  if (mine.kind != V_OK || mine.out_hash != want || mine.leaked) {
+    printf("alloc_sweep: hydrac run: the serving run itself failed (%ld blocks of Hydra's left, "
+           "the first from 0x%lx): %s\n",
+           mine.leaked, (unsigned long)mine.leak_from, mine.msg);
     g_srv.t.bad++;
   }
   summary("hydrac run", total, first, last, stride, &g_srv.t);
@@ -477,7 +566,7 @@ static long sweep_whole(const sweep_job *j, long first, long last, long stride, 
 /* Every N of a cheap run, each in a fresh child: what follows the compile. */
 static long sweep_fresh(const char *what, const sweep_job *j, bool verbose, verdict *v) {
   int ws = run_child(-1, j, v);
-  if (ws || v->kind != V_OK) {
+  if (ws || v->kind != V_OK || v->leaked) {
     printf("alloc_sweep: %s: the clean run failed (wait status %d): %s\n", what, ws, v->msg);
     return 1;
   }
