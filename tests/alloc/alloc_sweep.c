@@ -82,11 +82,16 @@ static size_t slot_of(const void *p) {
   return (size_t)(((uintptr_t)p >> 4) * 0x9E3779B97F4A7C15u) & (TRACK_SLOTS - 1);
 }
 
+static long g_hydra_live; /* tracked blocks allocated from Hydra's code, still live */
+
+static bool from_hydra(const char *from) { return from >= &__executable_start && from < &etext; }
+
 static void *track(void *p, void *from) {
   if (!p || !g_track || g_in_hook) return p;
   for (size_t i = slot_of(p);; i = (i + 1) & (TRACK_SLOTS - 1))
     if (!g_tab[i].p || g_tab[i].p == TOMB) {
       g_tab[i] = (struct tracked){p, from};
+      g_hydra_live += from_hydra(from);
       return p;
     }
 }
@@ -96,11 +101,13 @@ static void untrack(void *p) {
   for (size_t i = slot_of(p); g_tab[i].p; i = (i + 1) & (TRACK_SLOTS - 1))
     if (g_tab[i].p == p) {
       g_tab[i].p = TOMB;
+      g_hydra_live -= from_hydra(g_tab[i].from);
       return;
     }
 }
 
 static struct tracked *new_table(void) {
+  g_hydra_live = 0;
   void *t = mmap(NULL, TRACK_SLOTS * sizeof *g_tab, PROT_READ | PROT_WRITE,
                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (t != MAP_FAILED) return t;
@@ -108,17 +115,13 @@ static struct tracked *new_table(void) {
   return NULL;
 }
 
-/* Hydra's blocks still live: how many, and where the first was allocated from. */
+/* Hydra's blocks still live: how many, and where the first was allocated from (a scan of the
+ * table, only when there are some). */
 static long hydra_blocks(void **first) {
-  long n = 0;
   *first = NULL;
-  for (size_t i = 0; g_tab && i < TRACK_SLOTS; i++) {
-    char *from = g_tab[i].from;
-    if (g_tab[i].p && g_tab[i].p != TOMB && from >= &__executable_start && from < &etext) {
-      if (!n++) *first = from;
-    }
-  }
-  return n;
+  for (size_t i = 0; g_hydra_live && g_tab && i < TRACK_SLOTS && !*first; i++)
+    if (g_tab[i].p && g_tab[i].p != TOMB && from_hydra(g_tab[i].from)) *first = g_tab[i].from;
+  return g_hydra_live;
 }
 
 #define FROM __builtin_return_address(0)
