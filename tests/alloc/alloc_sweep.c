@@ -372,7 +372,7 @@ static void summary(const char *what, long total, long first, long last, long st
                     const tally *t) {
   printf("alloc_sweep: %s: %ld allocations in a clean run; %ld failure points (the first %ld, "
          "the last %ld, every %ld-th between): %ld ran fine, %ld ended with an error and a "
-         "message (%ld out of memory), %ld crashed, hung or misreported\n",
+         "message (%ld out of memory), %ld crashed, hung, misreported or leaked\n",
          what, total, t->points, first, last, stride, t->ok, t->clean, t->oom, t->bad);
   fflush(stdout);
 }
@@ -380,9 +380,10 @@ static void summary(const char *what, long total, long first, long last, long st
 /* ---- the whole run, served: one run forks a child at each selected allocation, and the child
  * goes on with that allocation failed. A child costs a fork and the way from the failure to the
  * end (an error path is short), not the run up to N, so every N of a million is hours, not
- * weeks; and N counts the allocations of one run exactly. Files are the one thing parent and
- * child share: the parent puts the output folder and its files' offsets back after each child.
- * The run must be single-threaded (a fork keeps only the forking thread). ---- */
+ * weeks; and N counts the allocations of one run exactly. What parent and child share is put
+ * right: the parent puts the output folder and its files' offsets back after each child, and the
+ * child takes its parent's thread id (take_server_tid). The run must be single-threaded (a fork
+ * keeps only the forking thread). ---- */
 
 enum { MAX_FDS = 64, MAX_FILES = 64 };
 
