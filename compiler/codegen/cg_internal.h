@@ -4,6 +4,7 @@
 
 #include <llvm-c/Core.h>
 #include <llvm-c/Error.h>
+#include <llvm-c/LLJIT.h>
 #include <llvm-c/TargetMachine.h>
 
 #include "codegen/codegen.h"
@@ -25,6 +26,8 @@ hy_status cg_llvm_guard(hy_status (*fn)(void *), void *arg, char *why, size_t wh
 /* target.c: cg_llvm_guard with a caught failure recorded as g's diagnostic. Every public codegen
  * function that calls LLVM goes through it. */
 hy_status cg_guarded(ir_graph *g, hy_status (*fn)(void *), void *arg);
+/* jit_layer.cpp: the JIT links with JITLink and registers no unwind tables (why: there). */
+void cg_jit_use_jitlink(LLVMOrcLLJITBuilderRef builder, LLVMOrcJITTargetMachineBuilderRef jtmb);
 
 /* module.c: the model module. */
 typedef struct cg_build {

@@ -65,6 +65,7 @@ static hy_status cg_jit_create(diag *d, LLVMOrcLLJITRef *out) {
   LLVMErrorRef e = LLVMOrcJITTargetMachineBuilderDetectHost(&jtmb);
   if (e) return cg_llvm_error(d, e, "detecting the host");
   LLVMOrcLLJITBuilderRef builder = LLVMOrcCreateLLJITBuilder();
+  cg_jit_use_jitlink(builder, jtmb);
   LLVMOrcLLJITBuilderSetJITTargetMachineBuilder(builder, jtmb);
   LLVMOrcLLJITRef j;
   e = LLVMOrcCreateLLJIT(&j, builder); /* consumes builder */
@@ -130,30 +131,23 @@ typedef struct cg_jit_job {
   const char *name;
   const cg_target *t;
   cg_profile *prof;
-  cg_jit **out;
+  cg_jit *cj;
 } cg_jit_job;
 
+/* Fills job->cj; on an error it returns, disposes what it made. */
 static hy_status cg_jit_compile_job(void *arg) {
   const cg_jit_job *job = arg;
   ir_graph *g = job->g;
-  const char *name = job->name;
-  const cg_target *t = job->t;
-  cg_profile *prof = job->prof;
-  cg_jit **out = job->out;
-  if (t && t->triple)
+  cg_jit *cj = job->cj;
+  if (job->t && job->t->triple)
     return diag_error(g->d, HY_ERR_INVALID_ARGUMENT, "codegen: the JIT only targets the host");
-  const char *sym = c_ident(g->a, name);
+  const char *sym = c_ident(g->a, job->name);
   char *model_sym = sym ? arena_printf(g->a, "%s_model", sym) : NULL;
   if (!model_sym) return diag_error(g->d, HY_ERR_OUT_OF_MEMORY, "codegen: out of memory");
-  cg_jit *cj = calloc(1, sizeof *cj);
-  if (!cj) return diag_error(g->d, HY_ERR_OUT_OF_MEMORY, "codegen: out of memory");
   hy_status s = cg_jit_create(g->d, &cj->jit);
-  if (s) {
-    free(cj);
-    return s;
-  }
-  if (prof) prof->current = -1;
-  s = cg_jit_add(g, name, t, cj->jit, sym, prof);
+  if (s) return s;
+  if (job->prof) job->prof->current = -1;
+  s = cg_jit_add(g, job->name, job->t, cj->jit, sym, job->prof);
   if (!s) {
     LLVMOrcExecutorAddress addr = 0;
     LLVMErrorRef e = LLVMOrcLLJITLookup(cj->jit, &addr, model_sym); /* compiles the module */
@@ -161,21 +155,29 @@ static hy_status cg_jit_compile_job(void *arg) {
     cj->model = (const hy_model *)(uintptr_t)addr;
   }
   if (s) {
-    cg_jit_free(cj);
+    LLVMConsumeError(LLVMOrcDisposeLLJIT(cj->jit));
+    cj->jit = NULL;
+  }
+  return s;
+}
+
+/* Under the C++ guard: an allocation failing inside LLVM is an error, not an abort. What LLVM
+ * was building is leaked, not disposed: it may have been holding one of the JIT's locks when it
+ * threw (disposing it then deadlocks, seen in the allocation sweep), llvm_guard.cpp. Hydra's own
+ * cg_jit is allocated out here, where the throw does not skip its free. */
+hy_status cg_jit_compile_profiled(ir_graph *g, const char *name, const cg_target *t,
+                                  cg_profile *prof, cg_jit **out) {
+  *out = NULL;
+  cg_jit *cj = calloc(1, sizeof *cj);
+  if (!cj) return diag_error(g->d, HY_ERR_OUT_OF_MEMORY, "codegen: out of memory");
+  cg_jit_job job = {g, name, t, prof, cj};
+  hy_status s = cg_guarded(g, cg_jit_compile_job, &job);
+  if (s) {
+    free(cj);
     return s;
   }
   *out = cj;
   return HY_OK;
-}
-
-/* Under the C++ guard: an allocation failing inside LLVM is an error, not an abort. What it was
- * building is leaked, not disposed: LLVM may have been holding one of the JIT's locks when it
- * threw (disposing it then deadlocks, seen in the allocation sweep), llvm_guard.cpp. */
-hy_status cg_jit_compile_profiled(ir_graph *g, const char *name, const cg_target *t,
-                                  cg_profile *prof, cg_jit **out) {
-  *out = NULL;
-  cg_jit_job job = {g, name, t, prof, out};
-  return cg_guarded(g, cg_jit_compile_job, &job);
 }
 
 const hy_model *cg_jit_model(const cg_jit *j) { return j ? j->model : NULL; }
@@ -185,8 +187,8 @@ static hy_status cg_jit_dispose_job(void *jit) {
   return HY_OK;
 }
 
-/* Disposing allocates too (deregistering the code's unwind tables): under the guard, where an
- * allocation failing leaves the rest of the JIT leaked instead of aborting. */
+/* Disposing may allocate too (LLVM's bookkeeping while it tears the session down): under the
+ * guard, where an allocation failing leaves the rest of the JIT leaked instead of aborting. */
 void cg_jit_free(cg_jit *j) {
   if (!j) return;
   char why[64];
