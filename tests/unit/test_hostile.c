@@ -138,7 +138,12 @@ static void slurp(const char *path, char *buf, size_t n) {
 
 /* At most 2 GiB per allocation, so a huge one fails instead of swapping the machine: a limit on
  * the address space, or ASan's own limit in a sanitizer build (ASan reserves terabytes). */
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) /* clang 19 does not define gcc's __SANITIZE_ADDRESS__ */
+#define HOSTILE_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(HOSTILE_ASAN)
 /* a sanitizer report exits 99, which no expected exit code can hide */
 #define LIMIT                                                                                  \
   "ASAN_OPTIONS=max_allocation_size_mb=2048:allocator_may_return_null=1:exitcode=99 "          \
