@@ -143,9 +143,10 @@ static hy_status input_known_1d(ir_graph *g, ir_node *n, int32_t slot, size_t es
 
 hy_status ir_input_ints(ir_graph *g, ir_node *n, int32_t slot, const int64_t **vals,
                         int32_t *count) {
-  ir_value *v;
-  const void *known;
-  int64_t cnt, *out;
+  /* Initialised for gcc -O3 -fPIC, which cannot see input_known_1d set them on success. */
+  ir_value *v = NULL;
+  const void *known = NULL;
+  int64_t cnt = 0, *out = NULL;
   hy_status s = input_known_1d(g, n, slot, sizeof *out, &v, &known, &cnt, (void **)&out);
   if (s) return s;
   for (int64_t i = 0; i < cnt; i++) {
@@ -164,10 +165,10 @@ hy_status ir_input_ints(ir_graph *g, ir_node *n, int32_t slot, const int64_t **v
 
 hy_status ir_input_floats(ir_graph *g, ir_node *n, int32_t slot, const double **vals,
                           int32_t *count) {
-  ir_value *v;
-  const void *known;
-  int64_t cnt;
-  double *out;
+  ir_value *v = NULL; /* initialised for gcc -O3 -fPIC, as in ir_input_ints */
+  const void *known = NULL;
+  int64_t cnt = 0;
+  double *out = NULL;
   hy_status s = input_known_1d(g, n, slot, sizeof *out, &v, &known, &cnt, (void **)&out);
   if (s) return s;
   for (int64_t i = 0; i < cnt; i++) {
