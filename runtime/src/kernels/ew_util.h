@@ -34,10 +34,17 @@
   EW_FLOAT_TYPES(X) EW_SIGNED_TYPES(X) EW_UNSIGNED_TYPES(X) EW_BOOL_TYPES(X)
 
 #define EW_UNUSED __attribute__((unused))
-/* Every level of an elementwise kernel is inlined into the kernel entry, and codegen inlines the
- * entry into each call site with its constant hy_kparams: the dtype and op switches then fold
- * while the body is cloned, so a call site costs only its own loop, not all of them. */
+/* In the kernel bitcode (HY_KERNEL_BITCODE) every level of an elementwise kernel is inlined into
+ * the kernel entry, and codegen inlines the entry into each call site with its constant
+ * hy_kparams: the dtype and op switches then fold while the body is cloned, so a call site costs
+ * only its own loop, not all of them. The native copies (constant folding) have no constants to
+ * fold: forced inlining there only multiplied every op by every dtype in one function, which took
+ * gcc -O3 over 90 s and clang with ASan+UBSan over 8 minutes for binary.c alone (48 s without). */
+#if defined(HY_KERNEL_BITCODE)
 #define EW_INLINE static inline __attribute__((always_inline))
+#else
+#define EW_INLINE static inline
+#endif
 
 /* ew_ld_<name>: storage -> compute type; ew_st_<name>: compute -> storage type. */
 #define EW_LDST(name, dt, ST, CT, UT)                                                              \
