@@ -58,6 +58,7 @@ EW_FLOORMOD_FN(ew_floormod, double)
   {                                                                                                \
     int64_t idx[HY_MAX_RANK] = {0}, off[2] = {0, 0};                                               \
     int64_t w = dims[rank - 1], rows = hy_k_rows(rank, dims);                                      \
+    if (w == 0) return HY_OK; /* empty: a broadcast operand's pa[0] / pb[0] may not exist */      \
     bool ca = st[rank - 1] != 0, cb = st[2 * rank - 1] != 0;                                       \
     OT *o = out;                                                                                   \
     for (int64_t r = 0; r < rows; r++, o += w) {                                                   \
