@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "kernels/gemm_blocks.h"
 #include "kernels/gemm_ukernel.h"
 
 #define AP_NR HY_GEMM_NR
@@ -93,7 +94,7 @@ VEC512 GEMM_INLINE void ap_scores(int isa, const float *q, int64_t rsq, int64_t 
                                   const float *kp, int64_t kj, int64_t rows, int64_t n,
                                   float scale, float *restrict s, int64_t lds) {
   const int mr_max = gu_isa_mr(isa), tw = gu_isa_tw(isa);
-  float t[GU_MR_MAX * GU_TW_MAX] __attribute__((aligned(64)));
+  float t[HY_GEMM_UK_MR_MAX * HY_GEMM_UK_TW_MAX] __attribute__((aligned(64)));
   for (int64_t c0 = kj - kj % tw; c0 < kj + n; c0 += tw) {
     const float *panel = kp + (c0 / AP_NR) * d * AP_NR + c0 % AP_NR;
     int64_t lo = c0 < kj ? kj : c0, hi = gb_min(kj + n, c0 + tw);
@@ -113,7 +114,7 @@ VEC512 GEMM_INLINE void ap_scores(int isa, const float *q, int64_t rsq, int64_t 
 VEC512 GEMM_INLINE void ap_pv(int isa, const float *p, int64_t ldp, const float *vp, int64_t tot,
                               int64_t dv, int64_t kj, int64_t rows, int64_t n, float *restrict o) {
   const int mr_max = gu_isa_mr(isa), tw = gu_isa_tw(isa);
-  float t[GU_MR_MAX * GU_TW_MAX] __attribute__((aligned(64)));
+  float t[HY_GEMM_UK_MR_MAX * HY_GEMM_UK_TW_MAX] __attribute__((aligned(64)));
   for (int64_t e0 = 0; e0 < dv; e0 += tw) {
     const float *panel = vp + (e0 / AP_NR) * tot * AP_NR + kj * AP_NR + e0 % AP_NR;
     int64_t ne = gb_min(tw, dv - e0);

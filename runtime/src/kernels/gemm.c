@@ -154,7 +154,7 @@ VEC512 static void gemm_rect(const gemm_job *j, float *bbuf, float *abuf, int64_
                              int64_t n0, int64_t n1) {
   const hy_sgemm_args *g = &j->g;
   const int isa = j->isa, MR = j->mr, TW = gu_isa_tw(isa);
-  float t[GU_MR_MAX * GU_TW_MAX] __attribute__((aligned(64)));
+  float t[HY_GEMM_UK_MR_MAX * HY_GEMM_UK_TW_MAX] __attribute__((aligned(64)));
   for (int64_t jc = n0; jc < n1; jc += NC) {
     int64_t nc = gb_min(NC, n1 - jc);
     for (int64_t pc = 0; pc < g->K; pc += KC) {

@@ -8,10 +8,6 @@
 #include <stdint.h>
 
 #include "hydra/gemm.h"
-#include "kernels/gemm_blocks.h" /* what the files including this one share */
-
-#define GU_MR_MAX HY_GEMM_UK_MR_MAX
-#define GU_TW_MAX HY_GEMM_UK_TW_MAX
 
 /* Each family's tile: MR rows, TW columns (a packed panel is NR / TW tiles wide). */
 static inline int gu_isa_mr(int isa) {
