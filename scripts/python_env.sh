@@ -10,6 +10,12 @@ reqs=$2
 site=${3:-}
 base=/usr/bin/python3 # Debian's interpreter (python3-venv); the one first on PATH may differ
 stamp="$venv/.requirements"
+# One maker at a time: the build, bench/run.sh and the package test may all want the same venv,
+# and two pips into one folder leave it broken (a half-replaced torch dies of SIGBUS). The second
+# waits here, then finds the venv made.
+mkdir -p "$(dirname "$venv")"
+exec 9>"$venv.lock"
+flock 9
 if [ -x "$venv/bin/python" ] && [ -f "$stamp" ] && cmp -s "$reqs" "$stamp"; then
   exit 0
 fi
