@@ -9,8 +9,8 @@
 
 #include "codegen/codegen.h"
 
-/* target.c: LLVM targets initialised once per process (thread-safe). */
-void cg_llvm_init(void);
+/* target.c: initialises every LLVM target; called once per process, by the first guard. */
+void cg_llvm_init_targets(void);
 /* A target machine for t (NULL: host, O3). On failure records a diagnostic in d and returns
  * NULL. *cpu_out / *features_out (LLVMDisposeMessage) are what functions get as attributes. */
 LLVMTargetMachineRef cg_target_machine(diag *d, const cg_target *t, char **cpu_out,
@@ -19,9 +19,10 @@ int cg_opt_level(const cg_target *t);
 /* Records an LLVMErrorRef (consumed) as a diagnostic; returns its status. */
 hy_status cg_llvm_error(diag *d, LLVMErrorRef e, const char *what);
 
-/* llvm_guard.cpp: runs fn(arg) catching what LLVM throws or reports fatally (llvm_guard.cpp):
- * then HY_ERR_OUT_OF_MEMORY (an allocation failed) or HY_ERR_INTERNAL (an LLVM fatal error) with
- * the reason in why; otherwise fn's own status, why "". */
+/* llvm_guard.cpp: runs fn(arg), after LLVM's one-time set-up, catching what LLVM throws or
+ * reports fatally: then HY_ERR_OUT_OF_MEMORY (an allocation failed) or HY_ERR_INTERNAL (an LLVM
+ * fatal error) with the reason in why; otherwise fn's own status, why "". Once the set-up has
+ * failed, every later call fails with HY_ERR_OUT_OF_MEMORY and says so (it cannot be retried). */
 hy_status cg_llvm_guard(hy_status (*fn)(void *), void *arg, char *why, size_t why_len);
 /* target.c: cg_llvm_guard with a caught failure recorded as g's diagnostic. Every public codegen
  * function that calls LLVM goes through it. */

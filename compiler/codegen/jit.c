@@ -60,7 +60,6 @@ static hy_status cg_define_runtime(LLVMOrcLLJITRef j) {
 }
 
 static hy_status cg_jit_create(diag *d, LLVMOrcLLJITRef *out) {
-  cg_llvm_init();
   LLVMOrcJITTargetMachineBuilderRef jtmb;
   LLVMErrorRef e = LLVMOrcJITTargetMachineBuilderDetectHost(&jtmb);
   if (e) return cg_llvm_error(d, e, "detecting the host");

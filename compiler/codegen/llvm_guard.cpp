@@ -14,6 +14,7 @@
 #include "hydra/hydra.h"
 
 extern "C" hy_status cg_llvm_guard(hy_status (*fn)(void *), void *arg, char *why, size_t why_len);
+extern "C" void cg_llvm_init_targets(void);
 
 namespace {
 
@@ -42,6 +43,27 @@ void on_fatal(void *, const char *reason, bool) {
   throw f;
 }
 
+// LLVM's one-time set-up (every target), run by the first guard. If an allocation fails inside it,
+// that is final for the process: libLLVM is built without exceptions, so the throw left the lock
+// its pass registry was holding taken, and running the set-up again fails ("Resource deadlock
+// avoided") or hangs. Later guards say why instead of trying.
+std::mutex g_init_mutex;
+enum class llvm_init { not_yet, done, failed } g_init = llvm_init::not_yet;
+
+// Whether LLVM is set up: true, or false if an earlier set-up failed; throws if this one fails.
+bool init_llvm_once() {
+  std::lock_guard<std::mutex> lock(g_init_mutex); // Hydra's: released however this ends
+  if (g_init != llvm_init::not_yet) return g_init == llvm_init::done;
+  try {
+    cg_llvm_init_targets();
+  } catch (...) {
+    g_init = llvm_init::failed;
+    throw;
+  }
+  g_init = llvm_init::done;
+  return true;
+}
+
 } // namespace
 
 hy_status cg_llvm_guard(hy_status (*fn)(void *), void *arg, char *why, size_t why_len) {
@@ -54,6 +76,13 @@ hy_status cg_llvm_guard(hy_status (*fn)(void *), void *arg, char *why, size_t wh
       llvm::install_fatal_error_handler(on_fatal);
     });
     t_guarded = true;
+    if (!init_llvm_once()) {
+      t_guarded = !outer;
+      std::snprintf(why, why_len,
+                    "out of memory inside LLVM earlier in this process, while it was being set "
+                    "up; LLVM cannot be set up again in this process (restart it)");
+      return HY_ERR_OUT_OF_MEMORY;
+    }
     hy_status s = fn(arg);
     t_guarded = !outer;
     return s;

@@ -1,5 +1,4 @@
 /* LLVM set-up for codegen: one-time target initialisation, target machines, error conversion. */
-#include <pthread.h>
 #include <string.h>
 
 #include <llvm-c/Error.h>
@@ -8,17 +7,14 @@
 #include "codegen/cg_internal.h"
 #include "hydra/gemm.h"
 
-static pthread_once_t cg_init_once = PTHREAD_ONCE_INIT;
-
-/* Every target libLLVM has, so `hydrac compile --target` can cross-compile. */
-static void cg_init_targets(void) {
+/* Every target libLLVM has, so `hydrac compile --target` can cross-compile. Run once per process,
+ * by the first cg_llvm_guard (llvm_guard.cpp), which is also where a failure of it is kept. */
+void cg_llvm_init_targets(void) {
   LLVMInitializeAllTargetInfos();
   LLVMInitializeAllTargets();
   LLVMInitializeAllTargetMCs();
   LLVMInitializeAllAsmPrinters();
 }
-
-void cg_llvm_init(void) { pthread_once(&cg_init_once, cg_init_targets); }
 
 int cg_opt_level(const cg_target *t) {
   if (!t) return 3;
@@ -48,7 +44,6 @@ static LLVMCodeGenOptLevel cg_codegen_level(int opt) {
 
 LLVMTargetMachineRef cg_target_machine(diag *d, const cg_target *t, char **cpu_out,
                                        char **features_out) {
-  cg_llvm_init();
   bool host = !t || !t->triple;
   char *triple = host ? LLVMGetDefaultTargetTriple() : LLVMNormalizeTargetTriple(t->triple);
   char *cpu = t && t->cpu ? LLVMCreateMessage(t->cpu)
