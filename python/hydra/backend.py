@@ -14,7 +14,7 @@ import numpy as np
 from onnx.backend.base import Backend, BackendRep
 
 from . import _hydra
-from ._dtypes import to_code, to_numpy
+from ._dtypes import has_numpy, to_code, to_numpy
 
 
 class HydraRep(BackendRep):
@@ -40,14 +40,16 @@ class HydraRep(BackendRep):
         given = [(_BFLOAT16 if i < len(self._bf16) and self._bf16[i] and a.dtype == np.uint16
                   else to_code(a.dtype, f"input {i}"), a) for i, a in enumerate(arrays)]
         outs = _hydra.run_once(self._path, given, self._threads, True)
-        return [np.frombuffer(data, np.uint16 if code == _BFLOAT16 else
+        return [np.frombuffer(data, np.uint16 if code == _BFLOAT16 and not _HAS_BFLOAT16 else
                               to_numpy(code, f"output '{name}'")).reshape(dims).copy()
                 for name, code, dims, data in outs]
 
 
-# NumPy has no bfloat16: onnx's numpy_helper gives a bfloat16 tensor as its bits, a uint16
-# array, so a bfloat16 input comes as uint16 and a bfloat16 output goes back so.
+# NumPy has no bfloat16. Without ml_dtypes (onnx before 1.15) onnx's numpy_helper gives a bfloat16
+# tensor as its bits, a uint16 array, so a bfloat16 input comes as uint16 and a bfloat16 output
+# goes back so; with it, as ml_dtypes.bfloat16 both ways (_dtypes.py).
 _BFLOAT16 = 16
+_HAS_BFLOAT16 = has_numpy(_BFLOAT16)
 
 
 class HydraBackend(Backend):
