@@ -273,6 +273,11 @@ static hy_status ew_check_legacy_broadcast(ir_graph *g, ir_node *n) {
                          "inputs %s and %s differ and attribute 'broadcast' is 0 (opset %d)",
                          ir_type_str(a, ta, sizeof ta), ir_type_str(b, tb, sizeof tb), n->opset);
   }
+  if (b->rank > a->rank)
+    return ir_node_error(g, n, HY_ERR_SHAPE,
+                         "input 1 has rank %d, more than input 0's %d: legacy broadcast (opset "
+                         "%d) needs B to fit in A",
+                         b->rank, a->rank, n->opset);
   int64_t axis = ir_attr_int(n, "axis", a->rank - b->rank);
   if (axis < 0) axis += a->rank;
   if (axis != a->rank - b->rank)
