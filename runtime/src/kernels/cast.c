@@ -44,9 +44,18 @@
 #define CAST_TO_WITH(sname, dname, ddt, DST, DCT)                                                  \
   case ddt: {                                                                                      \
     DST *o = out;                                                                                  \
-    for (int64_t i = 0; i < n; i++) o[i] = ew_st_##dname((DCT)ew_ld_##sname(a[i]));                \
+    for (int64_t i = 0; i < n; i++) o[i] = ew_st_##dname(CAST_CONVERT(DCT, ew_ld_##sname(a[i])));  \
     return HY_OK;                                                                                  \
   }
+/* A source value into the target's compute type. C leaves a float outside an integer type's range
+ * undefined (the import fuzzer's UBSan found -inf cast to int8): a float goes into an integer
+ * type as the element-wise path (cast_store, ew_store_f64) puts it, NaN 0 and saturating at
+ * int64's range (uint64's for uint64) before the low bits are kept; other pairs convert as C does. */
+#define CAST_CONVERT(DCT, v)                                                                       \
+  _Generic((v), float: CAST_FLOAT_TO(DCT, v), double: CAST_FLOAT_TO(DCT, v), default: (DCT)(v))
+#define CAST_FLOAT_TO(DCT, v)                                                                      \
+  _Generic((DCT)0, float: (DCT)(v), double: (DCT)(v), uint64_t: (DCT)ew_f64_to_u64(v),            \
+           default: (DCT)ew_f64_to_i64(v))
 CAST_TYPES(CAST_FROM)
 
 /* Pairs the typed loops would round twice (through float on the way to a 16-bit float). */

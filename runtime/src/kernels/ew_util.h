@@ -81,6 +81,10 @@ static inline int64_t ew_f64_to_i64(double v) {
   return (int64_t)v;
 }
 
+static inline uint64_t ew_f64_to_u64(double v) {
+  return v >= 18446744073709551615.0 ? UINT64_MAX : v > 0 ? (uint64_t)v : 0;
+}
+
 static inline void ew_store_f64(int32_t dt, void *p, int64_t i, double v) {
   switch (dt) {
   case HY_DTYPE_FLOAT: ((float *)p)[i] = (float)v; return;
@@ -88,9 +92,7 @@ static inline void ew_store_f64(int32_t dt, void *p, int64_t i, double v) {
   case HY_DTYPE_FLOAT16: ((uint16_t *)p)[i] = hy_k_f32_to_f16((float)v); return;
   case HY_DTYPE_BFLOAT16: ((uint16_t *)p)[i] = hy_k_f32_to_bf16((float)v); return;
   case HY_DTYPE_BOOL: ((uint8_t *)p)[i] = v != 0; return;
-  case HY_DTYPE_UINT64:
-    ((uint64_t *)p)[i] = v >= 18446744073709551615.0 ? UINT64_MAX : v > 0 ? (uint64_t)v : 0;
-    return;
+  case HY_DTYPE_UINT64: ((uint64_t *)p)[i] = ew_f64_to_u64(v); return;
 #define EW_STORE_CASE(name, dtype, ST, CT, UT)                                                     \
   case dtype: ((ST *)p)[i] = (ST)ew_f64_to_i64(v); return;
     EW_SIGNED_TYPES(EW_STORE_CASE)
