@@ -3,8 +3,9 @@
  * Attribute block: ints {saturate, round_mode (hy_cast_round)} ( both optional, default 1 and
  * 'up'): saturate applies to float8 targets, round_mode to float8e8m0 (dtype_convert.h).
  * To bool is x != 0; floats to integers truncate toward zero (out of range is undefined in ONNX:
- * the C conversion for the wide integers, as in numpy, and 0 for the 2/4-bit ones, as ONNX's
- * reference); integers to narrower integers keep the low bits. Narrowing between floats rounds
+ * NaN gives 0 and values saturate at int64's range, uint64's for uint64, before the low bits are
+ * kept (CAST_CONVERT), and 0 for the 2/4-bit ones, as ONNX's reference); integers to narrower
+ * integers keep the low bits. Narrowing between floats rounds
  * once, to nearest even. */
 #include "kernels/dtype_convert.h"
 #include "kernels/ew_util.h"
