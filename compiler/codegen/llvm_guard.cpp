@@ -43,10 +43,10 @@ void on_fatal(void *, const char *reason, bool) {
   throw f;
 }
 
-// LLVM's one-time set-up (every target), run by the first guard. If an allocation fails inside it,
-// that is final for the process: libLLVM is built without exceptions, so the throw left the lock
-// its pass registry was holding taken, and running the set-up again fails ("Resource deadlock
-// avoided") or hangs. Later guards say why instead of trying.
+// LLVM's one-time set-up (the handlers above, then every target), run by the first guard. If an
+// allocation fails inside it, that is final for the process: libLLVM is built without exceptions,
+// so the throw left the lock its pass registry was holding taken, and running the set-up again
+// fails ("Resource deadlock avoided") or hangs. Later guards say why instead of trying.
 std::mutex g_init_mutex;
 enum class llvm_init { not_yet, done, failed } g_init = llvm_init::not_yet;
 
@@ -55,6 +55,8 @@ bool init_llvm_once() {
   std::lock_guard<std::mutex> lock(g_init_mutex); // Hydra's: released however this ends
   if (g_init != llvm_init::not_yet) return g_init == llvm_init::done;
   try {
+    llvm::install_bad_alloc_error_handler(on_bad_alloc); // neither allocates
+    llvm::install_fatal_error_handler(on_fatal);
     cg_llvm_init_targets();
   } catch (...) {
     g_init = llvm_init::failed;
@@ -67,14 +69,9 @@ bool init_llvm_once() {
 } // namespace
 
 hy_status cg_llvm_guard(hy_status (*fn)(void *), void *arg, char *why, size_t why_len) {
-  static std::once_flag once;
   why[0] = '\0';
   bool outer = !t_guarded; // a guard inside a guard leaves the catching to the outer one
   try {
-    std::call_once(once, [] {
-      llvm::install_bad_alloc_error_handler(on_bad_alloc);
-      llvm::install_fatal_error_handler(on_fatal);
-    });
     t_guarded = true;
     if (!init_llvm_once()) {
       t_guarded = !outer;
