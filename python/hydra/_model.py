@@ -142,7 +142,7 @@ def _checked(info, value):
     if a.shape != tuple(info.shape):
         raise ValueError(f"input '{info.name}' has shape {a.shape}; the model was compiled for "
                          f"{tuple(info.shape)}")
-    return np.ascontiguousarray(a)
+    return np.require(a, requirements="C")  # np.ascontiguousarray would make a 0-d array 1-d
 
 
 def _bindings(shapes):

@@ -14,7 +14,8 @@ import numpy as np
 from onnx.backend.base import Backend, BackendRep
 
 from . import _hydra
-from ._dtypes import has_numpy, to_code, to_numpy
+from ._dtypes import (SUB_BYTE_BITS, has_numpy, pack_sub_byte, sub_byte_code, to_code,
+                      to_numpy, unpack_sub_byte)
 
 
 class HydraRep(BackendRep):
@@ -36,13 +37,23 @@ class HydraRep(BackendRep):
             inputs = [inputs[n] for n in self._inputs]
         elif isinstance(inputs, np.ndarray):
             inputs = [inputs]
-        arrays = [np.ascontiguousarray(np.asarray(a)) for a in inputs]
-        given = [(_BFLOAT16 if i < len(self._bf16) and self._bf16[i] and a.dtype == np.uint16
-                  else to_code(a.dtype, f"input {i}"), a) for i, a in enumerate(arrays)]
-        outs = _hydra.run_once(self._path, given, self._threads, True)
-        return [np.frombuffer(data, np.uint16 if code == _BFLOAT16 and not _HAS_BFLOAT16 else
+        # np.require keeps a 0-d array 0-d (np.ascontiguousarray makes it 1-d)
+        arrays = [np.require(np.asarray(a), requirements="C") for a in inputs]
+        outs = _hydra.run_once(self._path, [self._given(i, a) for i, a in enumerate(arrays)],
+                               self._threads, True)
+        return [unpack_sub_byte(code, data, dims) if code in SUB_BYTE_BITS else
+                np.frombuffer(data, np.uint16 if code == _BFLOAT16 and not _HAS_BFLOAT16 else
                               to_numpy(code, f"output '{name}'")).reshape(dims).copy()
                 for name, code, dims, data in outs]
+
+    def _given(self, i, a):
+        """Input i as the extension takes it: (code, array), or (code, packed bytes, dims)."""
+        sub = sub_byte_code(a.dtype)
+        if sub is not None:
+            return sub, pack_sub_byte(a), a.shape
+        if i < len(self._bf16) and self._bf16[i] and a.dtype == np.uint16:
+            return _BFLOAT16, a
+        return to_code(a.dtype, f"input {i}"), a
 
 
 # NumPy has no bfloat16. Without ml_dtypes (onnx before 1.15) onnx's numpy_helper gives a bfloat16

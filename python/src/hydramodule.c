@@ -47,14 +47,61 @@ static void views_release(views *vs) {
   vs->n = 0;
 }
 
-/* obj's buffer (C-contiguous, writable when asked) as tensor t of dtype; what = "input 2" for
- * messages. False with the exception set. */
-static bool tensor_from(PyObject *obj, hy_dtype dtype, bool writable, const char *what, views *vs,
+/* A tensor of a type under 8 bits (int4, float4e2m1, int2, ...) comes as the bytes of ONNX's
+ * packed layout, which no buffer's shape describes, with its dims given apart: t's data is v's,
+ * its dims dims (a sequence of ints), and v must hold exactly their elements. */
+static bool packed_from(Py_buffer *v, PyObject *dims, hy_dtype dtype, const char *what,
                         hy_tensor *t) {
+  PyObject *fast = PySequence_Fast(dims, "dims: a sequence of ints");
+  if (!fast) return false;
+  Py_ssize_t rank = PySequence_Fast_GET_SIZE(fast);
+  bool ok = rank <= HY_MAX_RANK;
+  if (!ok)
+    PyErr_Format(PyExc_ValueError, "%s has rank %zd; Hydra takes at most %d", what, rank,
+                 HY_MAX_RANK);
+  memset(t, 0, sizeof *t);
+  uint64_t numel = 1;
+  for (Py_ssize_t k = 0; ok && k < rank; k++) {
+    long long d = PyLong_AsLongLong(PySequence_Fast_GET_ITEM(fast, k));
+    ok = !(d == -1 && PyErr_Occurred()) && d >= 0 && d < ((long long)1 << 40);
+    if (!ok && !PyErr_Occurred()) PyErr_Format(PyExc_ValueError, "%s: dim %zd is %lld", what, k, d);
+    if (ok) t->dims[k] = d, numel = numel * (uint64_t)d;
+    ok = ok && numel < ((uint64_t)1 << 40);
+    if (!ok && !PyErr_Occurred()) PyErr_Format(PyExc_ValueError, "%s: too many elements", what);
+  }
+  Py_DECREF(fast);
+  uint64_t bytes = (numel * (uint64_t)hy_dtype_bits(dtype) + 7) / 8;
+  if (ok && (uint64_t)v->len != bytes) {
+    PyErr_Format(PyExc_ValueError, "%s: %zd bytes given for %llu %s elements (%llu bytes packed)",
+                 what, v->len, (unsigned long long)numel, hy_dtype_name(dtype),
+                 (unsigned long long)bytes);
+    ok = false;
+  }
+  t->dtype = dtype;
+  t->rank = (int32_t)rank;
+  t->data = v->buf;
+  return ok;
+}
+
+/* obj's buffer (C-contiguous, writable when asked) as tensor t of dtype; what = "input 2" for
+ * messages; dims: NULL, or the dims of a sub-byte type's packed bytes (packed_from). False with
+ * the exception set. */
+static bool tensor_from(PyObject *obj, hy_dtype dtype, PyObject *dims, bool writable,
+                        const char *what, views *vs, hy_tensor *t) {
   Py_buffer *v = &vs->v[vs->n];
   int flags = PyBUF_C_CONTIGUOUS | (writable ? PyBUF_WRITABLE : 0);
   if (PyObject_GetBuffer(obj, v, flags) != 0) return false;
   vs->n++;
+  int32_t bits = hy_dtype_bits(dtype);
+  if (dims || (bits > 0 && bits < 8)) {
+    if (!dims || bits <= 0 || bits >= 8) {
+      PyErr_Format(PyExc_TypeError, "%s: %s", what,
+                   dims ? "dims are given only with a type under 8 bits (its packed bytes)"
+                        : "a type under 8 bits comes as its packed bytes and its dims");
+      return false;
+    }
+    return packed_from(v, dims, dtype, what, t);
+  }
   size_t elem = hy_dtype_size(dtype);
   if (v->ndim > HY_MAX_RANK) {
     PyErr_Format(PyExc_ValueError, "%s has rank %d; Hydra takes at most %d", what, v->ndim,
@@ -87,15 +134,17 @@ static bool tensors_from(PyObject *seq, const hy_dtype *dtypes, bool writable, c
   bool ok = vs->v && *out;
   if (!ok) PyErr_NoMemory();
   for (Py_ssize_t i = 0; ok && i < len; i++) {
-    PyObject *item = PySequence_Fast_GET_ITEM(fast, i), *buf = item;
+    PyObject *item = PySequence_Fast_GET_ITEM(fast, i), *buf = item, *dims = NULL;
     int dtype = dtypes ? dtypes[i] : 0;
-    if (!dtypes && !PyArg_ParseTuple(item, "iO;(dtype, buffer) expected", &dtype, &buf)) {
+    if (!dtypes &&
+        !PyArg_ParseTuple(item, "iO|O;(dtype, buffer) or (dtype, packed bytes, dims) expected",
+                          &dtype, &buf, &dims)) {
       ok = false;
       break;
     }
     char what[64];
     snprintf(what, sizeof what, "%s %zd", kind, i);
-    ok = tensor_from(buf, (hy_dtype)dtype, writable, what, vs, &(*out)[i]);
+    ok = tensor_from(buf, (hy_dtype)dtype, dims, writable, what, vs, &(*out)[i]);
   }
   *n = (int32_t)len;
   Py_DECREF(fast);

@@ -131,3 +131,17 @@ def test_arrays_are_read_in_place_when_they_can_be(torch_case):
     f = np.asfortranarray(a)
     c = _checked(model.inputs[0], f)
     assert c is not f and c.flags.c_contiguous and np.array_equal(c, f)
+
+
+def test_scalar_inputs_and_outputs_keep_rank_0():
+    """A 0-d array is a rank-0 tensor both ways (np.ascontiguousarray would make it [1])."""
+    graph = helper.make_graph(
+        [helper.make_node("Mul", ["a", "b"], ["y"], name="mul")], "scalar",
+        [helper.make_tensor_value_info(n, TensorProto.FLOAT, []) for n in ("a", "b")],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [])])
+    proto = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 14)])
+    y = hydra.compile(proto)(np.array(3, np.float32), np.array(-2, np.float32))["y"]
+    assert y.shape == () and y == -6
+    rep = hydra.backend.prepare(proto)
+    (y,) = rep.run([np.array(3, np.float32), np.array(-2, np.float32)])
+    assert y.shape == () and y.dtype == np.float32 and y == -6
