@@ -26,6 +26,17 @@ def _types(onnx_name, name):
     return getattr(TensorProto, onnx_name), np.dtype(getattr(ml_dtypes, name))
 
 
+def _cast_to_float(onnx_type):
+    """A model: Cast of a [5] input of onnx_type to float."""
+    graph = helper.make_graph(
+        [helper.make_node("Cast", ["t"], ["y"], to=TensorProto.FLOAT, name="to_float")],
+        "sub_byte_in", [helper.make_tensor_value_info("t", onnx_type, [5])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [5])])
+    proto = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 25)])
+    proto.ir_version = 11
+    return proto
+
+
 @pytest.mark.parametrize("onnx_name,name,values", CASES)
 def test_packing_is_onnx_layout(onnx_name, name, values):
     onnx_type, dtype = _types(onnx_name, name)
@@ -60,13 +71,7 @@ def test_cast_round_trip_through_the_backend(onnx_name, name, values):
     np.testing.assert_array_equal(y, x)
     assert t.dtype == dtype
     np.testing.assert_array_equal(t.astype(np.float32), x)
-    graph2 = helper.make_graph(
-        [helper.make_node("Cast", ["t"], ["y"], to=TensorProto.FLOAT, name="to_float")],
-        "sub_byte_in", [helper.make_tensor_value_info("t", onnx_type, [5])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [5])])
-    proto2 = helper.make_model(graph2, opset_imports=[helper.make_opsetid("", 25)])
-    proto2.ir_version = 11
-    (y2,) = hydra.backend.prepare(proto2).run([t])
+    (y2,) = hydra.backend.prepare(_cast_to_float(onnx_type)).run([t])
     np.testing.assert_array_equal(y2, x)
 
 
@@ -75,15 +80,9 @@ def test_wrong_packed_sizes_are_refused(tmp_path):
     from hydra import _hydra
 
     onnx_type, _ = _types("INT4", "int4")
-    graph = helper.make_graph(
-        [helper.make_node("Cast", ["t"], ["y"], to=TensorProto.FLOAT, name="to_float")],
-        "sub_byte_in", [helper.make_tensor_value_info("t", onnx_type, [5])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [5])])
-    proto = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 25)])
-    proto.ir_version = 11
     path = str(tmp_path / "m.onnx")
     with open(path, "wb") as f:
-        f.write(proto.SerializeToString())
+        f.write(_cast_to_float(onnx_type).SerializeToString())
     with pytest.raises(ValueError, match=r"2 bytes given for 5 int4 elements \(3 bytes packed\)"):
         _hydra.run_once(path, [(onnx_type, np.zeros(2, np.uint8), (5,))])
     with pytest.raises(TypeError, match="packed bytes and its dims"):
