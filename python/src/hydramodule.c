@@ -60,14 +60,20 @@ static bool packed_from(Py_buffer *v, PyObject *dims, hy_dtype dtype, const char
     PyErr_Format(PyExc_ValueError, "%s has rank %zd; Hydra takes at most %d", what, rank,
                  HY_MAX_RANK);
   memset(t, 0, sizeof *t);
+  const uint64_t max_numel = (uint64_t)1 << 40; /* far past any buffer; no product overflows */
   uint64_t numel = 1;
   for (Py_ssize_t k = 0; ok && k < rank; k++) {
     long long d = PyLong_AsLongLong(PySequence_Fast_GET_ITEM(fast, k));
-    ok = !(d == -1 && PyErr_Occurred()) && d >= 0 && d < ((long long)1 << 40);
-    if (!ok && !PyErr_Occurred()) PyErr_Format(PyExc_ValueError, "%s: dim %zd is %lld", what, k, d);
-    if (ok) t->dims[k] = d, numel = numel * (uint64_t)d;
-    ok = ok && numel < ((uint64_t)1 << 40);
-    if (!ok && !PyErr_Occurred()) PyErr_Format(PyExc_ValueError, "%s: too many elements", what);
+    if (d == -1 && PyErr_Occurred()) {
+      ok = false;
+    } else if (d < 0 || (d > 0 && numel > max_numel / (uint64_t)d)) {
+      PyErr_Format(PyExc_ValueError, "%s: dim %zd is %lld (negative, or too many elements)",
+                   what, k, d);
+      ok = false;
+    } else {
+      t->dims[k] = d;
+      numel *= (uint64_t)d;
+    }
   }
   Py_DECREF(fast);
   uint64_t bytes = (numel * (uint64_t)hy_dtype_bits(dtype) + 7) / 8;
