@@ -11,7 +11,8 @@ _TO_NUMPY = {
 # (the first element in the lowest bits): hydra.backend packs and unpacks them (pack_sub_byte,
 # unpack_sub_byte); a compiled Model does not take them.
 SUB_BYTE_BITS = {21: 4, 22: 4, 23: 4, 25: 2, 26: 2}  # uint4, int4, float4e2m1, uint2, int2
-_SUB_BYTE = {}  # code: (ml_dtypes type, bits), for those this ml_dtypes has
+_SUB_BYTE_NAMES = {21: "uint4", 22: "int4", 23: "float4_e2m1fn", 25: "uint2", 26: "int2"}
+_SUB_BYTE = {}  # code: ml_dtypes type, for those this ml_dtypes has
 try:
     import ml_dtypes
 
@@ -20,14 +21,12 @@ try:
                       20: ml_dtypes.float8_e5m2fnuz})
     if hasattr(ml_dtypes, "float8_e8m0fnu"):
         _TO_NUMPY[24] = ml_dtypes.float8_e8m0fnu
-    for _code, _name in ((21, "uint4"), (22, "int4"), (23, "float4_e2m1fn"), (25, "uint2"),
-                         (26, "int2")):
-        if hasattr(ml_dtypes, _name):
-            _SUB_BYTE[_code] = (getattr(ml_dtypes, _name), SUB_BYTE_BITS[_code])
+    _SUB_BYTE.update({c: getattr(ml_dtypes, n) for c, n in _SUB_BYTE_NAMES.items()
+                      if hasattr(ml_dtypes, n)})
 except ImportError:
     pass
 _TO_CODE = {np.dtype(t): c for c, t in _TO_NUMPY.items()}
-_SUB_BYTE_CODE = {np.dtype(t): c for c, (t, _) in _SUB_BYTE.items()}
+_SUB_BYTE_CODE = {np.dtype(t): c for c, t in _SUB_BYTE.items()}
 
 
 def sub_byte_code(dtype):
@@ -37,7 +36,7 @@ def sub_byte_code(dtype):
 
 def pack_sub_byte(a):
     """An array of an ml_dtypes 4- or 2-bit dtype as ONNX's packed bytes (a uint8 array)."""
-    bits = _SUB_BYTE[sub_byte_code(a.dtype)][1]
+    bits = SUB_BYTE_BITS[sub_byte_code(a.dtype)]
     per = 8 // bits
     codes = np.ascontiguousarray(a).reshape(-1).view(np.uint8) & ((1 << bits) - 1)
     codes = np.concatenate([codes, np.zeros(-codes.size % per, np.uint8)]).reshape(-1, per)
@@ -51,7 +50,7 @@ def unpack_sub_byte(code, data, dims):
     """ONNX's packed bytes of a 4- or 2-bit type code as an ml_dtypes array of shape dims."""
     if code not in _SUB_BYTE:
         raise TypeError(f"type code {code} has no NumPy dtype here (install ml_dtypes)")
-    t, bits = _SUB_BYTE[code]
+    t, bits = _SUB_BYTE[code], SUB_BYTE_BITS[code]
     per, n = 8 // bits, int(np.prod(dims, dtype=np.int64))
     b = np.frombuffer(data, np.uint8)
     codes = np.stack([(b >> (j * bits)) & ((1 << bits) - 1) for j in range(per)], axis=1)

@@ -99,8 +99,9 @@ static bool tensor_from(PyObject *obj, hy_dtype dtype, PyObject *dims, bool writ
   if (PyObject_GetBuffer(obj, v, flags) != 0) return false;
   vs->n++;
   int32_t bits = hy_dtype_bits(dtype);
-  if (dims || (bits > 0 && bits < 8)) {
-    if (!dims || bits <= 0 || bits >= 8) {
+  bool sub_byte = bits > 0 && bits < 8;
+  if (dims || sub_byte) {
+    if (!dims || !sub_byte) {
       PyErr_Format(PyExc_TypeError, "%s: %s", what,
                    dims ? "dims are given only with a type under 8 bits (its packed bytes)"
                         : "a type under 8 bits comes as its packed bytes and its dims");
