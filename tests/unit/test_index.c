@@ -70,14 +70,15 @@ static hy_status run_in(ir_node *n, const void *const *runtime, void **outs) {
   cr_assert(l->n_ints <= LOWER_MAX_INTS);
   hy_tdesc in[16] = {0}, out[4] = {0};
   const void *ins[16] = {0};
-  for (int32_t i = 0; i < n->n_in; i++) {
+  cr_assert(n->n_in <= 16 && n->n_out <= 4, "the helper's descriptor arrays are too small");
+  for (int32_t i = 0; i < n->n_in && i < 16; i++) {
     if (!n->in[i]) continue;
     const ir_type *t = &n->in[i]->type;
     in[i] = (hy_tdesc){t->dtype, t->rank, {0}};
     memcpy(in[i].dims, t->dims, sizeof t->dims);
     ins[i] = runtime && runtime[i] ? runtime[i] : n->in[i]->data;
   }
-  for (int32_t i = 0; i < n->n_out; i++) {
+  for (int32_t i = 0; i < n->n_out && i < 4; i++) {
     if (!n->out[i]) continue;
     const ir_type *t = &n->out[i]->type;
     out[i] = (hy_tdesc){t->dtype, t->rank, {0}};
