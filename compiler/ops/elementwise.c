@@ -4,7 +4,7 @@
  * hydra/kernels_elementwise.def). */
 #include <string.h>
 
-#include "ir/ir.h"
+#include "ops/elementwise.h"
 
 /* ---- dtype classes ---- */
 
@@ -66,15 +66,7 @@ static hy_status ew_broadcast_out(ir_graph *g, ir_node *n, hy_dtype dt) {
 
 /* ---- the broadcasting walk handed to the kernels ---- */
 
-/* Operands one walk can carry in the int block: {op, n, rank, dims, strides[n][rank]}. */
-#define EW_MAX_OPS ((LOWER_MAX_INTS - 3 - HY_MAX_RANK) / HY_MAX_RANK)
-
-/* Appends {rank, dims[rank], strides[n_ops][rank]} for operands ops[] broadcast to out: output
- * dims of size 1 are dropped and neighbouring dims every operand walks alike are merged, so the
- * common cases (same shape, a scalar, a bias row) become rank 1 or 2 and the kernel's inner loop
- * is long. Strides are in elements, 0 where an operand is broadcast. */
-static void ew_lower_walk(ir_lowered *l, int32_t n_ops, const ir_type *const *ops,
-                          const ir_type *out) {
+void ew_lower_walk(ir_lowered *l, int32_t n_ops, const ir_type *const *ops, const ir_type *out) {
   int64_t dims[HY_MAX_RANK], st[EW_MAX_OPS][HY_MAX_RANK];
   int32_t r = 0;
   int64_t numel = ir_type_numel(out);
@@ -388,6 +380,18 @@ hy_status infer_binary(ir_graph *g, ir_node *n) {
   }
 }
 
+/* Pow of a float by a known scalar 2 or 3 of its own type is x*x or x*x*x (HY_BIN_POW2/3):
+ * GPT-2's tanh GELU cubes every activation, and libm's pow is ten times a multiply. The square is
+ * correctly rounded like pow; the cube is within an ulp of it. */
+static hy_ew_binary ew_pow_code(const ir_node *n) {
+  const ir_value *y = n->in[1];
+  double e;
+  if (!ir_dtype_is_float(n->in[0]->type.dtype) || y->type.dtype != n->in[0]->type.dtype ||
+      !y->data || ir_type_numel(&y->type) != 1 || !ir_elem_get(y->type.dtype, y->data, 0, &e))
+    return HY_BIN_POW;
+  return e == 2 ? HY_BIN_POW2 : e == 3 ? HY_BIN_POW3 : HY_BIN_POW;
+}
+
 hy_status lower_binary(ir_graph *g, ir_node *n, ir_lowered *l) {
   const ir_type *ops[2] = {ir_in_type(n, 0), ir_in_type(n, 1)};
   ir_type slope;
@@ -397,7 +401,7 @@ hy_status lower_binary(ir_graph *g, ir_node *n, ir_lowered *l) {
     ops[1] = &slope;
   }
   l->kernel = HY_KERNEL_binary;
-  lower_int(l, ew_binary_code(n));
+  lower_int(l, n->op == OP_Pow ? ew_pow_code(n) : ew_binary_code(n));
   ew_lower_walk(l, 2, ops, &n->out[0]->type);
   return HY_OK;
 }

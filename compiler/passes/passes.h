@@ -43,6 +43,8 @@ typedef struct pass_epilogue_stats {
 } pass_epilogue_stats;
 hy_status pass_fuse_epilogue(ir_graph *g);
 hy_status pass_fuse_epilogue_counted(ir_graph *g, pass_epilogue_stats *st);
+/* fuse_elementwise.c: chains of float32 unary and binary ops → one FusedElementwise node. */
+hy_status pass_fuse_elementwise(ir_graph *g);
 /* dce.c: removes nodes no graph output depends on. */
 hy_status pass_dce(ir_graph *g);
 /* layout.c: constant MatMul/Gemm weights (A computed at run time) pre-packed for the GEMM into

@@ -1,7 +1,7 @@
 /* The pipeline: bind → dce → infer/fold → simplify → cse → fusions (GELU, LayerNorm, then GEMM
- * epilogues, which take the Gelu nodes the first makes) → dce → layout → lower → plan, ir_verify
- * after each
- * pass. An internal error always says which pass it came from. */
+ * epilogues, which take the Gelu nodes the first makes, then elementwise chains of what is left)
+ * → dce → layout → lower → plan, ir_verify after each pass. An internal error always says which
+ * pass it came from. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +18,7 @@ static const pass_def pass_list[] = {
     {"dce", pass_dce},       {"infer", pass_infer_shapes}, {"simplify", pass_simplify},
     {"cse", pass_cse},       {"fuse_attention", pass_fuse_attention},
     {"fuse_gelu", pass_fuse_gelu}, {"fuse_layernorm", pass_fuse_layernorm},
-    {"fuse_epilogue", pass_fuse_epilogue},
+    {"fuse_epilogue", pass_fuse_epilogue}, {"fuse_elementwise", pass_fuse_elementwise},
     {"dce", pass_dce},       {"layout", pass_layout},      {"lower", pass_lower},
     {"memplan", pass_plan_memory},
 };

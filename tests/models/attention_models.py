@@ -2,7 +2,8 @@
 nn.MultiheadAttention (sequence first, key padding mask), nn.TransformerEncoderLayer (batch
 first, key padding mask; and sequence first with a causal float mask beside the padding one), and
 a GPT-style causal block (packed qkv Linear split in three, a constant lower-triangle buffer
-applied by masked_fill, an additive padding mask).
+applied by masked_fill, an additive padding mask; then GPT-2's MLP, whose tanh GELU written out
+is an elementwise chain with a Pow).
 
 usage: /usr/bin/python3 attention_models.py OUTDIR [name ...]            (torch 1.13, opset 14)
        VENV/bin/python attention_models.py --torch2 OUTDIR [name ...]    (dynamo=True)
@@ -67,13 +68,21 @@ class EncoderCausal(nn.Module):
         return self.layer(x, src_mask=self.causal, src_key_padding_mask=key_padding_mask)
 
 
+def gelu_new(h):
+    """GPT-2's tanh GELU as HF transformers writes it out: exported as Pow, Mul, Add, Tanh."""
+    return 0.5 * h * (1.0 + torch.tanh((2.0 / torch.pi) ** 0.5 * (h + 0.044715 * torch.pow(h, 3.0))))
+
+
 class Gpt(nn.Module):
-    """A GPT-2 style attention block: packed qkv, causal tril buffer, additive padding mask."""
+    """A GPT-2 style block: packed qkv, causal tril buffer, additive padding mask, then the MLP
+    with the tanh GELU written out (gelu_new) on the residual."""
 
     def __init__(self):
         super().__init__()
         self.qkv = nn.Linear(E, 3 * E)
         self.proj = nn.Linear(E, E)
+        self.fc = nn.Linear(E, FF)
+        self.fc_out = nn.Linear(FF, E)
         tri = torch.tril(torch.ones(SEQ, SEQ, dtype=torch.bool)).view(1, 1, SEQ, SEQ)
         self.register_buffer("tri", tri)
 
@@ -84,8 +93,8 @@ class Gpt(nn.Module):
         a = (q @ k.transpose(-2, -1)) * (1.0 / (e // HEADS) ** 0.5)
         a = a.masked_fill(self.tri[:, :, :t, :t] == 0, float("-inf"))
         a = a + (1.0 - attention_mask[:, None, None, :]) * -10000.0
-        y = (a.softmax(-1) @ v).transpose(1, 2).contiguous().view(b, t, e)
-        return self.proj(y)
+        y = self.proj((a.softmax(-1) @ v).transpose(1, 2).contiguous().view(b, t, e))
+        return y + self.fc_out(gelu_new(self.fc(y)))
 
 
 def case(name):

@@ -224,7 +224,8 @@ Test(driver, inspect_prints_the_graph_around_a_pass) {
 }
 
 /* x:float[batch,4] · W[4,32] → the exact-erf GELU chain (fused into one Gelu) → two heads:
- * ya = Relu, yb = Neg(Sigmoid). W is 32 wide, one packed panel: packing keeps its 512 bytes. */
+ * ya = Relu, yb = Neg(Sigmoid) (one FusedElementwise). W is 32 wide, one packed panel: packing
+ * keeps its 512 bytes. */
 static void write_two_head_model(const char *path) {
   static const float w[4 * 32] = {0.5f};
   static const float sqrt2 = 1.41421356f, one = 1.0f, half = 0.5f;
@@ -308,9 +309,10 @@ Test(driver, inspect_dot_clusters_shared_part_and_heads) {
             out_text);
   cluster_text(out_text, "head: ya (1 node)", buf, sizeof buf);
   cr_assert(strstr(buf, "head_a\\nRelu") && strstr(buf, "label=\"ya\\n"), "%s", out_text);
-  cluster_text(out_text, "head: yb (2 nodes)", buf, sizeof buf);
-  cr_assert(strstr(buf, "head_b1\\nSigmoid") && strstr(buf, "head_b2\\nNeg") &&
-                !strstr(buf, "(fused)"),
+  /* Sigmoid then Neg: one chain, computed in one pass */
+  cluster_text(out_text, "head: yb (1 node)", buf, sizeof buf);
+  cr_assert(strstr(buf, "head_b2/FusedElementwise\\nFusedElementwise (fused)") &&
+                strstr(buf, "filled"),
             "%s", out_text);
   if (system("command -v dot >/dev/null 2>&1") == 0) { /* Graphviz itself, when installed */
     snprintf(args, sizeof args, "inspect '%s' --shape x=2x4 --dot | dot -Tsvg >'%s/g.svg'", path,
@@ -329,7 +331,7 @@ Test(driver, inspect_json_has_the_documented_keys) {
   cr_assert_eq(run(args), 0, "%s", err_text);
   const char *keys[] = {"{\"graph\":\"g\"", ",\"inputs\":[{\"name\":\"x\",\"type\":\"float[2,4]\"",
                         ",\"outputs\":[{\"name\":\"ya\"", ",\"opsets\":{\"ai.onnx\":14}",
-                        ",\"nodes\":[{", ",\"fused\":{\"FusedMatMul\":1}",
+                        ",\"nodes\":[{", ",\"fused\":{\"FusedMatMul\":1,\"FusedElementwise\":1}",
                         ",\"attention\":{\"fused\":0,\"unfused\":0}", ",\"arena_bytes\":",
                         /* W once: packed (one 32-wide panel, 512 bytes), not also its original;
                          * the GELU's scalars went with the chain */
@@ -370,8 +372,8 @@ Test(driver, inspect_without_shape_lists_what_the_model_declares) {
   cr_assert(strstr(out_text, "ops:") && strstr(out_text, "FusedMatMul=1"), "%s", out_text);
 }
 
-/* x:float[b,s] and z:float[b,s] add into r = Relu(x + z), read by every output; s = Sigmoid(r) is
- * read by yb and yc only; w:float[b,f] feeds ya alone. */
+/* x:float[b,s] and z:float[b,s] add into r = Relu(x + z) (one FusedElementwise), read by every
+ * output; s = Sigmoid(r) is read by yb and yc only; w:float[b,f] feeds ya alone. */
 static void write_three_head_model(const char *path) {
   Onnx__ModelProto *m = mb_model(14);
   Onnx__GraphProto *g = m->graph;
@@ -399,16 +401,16 @@ Test(driver, inspect_dot_gives_a_part_some_heads_share_its_own_cluster) {
   write_three_head_model(path);
   snprintf(args, sizeof args, "inspect '%s' --shape x=2x3 --shape w=2x5 --dot", path);
   cr_assert_eq(run(args), 0, "%s", err_text);
-  /* sum and enc serve ya, yb, yc (not yw): a shared part, but not every output's */
+  /* sum and enc, fused, serve ya, yb, yc (not yw): a shared part, but not every output's */
   check_dot_structure(out_text, 6);
-  cluster_text(out_text, "shared by ya, yb, yc (2 nodes)", buf, sizeof buf);
-  cr_assert(strstr(buf, "sum\\nAdd") && strstr(buf, "enc\\nRelu"), "%s", out_text);
+  cluster_text(out_text, "shared by ya, yb, yc (1 node)", buf, sizeof buf);
+  cr_assert(strstr(buf, "enc/FusedElementwise\\nFusedElementwise (fused)"), "%s", out_text);
   cluster_text(out_text, "shared by yb, yc (1 node)", buf, sizeof buf);
   cr_assert(strstr(buf, "pool\\nSigmoid"), "%s", out_text);
   cluster_text(out_text, "head: yw (1 node)", buf, sizeof buf);
   cr_assert(strstr(buf, "head_w\\nRelu"), "%s", out_text);
   cr_assert(strstr(out_text, "head: ya (1 node)") && strstr(out_text, "head: yb (1 node)") &&
-                strstr(out_text, "head: yc (1 node)") && !strstr(out_text, "(fused)"),
+                strstr(out_text, "head: yc (1 node)"),
             "%s", out_text);
 }
 

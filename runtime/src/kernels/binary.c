@@ -7,7 +7,7 @@
 #include <string.h>
 #include <tgmath.h>
 
-#include "kernels/ew_util.h"
+#include "kernels/ew_ops.h"
 
 /* Integer powers by squaring, wrapping like repeated multiplication. A negative exponent gives
  * the truncated real result: 1 for base 1, +-1 for base -1, 0 otherwise (also for base 0, where
@@ -31,19 +31,6 @@ static inline int64_t ew_pymod(int64_t x, int64_t y) {
   return r != 0 && ((r < 0) != (y < 0)) ? r + y : r;
 }
 
-/* Floating remainder with the divisor's sign (Mod-28 with fmod=0): fmod moved into the divisor's
- * half-line; a zero result takes the divisor's sign, x = +-inf or y = 0 give NaN (from fmod), and
- * y = +-inf gives x or, opposite in sign, y itself (fmod(x, inf) + inf). */
-#define EW_FLOORMOD_FN(fn, T)                                                                      \
-  static inline T fn(T x, T y) {                                                                   \
-    T r = fmod(x, y);                                                                              \
-    if (r == 0) return copysign((T)0, y);                                                          \
-    return (r < 0) != (y < 0) ? r + y : r;                                                         \
-  }
-EW_FLOORMOD_FN(ew_floormodf, float)
-EW_FLOORMOD_FN(ew_floormod, double)
-#define EW_FLOORMOD(x, y) _Generic((x), float: ew_floormodf, default: ew_floormod)(x, y)
-
 /* Signed shifts (version 28): by a negative amount or the width or more only the sign fill is
  * left (-1 for a right shift of a negative x, else 0); the right shift is arithmetic (as gcc and
  * clang define >> of a negative value) and the left one wraps in the unsigned type. */
@@ -58,7 +45,7 @@ EW_FLOORMOD_FN(ew_floormod, double)
   {                                                                                                \
     int64_t idx[HY_MAX_RANK] = {0}, off[2] = {0, 0};                                               \
     int64_t w = dims[rank - 1], rows = hy_k_rows(rank, dims);                                      \
-    if (w == 0) return HY_OK; /* empty: a broadcast operand's pa[0] / pb[0] may not exist */      \
+    if (w == 0) return HY_OK; /* empty: a broadcast operand's pa[0] / pb[0] may not exist */       \
     bool ca = st[rank - 1] != 0, cb = st[2 * rank - 1] != 0;                                       \
     OT *o = out;                                                                                   \
     for (int64_t r = 0; r < rows; r++, o += w) {                                                   \
@@ -116,24 +103,17 @@ EW_FLOORMOD_FN(ew_floormod, double)
   EW_INLINE hy_status bin_##name(int64_t op, int32_t rank, const int64_t *dims, const int64_t *st, \
                               const ST *a, const ST *b, void *out)
 
-/* Floats: NaN propagates through Min/Max like numpy's minimum/maximum. */
+/* Floats: the arithmetic from ew_ops.h's list (Mean's pairwise step is Add). */
+#define BIN_FLOAT_CASE(name, code, E)                                                              \
+  case code: BIN_ARITH(name, E)
 #define BIN_FLOAT_FN(name, dt, ST, CT, UT)                                                         \
   BIN_SIGNATURE(name, ST) {                                                                        \
     typedef ST ew_st;                                                                              \
     typedef CT ew_ct;                                                                              \
     typedef UT ew_ut EW_UNUSED;                                                                    \
     switch (op) {                                                                                  \
-    case HY_BIN_ADD:                                                                               \
     case HY_BIN_MEAN: BIN_ARITH(name, x + y)                                                       \
-    case HY_BIN_SUB: BIN_ARITH(name, x - y)                                                        \
-    case HY_BIN_MUL: BIN_ARITH(name, x * y)                                                        \
-    case HY_BIN_DIV: BIN_ARITH(name, x / y)                                                        \
-    case HY_BIN_POW: BIN_ARITH(name, pow(x, y))                                                    \
-    case HY_BIN_MIN: BIN_ARITH(name, isnan(x) || x < y ? x : y)                                    \
-    case HY_BIN_MAX: BIN_ARITH(name, isnan(x) || x > y ? x : y)                                    \
-    case HY_BIN_PRELU: BIN_ARITH(name, x < 0 ? y * x : x)                                          \
-    case HY_BIN_FMOD: BIN_ARITH(name, fmod(x, y))                                                  \
-    case HY_BIN_MOD: BIN_ARITH(name, EW_FLOORMOD(x, y))                                            \
+      EW_BINARY_FLOAT_OPS(BIN_FLOAT_CASE, name)                                                    \
       BIN_COMPARE_CASES(name)                                                                      \
     }                                                                                              \
     return HY_ERR_UNSUPPORTED;                                                                     \

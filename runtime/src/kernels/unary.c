@@ -5,8 +5,7 @@
 #include <math.h>
 #include <tgmath.h>
 
-#include "kernels/ew_util.h"
-#include "kernels/ew_math.h"
+#include "kernels/ew_ops.h"
 
 /* One tight loop: x is the loaded element, E its image; ew_ct is the function's compute type. */
 #define UN_MAP(name, E)                                                                            \
@@ -16,50 +15,16 @@
   }                                                                                                \
   return HY_OK;
 
+/* One case of the float switch, from ew_ops.h's list. */
+#define UN_FLOAT_CASE(name, code, E)                                                               \
+  case code: UN_MAP(name, E)
+
 #define UN_FLOAT_FN(name, dt, ST, CT, UT)                                                          \
   EW_INLINE hy_status un_##name(int64_t op, const ST *a, void *out, int64_t n, CT al, CT be) {     \
     ST *o = out;                                                                                   \
     typedef CT ew_ct;                                                                              \
     switch (op) {                                                                                  \
-    case HY_UN_ABS: UN_MAP(name, fabs(x))                                                          \
-    case HY_UN_NEG: UN_MAP(name, -x)                                                               \
-    case HY_UN_SQRT: UN_MAP(name, sqrt(x))                                                         \
-    case HY_UN_EXP: UN_MAP(name, EW_EXP(x))                                                        \
-    case HY_UN_LOG: UN_MAP(name, log(x))                                                           \
-    case HY_UN_TANH: UN_MAP(name, EW_TANH(x))                                                      \
-    case HY_UN_RELU: UN_MAP(name, x < 0 ? 0 : x)                                                   \
-    case HY_UN_SIGMOID: UN_MAP(name, EW_SIGMOID(x))                                                \
-    case HY_UN_ERF: UN_MAP(name, EW_ERF(x))                                                        \
-    case HY_UN_RECIPROCAL: UN_MAP(name, 1 / x)                                                     \
-    case HY_UN_FLOOR: UN_MAP(name, floor(x))                                                       \
-    case HY_UN_CEIL: UN_MAP(name, ceil(x))                                                         \
-    case HY_UN_SIN: UN_MAP(name, sin(x))                                                           \
-    case HY_UN_COS: UN_MAP(name, cos(x))                                                           \
-    case HY_UN_SOFTPLUS: UN_MAP(name, EW_SOFTPLUS(x))                                              \
-    case HY_UN_LEAKYRELU: UN_MAP(name, x < 0 ? al * x : x)                                         \
-    case HY_UN_ELU: UN_MAP(name, x < 0 ? al * expm1(x) : x)                                        \
-    case HY_UN_HARDSIGMOID: UN_MAP(name, fmax((CT)0, fmin((CT)1, al * x + be)))                    \
-    case HY_UN_SIGN: UN_MAP(name, x > 0 ? 1 : x < 0 ? -1 : x)                                      \
-    case HY_UN_ROUND: UN_MAP(name, rint(x)) /* half to even in the default rounding mode */        \
-    case HY_UN_TAN: UN_MAP(name, tan(x))                                                           \
-    case HY_UN_ASIN: UN_MAP(name, asin(x))                                                         \
-    case HY_UN_ACOS: UN_MAP(name, acos(x))                                                         \
-    case HY_UN_ATAN: UN_MAP(name, atan(x))                                                         \
-    case HY_UN_SINH: UN_MAP(name, sinh(x))                                                         \
-    case HY_UN_COSH: UN_MAP(name, cosh(x))                                                         \
-    case HY_UN_ASINH: UN_MAP(name, asinh(x))                                                       \
-    case HY_UN_ACOSH: UN_MAP(name, acosh(x))                                                       \
-    case HY_UN_ATANH: UN_MAP(name, atanh(x))                                                       \
-    case HY_UN_SELU: UN_MAP(name, be * (x > 0 ? x : al * expm1(x)))                                \
-    case HY_UN_THRESHOLDEDRELU: UN_MAP(name, x > al ? x : 0)                                       \
-    case HY_UN_HARDSWISH: UN_MAP(name, x * fmax((ew_ct)0, fmin((ew_ct)1, x / 6 + (ew_ct)0.5)))     \
-    case HY_UN_SOFTSIGN: UN_MAP(name, x / (1 + fabs(x)))                                           \
-    case HY_UN_CELU: UN_MAP(name, fmax((ew_ct)0, x) + fmin((ew_ct)0, al * expm1(x / al)))          \
-    case HY_UN_SHRINK: UN_MAP(name, x < -al ? x + be : x > al ? x - be : 0)                        \
-    case HY_UN_GELU: UN_MAP(name, x * (ew_ct)0.5 * (1 + EW_ERF(x * (ew_ct)0.70710678118654752)))  \
-    case HY_UN_GELU_TANH: UN_MAP(name, EW_GELU_TANH(x))                                            \
-    case HY_UN_MISH: UN_MAP(name, x * EW_TANH(EW_SOFTPLUS(x)))                                     \
-    case HY_UN_SWISH: UN_MAP(name, x * EW_SIGMOID(al * x))                                         \
+      EW_UNARY_FLOAT_OPS(UN_FLOAT_CASE, name)                                                      \
     case HY_UN_ISNAN: {                                                                            \
       uint8_t *ob = out;                                                                           \
       for (int64_t i = 0; i < n; i++) ob[i] = isnan(ew_ld_##name(a[i]));                           \
