@@ -178,8 +178,35 @@ hy_status infer_unary(ir_graph *g, ir_node *n) {
   return HY_OK;
 }
 
-/* A float attribute that must be finite (alpha, beta). */
-hy_status lower_unary(ir_graph *g, ir_node *n, ir_lowered *l) {
+/* The one-op kernels' loops run on one thread; a float32 node of this many elements or more runs
+ * as a one-step ew_chain instead, whose blocks the session's threads share (at one thread it is
+ * as fast: its block loop is specialised on the constant step like theirs). */
+#define EW_CHAIN_MIN_ELEMS ((int64_t)1 << 16)
+
+static bool ew_runs_as_chain(const ir_node *n) {
+  for (int32_t i = 0; i < n->n_in; i++)
+    if (!n->in[i] || n->in[i]->type.dtype != HY_DTYPE_FLOAT) return false;
+  return n->n_in <= 2 && n->out[0]->type.dtype == HY_DTYPE_FLOAT &&
+         ir_type_numel(&n->out[0]->type) >= EW_CHAIN_MIN_ELEMS;
+}
+
+/* ew_chain's block for one step over operands ops[0..n_ops). */
+static void ew_lower_one_step(ir_lowered *l, int32_t n_ops, const ir_type *const *ops,
+                              const ir_type *out, const ew_step *st) {
+  l->kernel = HY_KERNEL_ew_chain;
+  lower_int(l, 1);
+  ew_lower_walk(l, n_ops, ops, out);
+  lower_int(l, st->kind);
+  lower_int(l, st->code);
+  lower_int(l, 0);
+  lower_int(l, st->kind == HY_EW_CHAIN_BINARY ? 1 : -1);
+  lower_float(l, st->alpha);
+  lower_float(l, st->beta);
+}
+
+/* alpha and beta from the op's attributes (finite; their defaults when absent), as the unary
+ * kernel reads them. */
+hy_status ew_unary_step(ir_graph *g, ir_node *n, ew_step *st) {
   ew_class c;
   float alpha = 0, beta = 0;
   hy_status s = HY_OK;
@@ -208,10 +235,23 @@ hy_status lower_unary(ir_graph *g, ir_node *n, ir_lowered *l) {
     alpha = (float)neg, beta = (float)pos;
   }
   if (s != HY_OK) return s;
+  *st = (ew_step){HY_EW_CHAIN_UNARY, ew_unary_code(n, &c), alpha, beta};
+  return HY_OK;
+}
+
+hy_status lower_unary(ir_graph *g, ir_node *n, ir_lowered *l) {
+  ew_step st;
+  hy_status s = ew_unary_step(g, n, &st);
+  if (s != HY_OK) return s;
+  if (ew_runs_as_chain(n) && ew_chain_code_ok(st.kind, st.code)) {
+    const ir_type *ops[1] = {ir_in_type(n, 0)};
+    ew_lower_one_step(l, 1, ops, &n->out[0]->type, &st);
+    return HY_OK;
+  }
   l->kernel = HY_KERNEL_unary;
-  lower_int(l, ew_unary_code(n, &c));
-  lower_float(l, alpha);
-  lower_float(l, beta);
+  lower_int(l, st.code);
+  lower_float(l, st.alpha);
+  lower_float(l, st.beta);
   return HY_OK;
 }
 
@@ -383,13 +423,18 @@ hy_status infer_binary(ir_graph *g, ir_node *n) {
 /* Pow of a float by a known scalar 2 or 3 of its own type is x*x or x*x*x (HY_BIN_POW2/3):
  * GPT-2's tanh GELU cubes every activation, and libm's pow is ten times a multiply. The square is
  * correctly rounded like pow; the cube is within an ulp of it. */
-static hy_ew_binary ew_pow_code(const ir_node *n) {
+static int64_t ew_pow_code(const ir_node *n) {
   const ir_value *y = n->in[1];
   double e;
   if (!ir_dtype_is_float(n->in[0]->type.dtype) || y->type.dtype != n->in[0]->type.dtype ||
       !y->data || ir_type_numel(&y->type) != 1 || !ir_elem_get(y->type.dtype, y->data, 0, &e))
     return HY_BIN_POW;
   return e == 2 ? HY_BIN_POW2 : e == 3 ? HY_BIN_POW3 : HY_BIN_POW;
+}
+
+ew_step ew_binary_step(const ir_node *n) {
+  int64_t code = n->op == OP_Pow ? ew_pow_code(n) : ew_binary_code(n);
+  return (ew_step){HY_EW_CHAIN_BINARY, code, 0, 0};
 }
 
 hy_status lower_binary(ir_graph *g, ir_node *n, ir_lowered *l) {
@@ -400,8 +445,13 @@ hy_status lower_binary(ir_graph *g, ir_node *n, ir_lowered *l) {
     if (s != HY_OK) return s;
     ops[1] = &slope;
   }
+  ew_step st = ew_binary_step(n);
+  if (ew_runs_as_chain(n) && ew_chain_code_ok(st.kind, st.code)) {
+    ew_lower_one_step(l, 2, ops, &n->out[0]->type, &st);
+    return HY_OK;
+  }
   l->kernel = HY_KERNEL_binary;
-  lower_int(l, n->op == OP_Pow ? ew_pow_code(n) : ew_binary_code(n));
+  lower_int(l, st.code);
   ew_lower_walk(l, 2, ops, &n->out[0]->type);
   return HY_OK;
 }

@@ -1,5 +1,5 @@
-/* What the elementwise hooks (elementwise.c) share with the fused chain's (elementwise_fused.c):
- * the broadcasting walk the kernels are handed. */
+/* What the elementwise hooks (elementwise.c) share with the fused chain's (elementwise_fused.c)
+ * and the chain fusion: the broadcasting walk the kernels are handed, and each op as a step. */
 #ifndef HC_OPS_ELEMENTWISE_H
 #define HC_OPS_ELEMENTWISE_H
 
@@ -14,5 +14,19 @@
  * is long. Strides are in elements, 0 where an operand is broadcast; a nonzero innermost stride
  * is 1. */
 void ew_lower_walk(ir_lowered *l, int32_t n_ops, const ir_type *const *ops, const ir_type *out);
+
+/* A float unary or binary node as a step of the ew_chain kernel: kind (HY_EW_CHAIN_*), the op
+ * code the one-op kernel would get (hy_ew_unary / hy_ew_binary) and the unary attributes. The
+ * lower hooks and the chain fusion (passes/fuse_elementwise.c) both take it from here. */
+typedef struct ew_step {
+  int64_t kind, code;
+  float alpha, beta;
+} ew_step;
+/* A node of the unary hooks; an error names a bad attribute (alpha, gamma, ...). */
+hy_status ew_unary_step(ir_graph *g, ir_node *n, ew_step *st);
+/* A node of the binary hooks (Pow by a known 2 or 3 is HY_BIN_POW2/POW3). */
+ew_step ew_binary_step(const ir_node *n);
+/* The step may be one of ew_chain's: an op whose float result has its operands' type. */
+bool ew_chain_code_ok(int64_t kind, int64_t code);
 
 #endif

@@ -6,7 +6,6 @@
 #include "ir/match.h"
 #include "ops/elementwise.h"
 
-/* The codes a step may carry: the ops whose float result has the operands' type. */
 static bool unary_code_ok(int64_t c) {
   return c >= 0 && c < HY_UN_COUNT && c != HY_UN_ISNAN && c != HY_UN_ISINF && c != HY_UN_NOT &&
          c != HY_UN_BITNOT;
@@ -20,6 +19,12 @@ static bool binary_code_ok(int64_t c) {
     return true;
   default: return false;
   }
+}
+
+bool ew_chain_code_ok(int64_t kind, int64_t code) {
+  return kind == HY_EW_CHAIN_UNARY    ? unary_code_ok(code)
+         : kind == HY_EW_CHAIN_BINARY ? binary_code_ok(code)
+                                      : false;
 }
 
 /* The steps and params attributes, checked: *n steps of 4 ints, 2 floats each. */
@@ -43,7 +48,7 @@ static hy_status chain_attrs(ir_graph *g, ir_node *n, const int64_t **steps,
       return ir_attr_error(g, n, "steps", HY_ERR_INVALID_MODEL,
                            "step %d: kind %lld is not 0 (unary) or 1 (binary)", s,
                            (long long)sp[0]);
-    if (binary ? !binary_code_ok(sp[1]) : !unary_code_ok(sp[1]))
+    if (!ew_chain_code_ok(sp[0], sp[1]))
       return ir_attr_error(g, n, "steps", HY_ERR_INVALID_MODEL,
                            "step %d: %s op code %lld is not a float op", s,
                            binary ? "binary" : "unary", (long long)sp[1]);

@@ -6,19 +6,19 @@
  * A group grows backwards from its last node (its root): a producer joins when it is such an op,
  * its output has the root's shape (so no value is computed more than once per output element)
  * and every reader of its output is in the group (no graph output either). Each node's kernel
- * code and attributes come from its own lower hook, so the fused node computes exactly what the
- * nodes would (the kernel shares their arithmetic, runtime/src/kernels/ew_ops.h). Groups of one
- * node stay as they are. */
+ * code and attributes are those its own lower hook uses (ops/elementwise.h), so the fused node
+ * computes exactly what the nodes would (the kernel shares their arithmetic,
+ * runtime/src/kernels/ew_ops.h). Groups of one node stay as they are (a large float32 one runs
+ * as a one-step chain anyway: lower_unary, lower_binary). */
 #include <string.h>
 
 #include "ir/match.h"
+#include "ops/elementwise.h"
 #include "passes/pass_internal.h"
 
 typedef struct chain_step {
   ir_node *node;
-  hy_ew_chain_kind kind;
-  int64_t code;
-  float alpha, beta;
+  ew_step step;
 } chain_step;
 
 typedef struct chain_group {
@@ -29,8 +29,8 @@ typedef struct chain_group {
 } chain_group;
 
 /* n as a chain step: a float32 node of the unary or binary elementwise hooks with static shapes
- * (binary from version 7, when they broadcast like numpy). Its lower hook gives the kernel code
- * and attributes; its error is the node's own (the lower pass would give the same). */
+ * (binary from version 7, when they broadcast like numpy), its kernel code and attributes as its
+ * lower hook gives them (ops/elementwise.h); an error is the node's own (lower would give it). */
 static hy_status as_step(ir_graph *g, ir_node *n, chain_step *st, bool *ok) {
   *ok = false;
   const ir_op_info *op = ir_op_get(n->op);
@@ -42,16 +42,15 @@ static hy_status as_step(ir_graph *g, ir_node *n, chain_step *st, bool *ok) {
   for (int32_t i = 0; i < n->n_in; i++)
     if (!n->in[i] || n->in[i]->type.dtype != HY_DTYPE_FLOAT || !ir_type_is_static(&n->in[i]->type))
       return HY_OK;
-  ir_lowered l = {0};
-  hy_status s = op->lower(g, n, &l);
-  if (s != HY_OK) return s;
-  if (l.kernel != (unary ? HY_KERNEL_unary : HY_KERNEL_binary) || l.n_ints < 1) return HY_OK;
-  *st = (chain_step){.node = n, .kind = unary ? HY_EW_CHAIN_UNARY : HY_EW_CHAIN_BINARY,
-                     .code = l.ints[0]};
+  ew_step e;
   if (unary) {
-    st->alpha = l.n_floats > 0 ? (float)l.floats[0] : 0;
-    st->beta = l.n_floats > 1 ? (float)l.floats[1] : 0;
+    hy_status s = ew_unary_step(g, n, &e);
+    if (s != HY_OK) return s;
+  } else {
+    e = ew_binary_step(n);
   }
+  if (!ew_chain_code_ok(e.kind, e.code)) return HY_OK;
+  *st = (chain_step){.node = n, .step = e};
   *ok = true;
   return HY_OK;
 }
@@ -160,12 +159,12 @@ static hy_status replace(ir_graph *g, chain_group *c, ir_node **made) {
   for (int32_t i = 0; i < c->n; i++) {
     const chain_step *st = &c->steps[i];
     int64_t *sp = steps + 4 * i;
-    sp[0] = st->kind;
-    sp[1] = st->code;
+    sp[0] = st->step.kind;
+    sp[1] = st->step.code;
     sp[2] = operand_of(c, st->node->in[0]);
-    sp[3] = st->kind == HY_EW_CHAIN_BINARY ? operand_of(c, st->node->in[1]) : -1;
-    params[2 * i] = st->alpha;
-    params[2 * i + 1] = st->beta;
+    sp[3] = st->step.kind == HY_EW_CHAIN_BINARY ? operand_of(c, st->node->in[1]) : -1;
+    params[2 * i] = st->step.alpha;
+    params[2 * i + 1] = st->step.beta;
   }
   at[0] = (ir_attr){.name = "steps", .kind = IR_ATTR_INTS, .ints = steps, .n = 4 * c->n};
   at[1] = (ir_attr){.name = "params", .kind = IR_ATTR_FLOATS, .floats = params, .n = 2 * c->n};

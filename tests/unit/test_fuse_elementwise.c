@@ -288,3 +288,31 @@ Test(fuse_elementwise, pow_by_two_or_three_is_multiplication) {
   hy_session_destroy(s);
   cg_jit_free(j);
 }
+
+/* A float32 op alone of 2^16 elements or more runs as a one-step chain, whose blocks the threads
+ * share (the one-op kernels run on one thread); a smaller one keeps its own kernel. */
+Test(fuse_elementwise, a_large_op_alone_runs_as_a_one_step_chain) {
+  enum { W = 20000 };
+  ir_value *x = graph_fixture_input("x", HY_DTYPE_FLOAT, 2, DIMS(4, W));
+  ir_value *small = graph_fixture_input("small", HY_DTYPE_FLOAT, 1, DIMS(W));
+  output(op("Sub", x, constant(1, DIMS(W), 0.25f, -0.5f))); /* 80,000 elements */
+  output(op("Sigmoid", small, NULL));                       /* 20,000 */
+  cr_assert_eq(pass_run_all(G, NULL, 0), HY_OK, "%s", D.msg);
+  cr_assert_eq(G->n_nodes, 2);
+  ir_node *big = G->first->op == OP_Sub ? G->first : G->last;
+  ir_node *other = big == G->first ? G->last : G->first;
+  cr_expect_eq(big->lowered->kernel, HY_KERNEL_ew_chain);
+  cr_expect_eq(other->lowered->kernel, HY_KERNEL_unary);
+  const void *ins[2];
+  static float xs[4 * W], y[4 * W];
+  for (int64_t i = 0; i < 4 * W; i++) xs[i] = x_at(i);
+  ins[0] = big->in[0] == x ? xs : big->in[0]->data;
+  ins[1] = big->in[1] == x ? xs : big->in[1]->data;
+  void *outs[] = {y};
+  hy_status lowered;
+  cr_assert_eq(graph_fixture_kernel(big, ins, outs, &lowered), HY_OK);
+  for (int64_t i = 0; i < 4 * W; i++) {
+    float want = xs[i] - (0.25f - 0.5f * (float)((i % W) % 7));
+    cr_assert_eq(y[i], want, "y[%lld] = %.9g, want %.9g", (long long)i, y[i], want);
+  }
+}

@@ -51,43 +51,54 @@ EW_INLINE void chain_binary(int64_t code, const float *a, const float *b, float 
   switch (code) { EW_BINARY_FLOAT_OPS(CHAIN_BIN_CASE, 0) }
 }
 
-/* Blocks [begin, end) of the output, block u being block u % blocks of row u / blocks. */
-static void chain_range(void *arg, int64_t begin, int64_t end) {
-  const chain_job *j = arg;
-  float step_buf[HY_EW_CHAIN_MAX_STEPS][EW_CHAIN_BLOCK];
-  float splat[HY_EW_CHAIN_MAX_IN][EW_CHAIN_BLOCK];
+/* One block: len elements from column b0 of the row whose inputs start at off[k]. */
+EW_INLINE void chain_block(const chain_job *j, const int64_t *off, int64_t row, int64_t b0,
+                           float step_buf[][EW_CHAIN_BLOCK], float splat[][EW_CHAIN_BLOCK]) {
   const float *src[HY_EW_CHAIN_MAX_IN + HY_EW_CHAIN_MAX_STEPS];
-  int32_t rank = j->rank, last = j->rank - 1;
-  for (int64_t u = begin; u < end; u++) {
-    int64_t row = u / j->blocks, b0 = (u % j->blocks) * EW_CHAIN_BLOCK;
-    int64_t len = j->w - b0 < EW_CHAIN_BLOCK ? j->w - b0 : EW_CHAIN_BLOCK;
-    for (int32_t k = 0; k < j->n_in; k++) { /* input k's offset at (row, b0) */
-      const int64_t *st = j->st + (int64_t)k * rank;
-      int64_t off = 0, r = row;
-      for (int32_t d = last - 1; d >= 0; d--) {
-        off += (r % j->dims[d]) * st[d];
-        r /= j->dims[d];
-      }
-      const float *x = (const float *)j->in[k] + off;
-      if (st[last] != 0) { /* contiguous along the row (the innermost stride is then 1) */
-        src[k] = x + b0;
-      } else { /* one value per row: its copies make every operand a plain array */
-        for (int64_t i = 0; i < len; i++) splat[k][i] = x[0];
-        src[k] = splat[k];
-      }
-    }
-    for (int32_t s = 0; s < j->n_steps; s++) {
-      const int64_t *sp = j->steps + 4 * (int64_t)s;
-      float *dst = s + 1 == j->n_steps ? j->out + row * j->w + b0 : step_buf[s];
-      if (sp[0] == HY_EW_CHAIN_UNARY)
-        chain_unary(sp[1], src[sp[2]], dst, len, (float)j->floats[2 * s],
-                    (float)j->floats[2 * s + 1]);
-      else
-        chain_binary(sp[1], src[sp[2]], src[sp[3]], dst, len);
-      src[j->n_in + s] = dst;
+  int64_t len = j->w - b0 < EW_CHAIN_BLOCK ? j->w - b0 : EW_CHAIN_BLOCK;
+  for (int32_t k = 0; k < j->n_in; k++) {
+    const float *x = (const float *)j->in[k] + off[k];
+    if (j->st[(int64_t)k * j->rank + j->rank - 1] != 0) { /* along the row (stride 1) */
+      src[k] = x + b0;
+    } else { /* one value per row: its copies make every operand a plain array */
+      for (int64_t i = 0; i < len; i++) splat[k][i] = x[0];
+      src[k] = splat[k];
     }
   }
+  for (int32_t s = 0; s < j->n_steps; s++) {
+    const int64_t *sp = j->steps + 4 * (int64_t)s;
+    float *dst = s + 1 == j->n_steps ? j->out + row * j->w + b0 : step_buf[s];
+    if (sp[0] == HY_EW_CHAIN_UNARY)
+      chain_unary(sp[1], src[sp[2]], dst, len, (float)j->floats[2 * s],
+                  (float)j->floats[2 * s + 1]);
+    else
+      chain_binary(sp[1], src[sp[2]], src[sp[3]], dst, len);
+    src[j->n_in + s] = dst;
+  }
 }
+
+/* Blocks [begin, end), block u being block u % blocks of row u / blocks: the inputs' offsets are
+ * found once for the first row (divisions) and then moved row by row (binary's odometer). Inlined
+ * where one thread runs them all, so generated code specialises it on the constant program. */
+EW_INLINE void chain_blocks(const chain_job *j, int64_t begin, int64_t end) {
+  float step_buf[HY_EW_CHAIN_MAX_STEPS][EW_CHAIN_BLOCK];
+  float splat[HY_EW_CHAIN_MAX_IN][EW_CHAIN_BLOCK];
+  int64_t idx[HY_MAX_RANK] = {0}, off[HY_EW_CHAIN_MAX_IN] = {0};
+  int32_t rank = j->rank;
+  int64_t row = begin / j->blocks, r = row;
+  for (int32_t d = rank - 2; d >= 0; d--) {
+    idx[d] = r % j->dims[d];
+    r /= j->dims[d];
+    for (int32_t k = 0; k < j->n_in; k++) off[k] += idx[d] * j->st[(int64_t)k * rank + d];
+  }
+  for (int64_t u = begin, b = begin - row * j->blocks; u < end; row++, b = 0) {
+    for (; b < j->blocks && u < end; b++, u++)
+      chain_block(j, off, row, b * EW_CHAIN_BLOCK, step_buf, splat);
+    hy_k_next_row(rank, j->dims, idx, j->n_in, j->st, off);
+  }
+}
+
+static void chain_range(void *arg, int64_t begin, int64_t end) { chain_blocks(arg, begin, end); }
 
 hy_status hy_kernel_ew_chain(const hy_kparams *p, const void *const *in, void *const *out,
                              void *scratch, const hy_exec *ex) {
@@ -102,6 +113,9 @@ hy_status hy_kernel_ew_chain(const hy_kparams *p, const void *const *in, void *c
   if (j.w == 0) return HY_OK; /* empty: a broadcast input's first element may not exist */
   j.blocks = (j.w + EW_CHAIN_BLOCK - 1) / EW_CHAIN_BLOCK;
   int64_t units = hy_k_rows(rank, j.dims) * j.blocks;
-  hy_parallel_for_work(ex, units, hy_tdesc_numel(&p->out[0]) * n_steps, chain_range, &j);
+  if (hy_parallel_worth(ex, units, hy_tdesc_numel(&p->out[0]) * n_steps))
+    ex->parallel_for(ex->user, units, chain_range, &j);
+  else
+    chain_blocks(&j, 0, units);
   return HY_OK;
 }
