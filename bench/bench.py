@@ -221,7 +221,22 @@ def render(rows, names, peak):
     return "\n".join(out)
 
 
+NOTES_MARK = "<!-- notes below are kept by bench.py across runs -->"
+
+
+def kept_notes(text):
+    """The part of the old document from NOTES_MARK on (measurements made by hand, each with its
+    own date and machine), so a rerun refreshes the tables without dropping them."""
+    at = text.find(NOTES_MARK)
+    return "" if at < 0 else "\n" + text[at:]
+
+
 def write_doc(path, h, table):
+    try:
+        with open(path) as f:
+            path_text = f.read()
+    except FileNotFoundError:
+        path_text = ""
     base = f"\n- Baseline: `{h['baseline']}` timed in the same rounds." if h["baseline"] else ""
     quick = " (`--quick`: fewer models, rounds and iterations)" if h["quick"] else ""
     doc = f"""# Performance
@@ -244,7 +259,7 @@ GFLOP counts the MatMul, Gemm and Conv multiply-adds (x2) at the shapes (`bench/
 {table}
 """
     with open(path, "w") as f:
-        f.write(doc)
+        f.write(doc + kept_notes(path_text))
 
 
 if __name__ == "__main__":
