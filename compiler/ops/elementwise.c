@@ -183,11 +183,12 @@ hy_status infer_unary(ir_graph *g, ir_node *n) {
  * as fast: its block loop is specialised on the constant step like theirs). */
 #define EW_CHAIN_MIN_ELEMS ((int64_t)1 << 16)
 
-static bool ew_runs_as_chain(const ir_node *n) {
+static bool ew_runs_as_chain(const ir_node *n, const ew_step *st) {
   for (int32_t i = 0; i < n->n_in; i++)
     if (!n->in[i] || n->in[i]->type.dtype != HY_DTYPE_FLOAT) return false;
   return n->n_in <= 2 && n->out[0]->type.dtype == HY_DTYPE_FLOAT &&
-         ir_type_numel(&n->out[0]->type) >= EW_CHAIN_MIN_ELEMS;
+         ir_type_numel(&n->out[0]->type) >= EW_CHAIN_MIN_ELEMS &&
+         hy_ew_chain_supports(st->kind, st->code);
 }
 
 /* ew_chain's block for one step over operands ops[0..n_ops). */
@@ -243,7 +244,7 @@ hy_status lower_unary(ir_graph *g, ir_node *n, ir_lowered *l) {
   ew_step st;
   hy_status s = ew_unary_step(g, n, &st);
   if (s != HY_OK) return s;
-  if (ew_runs_as_chain(n) && ew_chain_code_ok(st.kind, st.code)) {
+  if (ew_runs_as_chain(n, &st)) {
     const ir_type *ops[1] = {ir_in_type(n, 0)};
     ew_lower_one_step(l, 1, ops, &n->out[0]->type, &st);
     return HY_OK;
@@ -446,7 +447,7 @@ hy_status lower_binary(ir_graph *g, ir_node *n, ir_lowered *l) {
     ops[1] = &slope;
   }
   ew_step st = ew_binary_step(n);
-  if (ew_runs_as_chain(n) && ew_chain_code_ok(st.kind, st.code)) {
+  if (ew_runs_as_chain(n, &st)) {
     ew_lower_one_step(l, 2, ops, &n->out[0]->type, &st);
     return HY_OK;
   }

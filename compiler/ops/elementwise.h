@@ -26,7 +26,5 @@ typedef struct ew_step {
 hy_status ew_unary_step(ir_graph *g, ir_node *n, ew_step *st);
 /* A node of the binary hooks (Pow by a known 2 or 3 is HY_BIN_POW2/POW3). */
 ew_step ew_binary_step(const ir_node *n);
-/* The step may be one of ew_chain's: an op whose float result has its operands' type. */
-bool ew_chain_code_ok(int64_t kind, int64_t code);
 
 #endif

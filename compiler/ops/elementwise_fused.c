@@ -6,27 +6,6 @@
 #include "ir/match.h"
 #include "ops/elementwise.h"
 
-static bool unary_code_ok(int64_t c) {
-  return c >= 0 && c < HY_UN_COUNT && c != HY_UN_ISNAN && c != HY_UN_ISINF && c != HY_UN_NOT &&
-         c != HY_UN_BITNOT;
-}
-
-static bool binary_code_ok(int64_t c) {
-  switch (c) {
-  case HY_BIN_ADD: case HY_BIN_SUB: case HY_BIN_MUL: case HY_BIN_DIV: case HY_BIN_POW:
-  case HY_BIN_MIN: case HY_BIN_MAX: case HY_BIN_PRELU: case HY_BIN_FMOD: case HY_BIN_MOD:
-  case HY_BIN_POW2: case HY_BIN_POW3:
-    return true;
-  default: return false;
-  }
-}
-
-bool ew_chain_code_ok(int64_t kind, int64_t code) {
-  return kind == HY_EW_CHAIN_UNARY    ? unary_code_ok(code)
-         : kind == HY_EW_CHAIN_BINARY ? binary_code_ok(code)
-                                      : false;
-}
-
 /* The steps and params attributes, checked: *n steps of 4 ints, 2 floats each. */
 static hy_status chain_attrs(ir_graph *g, ir_node *n, const int64_t **steps,
                              const float **params, int32_t *n_steps) {
@@ -48,7 +27,7 @@ static hy_status chain_attrs(ir_graph *g, ir_node *n, const int64_t **steps,
       return ir_attr_error(g, n, "steps", HY_ERR_INVALID_MODEL,
                            "step %d: kind %lld is not 0 (unary) or 1 (binary)", s,
                            (long long)sp[0]);
-    if (!ew_chain_code_ok(sp[0], sp[1]))
+    if (!hy_ew_chain_supports(sp[0], sp[1]))
       return ir_attr_error(g, n, "steps", HY_ERR_INVALID_MODEL,
                            "step %d: %s op code %lld is not a float op", s,
                            binary ? "binary" : "unary", (long long)sp[1]);

@@ -49,7 +49,7 @@ static hy_status as_step(ir_graph *g, ir_node *n, chain_step *st, bool *ok) {
   } else {
     e = ew_binary_step(n);
   }
-  if (!ew_chain_code_ok(e.kind, e.code)) return HY_OK;
+  if (!hy_ew_chain_supports(e.kind, e.code)) return HY_OK;
   *st = (chain_step){.node = n, .step = e};
   *ok = true;
   return HY_OK;

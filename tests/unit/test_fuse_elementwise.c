@@ -247,6 +247,19 @@ Test(fuse_elementwise, a_written_node_with_a_bool_op_or_missing_params_is_refuse
   expect_refused(written(ok_step, 3, params, 2), "'steps'");
 }
 
+/* An empty input slot (the op's inputs past the first are optional in the table) is refused, not
+ * read. */
+Test(fuse_elementwise, a_written_node_with_an_empty_input_is_refused) {
+  static const int64_t steps[] = {HY_EW_CHAIN_BINARY, HY_BIN_ADD, 0, 1};
+  static const float params[] = {0, 0};
+  ir_node *n = written(steps, 4, params, 2);
+  n->in = arena_array(&A, 2, sizeof *n->in);
+  n->n_in = 2;
+  ir_node_set_input(G, n, 0, G->inputs[0]);
+  cr_assert_neq(ir_op_get(OP_FusedElementwise)->infer(G, n), HY_OK);
+  cr_expect(strstr(D.msg, "fe") && strstr(D.msg, "input 1"), "%s", D.msg);
+}
+
 /* Pow by a known 2 or 3 is multiplication (libm's pow is ten times slower): alone, through the
  * binary kernel, and as a fused step; an exponent of another value or known only at run time
  * keeps pow. */

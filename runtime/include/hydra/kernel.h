@@ -75,6 +75,11 @@ typedef enum hy_kernel_id {
 HY_KERNEL_LIST(HY_KERNEL_DECL)
 #undef HY_KERNEL_DECL
 
+/* Whether the ew_chain kernel computes op `code` in a step of kind `kind` (HY_EW_CHAIN_*): the
+ * ops of its lists (runtime/src/kernels/ew_ops.h), whose float result has the operands' type. The
+ * compiler asks before it fuses a node into a chain or accepts a FusedElementwise a model wrote. */
+bool hy_ew_chain_supports(int64_t kind, int64_t code);
+
 /* Returns s, first writing the formatted reason into ex->detail (when there is one), so the run's
  * error names the fault as well as the node. Call it on the kernel's calling thread only: a
  * kernel checks its data before its parallel region. */

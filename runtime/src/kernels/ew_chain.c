@@ -51,6 +51,17 @@ EW_INLINE void chain_binary(int64_t code, const float *a, const float *b, float 
   switch (code) { EW_BINARY_FLOAT_OPS(CHAIN_BIN_CASE, 0) }
 }
 
+/* The codes the two switches above have a case for, from the same lists. */
+#define CHAIN_CODE_CASE(unused, code, E) case code:
+bool hy_ew_chain_supports(int64_t kind, int64_t code) {
+  if (kind == HY_EW_CHAIN_UNARY) {
+    switch (code) { EW_UNARY_FLOAT_OPS(CHAIN_CODE_CASE, 0) return true; }
+  } else if (kind == HY_EW_CHAIN_BINARY) {
+    switch (code) { EW_BINARY_FLOAT_OPS(CHAIN_CODE_CASE, 0) return true; }
+  }
+  return false;
+}
+
 /* One block: len elements from column b0 of the row whose inputs start at off[k]. */
 EW_INLINE void chain_block(const chain_job *j, const int64_t *off, int64_t row, int64_t b0,
                            float step_buf[][EW_CHAIN_BLOCK], float splat[][EW_CHAIN_BLOCK]) {
