@@ -165,3 +165,24 @@ Test(gemm, splits_to_every_thread_unless_its_scratch_holds_fewer_tasks) {
   check(&small);
   cr_expect_eq(handed, 0, "an 8x16x32 product was split into %lld tasks", (long long)handed);
 }
+
+Test(gemm, rows_of_a_4kib_apart_are_copied_and_still_right) {
+  /* A's row stride (K floats) a multiple of 4 KiB: its blocks are copied into rows first, so
+   * the scratch must hold them and the split is limited to the planned tasks */
+  static const int64_t shapes[][3] = {{29, 40, 1024}, {13, 70, 2048}, {2, 33, 3072}};
+  for (int isa = HY_GEMM_ISA_PORTABLE; isa <= widest_family(); isa++)
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
+      for (int v = 0; v < 4; v++) {
+        gcase c = {.M = shapes[s][0], .N = shapes[s][1], .K = shapes[s][2], .isa = isa,
+                   .packed = v & 1, .ex = v & 2 ? &two_threads : NULL, .bias = 1, .res = v == 3,
+                   .alpha = 1.0f, .beta = v == 1 ? 0.5f : 0.0f};
+        check(&c);
+      }
+  hy_exec six = {.n_threads = 6, .parallel_for = pfor_record};
+  gcase c = {.M = 96, .N = 256, .K = 1024, .packed = 1, .isa = HY_GEMM_ISA_TARGET,
+             .alpha = 1.0f, .ex = &six};
+  handed = 0;
+  check(&c);
+  cr_expect_eq(handed, HY_GEMM_MAX_TASKS, "copying A, it went to %lld tasks, not %d",
+               (long long)handed, HY_GEMM_MAX_TASKS);
+}

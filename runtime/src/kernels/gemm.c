@@ -18,12 +18,17 @@
 #define MC HY_GEMM_MC
 #define NC HY_GEMM_NC
 
+/* A copied A block has rows of kc <= KC floats (see copies_a); with KC under 1024 they are never
+ * 4 KiB apart, the aliasing the copy removes. */
+_Static_assert(HY_GEMM_KC < 1024, "rows of a copied A block could be 4 KiB apart");
+
 /* ---- scratch sizing: per task [packed B block | A block copied into rows], 64-byte aligned ---- */
 
 static size_t b_block_bytes(int64_t N, int64_t K) {
   return gb_block_bytes(N, K, NR, NC, KC, sizeof(float));
 }
 
+/* A block copied into rows (copy_a_rows): at most MC rows of KC floats. */
 static size_t a_block_bytes(int64_t M, int64_t K) {
   return gb_block_bytes(M, K, 1, MC, KC, sizeof(float));
 }
@@ -102,11 +107,15 @@ static void pack_b(const float *B, int64_t rsb, int64_t csb, int64_t pc, int64_t
   }
 }
 
-/* Copies A[ic.., pc..] (mc x kc) into rows of kc floats (a transposed A, read once per block). */
+/* Copies A[ic.., pc..] (mc x kc) into rows of kc floats, once per block (see copies_a). */
 static void copy_a_rows(const float *A, int64_t rsa, int64_t csa, int64_t ic, int64_t mc,
                         int64_t pc, int64_t kc, float *restrict dst) {
   const float *src = A + ic * rsa + pc * csa;
-  for (int64_t k = 0; k < kc; k++)
+  if (csa == 1) {
+    for (int64_t i = 0; i < mc; i++) memcpy(dst + i * kc, src + i * rsa, (size_t)kc * sizeof(float));
+    return;
+  }
+  for (int64_t k = 0; k < kc; k++) /* a transposed A: read along its rows */
     for (int64_t i = 0; i < mc; i++) dst[i * kc + k] = src[i * rsa + k * csa];
 }
 
@@ -149,12 +158,22 @@ GEMM_INLINE void tile_epilogue(const hy_sgemm_args *g, int64_t i0, int64_t j0, i
                  ep->bias_scale, ep->res ? ep->res + (i0 + i) * ep->ldr + j0 : NULL, n);
 }
 
+/* Whether A's blocks are copied into rows (copy_a_rows) before the micro-kernel reads them: a
+ * transposed A, and an A whose row stride is a multiple of 4 KiB. The micro-kernel reads MR rows
+ * of A at once; at such a stride they all fall in one set of the L1 cache, more of them than it
+ * has ways, so each row's line is evicted before its next elements are read (128 x K x 768 at
+ * K = 2048 or 3072 ran at 84% of the FMA peak, at K = 768 or 1536 at 94-97%). */
+static inline bool copies_a(const hy_sgemm_args *g) {
+  return g->csa != 1 || (g->M > 1 && g->rsa % 1024 == 0);
+}
+
 /* Computes rows [m0, m1) x columns [n0, n1) of C; n0 is a multiple of NR. */
 VEC512 static void gemm_rect(const gemm_job *j, float *bbuf, float *abuf, int64_t m0, int64_t m1,
                              int64_t n0, int64_t n1) {
   const hy_sgemm_args *g = &j->g;
   const int isa = j->isa, MR = j->mr, TW = gu_isa_tw(isa);
   float t[HY_GEMM_UK_MR_MAX * HY_GEMM_UK_TW_MAX] __attribute__((aligned(64)));
+  const bool copy_a = copies_a(g);
   for (int64_t jc = n0; jc < n1; jc += NC) {
     int64_t nc = gb_min(NC, n1 - jc);
     for (int64_t pc = 0; pc < g->K; pc += KC) {
@@ -172,7 +191,7 @@ VEC512 static void gemm_rect(const gemm_job *j, float *bbuf, float *abuf, int64_
         int64_t mc = gb_min(MC, m1 - ic);
         const float *ab = g->A + ic * g->rsa + pc * g->csa;
         int64_t lda = g->rsa;
-        if (g->csa != 1) { /* a transposed A: its rows become contiguous */
+        if (copy_a) {
           copy_a_rows(g->A, g->rsa, g->csa, ic, mc, pc, kc, abuf);
           ab = abuf, lda = kc;
         }
@@ -236,7 +255,7 @@ GEMM_INLINE void gemm_run(const hy_sgemm_args *g, void *scratch, int32_t tasks,
   j.mr = gu_isa_mr(j.isa);
   /* `tasks` counts the scratch slots planned at compile time; a product that packs nothing (B
    * pre-packed, A's rows contiguous) uses none and splits across every thread of the session */
-  bool packs = !g->b_packed || g->csa != 1;
+  bool packs = !g->b_packed || copies_a(g);
   j.split = gb_split_of(g->M, g->N, g->K, j.mr, NR, packs ? tasks : INT32_MAX, ex);
   j.task_bytes = g->b_packed ? prepacked_task_bytes(g->M, g->N, g->K)
                              : hy_sgemm_task_bytes(g->M, g->N, g->K);
