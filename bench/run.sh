@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The benchmark in one command: builds hydrac, exports the reference models (torch 1.13, the model
 # tests' export), installs the pinned ONNX Runtime into a venv in the build tree, measures one
-# core's FMA peak, then times Hydra against ORT (bench/bench.py) and writes docs/performance.md.
+# core's FMA peak and the GEMM alone (tests/bench/gemm_bench.c), then times Hydra against ORT (bench/bench.py) and writes docs/performance.md.
 #
 # usage: bash bench/run.sh [--quick] [--no-sharing] [--no-aot] [--baseline HYDRAC] [--only MODEL,...] [--rounds R]
 #                          [--seconds S] [--threads 1,2] [BUILD_DIR]
@@ -50,7 +50,14 @@ echo "$peak_line" >&2
 peak=${peak_line#peak_gflops=}
 peak=${peak%% *}
 
+step "GEMM alone (tests/bench/gemm_bench.c: gemm.c built as generated code builds it, the library's micro-kernels)"
+clang=$(sed -n 's/^HYDRA_CLANG:FILEPATH=//p' "$build/CMakeCache.txt")
+"${clang:-clang-19}" -O3 -march=native -fno-math-errno -I"$src/runtime/include" -I"$src/runtime/src" \
+  "$src/tests/bench/gemm_bench.c" "$src/runtime/src/kernels/gemm.c" "$src/runtime/src/gemm_isa.c" \
+  "$build/runtime/libhydrart.a" -lpthread -lm -o "$build/bench/gemm_bench"
+"$build/bench/gemm_bench" 5 | tee "$build/bench/gemm_bench.txt" >&2
+
 step "timing (interleaved rounds)"
 cd "$src/bench"
 exec "$build/venv/ort/bin/python" bench.py --hydrac "$build/hydrac" --models "$build/tests/models/onnx" \
-  --peak-gflops "$peak" --peak-line "$peak_line" --doc "$src/docs/performance.md" "${pass[@]}"
+  --peak-gflops "$peak" --peak-line "$peak_line" --gemm "$build/bench/gemm_bench.txt" --doc "$src/docs/performance.md" "${pass[@]}"

@@ -1,10 +1,15 @@
 /* GFLOP/s of the native fp32 GEMM (hydra/gemm.h) at the BERT shapes, next to the single-core
  * fp32 FMA peak measured in the same run (24 independent 16-wide FMA chains), single-threaded and
  * with a 2-thread pthread parallel-for. Rounds interleave peak and GEMM runs so that a shared
- * machine's load hits both alike. Built by hand with the LLVM that generated code uses:
- *   clang-19 -O3 -march=native -Iruntime/include -Iruntime/src tests/bench/gemm_bench.c \
- *       runtime/src/kernels/gemm.c runtime/src/gemm_isa.c -lpthread -o /tmp/gemm_bench
- * Arguments: [rounds] [isa: 0 portable, 1 avx2, 2 avx512 (default: the build's)]. */
+ * machine's load hits both alike. bench/run.sh builds it as generated code runs the GEMM: gemm.c
+ * compiled by clang-19 for this CPU, the micro-kernels from the built libhydrart:
+ *   clang-19 -O3 -march=native -fno-math-errno -Iruntime/include -Iruntime/src \
+ *       tests/bench/gemm_bench.c runtime/src/kernels/gemm.c runtime/src/gemm_isa.c \
+ *       build/runtime/libhydrart.a -lpthread -lm -o gemm_bench
+ * (The CMake target of the same name only keeps it compiling: its gemm.c is the portable one.
+ * Compiling the micro-kernels with clang -march=native too is slower than the library's: 65
+ * against 114 GFLOP/s at 128x768x768 on a Zen 4, where clang chains the row addresses.)
+ * Arguments: [rounds] [isa: 0 portable, 1 avx2, 2 avx512 (default: the widest this CPU runs)]. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,23 +45,35 @@ static void pfor2(void *user, int64_t n, hy_range_fn fn, void *arg) {
 typedef float v16f __attribute__((vector_size(64)));
 #define CHAINS 24
 
-/* GFLOP/s of CHAINS independent FMA chains (enough to cover the FMA latency on two ports). */
-VEC512 static double fma_peak(void) {
-  v16f acc[CHAINS], m, a;
-  for (int i = 0; i < 16; i++) m[i] = 0.999999f, a[i] = 1e-7f;
-  for (int c = 0; c < CHAINS; c++) acc[c] = m * (float)c;
-  const int64_t iters = 20000000;
-  double t0 = now(1);
-  for (int64_t it = 0; it < iters; it++) {
-#pragma GCC unroll 24
-    for (int c = 0; c < CHAINS; c++) acc[c] = acc[c] * m + a;
+/* GFLOP/s of CHAINS independent FMA chains (enough to cover the FMA latency on two ports), as
+ * one function per instruction set: the CMake target is built without -march, so the AVX-512 one
+ * is compiled for it by attribute and run when the CPU has it. No chain starts at a value where
+ * x * m + a rounds back to x (about 0.1): the compiler would prove it constant and drop it. */
+#define DEF_FMA_PEAK(name, attr)                                                                   \
+  attr VEC512 static double name(void) {                                                           \
+    v16f acc[CHAINS], m, a;                                                                        \
+    for (int i = 0; i < 16; i++) m[i] = 0.999999f, a[i] = 1e-7f;                                   \
+    for (int c = 0; c < CHAINS; c++) acc[c] = m * (float)c;                                        \
+    const int64_t iters = 20000000;                                                                \
+    double t0 = now(1);                                                                            \
+    for (int64_t it = 0; it < iters; it++) {                                                       \
+      _Pragma("GCC unroll 24") for (int c = 0; c < CHAINS; c++) acc[c] = acc[c] * m + a;          \
+    }                                                                                              \
+    double t = now(1) - t0;                                                                        \
+    float sink = 0;                                                                                \
+    for (int c = 0; c < CHAINS; c++) sink += acc[c][0];                                            \
+    if (sink == 12345.f) printf(" ");                                                              \
+    return 2.0 * 16 * CHAINS * (double)iters / t * 1e-9;                                           \
   }
-  double t = now(1) - t0;
-  float sink = 0;
-  for (int c = 0; c < CHAINS; c++) sink += acc[c][0];
-  if (sink == 12345.f) printf(" ");
-  return 2.0 * 16 * CHAINS * (double)iters / t * 1e-9;
+DEF_FMA_PEAK(fma_peak_build, )
+#if defined(__x86_64__) || defined(__i386__)
+DEF_FMA_PEAK(fma_peak_avx512, __attribute__((target("avx512f,fma"))))
+static double fma_peak(void) {
+  return __builtin_cpu_supports("avx512f") ? fma_peak_avx512() : fma_peak_build();
 }
+#else
+static double fma_peak(void) { return fma_peak_build(); }
+#endif
 
 /* A product and the epilogue its FusedMatMul applies (bias always; act; residual add). */
 typedef struct shape {
@@ -94,9 +111,20 @@ static double gemm_time(shape s, const hy_exec *ex, int isa, int prepacked, int 
   return best;
 }
 
+/* The widest micro-kernel family this CPU runs: the one hydrac compiles for it. */
+static int widest_family(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  if (__builtin_cpu_supports("avx512f")) return HY_GEMM_ISA_AVX512;
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return HY_GEMM_ISA_AVX2;
+  return HY_GEMM_ISA_PORTABLE;
+#else
+  return HY_GEMM_ISA_AVX512;
+#endif
+}
+
 int main(int argc, char **argv) {
   int rounds = argc > 1 ? atoi(argv[1]) : 3;
-  int isa = argc > 2 ? atoi(argv[2]) : hy_gemm_target_isa;
+  int isa = argc > 2 ? atoi(argv[2]) : widest_family();
   /* mt_bert_small's projections, fc1 (GELU) and fc2 (residual); mt_bert_base's at 1x128 and
    * 8x128; the small M of batch-1 heads (mmoe) */
   static const shape shapes[] = {
