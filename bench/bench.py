@@ -240,7 +240,9 @@ def gemm_table(out, peak):
              "`tests/bench/gemm_bench.c`: the fp32 GEMM of the FusedMatMul nodes, best of 5 rounds, gemm.c built by "
              "clang-19 for this CPU as generated code builds it, with libhydrart's micro-kernels. M x K x N; "
              "+gelu/+res: the epilogue the BERT FFN's fc1/fc2 apply (bias on every row). Issue 7 asks for 85% of "
-             "the peak at the BERT-base shapes (128 x 768 x 768, 128 x 768 x 3072, 128 x 3072 x 768).", "",
+             "the peak at the BERT-base shapes (128 x 768 x 768, 128 x 768 x 3072, 128 x 3072 x 768). Its 2-thread "
+             "runs start a fresh pthread per product (not the session's pool), so small products there show "
+             "thread start-up, not the GEMM.", "",
              f"gemm_bench's own peak, measured between its rounds: {own:.1f} GFLOP/s." if own else "", "",
              "| product | 1 thread, B prepacked GFLOP/s | % of peak | 1 thread, packing B | 2 threads, B prepacked | % of 2x peak |",
              "|---|---|---|---|---|---|"]
