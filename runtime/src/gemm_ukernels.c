@@ -36,13 +36,14 @@ typedef float gu_v4f_u __attribute__((vector_size(16), aligned(4)));
 #endif
 
 /* C tile (mr x TW at c, row stride ldc) = alpha * sum over k < kc of a[i * lda + k] *
- * b[k * NR + 0..TW) + beta * C tile (beta == 0: C is not read). MR * NV accumulators stay in
- * registers, B's row is loaded once per k and A's elements broadcast; the sums go straight to C.
- * mr is a constant at every call (the switch below), so the loops over rows unroll completely. */
-#define GU_DEF_TILE(isa, VT, VTU, VW, NV)                                                          \
+ * b[k * NR + 0..TW) + beta * C tile (beta == 0: C is not read), then ep (hydra/gemm.h). MR * NV
+ * accumulators stay in registers, B's row is loaded once per k and A's elements broadcast; the
+ * sums go straight to C. mr is a constant at every call (the switch below), so the loops over
+ * rows unroll completely. ReLU is a mask: the lanes below zero are cleared, a NaN is kept. */
+#define GU_DEF_TILE(isa, VT, VTU, VI, VW, NV)                                                      \
   GU_TARGET_##isa GU_VEC512 static inline __attribute__((always_inline)) void gu_tile_##isa(       \
       int mr, int64_t kc, const float *restrict a, int64_t lda, const float *restrict b,          \
-      float alpha, float beta, float *restrict c, int64_t ldc) {                                  \
+      float alpha, float beta, float *restrict c, int64_t ldc, const hy_gemm_uk_ep *ep) {         \
     VT acc[HY_GEMM_UK_MR_MAX][NV];                                                                 \
     const float *ar[HY_GEMM_UK_MR_MAX]; /* row pointers: no chain of adds from row to row */       \
     _Pragma("GCC unroll 16") for (int i = 0; i < mr; i++) {                                       \
@@ -60,27 +61,47 @@ typedef float gu_v4f_u __attribute__((vector_size(16), aligned(4)));
     }                                                                                              \
     if (beta == 0.0f) {                                                                            \
       _Pragma("GCC unroll 16") for (int i = 0; i < mr; i++)                                       \
-          _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++)                                    \
-              *(VTU *)(c + i * ldc + v * VW) = alpha * acc[i][v];                                  \
+          _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++) acc[i][v] = alpha * acc[i][v];     \
     } else {                                                                                       \
       _Pragma("GCC unroll 16") for (int i = 0; i < mr; i++)                                       \
-          _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++) {                                  \
-        VTU *cv = (VTU *)(c + i * ldc + v * VW);                                                   \
-        *cv = alpha * acc[i][v] + beta * *cv;                                                      \
-      }                                                                                            \
+          _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++) acc[i][v] =                        \
+              alpha * acc[i][v] + beta * *(const VTU *)(c + i * ldc + v * VW);                     \
     }                                                                                              \
+    if (ep) {                                                                                      \
+      if (ep->bias) {                                                                              \
+        _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++) {                                    \
+          VT bs = ep->bias_scale * *(const VTU *)(ep->bias + v * VW);                              \
+          _Pragma("GCC unroll 16") for (int i = 0; i < mr; i++) acc[i][v] += bs;                  \
+        }                                                                                          \
+      }                                                                                            \
+      if (ep->relu)                                                                                \
+        _Pragma("GCC unroll 16") for (int i = 0; i < mr; i++)                                     \
+            _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++) acc[i][v] =                      \
+                (VT)((VI)acc[i][v] & ~(VI)(acc[i][v] < (VT){0}));                                  \
+      if (ep->res)                                                                                 \
+        _Pragma("GCC unroll 16") for (int i = 0; i < mr; i++)                                     \
+            _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++) acc[i][v] +=                     \
+                *(const VTU *)(ep->res + i * ep->ldr + v * VW);                                    \
+    }                                                                                              \
+    _Pragma("GCC unroll 16") for (int i = 0; i < mr; i++)                                         \
+        _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++)                                      \
+            *(VTU *)(c + i * ldc + v * VW) = acc[i][v];                                            \
   }
 
-GU_DEF_TILE(avx512, gu_v16f, gu_v16f_u, 16, 2)
-GU_DEF_TILE(avx2, gu_v8f, gu_v8f_u, 8, 2)
-GU_DEF_TILE(portable, gu_v4f, gu_v4f_u, 4, 2)
+typedef int32_t gu_v16i __attribute__((vector_size(64)));
+typedef int32_t gu_v8i __attribute__((vector_size(32)));
+typedef int32_t gu_v4i __attribute__((vector_size(16)));
+GU_DEF_TILE(avx512, gu_v16f, gu_v16f_u, gu_v16i, 16, 2)
+GU_DEF_TILE(avx2, gu_v8f, gu_v8f_u, gu_v8i, 8, 2)
+GU_DEF_TILE(portable, gu_v4f, gu_v4f_u, gu_v4i, 4, 2)
 
 #define GU_CASE(isa, r)                                                                            \
-  case r: gu_tile_##isa(r, kc, a, lda, b, alpha, beta, c, ldc); return;
+  case r: gu_tile_##isa(r, kc, a, lda, b, alpha, beta, c, ldc, ep); return;
 
 GU_TARGET_avx512 GU_VEC512 void hy_gemm_ukernel_avx512(int mr, int64_t kc, const float *a,
                                                        int64_t lda, const float *b, float alpha,
-                                                       float beta, float *c, int64_t ldc) {
+                                                       float beta, float *c, int64_t ldc,
+                                                       const hy_gemm_uk_ep *ep) {
   switch (mr) {
     GU_CASE(avx512, 12) GU_CASE(avx512, 11) GU_CASE(avx512, 10) GU_CASE(avx512, 9)
     GU_CASE(avx512, 8) GU_CASE(avx512, 7) GU_CASE(avx512, 6) GU_CASE(avx512, 5)
@@ -91,7 +112,7 @@ GU_TARGET_avx512 GU_VEC512 void hy_gemm_ukernel_avx512(int mr, int64_t kc, const
 
 GU_TARGET_avx2 void hy_gemm_ukernel_avx2(int mr, int64_t kc, const float *a, int64_t lda,
                                          const float *b, float alpha, float beta, float *c,
-                                         int64_t ldc) {
+                                         int64_t ldc, const hy_gemm_uk_ep *ep) {
   switch (mr) {
     GU_CASE(avx2, 6) GU_CASE(avx2, 5) GU_CASE(avx2, 4) GU_CASE(avx2, 3) GU_CASE(avx2, 2)
     GU_CASE(avx2, 1)
@@ -100,7 +121,8 @@ GU_TARGET_avx2 void hy_gemm_ukernel_avx2(int mr, int64_t kc, const float *a, int
 }
 
 void hy_gemm_ukernel_portable(int mr, int64_t kc, const float *a, int64_t lda, const float *b,
-                              float alpha, float beta, float *c, int64_t ldc) {
+                              float alpha, float beta, float *c, int64_t ldc,
+                              const hy_gemm_uk_ep *ep) {
   switch (mr) {
     GU_CASE(portable, 4) GU_CASE(portable, 3) GU_CASE(portable, 2) GU_CASE(portable, 1)
   default: return;

@@ -148,13 +148,32 @@ GEMM_INLINE void tile_copy(const hy_sgemm_args *g, const float *restrict t, int 
   }
 }
 
-/* The epilogue on C's rows [i0, i0 + m) x columns [j0, j0 + n), after the last block of K. */
+/* Whether the micro-kernel applies all of the epilogue in registers (hy_gemm_uk_ep): no
+ * activation but ReLU. Otherwise it applies the bias and tile_epilogue the rest after the store. */
+static inline bool epilogue_in_registers(const hy_gemm_epilogue *ep) {
+  return ep->act == HY_GEMM_ACT_NONE || ep->act == HY_GEMM_ACT_RELU;
+}
+
+/* The micro-kernel's part of the epilogue for the full tile at (i0, j0). */
+GEMM_INLINE void tile_uk_ep(const hy_gemm_epilogue *ep, int64_t i0, int64_t j0,
+                            hy_gemm_uk_ep *uk) {
+  bool all = epilogue_in_registers(ep);
+  uk->bias = ep->bias ? ep->bias + j0 : NULL;
+  uk->bias_scale = ep->bias_scale;
+  uk->relu = ep->act == HY_GEMM_ACT_RELU;
+  uk->res = all && ep->res ? ep->res + i0 * ep->ldr + j0 : NULL;
+  uk->ldr = ep->ldr;
+}
+
+/* The epilogue on C's rows [i0, i0 + m) x columns [j0, j0 + n), after the last block of K;
+ * whole: all of it (a tile cut by C's edge), else what the micro-kernel left (not the bias). */
 GEMM_INLINE void tile_epilogue(const hy_sgemm_args *g, int64_t i0, int64_t j0, int64_t m,
-                               int64_t n) {
+                               int64_t n, bool whole) {
   const hy_gemm_epilogue *ep = &g->ep;
-  if (!ep->bias && !ep->res && ep->act == HY_GEMM_ACT_NONE) return;
+  const float *bias = whole ? ep->bias : NULL;
+  if (!bias && !ep->res && ep->act == HY_GEMM_ACT_NONE) return;
   for (int64_t i = 0; i < m; i++)
-    epilogue_row(ep->act, g->C + (i0 + i) * g->ldc + j0, ep->bias ? ep->bias + j0 : NULL,
+    epilogue_row(ep->act, g->C + (i0 + i) * g->ldc + j0, bias ? bias + j0 : NULL,
                  ep->bias_scale, ep->res ? ep->res + (i0 + i) * ep->ldr + j0 : NULL, n);
 }
 
@@ -174,6 +193,8 @@ VEC512 static void gemm_rect(const gemm_job *j, float *bbuf, float *abuf, int64_
   const int isa = j->isa, MR = j->mr, TW = gu_isa_tw(isa);
   float t[HY_GEMM_UK_MR_MAX * HY_GEMM_UK_TW_MAX] __attribute__((aligned(64)));
   const bool copy_a = copies_a(g);
+  const bool has_ep = g->ep.bias || g->ep.res || g->ep.act != HY_GEMM_ACT_NONE;
+  const bool in_regs = epilogue_in_registers(&g->ep);
   for (int64_t jc = n0; jc < n1; jc += NC) {
     int64_t nc = gb_min(NC, n1 - jc);
     for (int64_t pc = 0; pc < g->K; pc += KC) {
@@ -205,13 +226,19 @@ VEC512 static void gemm_rect(const gemm_job *j, float *bbuf, float *abuf, int64_
               int64_t i0 = ic + ir, j0 = jc + jr + s, n = gb_min(TW, nj - s);
               float beta = first ? g->beta : 1.0f;
               if (n == TW) {
+                /* a full tile: the epilogue's bias, ReLU and residual in registers, on the
+                 * last block of K; another activation after the store (tile_epilogue) */
+                hy_gemm_uk_ep uk, *ukp = last && has_ep ? &uk : NULL;
+                if (ukp) tile_uk_ep(&g->ep, i0, j0, &uk);
                 gu_ukernel_rows(isa, mr, kc, ab + ir * lda, lda, panel + s, g->alpha, beta,
-                             g->C + i0 * g->ldc + j0, g->ldc);
+                                g->C + i0 * g->ldc + j0, g->ldc, ukp);
+                if (last && !in_regs) tile_epilogue(g, i0, j0, mr, n, false);
               } else {
-                gu_ukernel_rows(isa, mr, kc, ab + ir * lda, lda, panel + s, g->alpha, 0.0f, t, TW);
+                gu_ukernel_rows(isa, mr, kc, ab + ir * lda, lda, panel + s, g->alpha, 0.0f, t, TW,
+                                NULL);
                 tile_copy(g, t, TW, i0, j0, mr, n, beta);
+                if (last) tile_epilogue(g, i0, j0, mr, n, true);
               }
-              if (last) tile_epilogue(g, i0, j0, mr, n);
             }
           }
         }

@@ -19,14 +19,14 @@ static inline int gu_isa_tw(int isa) {
 
 /* The family's micro-kernel for an mr x TW tile (see hy_gemm_ukernel_avx512). */
 static inline void gu_ukernel_rows(int isa, int mr, int64_t kc, const float *a, int64_t lda,
-                                   const float *b, float alpha, float beta, float *c,
-                                   int64_t ldc) {
+                                   const float *b, float alpha, float beta, float *c, int64_t ldc,
+                                   const hy_gemm_uk_ep *ep) {
   if (isa == HY_GEMM_ISA_AVX512)
-    hy_gemm_ukernel_avx512(mr, kc, a, lda, b, alpha, beta, c, ldc);
+    hy_gemm_ukernel_avx512(mr, kc, a, lda, b, alpha, beta, c, ldc, ep);
   else if (isa == HY_GEMM_ISA_AVX2)
-    hy_gemm_ukernel_avx2(mr, kc, a, lda, b, alpha, beta, c, ldc);
+    hy_gemm_ukernel_avx2(mr, kc, a, lda, b, alpha, beta, c, ldc, ep);
   else
-    hy_gemm_ukernel_portable(mr, kc, a, lda, b, alpha, beta, c, ldc);
+    hy_gemm_ukernel_portable(mr, kc, a, lda, b, alpha, beta, c, ldc, ep);
 }
 
 #endif
