@@ -13,8 +13,10 @@ extern "C" {
 
 /* 3: hy_io_desc.bounded and hy_model.out_dims_offset (value-dependent output shapes).
  * 4: hy_model.entries, the entry table (hy_entry_desc): named entries computing a subset of the
- *    outputs (hydrac compile --entry), run by hy_session_run_entry. */
-#define HY_MODEL_ABI 4
+ *    outputs (hydrac compile --entry), run by hy_session_run_entry.
+ * 5: the GEMM micro-kernels generated code calls (hy_gemm_ukernel_*) take the tile's epilogue
+ *    (hy_gemm_uk_ep): an object from an older hydrac would call them with one argument short. */
+#define HY_MODEL_ABI 5
 
 /* An entry that fails returns the kernel's status in its low 8 bits and, above them, 1 + the
  * position of the node that failed (0: no node), which the session turns into a message naming
