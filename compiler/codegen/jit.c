@@ -39,6 +39,9 @@ static hy_status cg_define_runtime(LLVMOrcLLJITRef j) {
       {"hy_gemm_ukernel_avx512", (void (*)(void))hy_gemm_ukernel_avx512},
       {"hy_gemm_ukernel_avx2", (void (*)(void))hy_gemm_ukernel_avx2},
       {"hy_gemm_ukernel_portable", (void (*)(void))hy_gemm_ukernel_portable},
+      {"hy_gemm_ukernel_avx512_half", (void (*)(void))hy_gemm_ukernel_avx512_half},
+      {"hy_gemm_ukernel_avx2_half", (void (*)(void))hy_gemm_ukernel_avx2_half},
+      {"hy_gemm_ukernel_portable_half", (void (*)(void))hy_gemm_ukernel_portable_half},
   };
   enum { N = sizeof syms / sizeof syms[0] };
   LLVMOrcCSymbolMapPair pairs[N];

@@ -40,8 +40,8 @@ typedef float gu_v4f_u __attribute__((vector_size(16), aligned(4)));
  * accumulators stay in registers, B's row is loaded once per k and A's elements broadcast; the
  * sums go straight to C. mr is a constant at every call (the switch below), so the loops over
  * rows unroll completely. ReLU is a mask: the lanes below zero are cleared, a NaN is kept. */
-#define GU_DEF_TILE(isa, VT, VTU, VI, VW, NV)                                                      \
-  GU_TARGET_##isa GU_VEC512 static inline __attribute__((always_inline)) void gu_tile_##isa(       \
+#define GU_DEF_TILE(name, isa, VT, VTU, VI, VW, NV)                                                \
+  GU_TARGET_##isa GU_VEC512 static inline __attribute__((always_inline)) void gu_tile_##name(      \
       int mr, int64_t kc, const float *restrict a, int64_t lda, const float *restrict b,          \
       float alpha, float beta, float *restrict c, int64_t ldc, const hy_gemm_uk_ep *ep) {         \
     VT acc[HY_GEMM_UK_MR_MAX][NV];                                                                 \
@@ -91,40 +91,52 @@ typedef float gu_v4f_u __attribute__((vector_size(16), aligned(4)));
 typedef int32_t gu_v16i __attribute__((vector_size(64)));
 typedef int32_t gu_v8i __attribute__((vector_size(32)));
 typedef int32_t gu_v4i __attribute__((vector_size(16)));
-GU_DEF_TILE(avx512, gu_v16f, gu_v16f_u, gu_v16i, 16, 2)
-GU_DEF_TILE(avx2, gu_v8f, gu_v8f_u, gu_v8i, 8, 2)
-GU_DEF_TILE(portable, gu_v4f, gu_v4f_u, gu_v4i, 4, 2)
+/* Each family's tile is two vectors wide; its half tile (one vector) serves a product of at most
+ * that many columns (mmoe's gates, N = 4) at half the multiply-adds. */
+GU_DEF_TILE(avx512, avx512, gu_v16f, gu_v16f_u, gu_v16i, 16, 2)
+GU_DEF_TILE(avx512_half, avx512, gu_v16f, gu_v16f_u, gu_v16i, 16, 1)
+GU_DEF_TILE(avx2, avx2, gu_v8f, gu_v8f_u, gu_v8i, 8, 2)
+GU_DEF_TILE(avx2_half, avx2, gu_v8f, gu_v8f_u, gu_v8i, 8, 1)
+GU_DEF_TILE(portable, portable, gu_v4f, gu_v4f_u, gu_v4i, 4, 2)
+GU_DEF_TILE(portable_half, portable, gu_v4f, gu_v4f_u, gu_v4i, 4, 1)
 
 #define GU_CASE(isa, r)                                                                            \
   case r: gu_tile_##isa(r, kc, a, lda, b, alpha, beta, c, ldc, ep); return;
 
-GU_TARGET_avx512 GU_VEC512 void hy_gemm_ukernel_avx512(int mr, int64_t kc, const float *a,
-                                                       int64_t lda, const float *b, float alpha,
-                                                       float beta, float *c, int64_t ldc,
-                                                       const hy_gemm_uk_ep *ep) {
-  switch (mr) {
-    GU_CASE(avx512, 12) GU_CASE(avx512, 11) GU_CASE(avx512, 10) GU_CASE(avx512, 9)
-    GU_CASE(avx512, 8) GU_CASE(avx512, 7) GU_CASE(avx512, 6) GU_CASE(avx512, 5)
-    GU_CASE(avx512, 4) GU_CASE(avx512, 3) GU_CASE(avx512, 2) GU_CASE(avx512, 1)
-  default: return;
+/* One entry per tile shape, switching to the unrolled tile of each height (GU_CASE). */
+#define GU_ENTRY(name, isa)                                                                        \
+  GU_TARGET_##isa GU_VEC512 void hy_gemm_ukernel_##name(int mr, int64_t kc, const float *a,        \
+                                                        int64_t lda, const float *b, float alpha,  \
+                                                        float beta, float *c, int64_t ldc,         \
+                                                        const hy_gemm_uk_ep *ep)
+#define GU_ENTRY_MR12(name, isa)                                                                   \
+  GU_ENTRY(name, isa) {                                                                            \
+    switch (mr) {                                                                                  \
+      GU_CASE(name, 12) GU_CASE(name, 11) GU_CASE(name, 10) GU_CASE(name, 9) GU_CASE(name, 8)      \
+      GU_CASE(name, 7) GU_CASE(name, 6) GU_CASE(name, 5) GU_CASE(name, 4) GU_CASE(name, 3)         \
+      GU_CASE(name, 2) GU_CASE(name, 1)                                                            \
+    default: return;                                                                               \
+    }                                                                                              \
   }
-}
+#define GU_ENTRY_MR6(name, isa)                                                                    \
+  GU_ENTRY(name, isa) {                                                                            \
+    switch (mr) {                                                                                  \
+      GU_CASE(name, 6) GU_CASE(name, 5) GU_CASE(name, 4) GU_CASE(name, 3) GU_CASE(name, 2)         \
+      GU_CASE(name, 1)                                                                             \
+    default: return;                                                                               \
+    }                                                                                              \
+  }
+#define GU_ENTRY_MR4(name, isa)                                                                    \
+  GU_ENTRY(name, isa) {                                                                            \
+    switch (mr) {                                                                                  \
+      GU_CASE(name, 4) GU_CASE(name, 3) GU_CASE(name, 2) GU_CASE(name, 1)                          \
+    default: return;                                                                               \
+    }                                                                                              \
+  }
 
-GU_TARGET_avx2 void hy_gemm_ukernel_avx2(int mr, int64_t kc, const float *a, int64_t lda,
-                                         const float *b, float alpha, float beta, float *c,
-                                         int64_t ldc, const hy_gemm_uk_ep *ep) {
-  switch (mr) {
-    GU_CASE(avx2, 6) GU_CASE(avx2, 5) GU_CASE(avx2, 4) GU_CASE(avx2, 3) GU_CASE(avx2, 2)
-    GU_CASE(avx2, 1)
-  default: return;
-  }
-}
-
-void hy_gemm_ukernel_portable(int mr, int64_t kc, const float *a, int64_t lda, const float *b,
-                              float alpha, float beta, float *c, int64_t ldc,
-                              const hy_gemm_uk_ep *ep) {
-  switch (mr) {
-    GU_CASE(portable, 4) GU_CASE(portable, 3) GU_CASE(portable, 2) GU_CASE(portable, 1)
-  default: return;
-  }
-}
+GU_ENTRY_MR12(avx512, avx512)
+GU_ENTRY_MR12(avx512_half, avx512)
+GU_ENTRY_MR6(avx2, avx2)
+GU_ENTRY_MR6(avx2_half, avx2)
+GU_ENTRY_MR4(portable, portable)
+GU_ENTRY_MR4(portable_half, portable)

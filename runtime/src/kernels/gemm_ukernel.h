@@ -17,7 +17,8 @@ static inline int gu_isa_tw(int isa) {
   return isa == HY_GEMM_ISA_AVX512 ? 32 : isa == HY_GEMM_ISA_AVX2 ? 16 : 8;
 }
 
-/* The family's micro-kernel for an mr x TW tile (see hy_gemm_ukernel_avx512). */
+/* The family's micro-kernel for an mr x TW tile, or mr x TW / 2 when half (see
+ * hy_gemm_ukernel_avx512). */
 static inline void gu_ukernel_rows(int isa, int mr, int64_t kc, const float *a, int64_t lda,
                                    const float *b, float alpha, float beta, float *c, int64_t ldc,
                                    const hy_gemm_uk_ep *ep) {
@@ -27,6 +28,16 @@ static inline void gu_ukernel_rows(int isa, int mr, int64_t kc, const float *a, 
     hy_gemm_ukernel_avx2(mr, kc, a, lda, b, alpha, beta, c, ldc, ep);
   else
     hy_gemm_ukernel_portable(mr, kc, a, lda, b, alpha, beta, c, ldc, ep);
+}
+static inline void gu_ukernel_half_rows(int isa, int mr, int64_t kc, const float *a, int64_t lda,
+                                        const float *b, float alpha, float beta, float *c,
+                                        int64_t ldc, const hy_gemm_uk_ep *ep) {
+  if (isa == HY_GEMM_ISA_AVX512)
+    hy_gemm_ukernel_avx512_half(mr, kc, a, lda, b, alpha, beta, c, ldc, ep);
+  else if (isa == HY_GEMM_ISA_AVX2)
+    hy_gemm_ukernel_avx2_half(mr, kc, a, lda, b, alpha, beta, c, ldc, ep);
+  else
+    hy_gemm_ukernel_portable_half(mr, kc, a, lda, b, alpha, beta, c, ldc, ep);
 }
 
 #endif
