@@ -140,3 +140,13 @@ GU_ENTRY_MR6(avx2, avx2)
 GU_ENTRY_MR6(avx2_half, avx2)
 GU_ENTRY_MR4(portable, portable)
 GU_ENTRY_MR4(portable_half, portable)
+
+int32_t hy_gemm_host_isa(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  if (__builtin_cpu_supports("avx512f")) return HY_GEMM_ISA_AVX512;
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return HY_GEMM_ISA_AVX2;
+  return HY_GEMM_ISA_PORTABLE;
+#else
+  return HY_GEMM_ISA_AVX512; /* elsewhere every family is plain vector code */
+#endif
+}

@@ -120,20 +120,10 @@ static double gemm_time(shape s, const hy_exec *ex, int isa, int mode, int reps)
   return best;
 }
 
-/* The widest micro-kernel family this CPU runs: the one hydrac compiles for it. */
-static int widest_family(void) {
-#if defined(__x86_64__) || defined(__i386__)
-  if (__builtin_cpu_supports("avx512f")) return HY_GEMM_ISA_AVX512;
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return HY_GEMM_ISA_AVX2;
-  return HY_GEMM_ISA_PORTABLE;
-#else
-  return HY_GEMM_ISA_AVX512;
-#endif
-}
 
 int main(int argc, char **argv) {
   int rounds = argc > 1 ? atoi(argv[1]) : 3;
-  int isa = argc > 2 ? atoi(argv[2]) : widest_family();
+  int isa = argc > 2 ? atoi(argv[2]) : hy_gemm_host_isa();
   /* mt_bert_small's projections, fc1 (GELU) and fc2 (residual); mt_bert_base's at 1x128 and
    * 8x128; the small M of batch-1 heads (mmoe) */
   static const shape shapes[] = {

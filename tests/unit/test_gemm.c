@@ -76,23 +76,13 @@ static void check(const gcase *c) {
   free(A), free(B), free(C), free(bias), free(res), free(ref), free(bp), free(scratch);
 }
 
-/* The widest family this CPU runs (the x86 families are compiled for their instruction sets). */
-static int widest_family(void) {
-#if defined(__x86_64__) || defined(__i386__)
-  if (__builtin_cpu_supports("avx512f")) return HY_GEMM_ISA_AVX512;
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return HY_GEMM_ISA_AVX2;
-  return HY_GEMM_ISA_PORTABLE;
-#else
-  return HY_GEMM_ISA_AVX512;
-#endif
-}
 
 /* Sizes around every family's tile (4, 6, 12 rows; 8, 16, 32 columns) and primes. */
 static const int64_t sizes[] = {1, 2, 3, 5, 7, 8, 11, 12, 13, 16, 17, 23, 31, 32, 33, 37, 47, 64, 67, 70};
 #define NSIZES ((int)(sizeof sizes / sizeof sizes[0]))
 
 Test(gemm, every_family_against_the_reference_on_awkward_shapes) {
-  for (int isa = HY_GEMM_ISA_PORTABLE; isa <= widest_family(); isa++)
+  for (int isa = HY_GEMM_ISA_PORTABLE; isa <= hy_gemm_host_isa(); isa++)
     for (int n = 0; n < 150; n++) {
       gcase c = {.M = sizes[next_u32() % NSIZES], .N = sizes[next_u32() % NSIZES],
                  .K = sizes[next_u32() % NSIZES], .isa = isa, .alpha = 1.0f};
@@ -104,7 +94,7 @@ Test(gemm, every_family_against_the_reference_on_awkward_shapes) {
 }
 
 Test(gemm, every_epilogue_of_every_family) {
-  for (int isa = HY_GEMM_ISA_PORTABLE; isa <= widest_family(); isa++)
+  for (int isa = HY_GEMM_ISA_PORTABLE; isa <= hy_gemm_host_isa(); isa++)
     for (int act = HY_GEMM_ACT_NONE; act <= HY_GEMM_ACT_SIGMOID; act++)
       for (int parts = 0; parts < 4; parts++) {
         gcase c = {.M = sizes[next_u32() % NSIZES], .N = sizes[next_u32() % NSIZES],
@@ -119,7 +109,7 @@ Test(gemm, blocks_of_k_and_threads) {
   static const int64_t shapes[][3] = {{13, 33, 2 * HY_GEMM_KC + 5}, {HY_GEMM_MC + 7, 40, 70},
                                       {9, HY_GEMM_NC + 37, 50},     {1, 70, HY_GEMM_KC + 1},
                                       {70, 1, 3},                   {3, 4, 0}};
-  for (int isa = HY_GEMM_ISA_PORTABLE; isa <= widest_family(); isa++)
+  for (int isa = HY_GEMM_ISA_PORTABLE; isa <= hy_gemm_host_isa(); isa++)
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
       for (int v = 0; v < 4; v++) {
         gcase c = {.M = shapes[s][0], .N = shapes[s][1], .K = shapes[s][2], .isa = isa,
@@ -172,7 +162,7 @@ Test(gemm, rows_of_a_4kib_apart_are_copied_and_still_right) {
   /* A's row stride (K floats) a multiple of 4 KiB: its blocks are copied into rows first, so
    * the scratch must hold them and the split is limited to the planned tasks */
   static const int64_t shapes[][3] = {{29, 40, 1024}, {13, 70, 2048}, {2, 33, 3072}};
-  for (int isa = HY_GEMM_ISA_PORTABLE; isa <= widest_family(); isa++)
+  for (int isa = HY_GEMM_ISA_PORTABLE; isa <= hy_gemm_host_isa(); isa++)
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
       for (int v = 0; v < 4; v++) {
         gcase c = {.M = shapes[s][0], .N = shapes[s][1], .K = shapes[s][2], .isa = isa,

@@ -100,10 +100,8 @@ VEC512 GEMM_INLINE void ap_scores(int isa, const float *q, int64_t rsq, int64_t 
     int64_t lo = c0 < kj ? kj : c0, hi = gb_min(kj + n, c0 + tw);
     for (int64_t r0 = 0; r0 < rows; r0 += mr_max) {
       int mr = (int)gb_min(mr_max, rows - r0);
-      if (hi - c0 <= tw / 2) /* the keys end in the tile's first half (vit's 65th key) */
-        gu_ukernel_half_rows(isa, mr, d, q + r0 * rsq, rsq, panel, scale, 0.0f, t, tw, NULL);
-      else
-        gu_ukernel_rows(isa, mr, d, q + r0 * rsq, rsq, panel, scale, 0.0f, t, tw, NULL);
+      /* hi - c0 columns: a half tile when the keys end in its first half (vit's 65th) */
+      gu_ukernel_rows(isa, mr, hi - c0, d, q + r0 * rsq, rsq, panel, scale, 0.0f, t, tw, NULL);
       for (int i = 0; i < mr; i++) {
         float *sr = s + (r0 + i) * lds - kj;
         const float *ti = t + i * tw - c0;
@@ -124,13 +122,11 @@ VEC512 GEMM_INLINE void ap_pv(int isa, const float *p, int64_t ldp, const float 
     for (int64_t r0 = 0; r0 < rows; r0 += mr_max) {
       int mr = (int)gb_min(mr_max, rows - r0);
       if (ne == tw) { /* a whole tile: accumulated into o in place */
-        gu_ukernel_rows(isa, mr, n, p + r0 * ldp, ldp, panel, 1.0f, 1.0f, o + r0 * dv + e0, dv, NULL);
+        gu_ukernel_rows(isa, mr, tw, n, p + r0 * ldp, ldp, panel, 1.0f, 1.0f, o + r0 * dv + e0, dv,
+                        NULL);
         continue;
       }
-      if (ne <= tw / 2)
-        gu_ukernel_half_rows(isa, mr, n, p + r0 * ldp, ldp, panel, 1.0f, 0.0f, t, tw, NULL);
-      else
-        gu_ukernel_rows(isa, mr, n, p + r0 * ldp, ldp, panel, 1.0f, 0.0f, t, tw, NULL);
+      gu_ukernel_rows(isa, mr, ne, n, p + r0 * ldp, ldp, panel, 1.0f, 0.0f, t, tw, NULL);
       for (int i = 0; i < mr; i++) {
         float *orow = o + (r0 + i) * dv + e0;
         const float *ti = t + i * tw;

@@ -230,16 +230,12 @@ VEC512 static void gemm_rect(const gemm_job *j, float *bbuf, float *abuf, int64_
                  * last block of K; another activation after the store (tile_epilogue) */
                 hy_gemm_uk_ep uk, *ukp = last && has_ep ? &uk : NULL;
                 if (ukp) tile_uk_ep(&g->ep, i0, j0, &uk);
-                gu_ukernel_rows(isa, mr, kc, ab + ir * lda, lda, panel + s, g->alpha, beta,
+                gu_ukernel_rows(isa, mr, TW, kc, ab + ir * lda, lda, panel + s, g->alpha, beta,
                                 g->C + i0 * g->ldc + j0, g->ldc, ukp);
                 if (last && !in_regs) tile_epilogue(g, i0, j0, mr, n, false);
-              } else { /* cut by C's edge: into t, then its n columns (a half tile if enough) */
-                if (n <= TW / 2)
-                  gu_ukernel_half_rows(isa, mr, kc, ab + ir * lda, lda, panel + s, g->alpha, 0.0f,
-                                       t, TW, NULL);
-                else
-                  gu_ukernel_rows(isa, mr, kc, ab + ir * lda, lda, panel + s, g->alpha, 0.0f, t,
-                                  TW, NULL);
+              } else { /* cut by C's edge: into t, then its n columns */
+                gu_ukernel_rows(isa, mr, n, kc, ab + ir * lda, lda, panel + s, g->alpha, 0.0f, t,
+                                TW, NULL);
                 tile_copy(g, t, TW, i0, j0, mr, n, beta);
                 if (last) tile_epilogue(g, i0, j0, mr, n, true);
               }

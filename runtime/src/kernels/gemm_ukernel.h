@@ -5,6 +5,7 @@
 #ifndef HY_KERNELS_GEMM_UKERNEL_H
 #define HY_KERNELS_GEMM_UKERNEL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "hydra/gemm.h"
@@ -17,27 +18,22 @@ static inline int gu_isa_tw(int isa) {
   return isa == HY_GEMM_ISA_AVX512 ? 32 : isa == HY_GEMM_ISA_AVX2 ? 16 : 8;
 }
 
-/* The family's micro-kernel for an mr x TW tile, or mr x TW / 2 when half (see
- * hy_gemm_ukernel_avx512). */
-static inline void gu_ukernel_rows(int isa, int mr, int64_t kc, const float *a, int64_t lda,
-                                   const float *b, float alpha, float beta, float *c, int64_t ldc,
-                                   const hy_gemm_uk_ep *ep) {
+/* The family's micro-kernel for an mr x TW tile of which the first `cols` columns are wanted:
+ * the half-width one (TW / 2 columns, half the multiply-adds) when they fit in it (see
+ * hy_gemm_ukernel_avx512 and its _half). */
+static inline void gu_ukernel_rows(int isa, int mr, int64_t cols, int64_t kc, const float *a,
+                                   int64_t lda, const float *b, float alpha, float beta, float *c,
+                                   int64_t ldc, const hy_gemm_uk_ep *ep) {
+  bool half = cols <= gu_isa_tw(isa) / 2;
   if (isa == HY_GEMM_ISA_AVX512)
-    hy_gemm_ukernel_avx512(mr, kc, a, lda, b, alpha, beta, c, ldc, ep);
+    (half ? hy_gemm_ukernel_avx512_half : hy_gemm_ukernel_avx512)(mr, kc, a, lda, b, alpha, beta,
+                                                                   c, ldc, ep);
   else if (isa == HY_GEMM_ISA_AVX2)
-    hy_gemm_ukernel_avx2(mr, kc, a, lda, b, alpha, beta, c, ldc, ep);
+    (half ? hy_gemm_ukernel_avx2_half : hy_gemm_ukernel_avx2)(mr, kc, a, lda, b, alpha, beta, c,
+                                                               ldc, ep);
   else
-    hy_gemm_ukernel_portable(mr, kc, a, lda, b, alpha, beta, c, ldc, ep);
-}
-static inline void gu_ukernel_half_rows(int isa, int mr, int64_t kc, const float *a, int64_t lda,
-                                        const float *b, float alpha, float beta, float *c,
-                                        int64_t ldc, const hy_gemm_uk_ep *ep) {
-  if (isa == HY_GEMM_ISA_AVX512)
-    hy_gemm_ukernel_avx512_half(mr, kc, a, lda, b, alpha, beta, c, ldc, ep);
-  else if (isa == HY_GEMM_ISA_AVX2)
-    hy_gemm_ukernel_avx2_half(mr, kc, a, lda, b, alpha, beta, c, ldc, ep);
-  else
-    hy_gemm_ukernel_portable_half(mr, kc, a, lda, b, alpha, beta, c, ldc, ep);
+    (half ? hy_gemm_ukernel_portable_half : hy_gemm_ukernel_portable)(mr, kc, a, lda, b, alpha,
+                                                                       beta, c, ldc, ep);
 }
 
 #endif
