@@ -100,7 +100,8 @@ static double gemm_time(shape s, const hy_exec *ex, int isa, int mode, int reps)
   for (int64_t i = 0; i < s.K * s.N; i++) B[i] = (float)(i % 5) * 0.1f;
   for (int64_t i = 0; i < s.N; i++) bias[i] = (float)(i % 3) * 0.1f;
   for (int64_t i = 0; i < s.M * s.N; i++) R[i] = (float)(i % 11) * 0.1f;
-  for (int c = 0; c < copies; c++) hy_sgemm_pack_b(s.K, s.N, B, s.N, 1, Bp + c * (pb / sizeof(float)));
+  for (int c = 0; c < copies; c++)
+    hy_sgemm_pack_b(s.K, s.N, B, s.N, 1, Bp + c * (pb / sizeof(float)));
   int prepacked = mode != PACKING;
   hy_sgemm_args g = {.M = s.M, .N = s.N, .K = s.K, .alpha = 1, .A = A, .rsa = s.K, .csa = 1,
                      .B = prepacked ? Bp : B, .rsb = s.N, .csb = 1, .b_packed = prepacked,
@@ -165,7 +166,8 @@ int main(int argc, char **argv) {
     snprintf(name, sizeof name, "%lldx%lldx%lld%s%s", (long long)shapes[s].M,
              (long long)shapes[s].K, (long long)shapes[s].N, acts[shapes[s].act],
              shapes[s].res ? "+res" : "");
-    printf("%-22s %7.1f GF/s (%5.1f%% pk) %7.1f GF/s (%5.1f%% pk) %9.1f GF/s %9.1f GF/s (%5.1f%% pk)\n",
+    printf("%-22s %7.1f GF/s (%5.1f%% pk) %7.1f GF/s (%5.1f%% pk) %9.1f GF/s "
+           "%9.1f GF/s (%5.1f%% pk)\n",
            name, fl / best[s][0], 100 * fl / best[s][0] / peak, fl / best[s][1],
            100 * fl / best[s][1] / peak, fl / best[s][2], fl / best[s][3],
            100 * fl / best[s][3] / peak);

@@ -112,7 +112,8 @@ static void copy_a_rows(const float *A, int64_t rsa, int64_t csa, int64_t ic, in
                         int64_t pc, int64_t kc, float *restrict dst) {
   const float *src = A + ic * rsa + pc * csa;
   if (csa == 1) {
-    for (int64_t i = 0; i < mc; i++) memcpy(dst + i * kc, src + i * rsa, (size_t)kc * sizeof(float));
+    for (int64_t i = 0; i < mc; i++)
+      memcpy(dst + i * kc, src + i * rsa, (size_t)kc * sizeof(float));
     return;
   }
   for (int64_t k = 0; k < kc; k++) /* a transposed A: read along its rows */
