@@ -235,10 +235,11 @@ GEMM_ROW = re.compile(r"^(\S+)\s+([\d.]+) GF/s \(\s*[\d.]+% pk\)\s+([\d.]+) GF/s
 def gemm_table(out, peak):
     """Markdown of tests/bench/gemm_bench's best-of-rounds GFLOP/s per product, as % of this run's
     peak (bench/peak_fma) and of the peak gemm_bench measured between its own rounds."""
-    own = re.search(r"FMA peak: ([\d.]+) GFLOP/s", out)
+    own = re.search(r"FMA peak: ([\d.]+) GFLOP/s \(best of (\d+) rounds\)", out)
+    rounds = own.group(2) if own else "its"
     own = float(own.group(1)) if own else None
     lines = ["## GEMM alone", "",
-             "`tests/bench/gemm_bench.c`: the fp32 GEMM of the FusedMatMul nodes, best of 5 rounds, gemm.c built by "
+             f"`tests/bench/gemm_bench.c`: the fp32 GEMM of the FusedMatMul nodes, best of {rounds} rounds, gemm.c built by "
              "clang-19 for this CPU as generated code builds it, with libhydrart's micro-kernels. M x K x N; "
              "+gelu/+res: the epilogue the BERT FFN's fc1/fc2 apply (bias on every row). Issue 7 asks for 85% of "
              "the peak at the BERT-base shapes (128 x 768 x 768, 128 x 768 x 3072, 128 x 3072 x 768). B cold: each run "

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The benchmark in one command: builds hydrac, exports the reference models (torch 1.13, the model
 # tests' export), installs the pinned ONNX Runtime into a venv in the build tree, measures one
-# core's FMA peak and the GEMM alone (tests/bench/gemm_bench.c), then times Hydra against ORT (bench/bench.py) and writes docs/performance.md.
+# core's FMA peak and the GEMM alone (tests/bench/gemm_bench.c), then times Hydra against ORT
+# (bench/bench.py) and writes docs/performance.md.
 #
 # usage: bash bench/run.sh [--quick] [--no-sharing] [--no-aot] [--baseline HYDRAC] [--only MODEL,...] [--rounds R]
 #                          [--seconds S] [--threads 1,2] [BUILD_DIR]

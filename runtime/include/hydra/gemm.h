@@ -136,10 +136,6 @@ void hy_gemm_ukernel_avx2(int mr, int64_t kc, const float *a, int64_t lda, const
 void hy_gemm_ukernel_portable(int mr, int64_t kc, const float *a, int64_t lda, const float *b,
                               float alpha, float beta, float *c, int64_t ldc,
                               const hy_gemm_uk_ep *ep);
-/* The widest family this CPU runs (the one hydrac compiles for it): what tests and benchmarks of
- * the native library pick. */
-int32_t hy_gemm_host_isa(void);
-
 /* The same for a tile half as wide (TW / 2 columns: one vector), for products of at most that
  * many columns (a tile of full width would spend twice the multiply-adds on padding). */
 void hy_gemm_ukernel_avx512_half(int mr, int64_t kc, const float *a, int64_t lda, const float *b,
@@ -151,6 +147,10 @@ void hy_gemm_ukernel_avx2_half(int mr, int64_t kc, const float *a, int64_t lda, 
 void hy_gemm_ukernel_portable_half(int mr, int64_t kc, const float *a, int64_t lda,
                                    const float *b, float alpha, float beta, float *c, int64_t ldc,
                                    const hy_gemm_uk_ep *ep);
+
+/* The widest family this CPU runs (the one hydrac compiles for it): what tests and benchmarks of
+ * the native library pick. */
+int32_t hy_gemm_host_isa(void);
 
 /* Bytes of Conv's im2col buffer (rows x cols elements of es bytes, + 64 for alignment); the
  * GEMM's scratch follows it. */
