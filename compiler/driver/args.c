@@ -100,9 +100,16 @@ bool drv_parse_shape(const char *spec, pass_binding *b) {
     if (b->rank == HY_MAX_RANK) return shape_fails(b);
     char *end;
     errno = 0;
-    long long d = strtoll(p, &end, 10);
-    if (errno || end == p || d < 0 || (*end && *end != 'x' && *end != ','))
+    long long d = strtoll(p, &end, 10), lo = d;
+    if (!errno && end != p && !strncmp(end, "..", 2)) { /* LO..HI: left to run time */
+      const char *hi = end + 2;
+      d = strtoll(hi, &end, 10);
+      if (end == hi || d < lo) return shape_fails(b);
+      if (d > lo) b->ranged |= 1u << b->rank;
+    }
+    if (errno || end == p || lo < 0 || (*end && *end != 'x' && *end != ','))
       return shape_fails(b);
+    b->lo[b->rank] = lo;
     b->dims[b->rank++] = d;
     p = *end ? end + 1 : end;
     if (*end && !*p) return shape_fails(b); /* trailing separator */
@@ -132,7 +139,8 @@ int drv_shapes_to_bindings(const char *cmd, const drv_list *shapes, pass_binding
   for (int i = 0; i < shapes->n; i++) {
     if (!drv_parse_shape(shapes->v[i], &b[i])) {
       drv_bindings_free(b, i);
-      return drv_usage_error(cmd, "--shape wants NAME=DIMS like x=1x128, not '%s'", shapes->v[i]);
+      return drv_usage_error(cmd, "--shape wants NAME=DIMS like x=1x128 or x=1..8x1..512, not '%s'",
+                             shapes->v[i]);
     }
   }
   return 0;

@@ -38,7 +38,8 @@ int drv_parse_args(const char *cmd, const char *help, int argc, char **argv, int
 int drv_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Prints the diagnostic's message to stderr; returns DRV_EXIT_ERROR. */
 int drv_fail(const diag *d);
-/* Parses "name=2x128" (or "name=2,128"; "name=" is a scalar) into b (name points into spec). */
+/* Parses "name=2x128" (or "name=2,128"; "name=" is a scalar) into b (name points into spec);
+ * a dim "1..512" is left to run time within those bounds (b->ranged, b->lo). */
 bool drv_parse_shape(const char *spec, pass_binding *b);
 /* --shape options → bindings b[0..shapes->n); a usage error (DRV_EXIT_USAGE) for a bad one. */
 int drv_shapes_to_bindings(const char *cmd, const drv_list *shapes, pass_binding *b);

@@ -59,19 +59,59 @@ typedef enum ir_op {
  * Bit i of bounded: dims[i] is only an upper bound, the extent depends on the input's values
  * (NonZero's count, Unique's, a run-time TopK K): memory is planned for the bound, the producing
  * kernel reports the actual extent at run time (kernel.h), and the run returns it. */
+/* ---- run-time dims (dims.c) ---- */
+/* `--shape ids=1..4x1..256` leaves a dim to run time: each such dim is a symbol of the graph
+ * with its bounds (inputs sharing a dim name share the symbol), and every dim computed from it
+ * is a monomial over the symbols. Monomials are what the supported ops make ([batch*seq,768],
+ * [12*batch,seq,64]); a sum of symbols or a clamp is refused, so a dim's largest value is its
+ * value at the upper bounds. */
+#define IR_MAX_SYMS 8
+typedef struct ir_symbol {
+  const char *name;
+  int64_t lo, hi;
+} ir_symbol;
+/* coef * prod(syms[k]^exp[k]); syms is the graph's table, NULL for a constant. */
+typedef struct ir_dimx {
+  const ir_symbol *syms;
+  int64_t coef;
+  uint8_t exp[IR_MAX_SYMS];
+} ir_dimx;
+
 typedef struct ir_type {
   hy_dtype dtype;
   int32_t rank;
   int64_t dims[HY_MAX_RANK];
   const char *sym[HY_MAX_RANK];
   uint32_t bounded;
+  /* NULL: the dims are the shape. Else dyn[k] is dim k, known at run time (rank entries, in the
+   * arena), and dims[k] its value at the symbols' upper bounds: every compile-time computation
+   * (shape checks, memory) sees the largest shape. */
+  const ir_dimx *dyn;
 } ir_type;
 
 bool ir_type_is_static(const ir_type *t); /* rank and every dim known */
 int64_t ir_type_numel(const ir_type *t);  /* -1 when not static */
 int64_t ir_type_bytes(const ir_type *t);  /* -1 when not static; the bound's when bounded */
-/* "float[2,3]" / "int64[batch,?]" / "int64[2,<=6]" (a bounded dim) into buf; returns buf. */
+/* "float[2,3]" / "int64[batch,?]" / "int64[2,<=6]" (a bounded dim) / "float[batch*seq,768]"
+ * (run-time dims) into buf; returns buf. */
 const char *ir_type_str(const ir_type *t, char *buf, size_t n);
+
+/* ---- dims.c: run-time dims ---- */
+ir_dimx ir_dimx_const(int64_t v);
+ir_dimx ir_dimx_symbol(const ir_graph *g, int32_t k); /* the graph's symbol k */
+bool ir_dimx_is_const(const ir_dimx *d);
+bool ir_dimx_equal(const ir_dimx *a, const ir_dimx *b);
+/* d with symbol k worth values[k]; false when that overflows int64. */
+bool ir_dimx_eval(const ir_dimx *d, const int64_t *values, int64_t *out);
+/* The least and largest values of d over the symbols' bounds; false on overflow. */
+bool ir_dimx_range(const ir_dimx *d, int64_t *lo, int64_t *hi);
+/* "768", "batch", "12*batch*seq" into buf; returns buf. */
+const char *ir_dimx_str(const ir_dimx *d, char *buf, size_t n);
+/* Dim k of t as a monomial (a constant when t has no run-time dims). */
+ir_dimx ir_type_dim(const ir_type *t, int32_t k);
+/* Gives output i of n (its rank and dims at the upper bounds set by the hook) the run-time dims
+ * d[0..rank): an internal error when a d[k] at the upper bounds is not dims[k]. */
+hy_status ir_set_out_dyn(ir_graph *g, ir_node *n, int32_t i, const ir_dimx *d);
 
 /* ---- elem.c: element values by dtype ---- */
 bool ir_dtype_is_float(hy_dtype t);   /* float, double, float16, bfloat16 */
@@ -118,6 +158,10 @@ struct ir_value {
   /* For `run`: the caller's value of a graph input, known at compile time. Shape inference may
    * read it (a Reshape whose shape is an input); the value stays a run-time input otherwise. */
   const void *bound;
+  /* A small int64 value computed from run-time dims (Shape of such a value, and Gather, Concat,
+   * ... of that): its elements as monomials, numel of them; data is NULL. Shape inference reads
+   * it where it reads constants (a Reshape's target); nothing computes it at run time. */
+  const ir_dimx *sdata;
   ir_layout layout;     /* part of a constant's identity: the same bytes mean other elements */
   int32_t input_index;  /* position among graph inputs, -1 if not one */
   int32_t output_index; /* position among graph outputs, -1 if not one (first, if several) */
@@ -223,6 +267,8 @@ struct ir_graph {
   ir_value **outputs;
   int32_t n_outputs;
   int64_t opset; /* default-domain opset */
+  ir_symbol syms[IR_MAX_SYMS]; /* run-time dims (bind.c), n_syms of them */
+  int32_t n_syms;
   int64_t arena_bytes; /* set by the memory planner */
   /* Set by the memory planner when a graph output has bounded dims: arena offset of
    * int64[n_outputs][HY_MAX_RANK], where the entry records each such output's actual dims

@@ -34,7 +34,10 @@ const char *ir_type_str(const ir_type *t, char *buf, size_t n) {
   if (k < n) k += (size_t)snprintf(buf + k, n - k, "[");
   for (int32_t i = 0; i < t->rank && k < n; i++) {
     const char *sep = i ? "," : "";
-    if (t->dims[i] >= 0)
+    char db[96];
+    if (t->dyn && !ir_dimx_is_const(&t->dyn[i]))
+      k += (size_t)snprintf(buf + k, n - k, "%s%s", sep, ir_dimx_str(&t->dyn[i], db, sizeof db));
+    else if (t->dims[i] >= 0)
       k += (size_t)snprintf(buf + k, n - k, "%s%s%lld", sep,
                             (t->bounded >> i) & 1 ? "<=" : "", (long long)t->dims[i]);
     else

@@ -10,11 +10,16 @@ typedef struct pass_binding {
   int32_t rank;
   int64_t dims[HY_MAX_RANK];
   const void *value;     /* run only: the input's content, for shape inference (may be NULL) */
+  /* Bit i: dim i is left to run time, anywhere in lo[i]..dims[i] (`--shape ids=1..4x1..256`). */
+  uint32_t ranged;
+  int64_t lo[HY_MAX_RANK];
 } pass_binding;
 
 /* bind.c: gives every graph input a static shape. Symbolic dims take their value from the
  * bindings (the same symbol gets the same value everywhere); a binding that contradicts a static
- * dim, an unknown input name, or an input left with an unknown dim is an error. */
+ * dim, an unknown input name, or an input left with an unknown dim is an error. A ranged dim
+ * becomes one of the graph's run-time dims (ir.h): the model's name for it, else
+ * "<input>_d<i>", shared by every input dim of that name. */
 hy_status pass_bind_inputs(ir_graph *g, const pass_binding *b, int32_t n);
 
 /* infer.c: runs each node's infer hook in order and folds nodes whose inputs are all constant

@@ -86,7 +86,7 @@ static Onnx__ModelProto *nonzero_model(int dtype) {
 
 Test(dynamic, nonzero_reports_its_count_through_the_session) {
   compiled c;
-  pass_binding b = {"x", 2, {2, 3}, NULL};
+  pass_binding b = {.input = "x", .rank = 2, .dims = {2, 3}};
   cr_assert_eq(compile(&c, nonzero_model(HY_DTYPE_FLOAT), &b, 1), HY_OK, "%s", c.d.msg);
   const hy_model *m = cg_jit_model(c.j);
   cr_expect_eq(m->outputs[0].bounded, 2u, "dim 1 of [2, <=6] is the bounded one");
@@ -125,7 +125,7 @@ Test(dynamic, nonzero_of_a_constant_folds_to_its_exact_shape) {
   PUSH(m->graph->node, m->graph->n_node, node_new("Add", "add", "x,idx", "y"));
   PUSH(m->graph->output, m->graph->n_output, value_info("y", HY_DTYPE_INT64, NULL));
   compiled c;
-  pass_binding b = {"x", 2, {1, 2}, NULL};
+  pass_binding b = {.input = "x", .rank = 2, .dims = {1, 2}};
   cr_assert_eq(compile(&c, m, &b, 1), HY_OK, "%s", c.d.msg);
   const hy_model *hm = cg_jit_model(c.j);
   cr_expect_eq(hm->outputs[0].bounded, 0u);
@@ -144,7 +144,7 @@ Test(dynamic, a_consumer_of_a_run_time_extent_is_refused) {
   PUSH(m->graph->node, m->graph->n_node, node_new("Transpose", "tr", "t", "y"));
   m->graph->output[0] = value_info("y", HY_DTYPE_INT64, NULL);
   compiled c;
-  pass_binding b = {"x", 2, {2, 3}, NULL};
+  pass_binding b = {.input = "x", .rank = 2, .dims = {2, 3}};
   cr_assert_eq(compile(&c, m, &b, 1), HY_ERR_UNSUPPORTED);
   cr_expect(strstr(c.d.msg, "node 'tr' (Transpose)") && strstr(c.d.msg, "'nz' (NonZero)") &&
                 strstr(c.d.msg, "int64[2,<=6]"),
@@ -154,7 +154,7 @@ Test(dynamic, a_consumer_of_a_run_time_extent_is_refused) {
 
 Test(dynamic, nonzero_refuses_complex) {
   compiled c;
-  pass_binding b = {"x", 2, {2, 3}, NULL};
+  pass_binding b = {.input = "x", .rank = 2, .dims = {2, 3}};
   cr_assert_eq(compile(&c, nonzero_model(HY_DTYPE_COMPLEX64), &b, 1), HY_ERR_UNSUPPORTED);
   cr_expect(strstr(c.d.msg, "node 'nz' (NonZero)") && strstr(c.d.msg, "complex64"), "%s", c.d.msg);
   release(&c);
@@ -174,7 +174,8 @@ static Onnx__ModelProto *compress_model(int64_t opset, int64_t axis, bool has_ax
 }
 
 Test(dynamic, compress_along_an_axis_and_flattened) {
-  pass_binding b[2] = {{"x", 2, {3, 2}, NULL}, {"c", 1, {2}, NULL}};
+  pass_binding b[2] = {{.input = "x", .rank = 2, .dims = {3, 2}},
+                       {.input = "c", .rank = 1, .dims = {2}}};
   float x[6] = {1, 2, 3, 4, 5, 6}, y[6];
   uint8_t cond[2] = {0, 1};
   hy_tensor in[2] = {{HY_DTYPE_FLOAT, 2, {3, 2}, x}, {HY_DTYPE_BOOL, 1, {2}, cond}};
@@ -202,7 +203,8 @@ Test(dynamic, compress_along_an_axis_and_flattened) {
 }
 
 Test(dynamic, compress_bad_input) {
-  pass_binding b[2] = {{"x", 2, {3, 2}, NULL}, {"c", 1, {2}, NULL}};
+  pass_binding b[2] = {{.input = "x", .rank = 2, .dims = {3, 2}},
+                       {.input = "c", .rank = 1, .dims = {2}}};
   compiled c;
   cr_assert_eq(compile(&c, compress_model(11, 0, true, HY_DTYPE_FLOAT), b, 2),
                HY_ERR_INVALID_MODEL);
@@ -245,7 +247,7 @@ static void run_unique(compiled *c, const int32_t *x, int32_t rank, const int64_
 }
 
 Test(dynamic, unique_flattened_sorted_and_in_first_occurrence_order) {
-  pass_binding b = {"x", 1, {6}, NULL};
+  pass_binding b = {.input = "x", .rank = 1, .dims = {6}};
   const int32_t x[6] = {2, 1, 1, 3, 4, 3};
   int32_t y[8];
   int64_t o[3][8];
@@ -275,7 +277,7 @@ Test(dynamic, unique_flattened_sorted_and_in_first_occurrence_order) {
 
 /* Rows of a [3, 2] along axis 0: rows 0 and 2 are equal. */
 Test(dynamic, unique_along_an_axis) {
-  pass_binding b = {"x", 2, {3, 2}, NULL};
+  pass_binding b = {.input = "x", .rank = 2, .dims = {3, 2}};
   const int32_t x[6] = {5, 1, 2, 9, 5, 1};
   int32_t y[8];
   int64_t o[3][8];
@@ -312,11 +314,11 @@ static Onnx__ModelProto *nms_model(const char *boxes_dims, int64_t center) {
 }
 
 Test(dynamic, nms_thresholds_are_read_at_run_time) {
-  pass_binding b[5] = {{"boxes", 3, {1, 4, 4}, NULL},
-                       {"scores", 3, {1, 1, 4}, NULL},
-                       {"max", 1, {1}, NULL},
-                       {"iou", 1, {1}, NULL},
-                       {"score", 1, {1}, NULL}};
+  pass_binding b[5] = {{.input = "boxes", .rank = 3, .dims = {1, 4, 4}},
+                       {.input = "scores", .rank = 3, .dims = {1, 1, 4}},
+                       {.input = "max", .rank = 1, .dims = {1}},
+                       {.input = "iou", .rank = 1, .dims = {1}},
+                       {.input = "score", .rank = 1, .dims = {1}}};
   compiled c;
   cr_assert_eq(compile(&c, nms_model("1,4,4", 1), b, 5), HY_OK, "%s", c.d.msg);
   const hy_model *m = cg_jit_model(c.j);
@@ -348,11 +350,11 @@ Test(dynamic, nms_thresholds_are_read_at_run_time) {
 }
 
 Test(dynamic, nms_bad_shapes) {
-  pass_binding b[5] = {{"boxes", 3, {1, 4, 3}, NULL},
-                       {"scores", 3, {1, 1, 4}, NULL},
-                       {"max", 1, {1}, NULL},
-                       {"iou", 1, {1}, NULL},
-                       {"score", 1, {1}, NULL}};
+  pass_binding b[5] = {{.input = "boxes", .rank = 3, .dims = {1, 4, 3}},
+                       {.input = "scores", .rank = 3, .dims = {1, 1, 4}},
+                       {.input = "max", .rank = 1, .dims = {1}},
+                       {.input = "iou", .rank = 1, .dims = {1}},
+                       {.input = "score", .rank = 1, .dims = {1}}};
   compiled c;
   cr_assert_eq(compile(&c, nms_model("1,4,3", 0), b, 5), HY_ERR_SHAPE);
   cr_expect(strstr(c.d.msg, "node 'nms' (NonMaxSuppression)") &&
@@ -370,7 +372,8 @@ Test(dynamic, topk_with_a_run_time_k) {
   PUSH(m->graph->node, m->graph->n_node, node_new("TopK", "tk", "x,k", "v,i"));
   PUSH(m->graph->output, m->graph->n_output, value_info("v", HY_DTYPE_FLOAT, NULL));
   PUSH(m->graph->output, m->graph->n_output, value_info("i", HY_DTYPE_INT64, NULL));
-  pass_binding b[2] = {{"x", 2, {2, 4}, NULL}, {"k", 1, {1}, NULL}};
+  pass_binding b[2] = {{.input = "x", .rank = 2, .dims = {2, 4}},
+                       {.input = "k", .rank = 1, .dims = {1}}};
   compiled c;
   cr_assert_eq(compile(&c, m, b, 2), HY_OK, "%s", c.d.msg);
   const hy_model *hm = cg_jit_model(c.j);
@@ -400,7 +403,7 @@ Test(dynamic, unique_with_only_the_inverse_indices) {
   PUSH(m->graph->node, m->graph->n_node, node_new("Unique", "uq", "x", ",,inverse"));
   PUSH(m->graph->output, m->graph->n_output, value_info("inverse", HY_DTYPE_INT64, NULL));
   compiled c;
-  pass_binding b = {"x", 1, {5}, NULL};
+  pass_binding b = {.input = "x", .rank = 1, .dims = {5}};
   cr_assert_eq(compile(&c, m, &b, 1), HY_OK, "%s", c.d.msg);
   const hy_model *hm = cg_jit_model(c.j);
   cr_expect_eq(hm->outputs[0].bounded, 0u);

@@ -55,7 +55,7 @@ Test(passes, bind_gives_each_symbol_one_value) {
   const char *const s_bs[] = {"batch", "seq"}, *const s_b[] = {"batch"};
   ir_value *a = input("a", HY_DTYPE_FLOAT, 2, dyn2, s_bs);
   ir_value *b = input("b", HY_DTYPE_FLOAT, 1, dyn1, s_b);
-  pass_binding bind = {"a", 2, {3, 7}, NULL};
+  pass_binding bind = {.input = "a", .rank = 2, .dims = {3, 7}};
   cr_assert_eq(pass_bind_inputs(G, &bind, 1), HY_OK, "%s", D.msg);
   cr_assert(ir_type_is_static(&a->type) && a->type.dims[0] == 3 && a->type.dims[1] == 7);
   cr_assert_eq(b->type.dims[0], 3, "the unbound input takes 'batch' from the bound one");
@@ -66,27 +66,28 @@ Test(passes, bind_conflicting_symbol_is_an_error) {
   const char *const s_b4[] = {"batch", NULL}, *const s_b[] = {"batch"};
   input("a", HY_DTYPE_FLOAT, 2, dyn2, s_b4);
   input("b", HY_DTYPE_FLOAT, 1, dyn1, s_b);
-  pass_binding bind[] = {{"a", 2, {2, 4}, NULL}, {"b", 1, {3}, NULL}};
+  pass_binding bind[] = {{.input = "a", .rank = 2, .dims = {2, 4}},
+                         {.input = "b", .rank = 1, .dims = {3}}};
   cr_assert_eq(pass_bind_inputs(G, bind, 2), HY_ERR_SHAPE);
   cr_assert(strstr(D.msg, "'batch'") && strstr(D.msg, "'a'") && strstr(D.msg, "'b'"), "%s", D.msg);
 }
 
 Test(passes, bind_contradicting_a_static_dim_is_an_error) {
   input("a", HY_DTYPE_FLOAT, 2, d2x4, NULL);
-  pass_binding bind = {"a", 2, {2, 5}, NULL};
+  pass_binding bind = {.input = "a", .rank = 2, .dims = {2, 5}};
   cr_assert_eq(pass_bind_inputs(G, &bind, 1), HY_ERR_SHAPE);
   cr_assert(strstr(D.msg, "float[2,4]") && strstr(D.msg, "[2,5]"), "%s", D.msg);
 }
 
 Test(passes, bind_rank_mismatch_is_an_error) {
   input("a", HY_DTYPE_FLOAT, 2, d2x4, NULL);
-  pass_binding bind = {"a", 3, {2, 4, 1}, NULL};
+  pass_binding bind = {.input = "a", .rank = 3, .dims = {2, 4, 1}};
   cr_assert_eq(pass_bind_inputs(G, &bind, 1), HY_ERR_SHAPE, "%s", D.msg);
 }
 
 Test(passes, bind_unknown_input_name_lists_the_inputs) {
   input("tokens", HY_DTYPE_INT64, 2, d2x4, NULL);
-  pass_binding bind = {"nope", 2, {2, 4}, NULL};
+  pass_binding bind = {.input = "nope", .rank = 2, .dims = {2, 4}};
   cr_assert_eq(pass_bind_inputs(G, &bind, 1), HY_ERR_INVALID_ARGUMENT);
   cr_assert(strstr(D.msg, "'nope'") && strstr(D.msg, "tokens"), "%s", D.msg);
 }
@@ -103,7 +104,7 @@ Test(passes, bind_keeps_the_value_for_shape_inference) {
   const int64_t d1[] = {2};
   ir_value *s = input("shape", HY_DTYPE_INT64, 1, d1, NULL);
   static const int64_t content[] = {3, 4};
-  pass_binding bind = {"shape", 1, {2}, content};
+  pass_binding bind = {.input = "shape", .rank = 1, .dims = {2}, .value = content};
   cr_assert_eq(pass_bind_inputs(G, &bind, 1), HY_OK, "%s", D.msg);
   cr_assert_eq(ir_value_known(s), content);
   cr_assert_null(s->data, "a bound input stays a run-time input");
@@ -265,7 +266,7 @@ Test(passes, bound_values_flow_through_nodes_to_shape_inference) {
   node("Reshape", "reshape", (ir_value *[]){x, s2}, 2, &y, 1);
   output(y);
   static const int64_t content[] = {3, 4};
-  pass_binding b[] = {{"x", 1, {12}, NULL}, {"s", 1, {2}, content}};
+  pass_binding b[] = {{.input = "x", .rank = 1, .dims = {12}}, {.input = "s", .rank = 1, .dims = {2}, .value = content}};
   cr_assert_eq(pass_run_all(G, b, 2), HY_OK, "%s", D.msg);
   cr_assert(y->type.rank == 2 && y->type.dims[0] == 3 && y->type.dims[1] == 4);
   cr_assert_eq(G->n_nodes, 2, "the Add still runs: its input is a run-time input");
