@@ -233,7 +233,7 @@ static ir_value *emit_named(ir_graph *g, ir_op op, const char *type, const char 
   for (int i = 0; i < n_in; i++)
     ir_node_set_input(g, n, i, in[i]);
   ir_node_set_output(g, n, 0, o);
-  return ir_op_get(op)->infer(g, n) == HY_OK ? o : NULL;
+  return pass_infer_node(g, n) == HY_OK ? o : NULL;
 }
 
 /* The same, named after `before` (a node of the chain), placed before it. */
@@ -447,7 +447,7 @@ static hy_status replace_chain(ir_graph *g, attn_match *m, ir_node **made) {
   ir_node_set_output(g, n, 0, y);
   g->stats.attention_fused++;
   *made = n;
-  if ((s = ir_op_get(OP_Attention)->infer(g, n)) != HY_OK || y == merged) return s;
+  if ((s = pass_infer_node(g, n)) != HY_OK || y == merged) return s;
   /* the merged output has another shape than the kernel's [1, S, B*H*Dv]: a Reshape to it */
   ir_value *in[2] = {y, shape_const(g, merged->type.rank, merged->type.dims)};
   if (!in[1]) return pass_oom(g);

@@ -179,7 +179,7 @@ static hy_status replace(ir_graph *g, chain_group *c, ir_node **made) {
   for (int32_t i = 0; i < c->n_inputs; i++) ir_node_set_input(g, n, i, c->inputs[i]);
   ir_node_set_output(g, n, 0, y);
   *made = n;
-  return ir_op_get(OP_FusedElementwise)->infer(g, n);
+  return pass_infer_node(g, n);
 }
 
 /* Last node first: a group's root is the last node of its chain, so each chain is taken whole

@@ -124,7 +124,7 @@ static hy_status replace(ir_graph *g, const epi_match *m, ir_node **made) {
   if (m->res) ir_node_set_input(g, n, 3, m->res);
   ir_node_set_output(g, n, 0, m->y);
   *made = n;
-  return ir_op_get(OP_FusedMatMul)->infer(g, n);
+  return pass_infer_node(g, n);
 }
 
 static hy_status rewrite(ir_graph *g, ir_node *n, void *ctx, ir_node **made) {

@@ -58,7 +58,7 @@ static hy_status replace_chain(ir_graph *g, ir_node *chain[5], ir_value *x, ir_n
   ir_node_set_input(g, n, 0, x);
   ir_node_set_output(g, n, 0, y);
   *made = n;
-  return ir_op_get(OP_Gelu)->infer(g, n);
+  return pass_infer_node(g, n);
 }
 
 static hy_status rewrite(ir_graph *g, ir_node *n, void *ctx, ir_node **made) {

@@ -119,7 +119,7 @@ static hy_status replace_chain(ir_graph *g, const ln_match *m, ir_node **made) {
   ir_node_set_input(g, n, 2, m->beta);
   ir_node_set_output(g, n, 0, y);
   *made = n;
-  return ir_op_get(OP_LayerNormalization)->infer(g, n);
+  return pass_infer_node(g, n);
 }
 
 static hy_status rewrite(ir_graph *g, ir_node *n, void *ctx, ir_node **made) {

@@ -141,7 +141,7 @@ static hy_status infer_node(ir_graph *g, ir_node *n) {
   if (!declared) return pass_oom(g);
   bool any_declared;
   take_declared_types(g, n, declared, &any_declared);
-  hy_status s = info->infer(g, n);
+  hy_status s = pass_infer_node(g, n);
   if (s != HY_OK)
     return diag_failed(g->d) ? g->d->status
                              : ir_node_error(g, n, s, "shape inference failed (%s)",

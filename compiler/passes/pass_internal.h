@@ -21,4 +21,9 @@ const char *pass_size_problem(const ir_type *t);
  * Range whose limit comes from an input) while the model still computes them. */
 hy_status pass_eval_bound(ir_graph *g, ir_node *n);
 
+/* infer_dynamic.c: runs n's infer hook; when n reads run-time dims (ir.h), at the upper bounds
+ * and at two probes, and gives its outputs their run-time dims and content (or refuses n). Every
+ * pass that (re)infers a node calls this, not the hook. */
+hy_status pass_infer_node(ir_graph *g, ir_node *n);
+
 #endif

@@ -6,10 +6,13 @@
 
 #include "passes/pass_internal.h"
 
+/* Equal at every size: run-time dims too (at their bounds [batch, seq] and [seq, batch] agree). */
 static bool types_equal(const ir_type *a, const ir_type *b) {
   if (a->dtype != b->dtype || a->rank != b->rank) return false;
-  for (int32_t i = 0; i < a->rank; i++)
-    if (a->dims[i] != b->dims[i]) return false;
+  for (int32_t i = 0; i < a->rank; i++) {
+    ir_dimx da = ir_type_dim(a, i), db = ir_type_dim(b, i);
+    if (a->dims[i] != b->dims[i] || !ir_dimx_equal(&da, &db)) return false;
+  }
   return true;
 }
 

@@ -1,0 +1,265 @@
+/* Run-time dims (`--shape x=1..8x64`): the bindings that make them, the dims shape inference
+ * gives every value (monomials of the symbols, shape arithmetic followed through Shape, Gather,
+ * Concat and Reshape), what it refuses because no product of the symbols describes it, and the
+ * stop before code generation, which does not take them yet. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "model_builder.h"
+#include "run/run_model.h"
+
+static Onnx__TensorProto *i64_tensor(const char *name, int32_t rank, const int64_t *dims,
+                                     const int64_t *v, size_t n) {
+  return tensor(name, HY_DTYPE_INT64, rank, dims, v, n * sizeof *v);
+}
+
+/* The type of every value named in want[], as the graph has them before lowering. */
+typedef struct snapshot {
+  const char *const *names;
+  int32_t n;
+  char types[8][128];
+} snapshot;
+
+static void take_snapshot(void *user, const ir_graph *g, const char *pass, bool after) {
+  snapshot *s = user;
+  if (!after || strcmp(pass, "layout")) return;
+  for (int32_t i = 0; i < g->n_values; i++)
+    for (int32_t k = 0; k < s->n; k++)
+      if (g->values[i] && g->values[i]->name && !strcmp(g->values[i]->name, s->names[k]))
+        ir_type_str(&g->values[i]->type, s->types[k], sizeof s->types[k]);
+}
+
+/* Writes m and runs the passes with the bindings; the status, its message in d, the types of the
+ * named values after the layout pass (the last before lowering) in s. */
+static hy_status infer(Onnx__ModelProto *m, const pass_binding *b, int32_t nb, snapshot *s,
+                       diag *d) {
+  char path[] = "/tmp/hydra_rtdims_XXXXXX";
+  int fd = mkstemp(path);
+  cr_assert(fd >= 0);
+  close(fd);
+  cr_assert(mb_write(m, path));
+  arena a;
+  arena_init(&a);
+  diag_init(d);
+  ir_graph *g = NULL;
+  pass_observer obs = {take_snapshot, s};
+  hy_status st = hc_compile_graph_observed(&a, d, path, b, nb, NULL, 0, &obs, &g);
+  unlink(path);
+  arena_free(&a);
+  return st;
+}
+
+static pass_binding ranged(const char *input, int32_t rank, const int64_t *lo, const int64_t *hi) {
+  pass_binding b = {.input = input, .rank = rank};
+  for (int32_t k = 0; k < rank; k++) {
+    b.lo[k] = lo[k], b.dims[k] = hi[k];
+    if (lo[k] < hi[k]) b.ranged |= 1u << k;
+  }
+  return b;
+}
+
+/* x[batch,64] · W[64,32] → Relu → Unsqueeze(1) → Concat with itself on axis 1 → ReduceSum(1):
+ * mmoe's pattern. */
+static Onnx__ModelProto *gated_model(void) {
+  static float w[64 * 32];
+  static const int64_t wd[2] = {64, 32}, one = 1, axes[1] = {1};
+  Onnx__ModelProto *m = mb_model(13);
+  PUSH(m->graph->input, m->graph->n_input, value_info("x", HY_DTYPE_FLOAT, "batch,64"));
+  PUSH(m->graph->initializer, m->graph->n_initializer,
+       tensor("w", HY_DTYPE_FLOAT, 2, wd, w, sizeof w));
+  PUSH(m->graph->initializer, m->graph->n_initializer, i64_tensor("axes", 1, &one, axes, 1));
+  PUSH(m->graph->node, m->graph->n_node, node_new("MatMul", "mm", "x,w", "h"));
+  PUSH(m->graph->node, m->graph->n_node, node_new("Relu", "relu", "h", "r"));
+  PUSH(m->graph->node, m->graph->n_node, node_new("Unsqueeze", "unsq", "r,axes", "u"));
+  Onnx__NodeProto *cat = node_new("Concat", "cat", "u,u", "c");
+  Onnx__AttributeProto *ax = add_attr(cat, "axis", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT);
+  ax->has_i = 1, ax->i = 1;
+  PUSH(m->graph->node, m->graph->n_node, cat);
+  PUSH(m->graph->node, m->graph->n_node, node_new("ReduceSum", "sum", "c,axes", "y"));
+  PUSH(m->graph->output, m->graph->n_output, value_info("y", HY_DTYPE_FLOAT, NULL));
+  return m;
+}
+
+Test(run_time_dims, a_batch_range_reaches_every_value_and_stops_before_code) {
+  static const char *const names[] = {"h", "u", "c", "y"};
+  snapshot s = {names, 4, {{0}}};
+  pass_binding b = ranged("x", 2, (int64_t[]){1, 64}, (int64_t[]){32, 64});
+  diag d;
+  hy_status st = infer(gated_model(), &b, 1, &s, &d);
+  cr_expect_str_eq(s.types[1], "float[batch,1,32]");
+  cr_expect_str_eq(s.types[2], "float[batch,2,32]");
+  cr_expect_str_eq(s.types[3], "float[batch,1,32]"); /* keepdims */
+  cr_expect_eq(st, HY_ERR_UNSUPPORTED);
+  cr_expect(strstr(d.msg, "run-time dims (batch 1..32) are inferred but not compiled yet"), "%s",
+            d.msg);
+}
+
+Test(run_time_dims, fixed_sizes_compile_as_before) {
+  snapshot s = {NULL, 0, {{0}}};
+  pass_binding b = {.input = "x", .rank = 2, .dims = {32, 64}};
+  diag d;
+  cr_expect_eq(infer(gated_model(), &b, 1, &s, &d), HY_OK, "%s", d.msg);
+}
+
+/* x[batch,seq,64] → Reshape to [Shape(x)[0] * Shape(x)[1], 64] (as torch writes a flatten of the
+ * leading dims), then back to x's own shape through Shape(x): content followed end to end. */
+static Onnx__ModelProto *reshape_model(void) {
+  static const int64_t one = 1, i0 = 0, i1 = 1, minus1[1] = {-1}, c64[1] = {64}, zero = 0;
+  Onnx__ModelProto *m = mb_model(13);
+  PUSH(m->graph->input, m->graph->n_input, value_info("x", HY_DTYPE_FLOAT, "batch,seq,64"));
+  PUSH(m->graph->initializer, m->graph->n_initializer, i64_tensor("i0", 0, NULL, &i0, 1));
+  PUSH(m->graph->initializer, m->graph->n_initializer, i64_tensor("i1", 0, NULL, &i1, 1));
+  PUSH(m->graph->initializer, m->graph->n_initializer, i64_tensor("ax0", 1, &one, &zero, 1));
+  PUSH(m->graph->initializer, m->graph->n_initializer, i64_tensor("c64", 1, &one, c64, 1));
+  PUSH(m->graph->initializer, m->graph->n_initializer, i64_tensor("m1", 1, &one, minus1, 1));
+  PUSH(m->graph->node, m->graph->n_node, node_new("Shape", "shape", "x", "s"));
+  PUSH(m->graph->node, m->graph->n_node, node_new("Gather", "g0", "s,i0", "b"));
+  PUSH(m->graph->node, m->graph->n_node, node_new("Gather", "g1", "s,i1", "t"));
+  PUSH(m->graph->node, m->graph->n_node, node_new("Mul", "bt", "b,t", "rows"));
+  PUSH(m->graph->node, m->graph->n_node, node_new("Unsqueeze", "u", "rows,ax0", "rows1"));
+  PUSH(m->graph->node, m->graph->n_node, node_new("Concat", "cat", "rows1,c64", "target"));
+  Onnx__NodeProto *cat = m->graph->node[m->graph->n_node - 1];
+  Onnx__AttributeProto *ax = add_attr(cat, "axis", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT);
+  ax->has_i = 1, ax->i = 0;
+  PUSH(m->graph->node, m->graph->n_node, node_new("Reshape", "flat", "x,target", "f"));
+  PUSH(m->graph->node, m->graph->n_node, node_new("Relu", "relu", "f", "r"));
+  PUSH(m->graph->node, m->graph->n_node, node_new("Reshape", "back", "r,s", "y"));
+  PUSH(m->graph->node, m->graph->n_node, node_new("Reshape", "any", "r,m1", "z"));
+  PUSH(m->graph->output, m->graph->n_output, value_info("y", HY_DTYPE_FLOAT, NULL));
+  PUSH(m->graph->output, m->graph->n_output, value_info("z", HY_DTYPE_FLOAT, NULL));
+  return m;
+}
+
+Test(run_time_dims, shape_arithmetic_is_followed_into_reshape_targets) {
+  static const char *const names[] = {"f", "y", "z"};
+  snapshot s = {names, 3, {{0}}};
+  pass_binding b = ranged("x", 3, (int64_t[]){1, 1, 64}, (int64_t[]){4, 256, 64});
+  diag d;
+  infer(reshape_model(), &b, 1, &s, &d);
+  cr_expect_str_eq(s.types[0], "float[batch*seq,64]");
+  cr_expect_str_eq(s.types[1], "float[batch,seq,64]");
+  cr_expect_str_eq(s.types[2], "float[64*batch*seq]");
+}
+
+/* Two inputs naming the same dims share them; an unnamed ranged dim is named after its input. */
+Test(run_time_dims, inputs_share_a_named_dim_and_unnamed_ones_get_their_own) {
+  Onnx__ModelProto *m = mb_model(13);
+  PUSH(m->graph->input, m->graph->n_input, value_info("a", HY_DTYPE_FLOAT, "n,?"));
+  PUSH(m->graph->input, m->graph->n_input, value_info("b", HY_DTYPE_FLOAT, "n,?"));
+  PUSH(m->graph->node, m->graph->n_node, node_new("Add", "add", "a,b", "y"));
+  PUSH(m->graph->output, m->graph->n_output, value_info("y", HY_DTYPE_FLOAT, NULL));
+  static const char *const names[] = {"y"};
+  snapshot s = {names, 1, {{0}}};
+  pass_binding b[2] = {ranged("a", 2, (int64_t[]){1, 8}, (int64_t[]){16, 8}),
+                       ranged("b", 2, (int64_t[]){1, 8}, (int64_t[]){16, 8})};
+  diag d;
+  infer(m, b, 2, &s, &d);
+  cr_expect_str_eq(s.types[0], "float[n,8]");
+  /* the second dims of a and b are ranged without a name: two symbols, which Add cannot tie */
+  b[0] = ranged("a", 2, (int64_t[]){1, 1}, (int64_t[]){16, 8});
+  b[1] = ranged("b", 2, (int64_t[]){1, 1}, (int64_t[]){16, 8});
+  cr_expect_eq(infer(m, b, 2, &s, &d), HY_ERR_UNSUPPORTED);
+  cr_expect(strstr(d.msg, "node 'add' (Add): reads run-time dims (float[n,a_d1], float[n,b_d1])"),
+            "%s", d.msg);
+  /* the same name given two ranges */
+  b[0] = ranged("a", 2, (int64_t[]){1, 8}, (int64_t[]){16, 8});
+  b[1] = ranged("b", 2, (int64_t[]){2, 8}, (int64_t[]){16, 8});
+  cr_expect_eq(infer(m, b, 2, &s, &d), HY_ERR_SHAPE);
+  cr_expect(strstr(d.msg, "dim 'n' is 1..16 in input 'a' but 2..16 in input 'b'"), "%s", d.msg);
+}
+
+/* position_ids[:, :seq] of a 512-long buffer: seq while seq stays within it, refused past it
+ * (the slice would be clamped to 512, no product of seq). */
+static Onnx__ModelProto *slice_model(void) {
+  static int64_t buf[512];
+  static const int64_t bd[2] = {1, 512}, one = 1, zero[1] = {0}, ax1[1] = {1}, i1 = 1;
+  Onnx__ModelProto *m = mb_model(13);
+  PUSH(m->graph->input, m->graph->n_input, value_info("ids", HY_DTYPE_INT64, "batch,seq"));
+  PUSH(m->graph->initializer, m->graph->n_initializer, i64_tensor("pos", 2, bd, buf, 512));
+  PUSH(m->graph->initializer, m->graph->n_initializer, i64_tensor("zero", 1, &one, zero, 1));
+  PUSH(m->graph->initializer, m->graph->n_initializer, i64_tensor("ax1", 1, &one, ax1, 1));
+  PUSH(m->graph->initializer, m->graph->n_initializer, i64_tensor("i1", 0, NULL, &i1, 1));
+  PUSH(m->graph->node, m->graph->n_node, node_new("Shape", "shape", "ids", "s"));
+  PUSH(m->graph->node, m->graph->n_node, node_new("Gather", "g", "s,i1", "len"));
+  PUSH(m->graph->node, m->graph->n_node, node_new("Unsqueeze", "u", "len,zero", "end"));
+  PUSH(m->graph->node, m->graph->n_node, node_new("Slice", "slice", "pos,zero,end,ax1", "p"));
+  PUSH(m->graph->node, m->graph->n_node, node_new("Add", "add", "ids,p", "y"));
+  PUSH(m->graph->output, m->graph->n_output, value_info("y", HY_DTYPE_INT64, NULL));
+  return m;
+}
+
+Test(run_time_dims, a_slice_is_followed_only_within_its_buffer) {
+  static const char *const names[] = {"p", "y"};
+  snapshot s = {names, 2, {{0}}};
+  pass_binding b = ranged("ids", 2, (int64_t[]){1, 1}, (int64_t[]){4, 512});
+  diag d;
+  infer(slice_model(), &b, 1, &s, &d);
+  cr_expect_str_eq(s.types[0], "int64[1,seq]");
+  cr_expect_str_eq(s.types[1], "int64[batch,seq]");
+  b = ranged("ids", 2, (int64_t[]){1, 1}, (int64_t[]){4, 1024});
+  cr_expect_eq(infer(slice_model(), &b, 1, &s, &d), HY_ERR_UNSUPPORTED);
+  cr_expect(strstr(d.msg, "node 'slice' (Slice): reads run-time dims (int64[1,512], int64[1], "
+                          "int64[1] = [seq], int64[1]) and its output's shape is no product"),
+            "%s", d.msg);
+}
+
+/* Equal against content from dims: decided when the answer holds at every size. */
+static Onnx__ModelProto *equal_model(int64_t than) {
+  static int64_t value[1];
+  static const int64_t one = 1, i0[1] = {0};
+  value[0] = than;
+  Onnx__ModelProto *m = mb_model(13);
+  PUSH(m->graph->input, m->graph->n_input, value_info("x", HY_DTYPE_FLOAT, "batch,4"));
+  PUSH(m->graph->initializer, m->graph->n_initializer, i64_tensor("c", 1, &one, value, 1));
+  PUSH(m->graph->initializer, m->graph->n_initializer, i64_tensor("i0", 1, &one, i0, 1));
+  PUSH(m->graph->node, m->graph->n_node, node_new("Shape", "shape", "x", "s"));
+  PUSH(m->graph->node, m->graph->n_node, node_new("Gather", "g", "s,i0", "b"));
+  PUSH(m->graph->node, m->graph->n_node, node_new("Equal", "eq", "b,c", "y"));
+  PUSH(m->graph->output, m->graph->n_output, value_info("y", HY_DTYPE_BOOL, NULL));
+  return m;
+}
+
+Test(run_time_dims, equal_is_decided_only_when_no_size_changes_it) {
+  snapshot s = {NULL, 0, {{0}}};
+  pass_binding b = ranged("x", 2, (int64_t[]){2, 4}, (int64_t[]){8, 4});
+  diag d;
+  /* -1 and 1 are never a batch of 2..8: the answer is a constant, and the graph compiles it */
+  cr_expect_eq(infer(equal_model(-1), &b, 1, &s, &d), HY_ERR_UNSUPPORTED);
+  cr_expect(strstr(d.msg, "are inferred but not compiled yet"), "%s", d.msg);
+  cr_expect_eq(infer(equal_model(1), &b, 1, &s, &d), HY_ERR_UNSUPPORTED);
+  cr_expect(strstr(d.msg, "are inferred but not compiled yet"), "%s", d.msg);
+  cr_expect_eq(infer(equal_model(4), &b, 1, &s, &d), HY_ERR_UNSUPPORTED);
+  cr_expect(strstr(d.msg, "node 'eq' (Equal)") &&
+                strstr(d.msg, "compares values whose answer depends on the sizes"),
+            "%s", d.msg);
+}
+
+Test(run_time_dims, an_op_not_followed_is_named) {
+  Onnx__ModelProto *m = mb_model(13);
+  PUSH(m->graph->input, m->graph->n_input, value_info("x", HY_DTYPE_FLOAT, "n,4"));
+  Onnx__NodeProto *t = node_new("TopK", "topk", "x,k", "v,i");
+  static const int64_t one = 1, k[1] = {2};
+  PUSH(m->graph->initializer, m->graph->n_initializer, i64_tensor("k", 1, &one, k, 1));
+  PUSH(m->graph->node, m->graph->n_node, t);
+  PUSH(m->graph->output, m->graph->n_output, value_info("v", HY_DTYPE_FLOAT, NULL));
+  PUSH(m->graph->output, m->graph->n_output, value_info("i", HY_DTYPE_INT64, NULL));
+  snapshot s = {NULL, 0, {{0}}};
+  pass_binding b = ranged("x", 2, (int64_t[]){1, 4}, (int64_t[]){8, 4});
+  diag d;
+  cr_expect_eq(infer(m, &b, 1, &s, &d), HY_ERR_UNSUPPORTED);
+  cr_expect(strstr(d.msg, "node 'topk' (TopK): reads run-time dims (float[n,4], int64[1]) and "
+                          "Hydra does not follow run-time dims through this op yet"),
+            "%s", d.msg);
+}
+
+Test(run_time_dims, a_range_must_be_sizes_and_fit_the_declared_dims) {
+  snapshot s = {NULL, 0, {{0}}};
+  diag d;
+  pass_binding b = ranged("x", 2, (int64_t[]){0, 64}, (int64_t[]){8, 64});
+  cr_expect_eq(infer(gated_model(), &b, 1, &s, &d), HY_ERR_INVALID_ARGUMENT);
+  cr_expect(strstr(d.msg, "dim 0's range 0..8 is not a range of sizes >= 1"), "%s", d.msg);
+  b = ranged("x", 2, (int64_t[]){1, 32}, (int64_t[]){8, 64});
+  cr_expect_eq(infer(gated_model(), &b, 1, &s, &d), HY_ERR_SHAPE, "64 is declared: not a range");
+}
