@@ -24,6 +24,7 @@ struct hy_session {
   hy_entry_desc dflt; /* the default entry: every input and output, m->entry */
   int32_t *ids;       /* 0, 1, 2, ...: dflt's input and output positions */
   int64_t *out_dims; /* [n_outputs][HY_MAX_RANK]: each output's shape after the last run */
+  int64_t syms[HY_MAX_SYMS]; /* this run's run-time dims (hy_model.syms), 0 while not known */
   const uint8_t *weights; /* the mapped weights file (weights-file models) */
   size_t weights_len;
   atomic_flag busy; /* set while a run owns the arena, the pointer arrays and err */
@@ -199,6 +200,10 @@ hy_status hy_session_create_weights(const hy_model *m, const hy_session_options 
   if (m->abi != HY_MODEL_ABI) /* built by another hydrac version */
     return hy_create_fail(HY_ERR_UNSUPPORTED, "model '%s' has model ABI %u, this runtime reads "
                           "%u: compile it again with this hydrac", name, m->abi, HY_MODEL_ABI);
+  if (m->n_syms < 0 || m->n_syms > HY_MAX_SYMS || (m->n_syms && (!m->syms || m->syms_offset < 0 ||
+      (uint64_t)m->syms_offset + (uint64_t)m->n_syms * 8 > m->arena_bytes)))
+    return hy_create_fail(HY_ERR_INVALID_ARGUMENT, "model '%s': its run-time dims are malformed",
+                          name);
   if (!hy_entries_valid(m))
     return hy_create_fail(HY_ERR_INVALID_ARGUMENT, "model '%s': its entry table is malformed",
                           name);
@@ -324,9 +329,27 @@ static hy_status hy_take_out_dims(hy_session *s, const hy_entry_desc *e) {
   return HY_OK;
 }
 
-/* Runs e on the full pointer arrays in_ptrs/out_ptrs (its slots filled, the others NULL). */
+/* The run-time dims' values for this run, each within its bounds; a dim no input of the entry
+ * gave (0) is one its nodes do not use, and takes its upper bound. */
+static hy_status hy_put_syms(hy_session *s) {
+  const hy_model *m = s->m;
+  for (int32_t k = 0; k < m->n_syms; k++) {
+    const hy_sym_desc *d = &m->syms[k];
+    if (!s->syms[k]) s->syms[k] = d->hi;
+    if (s->syms[k] < d->lo || s->syms[k] > d->hi)
+      return hy_fail(s, HY_ERR_SHAPE, "model '%s': dim '%s' is %lld, outside %lld..%lld", m->name,
+                     d->name, (long long)s->syms[k], (long long)d->lo, (long long)d->hi);
+  }
+  if (m->n_syms) memcpy(s->arena + m->syms_offset, s->syms, (size_t)m->n_syms * 8);
+  return HY_OK;
+}
+
+/* Runs e on the full pointer arrays in_ptrs/out_ptrs (its slots filled, the others NULL), with
+ * the run-time dims in s->syms. */
 static hy_status hy_session_call(hy_session *s, const hy_entry_desc *e) {
   const hy_model *m = s->m;
+  hy_status put = hy_put_syms(s);
+  if (put) return put;
   const void *const *in = s->in_ptrs;
   void *const *out = s->out_ptrs;
   s->detail[0] = 0;
@@ -366,16 +389,38 @@ static hy_status hy_run_ptrs(hy_session *s, const hy_entry_desc *e, const void *
   return hy_session_call(s, e);
 }
 
+/* Plain pointers carry no shapes: a model with run-time dims takes them from dims (one per
+ * hy_model.syms), and refuses a run without. */
+static hy_status hy_run_ptrs_dims(hy_session *s, const char *entry, const int64_t *dims,
+                                  const void *const *inputs, void *const *outputs) {
+  const hy_model *m = s->m;
+  if (m->n_syms && !dims)
+    return hy_fail(s, HY_ERR_INVALID_ARGUMENT, "model '%s' has run-time dims (%s, ...): run it "
+                   "with hy_session_run_dims or hy_session_run_tensors", m->name, m->syms[0].name);
+  for (int32_t k = 0; k < m->n_syms; k++) s->syms[k] = dims[k] ? dims[k] : -1;
+  const hy_entry_desc *e = hy_session_entry(s, entry);
+  return e ? hy_run_ptrs(s, e, inputs, outputs) : HY_ERR_INVALID_ARGUMENT;
+}
+
 hy_status hy_session_run(hy_session *s, const void *const *inputs, void *const *outputs) {
   return hy_session_run_entry(s, NULL, inputs, outputs);
 }
 
+hy_status hy_session_run_dims(hy_session *s, const int64_t *dims, const void *const *inputs,
+                              void *const *outputs) {
+  return hy_session_run_entry_dims(s, NULL, dims, inputs, outputs);
+}
+
 hy_status hy_session_run_entry(hy_session *s, const char *entry, const void *const *inputs,
                                void *const *outputs) {
+  return hy_session_run_entry_dims(s, entry, NULL, inputs, outputs);
+}
+
+hy_status hy_session_run_entry_dims(hy_session *s, const char *entry, const int64_t *dims,
+                                    const void *const *inputs, void *const *outputs) {
   if (!s) return HY_ERR_INVALID_ARGUMENT;
   if (!hy_session_enter(s)) return HY_ERR_BUSY;
-  const hy_entry_desc *e = hy_session_entry(s, entry);
-  hy_status st = e ? hy_run_ptrs(s, e, inputs, outputs) : HY_ERR_INVALID_ARGUMENT;
+  hy_status st = hy_run_ptrs_dims(s, entry, dims, inputs, outputs);
   hy_session_leave(s);
   return st;
 }
@@ -387,14 +432,36 @@ static void hy_dims_str(char *buf, size_t n, int32_t rank, const int64_t *dims) 
   if (k < n) snprintf(buf + k, n - k, "]");
 }
 
-/* t must match d exactly: dtype, rank, every dim, and data present. */
+/* Dim k of input t, a run-time dim: within its bounds, the same as in the inputs before. */
+static hy_status hy_check_sym(hy_session *s, const hy_tensor *t, const hy_io_desc *d, int32_t i,
+                              int32_t k) {
+  const hy_sym_desc *sd = &s->m->syms[d->sym[k] - 1];
+  int64_t *have = &s->syms[d->sym[k] - 1];
+  if (t->dims[k] < sd->lo || t->dims[k] > sd->hi)
+    return hy_fail(s, HY_ERR_SHAPE, "input %d '%s': dim %d ('%s') is %lld, outside %lld..%lld", i,
+                   d->name, k, sd->name, (long long)t->dims[k], (long long)sd->lo,
+                   (long long)sd->hi);
+  if (*have && *have != t->dims[k])
+    return hy_fail(s, HY_ERR_SHAPE, "input %d '%s': dim %d ('%s') is %lld, but %lld in an input "
+                   "before", i, d->name, k, sd->name, (long long)t->dims[k], (long long)*have);
+  *have = t->dims[k];
+  return HY_OK;
+}
+
+/* t must match d exactly: dtype, rank, every dim (a run-time dim within its bounds), and data
+ * present. */
 static hy_status hy_check_tensor(hy_session *s, const hy_tensor *t, const hy_io_desc *d, int32_t i,
                                  const char *what) {
   if ((hy_dtype)t->dtype != d->dtype)
     return hy_fail(s, HY_ERR_DTYPE, "%s %d '%s': dtype %s, expected %s", what, i, d->name,
                    hy_dtype_name(t->dtype), hy_dtype_name(d->dtype));
   bool same = t->rank == d->rank;
-  for (int32_t k = 0; same && k < d->rank; k++) same = t->dims[k] == d->dims[k];
+  for (int32_t k = 0; same && k < d->rank; k++) {
+    bool sym = d->sym[k] > 0 && d->sym[k] <= s->m->n_syms;
+    hy_status st = sym ? hy_check_sym(s, t, d, i, k) : HY_OK;
+    if (st) return st;
+    same = sym || t->dims[k] == d->dims[k];
+  }
   if (!same) {
     char got[160], want[160];
     hy_dims_str(got, sizeof got, t->rank < 0 ? 0 : t->rank, t->dims);
@@ -419,6 +486,7 @@ static hy_status hy_run_tensors(hy_session *s, const hy_entry_desc *e, const hy_
   if ((n_inputs && !inputs) || (n_outputs && !outputs))
     return hy_fail(s, HY_ERR_INVALID_ARGUMENT, "NULL tensor array");
   hy_clear_ptrs(s);
+  memset(s->syms, 0, sizeof s->syms);
   for (int32_t k = 0; k < n_inputs; k++) {
     hy_status st = hy_check_tensor(s, &inputs[k], &m->inputs[e->inputs[k]], k, "input");
     if (st) return st;

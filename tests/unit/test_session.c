@@ -30,8 +30,8 @@ static hy_status add_entry(uint8_t *arena, const void *const *in, void *const *o
   return HY_OK;
 }
 
-static const hy_io_desc k_in[] = {{"input_ids", HY_DTYPE_INT64, 2, {2, 3}, 0}};
-static const hy_io_desc k_out[] = {{"logits", HY_DTYPE_INT64, 2, {2, 3}, 0}};
+static const hy_io_desc k_in[] = {{"input_ids", HY_DTYPE_INT64, 2, {2, 3}, 0, {0}}};
+static const hy_io_desc k_out[] = {{"logits", HY_DTYPE_INT64, 2, {2, 3}, 0, {0}}};
 static const hy_model k_model = {.abi = HY_MODEL_ABI, .name = "adder", .n_inputs = 1,
                                  .n_outputs = 1, .inputs = k_in, .outputs = k_out,
                                  .arena_bytes = 100, .entry = add_entry};
@@ -356,7 +356,7 @@ static hy_status bounded_entry(uint8_t *arena, const void *const *in, void *cons
 }
 
 Test(session, bounded_output_reports_recorded_dims) {
-  static const hy_io_desc out_d[] = {{"sel", HY_DTYPE_INT64, 2, {4, 3}, 1u}};
+  static const hy_io_desc out_d[] = {{"sel", HY_DTYPE_INT64, 2, {4, 3}, 1u, {0}}};
   hy_model m = {.abi = HY_MODEL_ABI, .name = "bounded", .n_outputs = 1, .outputs = out_d,
                 .arena_bytes = 64 + 8 * HY_MAX_RANK, .entry = bounded_entry, .out_dims_offset = 64};
   hy_session *s;

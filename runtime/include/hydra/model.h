@@ -15,8 +15,10 @@ extern "C" {
  * 4: hy_model.entries, the entry table (hy_entry_desc): named entries computing a subset of the
  *    outputs (hydrac compile --entry), run by hy_session_run_entry.
  * 5: the GEMM micro-kernels generated code calls (hy_gemm_ukernel_*) take the tile's epilogue
- *    (hy_gemm_uk_ep): an object from an older hydrac would call them with one argument short. */
-#define HY_MODEL_ABI 5
+ *    (hy_gemm_uk_ep): an object from an older hydrac would call them with one argument short.
+ * 6: run-time dims (hydrac compile --shape x=1..8x64): hy_model.syms and syms_offset,
+ *    hy_io_desc.sym; an output with run-time dims is bounded (its dims are the bounds). */
+#define HY_MODEL_ABI 6
 
 /* An entry that fails returns the kernel's status in its low 8 bits and, above them, 1 + the
  * position of the node that failed (0: no node), which the session turns into a message naming
@@ -24,17 +26,27 @@ extern "C" {
 #define HY_ENTRY_NODE_TAG(index) (((int64_t)(index) + 1) << 8)
 
 /* Bit k of bounded: the output's dims[k] is an upper bound; the actual extent depends on the
- * input values (NonZero, Unique, Compress, NonMaxSuppression, TopK with a run-time K). The
- * caller's buffer holds the bound; a run writes the actual tensor dense, in its actual shape,
- * at the buffer's start and reports the shape (hy_session_output_shape, hy_session_run_tensors).
- * Always 0 for inputs. */
+ * input values (NonZero, Unique, Compress, NonMaxSuppression, TopK with a run-time K) or on the
+ * run-time dims of the inputs. The caller's buffer holds the bound; a run writes the actual
+ * tensor dense, in its actual shape, at the buffer's start and reports the shape
+ * (hy_session_output_shape, hy_session_run_tensors). Always 0 for inputs.
+ * sym[k] (inputs): 1 + the model's run-time dim (hy_model.syms) that dim k is, 0 for a fixed
+ * dim; dims[k] is then that dim's upper bound. Always 0 for outputs. */
 typedef struct hy_io_desc {
   const char *name;
   hy_dtype dtype;
   int32_t rank;
   int64_t dims[HY_MAX_RANK];
   uint32_t bounded;
+  int8_t sym[HY_MAX_RANK];
 } hy_io_desc;
+/* A run-time dim (ABI 6): one value per run, lo..hi, taken from the inputs' shapes. A model has
+ * at most HY_MAX_SYMS. */
+#define HY_MAX_SYMS 8
+typedef struct hy_sym_desc {
+  const char *name;
+  int64_t lo, hi;
+} hy_sym_desc;
 
 /* The generated entry: reads inputs[i], writes outputs[i] (caller-owned, dense, the shapes of
  * the descriptors: bounds for bounded dims), uses arena (arena_bytes, 64-byte aligned) as
@@ -89,6 +101,12 @@ typedef struct hy_model {
    * the named ones. 0/NULL in a hand-written model: only the default entry exists. */
   int32_t n_entries;
   const hy_entry_desc *entries;
+  /* Run-time dims (ABI 6; 0/NULL/-1 when every shape is fixed): the session checks each run's
+   * inputs against them and writes their values, int64[n_syms], at arena + syms_offset before
+   * calling an entry, which computes every shape from them. */
+  int32_t n_syms;
+  const hy_sym_desc *syms;
+  int64_t syms_offset;
 } hy_model;
 
 typedef struct hy_session_options {
@@ -115,9 +133,16 @@ hy_status hy_session_create(const hy_model *m, const hy_session_options *opt, hy
 hy_status hy_session_create_weights(const hy_model *m, const hy_session_options *opt,
                                     const char *weights_path, hy_session **out);
 void hy_session_destroy(hy_session *s);
-/* Plain pointers in the model's input/output order; shapes are the descriptors'. */
+/* Plain pointers in the model's input/output order; shapes are the descriptors'. A model with
+ * run-time dims needs their values: hy_session_run_dims, or the shapes of run_tensors. */
 hy_status hy_session_run(hy_session *s, const void *const *inputs, void *const *outputs);
-/* Checked: each tensor's dtype and shape must match its descriptor (an error names which); an
+/* The same with the run-time dims' values, one per hy_model.syms (each within its bounds): the
+ * inputs are dense in the shapes they give, the outputs are written dense in theirs at the start
+ * of buffers sized for the bounds (hy_session_output_shape gives each). */
+hy_status hy_session_run_dims(hy_session *s, const int64_t *dims, const void *const *inputs,
+                              void *const *outputs);
+/* Checked: each tensor's dtype and shape must match its descriptor (an error names which): an
+ * input's run-time dim anywhere within its bounds, the same in every input that has it; an
  * output with bounded dims is passed with the bounds. After a successful run, each output
  * tensor's rank and dims are its actual shape (hy_tensor in hydra.h): reset a bounded output's
  * dims to the descriptor's before passing the same tensor again. */
@@ -135,6 +160,9 @@ const hy_entry_desc *hy_model_entry(const hy_model *m, const char *name);
  * An unknown entry is HY_ERR_INVALID_ARGUMENT with a message listing the model's entries. */
 hy_status hy_session_run_entry(hy_session *s, const char *entry, const void *const *inputs,
                                void *const *outputs);
+/* hy_session_run_entry with the run-time dims' values (as hy_session_run_dims). */
+hy_status hy_session_run_entry_dims(hy_session *s, const char *entry, const int64_t *dims,
+                                    const void *const *inputs, void *const *outputs);
 /* The checked variant (as hy_session_run_tensors) over the entry's inputs and outputs. */
 hy_status hy_session_run_entry_tensors(hy_session *s, const char *entry, const hy_tensor *inputs,
                                        int32_t n_inputs, hy_tensor *outputs, int32_t n_outputs);
