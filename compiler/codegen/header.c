@@ -77,8 +77,19 @@ static void cg_param(FILE *f, const ir_value *v, const char *pname, bool is_out)
 static void cg_typed_run(FILE *f, const ir_graph *g, const char *n, const char **pn,
                          const char *entry, const int32_t *ins, int32_t n_in, const int32_t *outs,
                          int32_t n_out) {
+  if (g->n_syms) {
+    fprintf(f, "/* Run-time dims: ");
+    for (int32_t k = 0; k < g->n_syms; k++)
+      fprintf(f, "%s%s %lld..%lld", k ? ", " : "", g->syms[k].name, (long long)g->syms[k].lo,
+              (long long)g->syms[k].hi);
+    fprintf(f, ".\n * Inputs are dense in the shapes they give; outputs are written dense in theirs"
+               " at\n"
+               " * the start of buffers sized for the bounds (hy_session_output_shape). */\n");
+  }
   fprintf(f, "static inline hy_status %s_run%s%s(%s_ctx *ctx", n, entry ? "_" : "",
           entry ? entry : "", n);
+  for (int32_t k = 0; k < g->n_syms; k++)
+    fprintf(f, ",\n    int64_t dim_%s", c_ident(g->a, g->syms[k].name));
   for (int32_t k = 0; k < n_in; k++) cg_param(f, g->inputs[ins[k]], pn[ins[k]], false);
   for (int32_t k = 0; k < n_out; k++)
     cg_param(f, g->outputs[outs[k]], pn[g->n_inputs + outs[k]], true);
@@ -88,11 +99,22 @@ static void cg_typed_run(FILE *f, const ir_graph *g, const char *n, const char *
   fprintf(f, "};\n  void *const out_[%d] = {", n_out > 0 ? n_out : 1);
   for (int32_t k = 0; k < n_out; k++) fprintf(f, "%s%s", k ? ", " : "", pn[g->n_inputs + outs[k]]);
   if (n_out == 0) fprintf(f, "0");
-  if (entry)
-    fprintf(f, "};\n  return hy_session_run_entry((hy_session *)ctx, \"%s\", in_, out_);\n}\n\n",
+  fprintf(f, "};\n");
+  if (g->n_syms) {
+    fprintf(f, "  const int64_t dims_[%d] = {", g->n_syms);
+    for (int32_t k = 0; k < g->n_syms; k++)
+      fprintf(f, "%sdim_%s", k ? ", " : "", c_ident(g->a, g->syms[k].name));
+    fprintf(f, "};\n");
+  }
+  const char *q = entry ? "\"" : "";
+  if (g->n_syms)
+    fprintf(f, "  return hy_session_run_entry_dims((hy_session *)ctx, %s%s%s, dims_, in_, out_);"
+               "\n}\n\n", q, entry ? entry : "NULL", q);
+  else if (entry)
+    fprintf(f, "  return hy_session_run_entry((hy_session *)ctx, \"%s\", in_, out_);\n}\n\n",
             entry);
   else
-    fprintf(f, "};\n  return hy_session_run((hy_session *)ctx, in_, out_);\n}\n\n");
+    fprintf(f, "  return hy_session_run((hy_session *)ctx, in_, out_);\n}\n\n");
 }
 
 /* "a, b" of the values at positions pos[0..n) of vals. */

@@ -23,7 +23,8 @@ typedef struct cg_ctx {
   LLVMModuleRef m;
   LLVMBuilderRef ir;     /* the node calls */
   LLVMBuilderRef allocs; /* allocas, at the end of the entry block */
-  LLVMTypeRef i8, i32, i64, f64, ptr, tdesc, kparams, iodesc, edesc, model, entry_ty, kernel_ty;
+  LLVMTypeRef i8, i32, i64, f64, ptr, tdesc, kparams, iodesc, symdesc, edesc, model, entry_ty,
+      kernel_ty;
   LLVMValueRef entry, model_gv;
   /* The named entries (g->entries), in order: their functions and cones. */
   LLVMValueRef *entry_fns;
@@ -71,13 +72,16 @@ static void cg_types(cg_ctx *x) {
   x->tdesc = LLVMStructTypeInContext(c, td, 3, 0);
   LLVMTypeRef kp[] = {x->i32, x->i32, x->i32, x->i32, x->ptr, x->ptr, x->ptr, x->ptr};
   x->kparams = LLVMStructTypeInContext(c, kp, 8, 0);
-  LLVMTypeRef io[] = {x->ptr, x->i32, x->i32, dims, x->i32};
-  x->iodesc = LLVMStructTypeInContext(c, io, 5, 0);
+  LLVMTypeRef io[] = {x->ptr, x->i32, x->i32, dims, x->i32, LLVMArrayType2(x->i8, HY_MAX_RANK)};
+  x->iodesc = LLVMStructTypeInContext(c, io, 6, 0);
+  LLVMTypeRef sd[] = {x->ptr, x->i64, x->i64};
+  x->symdesc = LLVMStructTypeInContext(c, sd, 3, 0);
   LLVMTypeRef ed[] = {x->ptr, x->i32, x->i32, x->ptr, x->ptr, x->ptr, x->ptr, x->i32};
   x->edesc = LLVMStructTypeInContext(c, ed, 8, 0);
-  LLVMTypeRef md[] = {x->i32, x->ptr, x->i32, x->i32, x->ptr, x->ptr, x->i64, x->ptr,
-                      x->ptr, x->i64, x->ptr, x->i32, x->ptr, x->i64, x->i32, x->ptr};
-  x->model = LLVMStructTypeInContext(c, md, 16, 0);
+  LLVMTypeRef md[] = {x->i32, x->ptr, x->i32, x->i32, x->ptr, x->ptr, x->i64,
+                      x->ptr, x->ptr, x->i64, x->ptr, x->i32, x->ptr, x->i64,
+                      x->i32, x->ptr, x->i32, x->ptr, x->i64};
+  x->model = LLVMStructTypeInContext(c, md, 19, 0);
   LLVMTypeRef ep[] = {x->ptr, x->ptr, x->ptr, x->ptr, x->ptr}; /* + weights in file mode */
   x->entry_ty = LLVMFunctionType(x->i32, ep, x->b->weights ? 5 : 4, 0);
   LLVMTypeRef kp_args[] = {x->ptr, x->ptr, x->ptr, x->ptr, x->ptr};
@@ -315,6 +319,26 @@ static int64_t *cg_spec_key(cg_ctx *x, const ir_node *n, int32_t *len) {
   return k;
 }
 
+/* A key from cg_spec_key for a node on run-time dims: each run-time dim and int replaced by a
+ * marker no size or int takes, its first word negated to keep it apart from constant-shape keys
+ * (their functions take no kparams). Walks the key in cg_spec_key's order. */
+static void cg_dyn_key(const ir_node *n, int64_t *k) {
+  const ir_lowered *l = n->lowered;
+  const int64_t marker = INT64_MIN;
+  int32_t m = 3;
+  k[0] = -1 - k[0];
+  for (int32_t i = 0; i < n->n_in + n->n_out; i++) {
+    const ir_value *v = i < n->n_in ? n->in[i] : n->out[i - n->n_in];
+    int32_t rank = v ? v->type.rank : 0;
+    m += 2;
+    for (int32_t d = 0; d < rank; d++, m++)
+      if (v->type.dyn && !ir_dimx_is_const(&v->type.dyn[d])) k[m] = marker;
+  }
+  m += 2; /* scratch, n_ints */
+  for (int32_t i = 0; i < l->n_ints; i++, m++)
+    if (l->dyn_ints && !ir_dimx_is_const(&l->dyn_ints[i])) k[m] = marker;
+}
+
 static uint64_t cg_hash(const int64_t *k, int32_t len) {
   uint64_t h = 1469598103934665603ull; /* FNV-1a over the words */
   for (int32_t i = 0; i < len; i++) h = (h ^ (uint64_t)k[i]) * 1099511628211ull;
@@ -377,12 +401,221 @@ static hy_status cg_spec_for(cg_ctx *x, const ir_node *n, LLVMValueRef *out) {
   return HY_OK;
 }
 
+/* ---- run-time dims: shapes computed from the values the session wrote (model.h) ---- */
+
+/* Symbol k's value in this run. */
+static LLVMValueRef cg_sym(cg_ctx *x, int32_t k) {
+  return LLVMBuildLoad2(x->ir, x->i64, cg_arena_at(x, x->g->syms_offset + 8 * (int64_t)k), "");
+}
+
+/* The monomial d in this run. */
+static LLVMValueRef cg_dimx(cg_ctx *x, const ir_dimx *d) {
+  LLVMValueRef v = ci64(x, d->coef);
+  for (int32_t k = 0; k < IR_MAX_SYMS; k++)
+    for (int32_t e = 0; e < d->exp[k]; e++) v = LLVMBuildMul(x->ir, v, cg_sym(x, k), "");
+  return v;
+}
+
+/* Dim k of v in this run. */
+static LLVMValueRef cg_dim(cg_ctx *x, const ir_value *v, int32_t k) {
+  return v->type.dyn ? cg_dimx(x, &v->type.dyn[k]) : ci64(x, v->type.dims[k]);
+}
+
+/* The node's shapes or attribute ints depend on the run-time dims. */
+static bool cg_node_dynamic(const ir_node *n) {
+  if (n->lowered->dyn_ints) return true;
+  for (int32_t i = 0; i < n->n_in + n->n_out; i++) {
+    const ir_value *v = i < n->n_in ? n->in[i] : n->out[i - n->n_in];
+    if (v && v->type.dyn) return true;
+  }
+  return false;
+}
+
+/* A stack array of n elem_ty, filled at run time by the caller; its address. */
+static LLVMValueRef cg_stack_array(cg_ctx *x, LLVMTypeRef elem_ty, int32_t n) {
+  return LLVMBuildAlloca(x->allocs, LLVMArrayType2(elem_ty, (uint64_t)n), "rt");
+}
+
+static void cg_store_field(cg_ctx *x, LLVMTypeRef ty, LLVMValueRef base, int32_t i, int32_t f,
+                           LLVMValueRef v) {
+  LLVMValueRef idx[] = {ci32(x, i), ci32(x, f)};
+  LLVMBuildStore(x->ir, v, LLVMBuildInBoundsGEP2(x->ir, ty, base, idx, 2, ""));
+}
+
+/* hy_tdesc[n] of vals with this run's dims. */
+static LLVMValueRef cg_tdesc_array_rt(cg_ctx *x, ir_value **vals, int32_t n) {
+  if (n == 0) return LLVMConstNull(x->ptr);
+  LLVMValueRef arr = cg_stack_array(x, x->tdesc, n);
+  LLVMTypeRef dims_ty = LLVMArrayType2(x->i64, HY_MAX_RANK);
+  for (int32_t i = 0; i < n; i++) {
+    const ir_value *v = vals[i];
+    int32_t rank = v ? v->type.rank : 0;
+    cg_store_field(x, x->tdesc, arr, i, 0, ci32(x, v ? (int64_t)v->type.dtype : 0));
+    cg_store_field(x, x->tdesc, arr, i, 1, ci32(x, rank));
+    LLVMValueRef idx[] = {ci32(x, i), ci32(x, 2)};
+    LLVMValueRef dims = LLVMBuildInBoundsGEP2(x->ir, x->tdesc, arr, idx, 2, "");
+    for (int32_t k = 0; k < HY_MAX_RANK; k++) {
+      LLVMValueRef at[] = {ci32(x, 0), ci32(x, k)};
+      LLVMBuildStore(x->ir, k < rank ? cg_dim(x, v, k) : ci64(x, 0),
+                     LLVMBuildInBoundsGEP2(x->ir, dims_ty, dims, at, 2, ""));
+    }
+  }
+  return arr;
+}
+
+/* n's hy_kparams for this run: the operands' dims and the ints computed from the symbols. */
+static LLVMValueRef cg_kparams_rt(cg_ctx *x, const ir_node *n) {
+  const ir_lowered *l = n->lowered;
+  LLVMValueRef ints = LLVMConstNull(x->ptr), floats = LLVMConstNull(x->ptr);
+  if (l->n_ints > 0) {
+    ints = cg_stack_array(x, x->i64, l->n_ints);
+    for (int32_t i = 0; i < l->n_ints; i++) {
+      LLVMValueRef at[] = {ci32(x, 0), ci32(x, i)};
+      LLVMValueRef v = l->dyn_ints ? cg_dimx(x, &l->dyn_ints[i]) : ci64(x, l->ints[i]);
+      LLVMBuildStore(x->ir, v, LLVMBuildInBoundsGEP2(x->ir, LLVMArrayType2(x->i64,
+                     (uint64_t)l->n_ints), ints, at, 2, ""));
+    }
+  }
+  if (l->n_floats > 0) {
+    LLVMValueRef v[l->n_floats];
+    for (int32_t i = 0; i < l->n_floats; i++) v[i] = LLVMConstReal(x->f64, l->floats[i]);
+    floats = cg_const_global(x, LLVMConstArray2(x->f64, v, (uint64_t)l->n_floats), "floats", 8);
+  }
+  LLVMValueRef kp = LLVMBuildAlloca(x->allocs, x->kparams, "kp");
+  LLVMValueRef f[] = {ci32(x, n->n_in),  ci32(x, n->n_out),
+                      ci32(x, l->n_ints), ci32(x, l->n_floats),
+                      cg_tdesc_array_rt(x, n->in, n->n_in), cg_tdesc_array_rt(x, n->out, n->n_out),
+                      ints, floats};
+  for (int32_t i = 0; i < 8; i++)
+    LLVMBuildStore(x->ir, f[i], LLVMBuildStructGEP2(x->ir, x->kparams, kp, (unsigned)i, ""));
+  return kp;
+}
+
+/* A node that computes shape content only: its values stored, no kernel. */
+static hy_status cg_fill_content(cg_ctx *x, const ir_node *n) {
+  for (int32_t i = 0; i < n->n_out; i++) {
+    const ir_value *v = n->out[i];
+    if (!v || !v->sdata) continue;
+    LLVMValueRef p;
+    hy_status s = cg_value_ptr(x, v, &p);
+    if (s) return s;
+    for (int64_t e = 0; e < ir_type_numel(&v->type); e++) {
+      LLVMValueRef at = ci64(x, e);
+      LLVMBuildStore(x->ir, cg_dimx(x, &v->sdata[e]),
+                     LLVMBuildInBoundsGEP2(x->ir, x->i64, p, &at, 1, ""));
+    }
+  }
+  return HY_OK;
+}
+
+/* The body of a specialisation on run-time dims, hy_status (kparams, in, out, scratch, ex): the
+ * kernel called, always inlined, with a copy of the kparams it is given in which everything the
+ * node fixes at compile time (dtypes, ranks, fixed dims and ints, floats) is a constant, so the
+ * kernel is specialised on those as on constant shapes and only the run-time dims are loaded. */
+static void cg_dyn_spec_body(cg_ctx *x, const ir_node *n, LLVMValueRef fn, LLVMValueRef kfn) {
+  const ir_lowered *l = n->lowered;
+  LLVMBuilderRef b = LLVMCreateBuilderInContext(x->c);
+  LLVMPositionBuilderAtEnd(b, LLVMAppendBasicBlockInContext(x->c, fn, "body"));
+  LLVMValueRef rt = LLVMGetParam(fn, 0);
+  LLVMValueRef tds[2] = {LLVMConstNull(x->ptr), LLVMConstNull(x->ptr)};
+  for (int32_t side = 0; side < 2; side++) {
+    int32_t count = side ? n->n_out : n->n_in;
+    ir_value **vals = side ? n->out : n->in;
+    if (!count) continue;
+    LLVMValueRef rt_arr = LLVMBuildLoad2(b, x->ptr, LLVMBuildStructGEP2(b, x->kparams, rt,
+                                         side ? 5 : 4, ""), "");
+    tds[side] = LLVMBuildAlloca(b, LLVMArrayType2(x->tdesc, (uint64_t)count), "td");
+    for (int32_t i = 0; i < count; i++) {
+      const ir_value *v = vals[i];
+      int32_t rank = v ? v->type.rank : 0;
+      LLVMValueRef f0[] = {ci32(x, i), ci32(x, 0)}, f1[] = {ci32(x, i), ci32(x, 1)};
+      LLVMBuildStore(b, ci32(x, v ? (int64_t)v->type.dtype : 0),
+                     LLVMBuildInBoundsGEP2(b, x->tdesc, tds[side], f0, 2, ""));
+      LLVMBuildStore(b, ci32(x, rank), LLVMBuildInBoundsGEP2(b, x->tdesc, tds[side], f1, 2, ""));
+      for (int32_t k = 0; k < HY_MAX_RANK; k++) {
+        LLVMValueRef at[] = {ci32(x, i), ci32(x, 2), ci32(x, k)};
+        LLVMValueRef d = ci64(x, k < rank ? v->type.dims[k] : 0);
+        if (k < rank && v->type.dyn && !ir_dimx_is_const(&v->type.dyn[k]))
+          d = LLVMBuildLoad2(b, x->i64, LLVMBuildInBoundsGEP2(b, x->tdesc, rt_arr, at, 3, ""), "");
+        LLVMBuildStore(b, d, LLVMBuildInBoundsGEP2(b, x->tdesc, tds[side], at, 3, ""));
+      }
+    }
+  }
+  LLVMValueRef ints = LLVMConstNull(x->ptr);
+  if (l->n_ints > 0) {
+    LLVMTypeRef arr_ty = LLVMArrayType2(x->i64, (uint64_t)l->n_ints);
+    LLVMValueRef rt_ints = LLVMBuildLoad2(b, x->ptr, LLVMBuildStructGEP2(b, x->kparams, rt, 6, ""),
+                                          "");
+    ints = LLVMBuildAlloca(b, arr_ty, "ints");
+    for (int32_t i = 0; i < l->n_ints; i++) {
+      LLVMValueRef at[] = {ci32(x, 0), ci32(x, i)};
+      LLVMValueRef v = ci64(x, l->ints[i]);
+      if (l->dyn_ints && !ir_dimx_is_const(&l->dyn_ints[i]))
+        v = LLVMBuildLoad2(b, x->i64, LLVMBuildInBoundsGEP2(b, arr_ty, rt_ints, at, 2, ""), "");
+      LLVMBuildStore(b, v, LLVMBuildInBoundsGEP2(b, arr_ty, ints, at, 2, ""));
+    }
+  }
+  LLVMValueRef kp = LLVMBuildAlloca(b, x->kparams, "kp");
+  LLVMValueRef floats =
+      LLVMBuildLoad2(b, x->ptr, LLVMBuildStructGEP2(b, x->kparams, rt, 7, ""), "");
+  LLVMValueRef f[] = {ci32(x, n->n_in), ci32(x, n->n_out), ci32(x, l->n_ints),
+                      ci32(x, l->n_floats), tds[0], tds[1], ints, floats};
+  for (int32_t i = 0; i < 8; i++)
+    LLVMBuildStore(b, f[i], LLVMBuildStructGEP2(b, x->kparams, kp, (unsigned)i, ""));
+  LLVMValueRef args[5] = {kp, LLVMGetParam(fn, 1), LLVMGetParam(fn, 2), LLVMGetParam(fn, 3),
+                          LLVMGetParam(fn, 4)};
+  LLVMValueRef st = LLVMBuildCall2(b, x->kernel_ty, kfn, args, 5, "");
+  unsigned always = LLVMGetEnumAttributeKindForName("alwaysinline", 12);
+  LLVMAddCallSiteAttribute(st, LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(x->c, always, 0));
+  LLVMBuildRet(b, st);
+  LLVMDisposeBuilder(b);
+}
+
+/* The kernel function for n on run-time dims, hy_status (kparams, in, out, scratch, ex), shared
+ * by every node with the same compile-time key (cg_spec_key, each run-time dim or int a marker):
+ * a BERT's layers compile each kernel once, as for constant shapes. */
+static hy_status cg_kernel_fn(cg_ctx *x, const ir_node *n, LLVMValueRef *out) {
+  const ir_lowered *l = n->lowered;
+  const char *sym = hy_kernel_symbol(l->kernel);
+  if (!sym) return ir_node_error(x->g, n, HY_ERR_INTERNAL, "codegen: bad kernel id %d", l->kernel);
+  int32_t len;
+  int64_t *key = cg_spec_key(x, n, &len);
+  if (!key) return diag_error(x->g->d, HY_ERR_OUT_OF_MEMORY, "codegen: out of memory");
+  cg_dyn_key(n, key);
+  uint64_t h = cg_hash(key, len);
+  uint64_t mask = (uint64_t)x->specs_cap - 1;
+  for (uint64_t i = h & mask;; i = (i + 1) & mask) {
+    cg_spec *e = &x->specs[i];
+    if (!e->key) break;
+    if (e->hash == h && e->key_len == len && !memcmp(e->key, key, (size_t)len * sizeof *key)) {
+      *out = e->fn;
+      return HY_OK;
+    }
+  }
+  char *fname = arena_printf(x->g->a, "%s_rt%d", x->b->sym, x->n_specs);
+  if (!fname) return diag_error(x->g->d, HY_ERR_OUT_OF_MEMORY, "codegen: out of memory");
+  LLVMValueRef kfn = LLVMGetNamedFunction(x->m, sym);
+  if (!kfn) kfn = LLVMAddFunction(x->m, sym, x->kernel_ty);
+  LLVMValueRef fn = LLVMAddFunction(x->m, fname, x->kernel_ty);
+  LLVMSetLinkage(fn, LLVMInternalLinkage);
+  unsigned noinline = LLVMGetEnumAttributeKindForName("noinline", 8);
+  LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(x->c, noinline, 0));
+  cg_dyn_spec_body(x, n, fn, kfn);
+  uint64_t i = h & mask;
+  while (x->specs[i].key) i = (i + 1) & mask;
+  x->specs[i] = (cg_spec){h, key, len, fn};
+  x->n_specs++;
+  *out = fn;
+  return HY_OK;
+}
+
 /* In the entry: node n (the index-th) — its operand pointers, and the call of its
- * specialisation. */
+ * specialisation (on run-time dims: of its kernel, with the kparams of this run). */
 static hy_status cg_node_call(cg_ctx *x, const ir_node *n, int32_t index) {
   const ir_lowered *l = n->lowered;
   if (!l) return ir_node_error(x->g, n, HY_ERR_INTERNAL, "codegen: node was not lowered");
   if (l->alias) return HY_OK; /* a view: its output is its input's bytes (memplan.c) */
+  if (l->fills_content) return cg_fill_content(x, n);
   if (l->n_ints > LOWER_MAX_INTS || l->n_floats > LOWER_MAX_FLOATS || l->n_ints < 0 ||
       l->n_floats < 0)
     return ir_node_error(x->g, n, HY_ERR_INTERNAL, "codegen: attribute block too large");
@@ -391,15 +624,18 @@ static hy_status cg_node_call(cg_ctx *x, const ir_node *n, int32_t index) {
       return ir_node_error(x->g, n, HY_ERR_INTERNAL,
                            "codegen: output %d ('%s') is a constant or a graph input", i,
                            n->out[i]->name);
-  LLVMValueRef fn = NULL, args[4];
-  hy_status s = cg_spec_for(x, n, &fn);
+  bool dynamic = cg_node_dynamic(n);
+  LLVMValueRef fn = NULL, args[5], *ops = dynamic ? args + 1 : args;
+  hy_status s = dynamic ? cg_kernel_fn(x, n, &fn) : cg_spec_for(x, n, &fn);
   LLVMValueRef extent = ir_node_value_dependent(n) ? cg_arena_at(x, l->extent_offset) : NULL;
-  if (!s) s = cg_ptr_array(x, n->in, n->n_in, NULL, &args[0]);
-  if (!s) s = cg_ptr_array(x, n->out, n->n_out, extent, &args[1]);
+  if (!s) s = cg_ptr_array(x, n->in, n->n_in, NULL, &ops[0]);
+  if (!s) s = cg_ptr_array(x, n->out, n->n_out, extent, &ops[1]);
   if (s) return s;
-  args[2] = l->scratch_bytes > 0 ? cg_arena_at(x, l->scratch_offset) : LLVMConstNull(x->ptr);
-  args[3] = x->ex;
-  cg_check_status(x, LLVMBuildCall2(x->ir, LLVMGlobalGetValueType(fn), fn, args, 4, ""),
+  ops[2] = l->scratch_bytes > 0 ? cg_arena_at(x, l->scratch_offset) : LLVMConstNull(x->ptr);
+  ops[3] = x->ex;
+  if (dynamic) args[0] = cg_kparams_rt(x, n);
+  cg_check_status(x, LLVMBuildCall2(x->ir, LLVMGlobalGetValueType(fn), fn, args,
+                                    dynamic ? 5 : 4, ""),
                   HY_ENTRY_NODE_TAG(index));
   return HY_OK;
 }
@@ -423,7 +659,16 @@ static hy_status cg_copy_outputs(cg_ctx *x, const int32_t *outs, int32_t n) {
     if (!s) s = cg_value_ptr(x, v, &src);
     if (s) return s;
     if (bytes == 0) continue;
-    LLVMBuildMemCpy(x->ir, cg_load_io(x, x->outputs, i), 1, src, 1, ci64(x, bytes));
+    LLVMValueRef len = ci64(x, bytes);
+    if (v->type.dyn) { /* this run's elements, dense */
+      if (hy_dtype_bits(v->type.dtype) % 8)
+        return diag_error(x->g->d, HY_ERR_UNSUPPORTED, "codegen: output '%s' has run-time dims "
+                          "and a sub-byte type", v->name ? v->name : "?");
+      len = ci64(x, hy_dtype_bits(v->type.dtype) / 8);
+      for (int32_t d = 0; d < v->type.rank; d++)
+        len = LLVMBuildMul(x->ir, len, cg_dim(x, v, d), "");
+    }
+    LLVMBuildMemCpy(x->ir, cg_load_io(x, x->outputs, i), 1, src, 1, len);
   }
   return HY_OK;
 }
@@ -435,6 +680,12 @@ static hy_status cg_record_out_dims(cg_ctx *x, const int32_t *outs, int32_t n) {
   for (int32_t j = 0; j < n; j++) {
     int32_t i = cg_out_pos(outs, j);
     const ir_value *v = g->outputs[i];
+    if (v->type.dyn && !v->type.bounded) { /* run-time dims: computed from the symbols */
+      for (int32_t k = 0; k < v->type.rank; k++)
+        LLVMBuildStore(x->ir, cg_dim(x, v, k),
+                       cg_arena_at(x, g->out_dims_offset + (i * HY_MAX_RANK + k) * 8));
+      continue;
+    }
     if (!v->type.bounded) continue;
     const ir_node *p = v->producer;
     if (g->out_dims_offset < 0 || !p || !p->lowered)
@@ -593,7 +844,23 @@ static hy_status cg_node_labels(cg_ctx *x, LLVMValueRef *out) {
   return HY_OK;
 }
 
-static hy_status cg_io_descs(cg_ctx *x, ir_value **vals, int32_t n, LLVMValueRef *out) {
+/* A run-time dim as hy_io_desc.sym has it: the symbol's index when d is one bare symbol, -1 for a
+ * constant, -2 for any other product. */
+static int32_t cg_io_symbol(const ir_dimx *d) {
+  if (ir_dimx_is_const(d)) return -1;
+  int32_t which = -2;
+  for (int32_t k = 0; k < IR_MAX_SYMS; k++) {
+    if (!d->exp[k]) continue;
+    if (d->exp[k] != 1 || which != -2) return -2;
+    which = k;
+  }
+  return d->coef == 1 ? which : -2;
+}
+
+/* inputs: the model's inputs (their run-time dims are hy_io_desc.sym), else its outputs (theirs
+ * are bounded: the entry reports them). */
+static hy_status cg_io_descs(cg_ctx *x, ir_value **vals, int32_t n, bool inputs,
+                             LLVMValueRef *out) {
   if (n == 0) {
     *out = LLVMConstNull(x->ptr);
     return HY_OK;
@@ -604,10 +871,20 @@ static hy_status cg_io_descs(cg_ctx *x, ir_value **vals, int32_t n, LLVMValueRef
     if (!ir_type_is_static(&v->type))
       return diag_error(x->g->d, HY_ERR_INTERNAL, "codegen: graph value '%s' has no static shape",
                         v->name ? v->name : "?");
+    uint32_t bounded = v->type.bounded;
+    LLVMValueRef sym[HY_MAX_RANK];
+    for (int32_t k = 0; k < HY_MAX_RANK; k++) {
+      int32_t which = k < v->type.rank && v->type.dyn ? cg_io_symbol(&v->type.dyn[k]) : -1;
+      if (which == -2 && inputs)
+        return diag_error(x->g->d, HY_ERR_INTERNAL, "codegen: input '%s': dim %d is no symbol",
+                          v->name ? v->name : "?", k);
+      if (which != -1 && !inputs) bounded |= 1u << k;
+      sym[k] = LLVMConstInt(x->i8, which >= 0 && inputs ? (uint64_t)which + 1 : 0, 0);
+    }
     LLVMValueRef f[] = {cg_cstring(x, v->name ? v->name : ""), ci32(x, v->type.dtype),
                         ci32(x, v->type.rank), cg_dims(x, v->type.rank, v->type.dims),
-                        ci32(x, (int64_t)v->type.bounded)};
-    elems[i] = LLVMConstNamedStruct(x->iodesc, f, 5);
+                        ci32(x, (int64_t)bounded), LLVMConstArray2(x->i8, sym, HY_MAX_RANK)};
+    elems[i] = LLVMConstNamedStruct(x->iodesc, f, 6);
   }
   *out = cg_const_global(x, LLVMConstArray2(x->iodesc, elems, (uint64_t)n), "io", 8);
   return HY_OK;
@@ -658,11 +935,24 @@ static hy_status cg_entry_table(cg_ctx *x, LLVMValueRef *out) {
   return HY_OK;
 }
 
+/* hy_model.syms: each run-time dim's name and bounds (NULL when there are none). */
+static LLVMValueRef cg_sym_table(cg_ctx *x) {
+  const ir_graph *g = x->g;
+  if (!g->n_syms) return LLVMConstNull(x->ptr);
+  LLVMValueRef elems[IR_MAX_SYMS];
+  for (int32_t k = 0; k < g->n_syms; k++) {
+    LLVMValueRef f[] = {cg_cstring(x, g->syms[k].name), ci64(x, g->syms[k].lo),
+                        ci64(x, g->syms[k].hi)};
+    elems[k] = LLVMConstNamedStruct(x->symdesc, f, 3);
+  }
+  return cg_const_global(x, LLVMConstArray2(x->symdesc, elems, (uint64_t)g->n_syms), "syms", 8);
+}
+
 /* const hy_model <sym>_model = {...}: external, the one symbol a program needs. */
 static hy_status cg_model_global(cg_ctx *x) {
   LLVMValueRef ins, outs, labels = NULL, entries = NULL;
-  hy_status s = cg_io_descs(x, x->g->inputs, x->g->n_inputs, &ins);
-  if (!s) s = cg_io_descs(x, x->g->outputs, x->g->n_outputs, &outs);
+  hy_status s = cg_io_descs(x, x->g->inputs, x->g->n_inputs, true, &ins);
+  if (!s) s = cg_io_descs(x, x->g->outputs, x->g->n_outputs, false, &outs);
   if (!s) s = cg_node_labels(x, &labels);
   if (!s) s = cg_entry_table(x, &entries);
   if (s) return s;
@@ -683,11 +973,14 @@ static hy_status cg_model_global(cg_ctx *x) {
                       labels,
                       ci64(x, x->g->out_dims_offset),
                       ci32(x, x->g->n_entries + 1),
-                      entries};
+                      entries,
+                      ci32(x, x->g->n_syms),
+                      cg_sym_table(x),
+                      ci64(x, x->g->n_syms ? x->g->syms_offset : -1)};
   char *gname = arena_printf(x->g->a, "%s_model", x->b->sym);
   if (!gname) return diag_error(x->g->d, HY_ERR_OUT_OF_MEMORY, "codegen: out of memory");
   LLVMValueRef gv = LLVMAddGlobal(x->m, x->model, gname);
-  LLVMSetInitializer(gv, LLVMConstNamedStruct(x->model, f, 16));
+  LLVMSetInitializer(gv, LLVMConstNamedStruct(x->model, f, 19));
   LLVMSetGlobalConstant(gv, 1);
   LLVMSetAlignment(gv, 8);
   x->model_gv = gv;
@@ -721,7 +1014,7 @@ static hy_status cg_link_kernels(cg_ctx *x) {
     return diag_error(x->g->d, HY_ERR_INTERNAL, "codegen: linking kernels: %s",
                       x->diag_msg[0] ? x->diag_msg : "failed");
   for (const ir_node *n = x->g->first; n; n = n->next) {
-    if (n->lowered->alias) continue; /* a view calls nothing */
+    if (n->lowered->alias || n->lowered->fills_content) continue; /* these call nothing */
     const char *sym = hy_kernel_symbol(n->lowered->kernel);
     LLVMValueRef fn = LLVMGetNamedFunction(x->m, sym);
     if (!fn || LLVMIsDeclaration(fn))

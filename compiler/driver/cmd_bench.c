@@ -16,7 +16,8 @@ static const char help[] =
     "\n"
     "Compiles MODEL.onnx for this machine and times hy_session_run. Inputs are deterministic\n"
     "(floats in [-1, 1), integers in [0, 100), the small valid ids models take) unless given.\n"
-    "  --shape IN=DIMS    static shape of an input with symbolic dims (repeatable)\n"
+    "  --shape IN=DIMS    shape of an input with symbolic dims (repeatable; LO..HI: a run-time\n"
+    "                     dim, run at --dims)\n"
     "  --input [I=]FILE.pb  take input I (its index or name) from a TensorProto file; without\n"
     "                     I, the input the tensor's name names (a named tensor must match I)\n"
     "  --threads N        worker threads (default 1)\n"
@@ -30,12 +31,14 @@ static const char help[] =
     "                     interleaved with the default entry, whose median is printed too\n"
     "                     (default_median_ms, entry_vs_default) unless --profile\n"
     "  --bind M:IN=N:IN2  several models are one unit (see hydrac compile --help); model M's\n"
-    "                     input IN is model N's input IN2 (repeatable)\n";
+    "                     input IN is model N's input IN2 (repeatable)\n"
+    "  --dims D=V,...     with run-time dims (--shape IN=1..4x1..256): run with dim D at V\n"
+    "                     (default: each at its upper bound)\n";
 
 typedef struct bench_opts {
   drv_list pos, shapes, inputs, binds;
   drv_models models;
-  const char *threads, *iters, *warmup, *outputs;
+  const char *threads, *iters, *warmup, *outputs, *dims;
   long n_threads, n_iters, n_warmup;
   bool profile;
 } bench_opts;
@@ -54,8 +57,9 @@ static int parse(int argc, char **argv, bench_opts *o) {
                            {"--warmup", NULL, DRV_VALUE, &o->warmup},
                            {"--profile", NULL, DRV_FLAG, &o->profile},
                            {"--outputs", NULL, DRV_VALUE, &o->outputs},
-                           {"--bind", NULL, DRV_LIST, &o->binds}};
-  int r = drv_parse_args("bench", help, argc, argv, 2, specs, 8, &o->pos);
+                           {"--bind", NULL, DRV_LIST, &o->binds},
+                           {"--dims", NULL, DRV_VALUE, &o->dims}};
+  int r = drv_parse_args("bench", help, argc, argv, 2, specs, 9, &o->pos);
   if (r) return r;
   if ((r = drv_models_parse("bench", &o->pos, &o->binds, &o->models))) return r;
   if (o->models.rest.n)
@@ -157,8 +161,37 @@ static void fill(hy_tensor *t, uint32_t seed) {
   }
 }
 
-/* Buffers for the model's inputs (given ones reused) and outputs; false when out of memory. */
-static bool make_buffers(const hy_model *m, hy_tensor *given, void **in, void **out, void **owned) {
+/* The run-time dims' values for the runs: --dims D=V,... over the upper bounds. Returns 0, or the
+ * exit code after a usage error. */
+static int run_dims(const bench_opts *o, const hy_model *m, int64_t *dims) {
+  for (int32_t k = 0; k < m->n_syms; k++) dims[k] = m->syms[k].hi;
+  for (const char *p = o->dims; p && *p;) {
+    const char *eq = strchr(p, '='), *end = strchr(p, ',');
+    if (!end) end = p + strlen(p);
+    int32_t k = 0;
+    while (eq && k < m->n_syms && (strlen(m->syms[k].name) != (size_t)(eq - p) ||
+                                   strncmp(m->syms[k].name, p, (size_t)(eq - p))))
+      k++;
+    char num[32];
+    long v;
+    size_t len = eq && end > eq ? (size_t)(end - eq - 1) : sizeof num;
+    if (!eq || eq > end || k == m->n_syms || len >= sizeof num)
+      return drv_usage_error("bench", "--dims wants D=V,... naming the model's run-time dims");
+    memcpy(num, eq + 1, len);
+    num[len] = '\0';
+    if (!drv_parse_int(num, m->syms[k].lo, m->syms[k].hi, &v))
+      return drv_usage_error("bench", "--dims: %s must be in %lld..%lld", m->syms[k].name,
+                             (long long)m->syms[k].lo, (long long)m->syms[k].hi);
+    dims[k] = v;
+    p = *end ? end + 1 : end;
+  }
+  return 0;
+}
+
+/* Buffers for the model's inputs (given ones reused; the others in the shape the run-time dims
+ * give) and outputs; false when out of memory. */
+static bool make_buffers(const hy_model *m, const int64_t *dims, hy_tensor *given, void **in,
+                         void **out, void **owned) {
   for (int32_t i = 0; i < m->n_inputs; i++) {
     if (given[i].data) {
       in[i] = given[i].data;
@@ -166,6 +199,8 @@ static bool make_buffers(const hy_model *m, hy_tensor *given, void **in, void **
     }
     hy_tensor t = {m->inputs[i].dtype, m->inputs[i].rank, {0}, NULL};
     memcpy(t.dims, m->inputs[i].dims, sizeof t.dims);
+    for (int32_t k = 0; k < t.rank; k++)
+      if (m->inputs[i].sym[k] > 0) t.dims[k] = dims[m->inputs[i].sym[k] - 1];
     t.data = owned[i] = in[i] = calloc(1, hy_tensor_bytes(&t) + 1);
     if (!t.data) return false;
     fill(&t, (uint32_t)i + 1);
@@ -245,10 +280,10 @@ static void print_profile(const ir_graph *g, const cg_profile *p, long runs) {
 }
 
 /* One run of entry `name` on s; its wall time into *ms. false (message printed) when it fails. */
-static bool timed_run(hy_session *s, const char *name, const void *const *in, void *const *out,
-                      double *ms) {
+static bool timed_run(hy_session *s, const char *name, const int64_t *dims,
+                      const void *const *in, void *const *out, double *ms) {
   double t0 = now_ms();
-  hy_status st = hy_session_run_entry(s, name, in, out);
+  hy_status st = hy_session_run_entry_dims(s, name, dims, in, out);
   *ms = now_ms() - t0;
   if (st != HY_OK) fprintf(stderr, "hydrac: error: run failed: %s\n", hy_session_error(s));
   return st == HY_OK;
@@ -269,22 +304,26 @@ static int time_runs(const bench_opts *o, const hy_model *m, const hy_entry_desc
   double *ms = calloc((size_t)o->n_iters, sizeof *ms), *peer_ms = calloc((size_t)o->n_iters, sizeof *ms);
   hy_session_options so = {.n_threads = (int32_t)o->n_threads};
   hy_session *s = NULL;
-  int rc = DRV_EXIT_ERROR;
-  if (!in || !out || !owned || !ms || !peer_ms || !e_in || !e_out ||
-      !make_buffers(m, given, in, out, owned)) {
+  int64_t dims[HY_MAX_SYMS];
+  int rc = run_dims(o, m, dims); /* a usage error is printed there */
+  if (!rc && (!in || !out || !owned || !ms || !peer_ms || !e_in || !e_out ||
+              !make_buffers(m, dims, given, in, out, owned))) {
     fprintf(stderr, "hydrac: error: out of memory\n");
-  } else if (hy_session_create(m, &so, &s) != HY_OK) {
+    rc = DRV_EXIT_ERROR;
+  } else if (!rc && hy_session_create(m, &so, &s) != HY_OK) {
     fprintf(stderr, "hydrac: error: cannot create a session: %s\n", hy_session_error(s));
-  } else {
+    rc = DRV_EXIT_ERROR;
+  } else if (!rc) {
     rc = DRV_EXIT_OK;
     for (int32_t k = 0; k < e->n_inputs; k++) e_in[k] = in[e->inputs[k]];
     for (int32_t k = 0; k < e->n_outputs; k++) e_out[k] = out[e->outputs[k]];
     for (long i = 0; i < o->n_warmup + o->n_iters && rc == DRV_EXIT_OK; i++) {
       double t = 0, tp = 0;
       bool peer_first = peer && (i & 1); /* alternate the order: neither always runs warm */
-      bool ok = (!peer_first || timed_run(s, NULL, (const void *const *)in, out, &tp)) &&
-                timed_run(s, e->name, e_in, e_out, &t) &&
-                (!peer || peer_first || timed_run(s, NULL, (const void *const *)in, out, &tp));
+      const int64_t *d = m->n_syms ? dims : NULL;
+      bool ok = (!peer_first || timed_run(s, NULL, d, (const void *const *)in, out, &tp)) &&
+                timed_run(s, e->name, d, e_in, e_out, &t) &&
+                (!peer || peer_first || timed_run(s, NULL, d, (const void *const *)in, out, &tp));
       if (!ok) rc = DRV_EXIT_ERROR;
       if (i >= o->n_warmup) ms[i - o->n_warmup] = t, peer_ms[i - o->n_warmup] = tp;
       if (prof && i + 1 == o->n_warmup) /* the profile counts the timed runs only */

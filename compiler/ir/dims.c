@@ -93,3 +93,11 @@ hy_status ir_set_out_dyn(ir_graph *g, ir_node *n, int32_t i, const ir_dimx *d) {
   t->dyn = copy;
   return HY_OK;
 }
+
+int64_t ir_type_numel_at_most(const ir_type *t) {
+  if (!t->dyn) return ir_type_numel(t);
+  int64_t n = 1, lo, hi;
+  for (int32_t k = 0; k < t->rank; k++)
+    if (!ir_dimx_range(&t->dyn[k], &lo, &hi) || mul_overflows_i64(n, hi, &n)) return -1;
+  return n;
+}

@@ -4,6 +4,7 @@
 #define HC_IR_H
 
 #include "hydra/kernel.h"
+#include "hydra/model.h"
 #include "util/util.h"
 
 /* The newest default-domain opset whose op versions Hydra knows (onnx_versions.def, from onnx
@@ -65,7 +66,7 @@ typedef enum ir_op {
  * is a monomial over the symbols. Monomials are what the supported ops make ([batch*seq,768],
  * [12*batch,seq,64]); a sum of symbols or a clamp is refused, so a dim's largest value is its
  * value at the upper bounds. */
-#define IR_MAX_SYMS 8
+#define IR_MAX_SYMS HY_MAX_SYMS
 typedef struct ir_symbol {
   const char *name;
   int64_t lo, hi;
@@ -107,6 +108,9 @@ bool ir_dimx_eval(const ir_dimx *d, const int64_t *values, int64_t *out);
 bool ir_dimx_range(const ir_dimx *d, int64_t *lo, int64_t *hi);
 /* "768", "batch", "12*batch*seq" into buf; returns buf. */
 const char *ir_dimx_str(const ir_dimx *d, char *buf, size_t n);
+/* t's element count at the symbols' upper bounds (ir_type_numel for a fixed shape): what a
+ * lowering's size heuristics decide on, so every size gets the same kernel. */
+int64_t ir_type_numel_at_most(const ir_type *t);
 /* Dim k of t as a monomial (a constant when t has no run-time dims). */
 ir_dimx ir_type_dim(const ir_type *t, int32_t k);
 /* Gives output i of n (its rank and dims at the upper bounds set by the hook) the run-time dims
@@ -219,6 +223,12 @@ typedef struct ir_lowered {
   /* Set by the memory planner for a copy-kernel node (Reshape, Squeeze, Unsqueeze, Flatten,
    * Identity, ...) whose output is a view: it shares input 0's arena block, and no call is made. */
   bool alias;
+  /* A node on run-time dims (lower_dynamic.c): each int as a monomial of the symbols (n_ints of
+   * them), which codegen computes at run time; NULL when the ints are the same at every size. */
+  const ir_dimx *dyn_ints;
+  /* The node computes shape content only (its outputs' ir_value.sdata): codegen stores the
+   * values, there is no kernel call. */
+  bool fills_content;
 } ir_lowered;
 
 /* ---- nodes ---- */
@@ -269,6 +279,7 @@ struct ir_graph {
   int64_t opset; /* default-domain opset */
   ir_symbol syms[IR_MAX_SYMS]; /* run-time dims (bind.c), n_syms of them */
   int32_t n_syms;
+  int64_t syms_offset; /* set by the memory planner: their values, int64[n_syms], in the arena */
   int64_t arena_bytes; /* set by the memory planner */
   /* Set by the memory planner when a graph output has bounded dims: arena offset of
    * int64[n_outputs][HY_MAX_RANK], where the entry records each such output's actual dims

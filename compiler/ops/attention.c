@@ -277,6 +277,9 @@ hy_status lower_attention(ir_graph *g, ir_node *n, ir_lowered *l) {
   if (s != HY_OK) return s;
   int64_t tot = a.P + a.Skv;
   int64_t bq = a.Sq < HY_ATTN_BQ ? a.Sq : HY_ATTN_BQ, bk = tot < HY_ATTN_BK ? tot : HY_ATTN_BK;
+  bool run_time = false; /* on run-time dims: full tiles, which the kernel shortens to the run's */
+  for (int32_t i = 0; i < n->n_in; i++) run_time |= n->in[i] && n->in[i]->type.dyn;
+  if (run_time) bq = HY_ATTN_BQ, bk = HY_ATTN_BK;
   hy_dtype dt = ir_in_type(n, 0)->dtype;
   if (dt == HY_DTYPE_FLOAT16 || dt == HY_DTYPE_BFLOAT16) {
     /* their exact softmax takes whole rows: fewer of them per block on long sequences */

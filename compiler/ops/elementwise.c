@@ -187,7 +187,7 @@ static bool ew_runs_as_chain(const ir_node *n, const ew_step *st) {
   for (int32_t i = 0; i < n->n_in; i++)
     if (!n->in[i] || n->in[i]->type.dtype != HY_DTYPE_FLOAT) return false;
   return n->n_in <= 2 && n->out[0]->type.dtype == HY_DTYPE_FLOAT &&
-         ir_type_numel(&n->out[0]->type) >= EW_CHAIN_MIN_ELEMS &&
+         ir_type_numel_at_most(&n->out[0]->type) >= EW_CHAIN_MIN_ELEMS &&
          hy_ew_chain_supports(st->kind, st->code);
 }
 

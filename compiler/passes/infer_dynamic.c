@@ -47,69 +47,55 @@ static dyn_kind dyn_kind_of(ir_op op) {
   }
 }
 
-static bool has_run_time_dims(const ir_value *v) { return v && (v->type.dyn || v->sdata); }
-
-/* The assignments a node is evaluated at: the upper bounds; each symbol at its lower bound, the
- * others at their upper; all at the lower bounds; all at the middle. */
-#define DYN_MAX_EVALS (IR_MAX_SYMS + 3)
-typedef struct assignments {
-  int32_t n;
-  int64_t v[DYN_MAX_EVALS][IR_MAX_SYMS];
-} assignments;
-
-static void make_assignments(const ir_graph *g, assignments *a) {
+void dyn_make_assignments(const ir_graph *g, int64_t least, dyn_assignments *a) {
   memset(a, 0, sizeof *a);
   a->n = g->n_syms + 3;
   for (int32_t k = 0; k < g->n_syms; k++) {
     const ir_symbol *s = &g->syms[k];
-    for (int32_t j = 0; j <= g->n_syms; j++) a->v[j][k] = j == k + 1 ? s->lo : s->hi;
-    a->v[g->n_syms + 1][k] = s->lo;
-    a->v[g->n_syms + 2][k] = s->lo + (s->hi - s->lo) / 2;
+    int64_t lo = s->lo > least || s->hi <= least ? s->lo : least;
+    for (int32_t j = 0; j <= g->n_syms; j++) a->v[j][k] = j == k + 1 ? lo : s->hi;
+    a->v[g->n_syms + 1][k] = lo;
+    a->v[g->n_syms + 2][k] = lo + (s->hi - lo) / 2;
   }
 }
 
-/* What an input slot looked like before an evaluation changed it. */
-typedef struct saved_input {
-  ir_value *v;
-  ir_type type;
-  const void *bound;
-} saved_input;
+bool dyn_reads_run_time_dims(const ir_value *v) { return v && (v->type.dyn || v->sdata); }
+
+hy_status dyn_set_values(ir_graph *g, ir_node *n, ir_value **vals, int32_t count,
+                         const int64_t *syms, dyn_saved *saved) {
+  for (int32_t i = 0; i < count; i++) /* all first: a failure below restores them all */
+    saved[i] = (dyn_saved){vals[i], vals[i] ? vals[i]->type : (ir_type){0},
+                           vals[i] ? vals[i]->bound : NULL};
+  for (int32_t i = 0; i < count; i++) {
+    ir_value *v = vals[i];
+    if (!dyn_reads_run_time_dims(v)) continue;
+    for (int32_t k = 0; v->type.dyn && k < v->type.rank; k++)
+      if (!ir_dimx_eval(&v->type.dyn[k], syms, &v->type.dims[k]))
+        return ir_node_error(g, n, HY_ERR_UNSUPPORTED, "operand '%s': dim %d overflows int64",
+                             v->name, k);
+    if (!v->sdata) continue;
+    int64_t count_e = ir_type_numel(&v->type);
+    int64_t *c = arena_array(g->a, (size_t)(count_e > 0 ? count_e : 1), sizeof *c);
+    if (!c) return pass_oom(g);
+    for (int64_t e = 0; e < count_e; e++)
+      if (!ir_dimx_eval(&v->sdata[e], syms, &c[e]))
+        return ir_node_error(g, n, HY_ERR_UNSUPPORTED, "operand '%s': content overflows int64",
+                             v->name);
+    v->bound = c;
+  }
+  return HY_OK;
+}
+
+void dyn_restore_values(const dyn_saved *saved, int32_t count) {
+  for (int32_t i = count - 1; i >= 0; i--)
+    if (saved[i].v) saved[i].v->type = saved[i].type, saved[i].v->bound = saved[i].bound;
+}
 
 /* One evaluation's outputs: dims, and int64 content where the node computed one. */
 typedef struct eval_out {
   int64_t dims[HY_MAX_RANK];
   const int64_t *content; /* NULL: none */
 } eval_out;
-
-/* Sets n's inputs to their values at the assignment syms: dims, and sdata as bound content. */
-static hy_status set_inputs(ir_graph *g, ir_node *n, const int64_t *syms, saved_input *saved) {
-  for (int32_t i = 0; i < n->n_in; i++) /* all first: a failure below restores them all */
-    saved[i] = (saved_input){n->in[i], n->in[i] ? n->in[i]->type : (ir_type){0},
-                             n->in[i] ? n->in[i]->bound : NULL};
-  for (int32_t i = 0; i < n->n_in; i++) {
-    ir_value *v = n->in[i];
-    if (!has_run_time_dims(v)) continue;
-    for (int32_t k = 0; v->type.dyn && k < v->type.rank; k++)
-      if (!ir_dimx_eval(&v->type.dyn[k], syms, &v->type.dims[k]))
-        return ir_node_error(g, n, HY_ERR_UNSUPPORTED, "input %d's dim %d overflows int64",
-                             i, k);
-    if (!v->sdata) continue;
-    int64_t count = ir_type_numel(&v->type);
-    int64_t *c = arena_array(g->a, (size_t)(count > 0 ? count : 1), sizeof *c);
-    if (!c) return pass_oom(g);
-    for (int64_t e = 0; e < count; e++)
-      if (!ir_dimx_eval(&v->sdata[e], syms, &c[e]))
-        return ir_node_error(g, n, HY_ERR_UNSUPPORTED, "input %d's content overflows int64",
-                             i);
-    v->bound = c;
-  }
-  return HY_OK;
-}
-
-static void restore_inputs(ir_node *n, const saved_input *saved) {
-  for (int32_t i = n->n_in - 1; i >= 0; i--)
-    if (saved[i].v) saved[i].v->type = saved[i].type, saved[i].v->bound = saved[i].bound;
-}
 
 /* Content inputs are known at this evaluation (constants, or sdata set as bound). */
 static bool content_inputs_known(const ir_node *n) {
@@ -124,9 +110,9 @@ static bool content_inputs_known(const ir_node *n) {
 
 /* Runs n's hook (and, for a content op, its kernel) at the assignment syms into out[]. */
 static hy_status evaluate(ir_graph *g, ir_node *n, const int64_t *syms, eval_out *out) {
-  saved_input *saved = arena_array(g->a, (size_t)(n->n_in > 0 ? n->n_in : 1), sizeof *saved);
+  dyn_saved *saved = arena_array(g->a, (size_t)(n->n_in > 0 ? n->n_in : 1), sizeof *saved);
   if (!saved) return pass_oom(g);
-  hy_status s = set_inputs(g, n, syms, saved);
+  hy_status s = dyn_set_values(g, n, n->in, n->n_in, syms, saved);
   if (s == HY_OK) s = ir_op_get(n->op)->infer(g, n);
   bool content = s == HY_OK && dyn_kind_of(n->op) == DYN_CONTENT && content_inputs_known(n);
   if (content) s = pass_eval_bound(g, n);
@@ -142,7 +128,7 @@ static hy_status evaluate(ir_graph *g, ir_node *n, const int64_t *syms, eval_out
                         "is followed", i, v->name, hy_dtype_name(v->type.dtype));
     v->bound = NULL;
   }
-  restore_inputs(n, saved);
+  dyn_restore_values(saved, n->n_in);
   return s;
 }
 
@@ -155,14 +141,15 @@ static bool power(int64_t v, int32_t e, int64_t *out) {
 }
 
 /* The monomial vals[] (one per assignment) are the values of, if there is one: symbol k's
- * exponent e is the one with vals[0] * lo^e == vals[1 + k] * hi^e, the coefficient what is left
- * of vals[0]; it must then give every other assignment's value. */
-static bool monomial_of(const ir_graph *g, const assignments *a, const int64_t *vals,
-                        ir_dimx *out) {
+ * exponent e is the one with vals[0] * lo^e == vals[1 + k] * hi^e (its two values in the
+ * assignments), the coefficient what is left of vals[0]; it must then give every other
+ * assignment's value. */
+bool dyn_monomial_of(const ir_graph *g, const dyn_assignments *a, const int64_t *vals,
+                     ir_dimx *out) {
   *out = (ir_dimx){.syms = g->syms, .coef = vals[0]};
   int64_t at_hi = 1;
   for (int32_t k = 0; k < g->n_syms; k++) {
-    int64_t lo = g->syms[k].lo, hi = g->syms[k].hi, pl, ph;
+    int64_t lo = a->v[1 + k][k], hi = a->v[0][k], pl, ph;
     int32_t e = 0;
     for (; e <= UINT8_MAX; e++) {
       if (!power(lo, e, &pl) || !power(hi, e, &ph)) return false;
@@ -203,7 +190,7 @@ static hy_status refuse(ir_graph *g, ir_node *n, const char *why) {
 }
 
 /* Output i's dims and content from the evaluations (outs[j * n_out + i] at assignment j). */
-static hy_status settle_output(ir_graph *g, ir_node *n, int32_t i, const assignments *a,
+static hy_status settle_output(ir_graph *g, ir_node *n, int32_t i, const dyn_assignments *a,
                                const eval_out *outs) {
   ir_value *v = n->out[i];
   int32_t no = n->n_out;
@@ -211,7 +198,7 @@ static hy_status settle_output(ir_graph *g, ir_node *n, int32_t i, const assignm
   ir_dimx d[HY_MAX_RANK];
   for (int32_t k = 0; k < v->type.rank; k++) {
     for (int32_t j = 0; j < a->n; j++) vals[j] = outs[j * no + i].dims[k];
-    if (!monomial_of(g, a, vals, &d[k]))
+    if (!dyn_monomial_of(g, a, vals, &d[k]))
       return refuse(g, n, "its output's shape is no product of them");
   }
   if (ir_set_out_dyn(g, n, i, d) != HY_OK) return g->d->status;
@@ -228,7 +215,7 @@ static hy_status settle_output(ir_graph *g, ir_node *n, int32_t i, const assignm
   bool varies = false;
   for (int64_t e = 0; e < count; e++) {
     for (int32_t j = 0; j < a->n; j++) vals[j] = outs[j * no + i].content[e];
-    if (!monomial_of(g, a, vals, &sd[e]))
+    if (!dyn_monomial_of(g, a, vals, &sd[e]))
       return refuse(g, n, "its output's content is no product of them");
     varies |= !ir_dimx_is_const(&sd[e]);
     c[e] = sd[e].coef;
@@ -283,13 +270,13 @@ static hy_status infer_equal(ir_graph *g, ir_node *n) {
 hy_status pass_infer_node(ir_graph *g, ir_node *n) {
   const ir_op_info *info = ir_op_get(n->op);
   bool dynamic = false;
-  for (int32_t i = 0; i < n->n_in; i++) dynamic |= has_run_time_dims(n->in[i]);
+  for (int32_t i = 0; i < n->n_in; i++) dynamic |= dyn_reads_run_time_dims(n->in[i]);
   if (!dynamic) return info->infer(g, n);
   if (dyn_kind_of(n->op) == DYN_REFUSED)
     return refuse(g, n, "Hydra does not follow run-time dims through this op yet");
   if (dyn_kind_of(n->op) == DYN_EQUAL) return infer_equal(g, n);
-  assignments a;
-  make_assignments(g, &a);
+  dyn_assignments a;
+  dyn_make_assignments(g, 0, &a);
   int32_t no = n->n_out > 0 ? n->n_out : 1;
   eval_out *outs = arena_array(g->a, (size_t)a.n * (size_t)no, sizeof *outs);
   ir_type *types = arena_array(g->a, (size_t)no, sizeof *types);

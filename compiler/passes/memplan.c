@@ -192,21 +192,25 @@ static hy_status plan_node(mp_state *s, ir_node *n, int32_t pos, const int32_t *
   return HY_OK;
 }
 
-/* Value-dependent shapes (ir_type.bounded): one block at the bottom of the arena, live for the
- * whole run, holds each such node's extent (written by its kernel) and, when a graph output is
- * bounded, the outputs' actual dims (written by the entry, read by the session). */
+/* Shapes known at run time only: one block at the bottom of the arena, live for the whole run,
+ * holds the run-time dims' values (written by the session, ir_graph.syms_offset), each
+ * value-dependent node's extent (written by its kernel, ir_type.bounded) and, when a graph output
+ * has either, the outputs' actual dims (written by the entry, read by the session). */
 static void plan_extents(mp_state *s) {
   ir_graph *g = s->g;
   int64_t n_dyn = 0;
   bool out_bounded = false;
   for (ir_node *n = g->first; n; n = n->next)
     if (n->lowered && ir_node_value_dependent(n)) n_dyn++;
-  for (int32_t i = 0; i < g->n_outputs; i++) out_bounded |= g->outputs[i]->type.bounded != 0;
+  for (int32_t i = 0; i < g->n_outputs; i++)
+    out_bounded |= g->outputs[i]->type.bounded != 0 || g->outputs[i]->type.dyn;
   g->out_dims_offset = -1;
-  if (!n_dyn && !out_bounded) return;
+  g->syms_offset = -1;
+  if (!n_dyn && !out_bounded && !g->n_syms) return;
   int64_t dims_bytes = out_bounded ? (int64_t)g->n_outputs * HY_MAX_RANK * 8 : 0;
-  int64_t base = mp_alloc(s, mp_round(n_dyn * 8 + dims_bytes));
+  int64_t base = mp_alloc(s, mp_round(n_dyn * 8 + dims_bytes + (int64_t)g->n_syms * 8));
   if (out_bounded) g->out_dims_offset = base;
+  if (g->n_syms) g->syms_offset = base + dims_bytes + n_dyn * 8;
   int64_t next = base + dims_bytes;
   for (ir_node *n = g->first; n; n = n->next)
     if (n->lowered && ir_node_value_dependent(n)) {

@@ -25,5 +25,36 @@ hy_status pass_eval_bound(ir_graph *g, ir_node *n);
  * and at two probes, and gives its outputs their run-time dims and content (or refuses n). Every
  * pass that (re)infers a node calls this, not the hook. */
 hy_status pass_infer_node(ir_graph *g, ir_node *n);
+/* lower_dynamic.c: pass_lower_node, and for a node on run-time dims the kernel call every size
+ * shares (ir_lowered.dyn_ints, fills_content), or a refusal naming the node. */
+hy_status pass_lower_dynamic(ir_graph *g, ir_node *n, ir_lowered *l);
+
+/* What infer_dynamic.c and lower_dynamic.c share: the assignments of the run-time dims a node is
+ * evaluated at (the upper bounds first, then each symbol at its lower bound, then all low and
+ * all middle), and setting a node's operands to one of them. */
+#define DYN_MAX_EVALS (IR_MAX_SYMS + 3)
+typedef struct dyn_assignments {
+  int32_t n;
+  int64_t v[DYN_MAX_EVALS][IR_MAX_SYMS];
+} dyn_assignments;
+/* least: the lowest value a symbol takes in them where its range allows (lowering takes 2: a
+ * dim of 1 makes hooks pick broadcasts that a strided loop covers anyway). */
+void dyn_make_assignments(const ir_graph *g, int64_t least, dyn_assignments *a);
+/* v has run-time dims, or shape content (ir_value.sdata). */
+bool dyn_reads_run_time_dims(const ir_value *v);
+/* What dyn_set_values changed, for dyn_restore_values. */
+typedef struct dyn_saved {
+  ir_value *v;
+  ir_type type;
+  const void *bound;
+} dyn_saved;
+/* Gives vals[0..count) their dims at the assignment syms, and shape content as bound values;
+ * saved (count entries) records what to restore. */
+hy_status dyn_set_values(ir_graph *g, ir_node *n, ir_value **vals, int32_t count,
+                         const int64_t *syms, dyn_saved *saved);
+void dyn_restore_values(const dyn_saved *saved, int32_t count);
+/* The monomial whose value at each assignment of a is vals[j]; false when there is none. */
+bool dyn_monomial_of(const ir_graph *g, const dyn_assignments *a, const int64_t *vals,
+                     ir_dimx *out);
 
 #endif

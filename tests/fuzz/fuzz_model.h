@@ -1,6 +1,7 @@
 /* What the model fuzz targets share: the graph the fuzzer's bytes make, imported and run through
- * every pass with every graph input at its declared shape, symbolic and unknown dims made
- * FUZZ_DIM (and an input of unknown rank a vector), so the passes run on every graph. */
+ * every pass with every graph input at its declared shape, unknown dims made FUZZ_DIM and named
+ * (symbolic) ones run-time dims 1..FUZZ_DIM (an input of unknown rank a vector), so the passes
+ * run on every graph. */
 #ifndef HYDRA_FUZZ_MODEL_H
 #define HYDRA_FUZZ_MODEL_H
 
@@ -17,8 +18,12 @@ static inline pass_binding *fuzz_bindings(arena *a, const ir_graph *g) {
     const ir_type *t = &g->inputs[i]->type;
     b[i].input = g->inputs[i]->name;
     b[i].rank = t->rank < 0 ? 1 : t->rank;
-    for (int32_t k = 0; k < b[i].rank; k++)
+    for (int32_t k = 0; k < b[i].rank; k++) {
       b[i].dims[k] = t->rank >= 0 && t->dims[k] >= 0 ? t->dims[k] : FUZZ_DIM;
+      /* a dim the model names is left to run time, 1..FUZZ_DIM: the run-time dims path */
+      if (t->rank >= 0 && t->dims[k] < 0 && t->sym[k] && *t->sym[k])
+        b[i].ranged |= 1u << k, b[i].lo[k] = 1;
+    }
   }
   return b;
 }

@@ -8,7 +8,8 @@ repository so the tests need nothing outside it.
 
 usage: /usr/bin/python3 bench_models.py OUTDIR [name ...]
 
-writes OUTDIR/<name>/model.onnx and OUTDIR/<name>/test_data_set_0/{input,output}_N.pb
+writes OUTDIR/<name>/model.onnx and OUTDIR/<name>/test_data_set_0/{input,output}_N.pb, and the
+data sets at other shapes that tests of run-time dims use (DYNAMIC_SHAPES)
 (TensorProto; outputs computed by torch). torch.onnx.export: opset 14, constant folding, named
 inputs/outputs, dynamic batch (and sequence for the text models).
 """
@@ -270,6 +271,11 @@ OPSET = 14
 
 # shapes of test_data_set_0: small, with padding so the attention mask matters
 TEST_SHAPES = {"text": dict(batch=2, seq=32), "dense": dict(batch=3), "image": dict(batch=2)}
+# the data sets test_data_set_<batch>x<seq> (or _<batch>) that one object compiled for run-time
+# dims runs (tests/models/CMakeLists.txt, DYNAMIC_RANGES there): the bounds and between them
+DYNAMIC_SHAPES = {"text": [dict(batch=1, seq=7), dict(batch=3, seq=64), dict(batch=4, seq=256)],
+                  "dense": [dict(batch=1), dict(batch=7), dict(batch=32)],
+                  "image": [dict(batch=1), dict(batch=3), dict(batch=8)]}
 
 
 def dynamic_axes(name):
@@ -343,7 +349,11 @@ def export_one(name, outdir):
         torch.onnx.export(m, tuple(x), path, opset_version=OPSET, do_constant_folding=True,
                           input_names=ins, output_names=outs, dynamic_axes=dynamic_axes(name))
         y = m(*x)
-    write_test_data(os.path.join(d, "test_data_set_0"), ins, x, outs, y)
+        write_test_data(os.path.join(d, "test_data_set_0"), ins, x, outs, y)
+        for k, shp in enumerate(DYNAMIC_SHAPES[SPECS[name]["kind"]]):
+            x = make_inputs(name, shp["batch"], shp.get("seq", 128), seed=43 + k, pad=True)
+            tag = f"{shp['batch']}x{shp['seq']}" if "seq" in shp else f"{shp['batch']}"
+            write_test_data(os.path.join(d, f"test_data_set_{tag}"), ins, x, outs, m(*x))
     onnx.checker.check_model(path)
     print(f"{name}: exported to {path} in {time.time() - t0:.1f}s")
 

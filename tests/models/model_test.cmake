@@ -1,5 +1,7 @@
 # One model test, run by ctest as `cmake -P`: MODE=run checks `hydrac run` against torch's outputs;
 # MODE=compile runs `hydrac compile`, links NAME.o into model_main.c and runs that program;
+# MODE=dynamic does the same once with SHAPES giving ranges (run-time dims) and runs the program
+# on each data set of DATA, a comma-separated list of them at different shapes;
 # MODE=entry compiles with `--entry ENTRY` (E=OUT,...) and runs MODEL_MAIN (entry_main.c), which
 # checks entry E against the default entry and torch; an ENTRY without '=' names an entry the unit
 # has already (a merged model's), and MODEL may then list several models, NAME=FILE.onnx,...
@@ -24,7 +26,12 @@ foreach(m ${models})
   string(REGEX REPLACE "^[^=/]*=" "" f "${m}")
   list(APPEND model_files ${f})
 endforeach()
-foreach(f ${model_files} ${DATA}/input_0.pb ${DATA}/output_0.pb)
+string(REPLACE "," ";" data_sets "${DATA}")
+set(data_files)
+foreach(d ${data_sets})
+  list(APPEND data_files ${d}/input_0.pb ${d}/output_0.pb)
+endforeach()
+foreach(f ${model_files} ${data_files})
   if(NOT EXISTS ${f})
     message(FATAL_ERROR "${NAME}: ${f} does not exist; it is written by ${MADE_BY}: build it "
                         "(cmake --build with the default target) and read that step's error")
@@ -49,7 +56,7 @@ if(MODE STREQUAL "run")
   list(SORT inputs COMPARE NATURAL)
   step("hydrac run" ${HYDRAC} run ${models} ${inputs} -o ${WORK})
   step("comparison with the expected outputs" ${COMPARE} ${WORK} ${DATA} --rtol ${RTOL} --atol ${ATOL})
-elseif(MODE STREQUAL "compile" OR MODE STREQUAL "entry")
+elseif(MODE STREQUAL "compile" OR MODE STREQUAL "entry" OR MODE STREQUAL "dynamic")
   set(entry_args)
   set(entry_defs)
   if(MODE STREQUAL "entry")
@@ -69,7 +76,9 @@ elseif(MODE STREQUAL "compile" OR MODE STREQUAL "entry")
        -I${WORK} ${includes}
        -include ${NAME}.h ${MODEL_MAIN} ${WORK}/${NAME}.o ${libs} ${LINK_FLAGS}
        -o ${WORK}/${NAME}_test)
-  step("${NAME}_test" ${WORK}/${NAME}_test ${DATA} --rtol ${RTOL} --atol ${ATOL})
+  foreach(d ${data_sets})
+    step("${NAME}_test on ${d}" ${WORK}/${NAME}_test ${d} --rtol ${RTOL} --atol ${ATOL})
+  endforeach()
 else()
-  message(FATAL_ERROR "MODE must be run, compile or entry")
+  message(FATAL_ERROR "MODE must be run, compile, entry or dynamic")
 endif()

@@ -1,12 +1,14 @@
 /* Run-time dims (`--shape x=1..8x64`): the bindings that make them, the dims shape inference
  * gives every value (monomials of the symbols, shape arithmetic followed through Shape, Gather,
- * Concat and Reshape), what it refuses because no product of the symbols describes it, and the
- * stop before code generation, which does not take them yet. */
+ * Concat and Reshape), what it refuses because no product of the symbols describes it, and one
+ * JIT-compiled model run at several sizes through the session, against the same model compiled
+ * for each size alone. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "codegen/codegen.h"
 #include "model_builder.h"
 #include "run/run_model.h"
 
@@ -82,7 +84,7 @@ static Onnx__ModelProto *gated_model(void) {
   return m;
 }
 
-Test(run_time_dims, a_batch_range_reaches_every_value_and_stops_before_code) {
+Test(run_time_dims, a_batch_range_reaches_every_value) {
   static const char *const names[] = {"h", "u", "c", "y"};
   snapshot s = {names, 4, {{0}}};
   pass_binding b = ranged("x", 2, (int64_t[]){1, 64}, (int64_t[]){32, 64});
@@ -91,9 +93,7 @@ Test(run_time_dims, a_batch_range_reaches_every_value_and_stops_before_code) {
   cr_expect_str_eq(s.types[1], "float[batch,1,32]");
   cr_expect_str_eq(s.types[2], "float[batch,2,32]");
   cr_expect_str_eq(s.types[3], "float[batch,1,32]"); /* keepdims */
-  cr_expect_eq(st, HY_ERR_UNSUPPORTED);
-  cr_expect(strstr(d.msg, "run-time dims (batch 1..32) are inferred but not compiled yet"), "%s",
-            d.msg);
+  cr_expect_eq(st, HY_OK, "%s", d.msg);
 }
 
 Test(run_time_dims, fixed_sizes_compile_as_before) {
@@ -225,11 +225,9 @@ Test(run_time_dims, equal_is_decided_only_when_no_size_changes_it) {
   snapshot s = {NULL, 0, {{0}}};
   pass_binding b = ranged("x", 2, (int64_t[]){2, 4}, (int64_t[]){8, 4});
   diag d;
-  /* -1 and 1 are never a batch of 2..8: the answer is a constant, and the graph compiles it */
-  cr_expect_eq(infer(equal_model(-1), &b, 1, &s, &d), HY_ERR_UNSUPPORTED);
-  cr_expect(strstr(d.msg, "are inferred but not compiled yet"), "%s", d.msg);
-  cr_expect_eq(infer(equal_model(1), &b, 1, &s, &d), HY_ERR_UNSUPPORTED);
-  cr_expect(strstr(d.msg, "are inferred but not compiled yet"), "%s", d.msg);
+  /* -1 and 1 are never a batch of 2..8: the answer is a constant, and the graph compiles */
+  cr_expect_eq(infer(equal_model(-1), &b, 1, &s, &d), HY_OK, "%s", d.msg);
+  cr_expect_eq(infer(equal_model(1), &b, 1, &s, &d), HY_OK, "%s", d.msg);
   cr_expect_eq(infer(equal_model(4), &b, 1, &s, &d), HY_ERR_UNSUPPORTED);
   cr_expect(strstr(d.msg, "node 'eq' (Equal)") &&
                 strstr(d.msg, "compares values whose answer depends on the sizes"),
@@ -262,4 +260,154 @@ Test(run_time_dims, a_range_must_be_sizes_and_fit_the_declared_dims) {
   cr_expect(strstr(d.msg, "dim 0's range 0..8 is not a range of sizes >= 1"), "%s", d.msg);
   b = ranged("x", 2, (int64_t[]){1, 32}, (int64_t[]){8, 64});
   cr_expect_eq(infer(gated_model(), &b, 1, &s, &d), HY_ERR_SHAPE, "64 is declared: not a range");
+}
+
+/* ---- running on run-time dims ---- */
+
+typedef struct jitted {
+  arena a;
+  diag d;
+  cg_jit *j;
+  hy_session *s;
+} jitted;
+
+static void jit(jitted *c, Onnx__ModelProto *m, const pass_binding *b, int32_t nb) {
+  char path[] = "/tmp/hydra_rtdims_XXXXXX";
+  int fd = mkstemp(path);
+  cr_assert(fd >= 0);
+  close(fd);
+  cr_assert(mb_write(m, path));
+  memset(c, 0, sizeof *c);
+  arena_init(&c->a);
+  diag_init(&c->d);
+  ir_graph *g = NULL;
+  hy_status st = hc_compile_graph(&c->a, &c->d, path, b, nb, &g);
+  unlink(path);
+  cr_assert_eq(st, HY_OK, "%s", c->d.msg);
+  cr_assert_eq(cg_jit_compile(g, "rt", NULL, &c->j), HY_OK, "%s", c->d.msg);
+  cr_assert_eq(hy_session_create(cg_jit_model(c->j), NULL, &c->s), HY_OK);
+}
+
+static void unjit(jitted *c) {
+  hy_session_destroy(c->s);
+  cg_jit_free(c->j);
+  arena_free(&c->a);
+}
+
+/* c run on input x (one input, dims given): its outputs into y[], each on a slice of out of
+ * per bytes. */
+static hy_status run1(jitted *c, hy_dtype dt, int32_t rank, const int64_t *dims, void *x,
+                      uint8_t *out, size_t per, hy_tensor *y) {
+  const hy_model *m = cg_jit_model(c->j);
+  hy_tensor in = {dt, rank, {0}, x};
+  memcpy(in.dims, dims, (size_t)rank * sizeof *dims);
+  cr_assert_leq(m->n_outputs, 4);
+  for (int32_t i = 0; i < m->n_outputs; i++) {
+    y[i] = (hy_tensor){m->outputs[i].dtype, m->outputs[i].rank, {0}, out + (size_t)i * per};
+    memcpy(y[i].dims, m->outputs[i].dims, sizeof y[i].dims);
+    cr_assert_leq(hy_tensor_bytes(&y[i]), per);
+  }
+  return hy_session_run_tensors(c->s, &in, 1, y, m->n_outputs);
+}
+
+/* Output k of a run (got) against the fixed compile's (want): shape, then every element to
+ * 1e-5 (integers exactly). */
+static void same_output(const hy_tensor *got, const hy_tensor *want, int32_t t, int32_t k) {
+  cr_assert_eq(got->rank, want->rank);
+  for (int32_t d = 0; d < got->rank; d++)
+    cr_assert_eq(got->dims[d], want->dims[d], "size %d, output %d: dim %d is %lld, fixed %lld",
+                 t, k, d, (long long)got->dims[d], (long long)want->dims[d]);
+  size_t count = hy_tensor_bytes(want) / 4;
+  const float *g = got->data, *w = want->data;
+  for (size_t i = 0; i < count; i++) {
+    if (want->dtype != HY_DTYPE_FLOAT) {
+      cr_assert_eq(((const int32_t *)g)[i], ((const int32_t *)w)[i], "size %d: word %zu", t, i);
+      continue;
+    }
+    float tol = 1e-5f * (1.0f + (w[i] < 0 ? -w[i] : w[i]));
+    cr_assert(g[i] - w[i] <= tol && w[i] - g[i] <= tol, "size %d, output %d: [%zu] %g, fixed %g",
+              t, k, i, (double)g[i], (double)w[i]);
+  }
+}
+
+/* model(), compiled once for its input in lo..hi, gives at each of the sizes what the model
+ * compiled for that size alone gives. */
+static void same_as_fixed(Onnx__ModelProto *(*model)(void), const char *input, hy_dtype dt,
+                          int32_t rank, const int64_t *lo, const int64_t *hi,
+                          const int64_t (*sizes)[HY_MAX_RANK], int32_t n_sizes) {
+  enum { PER = 1 << 19 };
+  static float x[1 << 17];
+  static uint8_t got[4 * PER], want[4 * PER];
+  pass_binding b = ranged(input, rank, lo, hi);
+  jitted dyn;
+  jit(&dyn, model(), &b, 1);
+  for (int32_t t = 0; t < n_sizes; t++) {
+    pass_binding fb = {.input = input, .rank = rank};
+    memcpy(fb.dims, sizes[t], (size_t)rank * sizeof *fb.dims);
+    jitted fixed;
+    jit(&fixed, model(), &fb, 1);
+    int64_t n = 1;
+    for (int32_t k = 0; k < rank; k++) n *= sizes[t][k];
+    for (int64_t i = 0; i < n; i++) {
+      if (dt == HY_DTYPE_FLOAT) x[i] = (float)((i * 7919 + t * 31) % 1000) / 250.0f - 2.0f;
+      else ((int64_t *)x)[i] = (i * 13 + t) % 97;
+    }
+    hy_tensor yd[4], yf[4];
+    cr_assert_eq(run1(&dyn, dt, rank, sizes[t], x, got, PER, yd), HY_OK, "%s",
+                 hy_session_error(dyn.s));
+    cr_assert_eq(run1(&fixed, dt, rank, sizes[t], x, want, PER, yf), HY_OK, "%s",
+                 hy_session_error(fixed.s));
+    for (int32_t k = 0; k < cg_jit_model(fixed.j)->n_outputs; k++)
+      same_output(&yd[k], &yf[k], t, k);
+    unjit(&fixed);
+  }
+  unjit(&dyn);
+}
+
+Test(run_time_dims, one_compile_runs_every_batch_like_a_fixed_one) {
+  static const int64_t sizes[][HY_MAX_RANK] = {{1, 64}, {7, 64}, {32, 64}};
+  same_as_fixed(gated_model, "x", HY_DTYPE_FLOAT, 2, (int64_t[]){1, 64}, (int64_t[]){32, 64},
+                sizes, 3);
+}
+
+Test(run_time_dims, reshapes_follow_the_run_s_shape) {
+  static const int64_t sizes[][HY_MAX_RANK] = {{1, 1, 64}, {3, 5, 64}, {4, 256, 64}};
+  same_as_fixed(reshape_model, "x", HY_DTYPE_FLOAT, 3, (int64_t[]){1, 1, 64},
+                (int64_t[]){4, 256, 64}, sizes, 3);
+}
+
+Test(run_time_dims, a_position_slice_takes_the_run_s_length) {
+  static const int64_t sizes[][HY_MAX_RANK] = {{1, 1}, {2, 7}, {4, 512}};
+  same_as_fixed(slice_model, "ids", HY_DTYPE_INT64, 2, (int64_t[]){1, 1}, (int64_t[]){4, 512},
+                sizes, 3);
+}
+
+Test(run_time_dims, the_session_checks_a_run_against_the_bounds) {
+  pass_binding b = ranged("x", 2, (int64_t[]){2, 64}, (int64_t[]){8, 64});
+  jitted c;
+  jit(&c, gated_model(), &b, 1);
+  static float x[16 * 64], y[16 * 64];
+  hy_tensor out[4];
+  cr_expect_eq(run1(&c, HY_DTYPE_FLOAT, 2, (int64_t[]){9, 64}, x, (uint8_t *)y, sizeof y, out),
+               HY_ERR_SHAPE);
+  cr_expect(strstr(hy_session_error(c.s), "input 0 'x': dim 0 ('batch') is 9, outside 2..8"),
+            "%s", hy_session_error(c.s));
+  cr_expect_eq(run1(&c, HY_DTYPE_FLOAT, 2, (int64_t[]){1, 64}, x, (uint8_t *)y, sizeof y, out),
+               HY_ERR_SHAPE);
+  /* plain pointers carry no shape: the dims are asked for, then taken */
+  const void *in[1] = {x};
+  void *outs[1] = {y};
+  cr_expect_eq(hy_session_run(c.s, in, outs), HY_ERR_INVALID_ARGUMENT);
+  cr_expect(strstr(hy_session_error(c.s), "has run-time dims (batch, ...)"), "%s",
+            hy_session_error(c.s));
+  int64_t dims[1] = {5};
+  cr_expect_eq(hy_session_run_dims(c.s, dims, in, outs), HY_OK, "%s", hy_session_error(c.s));
+  int32_t rank;
+  int64_t od[HY_MAX_RANK];
+  cr_assert_eq(hy_session_output_shape(c.s, 0, &rank, od), HY_OK);
+  cr_expect(rank == 3 && od[0] == 5 && od[1] == 1 && od[2] == 32, "[%lld,%lld,%lld]",
+            (long long)od[0], (long long)od[1], (long long)od[2]);
+  dims[0] = 0;
+  cr_expect_eq(hy_session_run_dims(c.s, dims, in, outs), HY_ERR_SHAPE);
+  unjit(&c);
 }
