@@ -51,15 +51,23 @@ class Model:
     An array of the input's dtype that is C-contiguous is read in place; another layout is copied
     first. An array of another dtype is refused (TypeError); Python lists and scalars are
     converted to the input's dtype. A model runs one call at a time: from several threads, use
-    one Model each (a second concurrent call raises HydraError, status HY_ERR_BUSY)."""
+    one Model each (a second concurrent call raises HydraError, status HY_ERR_BUSY).
+
+    Compiled with a range for a dim (shapes={"input_ids": ((1, 4), (1, 256))}), the model takes
+    any size within it: that dim of the input's .shape is the run-time dim's name, .dims gives
+    its bounds, and each call's outputs come in that call's shapes."""
 
     def __init__(self, path, shapes=None, threads=1, label=None):
         self._path = label or os.fspath(path)  # what messages call the model
         self._threads = threads
         self._m = _hydra.Model(os.fspath(path), _bindings(shapes), threads)
-        self.inputs = [TensorInfo(n, to_numpy(c, f"input '{n}'"), d)
-                       for n, c, d, _ in self._m.inputs]
-        self.outputs = [_output_info(n, c, d) for n, c, d, _ in self._m.outputs]
+        dims = self._m.dims
+        #: {name: (lo, hi)} of the run-time dims (shapes given as (lo, hi) pairs)
+        self.dims = {n: (lo, hi) for n, lo, hi in dims}
+        self.inputs = [TensorInfo(n, to_numpy(c, f"input '{n}'"),
+                                  tuple(dims[s - 1][0] if s else x for x, s in zip(d, syms)))
+                       for n, c, d, _, syms in self._m.inputs]
+        self.outputs = [_output_info(n, c, d) for n, c, d, _, _ in self._m.outputs]
 
     def __repr__(self):
         sig = ", ".join(f"{t.name}: {t.dtype}{list(t.shape)}" for t in self.inputs)
@@ -139,17 +147,30 @@ def _checked(info, value):
     a = np.asarray(value)
     if a.dtype != info.dtype:
         raise TypeError(f"input '{info.name}' is {a.dtype}; the model takes {info.dtype}")
-    if a.shape != tuple(info.shape):
+    if len(a.shape) != len(info.shape) or any(
+            d != w for d, w in zip(a.shape, info.shape) if not isinstance(w, str)):
         raise ValueError(f"input '{info.name}' has shape {a.shape}; the model was compiled for "
                          f"{tuple(info.shape)}")
     return np.require(a, requirements="C")  # np.ascontiguousarray would make a 0-d array 1-d
 
 
+def _dim(d):
+    """A dim of shapes=: an int, or (lo, hi) / "lo..hi" for a run-time dim."""
+    if isinstance(d, str) and ".." in d:
+        lo, hi = d.split("..", 1)
+        return (int(lo), int(hi))
+    if isinstance(d, (tuple, list, range)):
+        lo, hi = (d.start, d.stop - 1) if isinstance(d, range) else d
+        return (int(lo), int(hi))
+    return int(d)
+
+
 def _bindings(shapes):
-    """shapes {name: dims} as the extension's [(name, dims)]."""
+    """shapes {name: dims} as the extension's [(name, dims)]; a dim (lo, hi), "lo..hi" or
+    range(lo, hi + 1) is left to run time within those bounds."""
     if not shapes:
         return None
-    return [(name, tuple(int(d) for d in dims)) for name, dims in dict(shapes).items()]
+    return [(name, tuple(_dim(d) for d in dims)) for name, dims in dict(shapes).items()]
 
 
 def _is_torch_module(model):

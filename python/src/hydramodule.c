@@ -165,12 +165,27 @@ static PyObject *dims_tuple(int32_t rank, const int64_t *dims) {
   return t;
 }
 
-/* [(name, dtype, dims, bounded)] of descriptors d[0..n). */
+/* (sym[0], ...) of a descriptor: 1 + the model's run-time dim of each dim, 0 for a fixed one. */
+static PyObject *syms_tuple(const hy_io_desc *d) {
+  PyObject *t = PyTuple_New(d->rank);
+  for (int32_t k = 0; t && k < d->rank; k++) {
+    PyObject *v = PyLong_FromLong(d->sym[k]);
+    if (!v) {
+      Py_DECREF(t);
+      return NULL;
+    }
+    PyTuple_SET_ITEM(t, k, v);
+  }
+  return t;
+}
+
+/* [(name, dtype, dims, bounded, syms)] of descriptors d[0..n). */
 static PyObject *io_list(const hy_io_desc *d, int32_t n) {
   PyObject *l = PyList_New(n);
   for (int32_t i = 0; l && i < n; i++) {
-    PyObject *item = Py_BuildValue("(siNI)", d[i].name ? d[i].name : "", (int)d[i].dtype,
-                                   dims_tuple(d[i].rank, d[i].dims), (unsigned)d[i].bounded);
+    PyObject *item = Py_BuildValue("(siNIN)", d[i].name ? d[i].name : "", (int)d[i].dtype,
+                                   dims_tuple(d[i].rank, d[i].dims), (unsigned)d[i].bounded,
+                                   syms_tuple(&d[i]));
     if (!item) {
       Py_DECREF(l);
       return NULL;
@@ -212,7 +227,28 @@ static PyObject *model_new(PyTypeObject *type, PyObject *args, PyObject *kw) {
   return (PyObject *)self;
 }
 
-/* shapes: a sequence of (input name, dims) pairs into b[0..*n) (names borrowed from shapes). */
+/* Dim k of binding b from item: an int, or a (lo, hi) pair leaving it to run time. */
+static bool dim_from(PyObject *item, const char *name, Py_ssize_t k, pass_binding *b) {
+  long long lo, hi;
+  if (PyTuple_Check(item)) {
+    if (!PyArg_ParseTuple(item, "LL;a run-time dim is a (lo, hi) pair", &lo, &hi)) return false;
+  } else {
+    lo = hi = PyLong_AsLongLong(item);
+    if (lo == -1 && PyErr_Occurred()) return false;
+  }
+  if (lo < 0 || hi < lo) {
+    PyErr_Format(PyExc_ValueError, "shape of '%s': dim %zd is %lld..%lld (negative or empty)",
+                 name, k, lo, hi);
+    return false;
+  }
+  b->lo[k] = lo;
+  b->dims[k] = hi;
+  if (hi > lo) b->ranged |= 1u << k;
+  return true;
+}
+
+/* shapes: a sequence of (input name, dims) pairs into b[0..*n) (names borrowed from shapes); a
+ * dim is an int or a (lo, hi) pair (a run-time dim). */
 static bool bindings_from(PyObject *shapes, pass_binding **b, int32_t *n) {
   PyObject *fast = PySequence_Fast(shapes, "shapes: a sequence of (name, dims) pairs");
   if (!fast) return false;
@@ -235,15 +271,8 @@ static bool bindings_from(PyObject *shapes, pass_binding **b, int32_t *n) {
     }
     (*b)[i].input = name;
     (*b)[i].rank = (int32_t)rank;
-    for (Py_ssize_t k = 0; ok && k < rank; k++) {
-      long long v = PyLong_AsLongLong(PySequence_Fast_GET_ITEM(df, k));
-      if (v < 0) {
-        if (!PyErr_Occurred())
-          PyErr_Format(PyExc_ValueError, "shape of '%s': dim %zd is negative", name, k);
-        ok = false;
-      }
-      (*b)[i].dims[k] = v;
-    }
+    for (Py_ssize_t k = 0; ok && k < rank; k++)
+      ok = dim_from(PySequence_Fast_GET_ITEM(df, k), name, k, &(*b)[i]);
     Py_XDECREF(df);
   }
   *n = (int32_t)len;
@@ -305,6 +334,23 @@ static PyObject *model_inputs(ModelObject *self, void *closure) {
   if (!model_ready(self)) return NULL;
   const hy_model *m = cg_jit_model(self->jit);
   return io_list(m->inputs, m->n_inputs);
+}
+
+static PyObject *model_dims(ModelObject *self, void *closure) {
+  (void)closure;
+  if (!model_ready(self)) return NULL;
+  const hy_model *m = cg_jit_model(self->jit);
+  PyObject *list = PyList_New(m->n_syms);
+  for (int32_t k = 0; list && k < m->n_syms; k++) {
+    PyObject *item = Py_BuildValue("(sLL)", m->syms[k].name, (long long)m->syms[k].lo,
+                                   (long long)m->syms[k].hi);
+    if (!item) {
+      Py_DECREF(list);
+      return NULL;
+    }
+    PyList_SET_ITEM(list, k, item);
+  }
+  return list;
 }
 
 static PyObject *model_outputs(ModelObject *self, void *closure) {
@@ -441,8 +487,12 @@ static PyObject *model_save(ModelObject *self, PyObject *args) {
 }
 
 static PyGetSetDef model_getset[] = {
-    {"inputs", (getter)model_inputs, NULL, "[(name, dtype, dims, bounded)] of the inputs", NULL},
-    {"outputs", (getter)model_outputs, NULL, "[(name, dtype, dims, bounded)] of the outputs", NULL},
+    {"inputs", (getter)model_inputs, NULL,
+     "[(name, dtype, dims, bounded, syms)] of the inputs (syms[k]: 1 + dim k's run-time dim)",
+     NULL},
+    {"outputs", (getter)model_outputs, NULL, "[(name, dtype, dims, bounded, syms)] of the outputs",
+     NULL},
+    {"dims", (getter)model_dims, NULL, "[(name, lo, hi)] of the run-time dims", NULL},
     {NULL, NULL, NULL, NULL, NULL}};
 
 static PyMethodDef model_methods[] = {
