@@ -8,8 +8,8 @@ _TO_NUMPY = {
 # The types NumPy lacks come from ml_dtypes when it is installed (onnx 1.15 and later depend on it
 # and give such tensors in its dtypes): bfloat16 and the float8s, whose bits are ONNX's. Its 4- and
 # 2-bit types hold an element per byte (its bits in the low ones) where ONNX packs two or four
-# (the first element in the lowest bits): hydra.backend packs and unpacks them (pack_sub_byte,
-# unpack_sub_byte); a compiled Model does not take them.
+# (the first element in the lowest bits): hydra.backend and a compiled Model pack and unpack them
+# (pack_sub_byte, unpack_sub_byte).
 SUB_BYTE_BITS = {21: 4, 22: 4, 23: 4, 25: 2, 26: 2}  # uint4, int4, float4e2m1, uint2, int2
 _SUB_BYTE_NAMES = {21: "uint4", 22: "int4", 23: "float4_e2m1fn", 25: "uint2", 26: "int2"}
 _SUB_BYTE = {}  # code: ml_dtypes type, for those this ml_dtypes has
@@ -55,6 +55,15 @@ def unpack_sub_byte(code, data, dims):
     b = np.frombuffer(data, np.uint8)
     codes = np.stack([(b >> (j * bits)) & ((1 << bits) - 1) for j in range(per)], axis=1)
     return codes.reshape(-1)[:n].copy().view(t).reshape(dims)
+
+
+def sub_byte_numpy(code, what):
+    """The ml_dtypes dtype of a 4- or 2-bit type code (TypeError naming `what` without one)."""
+    if code not in _SUB_BYTE:
+        from . import _hydra
+
+        raise TypeError(f"{what} is {_hydra.dtype_name(code)}: install ml_dtypes for it")
+    return np.dtype(_SUB_BYTE[code])
 
 
 def has_numpy(code):

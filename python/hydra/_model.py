@@ -7,7 +7,8 @@ from collections import namedtuple
 import numpy as np
 
 from . import _hydra
-from ._dtypes import to_code, to_numpy
+from ._dtypes import (SUB_BYTE_BITS, pack_sub_byte, sub_byte_code, sub_byte_numpy, to_code,
+                      to_numpy, unpack_sub_byte)
 
 TensorInfo = namedtuple("TensorInfo", "name dtype shape")
 TensorInfo.__doc__ = "An input or output: its name, NumPy dtype and (static) shape."
@@ -64,10 +65,11 @@ class Model:
         dims = self._m.dims
         #: {name: (lo, hi)} of the run-time dims (shapes given as (lo, hi) pairs)
         self.dims = {n: (lo, hi) for n, lo, hi in dims}
-        self.inputs = [TensorInfo(n, to_numpy(c, f"input '{n}'"),
+        self.inputs = [TensorInfo(n, _numpy_dtype(c, f"input '{n}'"),
                                   tuple(dims[s - 1][0] if s else x for x, s in zip(d, syms)))
                        for n, c, d, _, syms in self._m.inputs]
         self.outputs = [_output_info(n, c, d) for n, c, d, _, _ in self._m.outputs]
+        self._out_codes = [c for _, c, _, _, _ in self._m.outputs]
 
     def __repr__(self):
         sig = ", ".join(f"{t.name}: {t.dtype}{list(t.shape)}" for t in self.inputs)
@@ -97,9 +99,17 @@ class Model:
 
     def __call__(self, *args, **kwargs):
         arrays = self._arrays(args, kwargs)
-        outs = [np.empty(t.shape, t.dtype) for t in self.outputs]
-        shapes = self._m.run([(to_code(a.dtype, ""), a) for a in arrays], outs)
-        return {t.name: _actual(o, s) for t, o, s in zip(self.outputs, outs, shapes)}
+        outs = self._output_buffers()
+        shapes = self._m.run([_input_item(a) for a in arrays], outs)
+        return {t.name: _actual(o, s, c)
+                for t, o, s, c in zip(self.outputs, outs, shapes, self._out_codes)}
+
+    def _output_buffers(self):
+        """A buffer per output, for the bounds: its array, or a 4- or 2-bit type's packed bytes
+        with its dims."""
+        return [(np.empty((int(np.prod(t.shape, dtype=np.int64)) * SUB_BYTE_BITS[c] + 7) // 8,
+                          np.uint8), t.shape) if c in SUB_BYTE_BITS else np.empty(t.shape, t.dtype)
+                for t, c in zip(self.outputs, self._out_codes)]
 
     run = __call__
 
@@ -108,8 +118,8 @@ class Model:
         compiled again with a clock read around each node (slightly slower than the plain
         model, which this leaves as it is)."""
         arrays = self._arrays(args, kwargs)
-        outs = [np.empty(t.shape, t.dtype) for t in self.outputs]
-        rows = self._m.profile([(to_code(a.dtype, ""), a) for a in arrays], outs, iters, warmup)
+        rows = self._m.profile([_input_item(a) for a in arrays], self._output_buffers(), iters,
+                               warmup)
         return Profile(rows, iters, "thread CPU time" if self._threads == 1 else "wall time")
 
     def save(self, name, weights="embed", c_name=None):
@@ -128,12 +138,26 @@ class Model:
         return paths
 
 
+def _numpy_dtype(code, what):
+    """The dtype a tensor of ONNX type code is exchanged as (ml_dtypes' for 4- and 2-bit types)."""
+    return sub_byte_numpy(code, what) if code in SUB_BYTE_BITS else to_numpy(code, what)
+
+
 def _output_info(name, code, dims):
-    return TensorInfo(name, to_numpy(code, f"output '{name}'"), dims)
+    return TensorInfo(name, _numpy_dtype(code, f"output '{name}'"), dims)
 
 
-def _actual(buf, shape):
-    """An output whose extent the values decide is written dense at the buffer's start."""
+def _input_item(a):
+    """An input as the extension takes it: (code, array), or (code, packed bytes, dims)."""
+    code = sub_byte_code(a.dtype)
+    return (code, pack_sub_byte(a), a.shape) if code else (to_code(a.dtype, ""), a)
+
+
+def _actual(buf, shape, code=None):
+    """An output whose extent the values or the run-time dims decide is written dense at the
+    buffer's start; a 4- or 2-bit one comes as packed bytes."""
+    if isinstance(buf, tuple):
+        return unpack_sub_byte(code, buf[0].tobytes(), tuple(shape))
     if buf.shape == tuple(shape):
         return buf
     return buf.reshape(-1)[:int(np.prod(shape, dtype=np.int64))].reshape(shape)

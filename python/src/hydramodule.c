@@ -130,7 +130,8 @@ static bool tensor_from(PyObject *obj, hy_dtype dtype, PyObject *dims, bool writ
   return true;
 }
 
-/* items: a sequence of (dtype, buffer) pairs (dtypes NULL) or of buffers with dtypes[i] given. */
+/* items: a sequence of (dtype, buffer) pairs (dtypes NULL) or of buffers with dtypes[i] given;
+ * a 4- or 2-bit type's as (dtype, packed bytes, dims), or (packed bytes, dims). */
 static bool tensors_from(PyObject *seq, const hy_dtype *dtypes, bool writable, const char *kind,
                          views *vs, hy_tensor **out, int32_t *n) {
   PyObject *fast = PySequence_Fast(seq, "a sequence of arrays is expected");
@@ -143,6 +144,12 @@ static bool tensors_from(PyObject *seq, const hy_dtype *dtypes, bool writable, c
   for (Py_ssize_t i = 0; ok && i < len; i++) {
     PyObject *item = PySequence_Fast_GET_ITEM(fast, i), *buf = item, *dims = NULL;
     int dtype = dtypes ? dtypes[i] : 0;
+    /* a 4- or 2-bit type's buffer: its packed bytes, with its dims */
+    if (dtypes && PyTuple_Check(item) &&
+        !PyArg_ParseTuple(item, "OO;(packed bytes, dims) expected", &buf, &dims)) {
+      ok = false;
+      break;
+    }
     if (!dtypes &&
         !PyArg_ParseTuple(item, "iO|O;(dtype, buffer) or (dtype, packed bytes, dims) expected",
                           &dtype, &buf, &dims)) {

@@ -1,9 +1,11 @@
-"""hydra.backend exchanges ONNX's 4- and 2-bit types as ml_dtypes arrays (an element a byte),
-packing them into ONNX's layout on the way in and unpacking them on the way out."""
+"""hydra.backend and a compiled hydra.Model exchange ONNX's 4- and 2-bit types as ml_dtypes arrays
+(an element a byte), packing them into ONNX's layout on the way in and unpacking them on the way
+out."""
 import numpy as np
 import pytest
 from onnx import TensorProto, helper
 
+import hydra
 import hydra.backend
 from hydra._dtypes import pack_sub_byte, unpack_sub_byte
 
@@ -73,6 +75,30 @@ def test_cast_round_trip_through_the_backend(onnx_name, name, values):
     np.testing.assert_array_equal(t.astype(np.float32), x)
     (y2,) = hydra.backend.prepare(_cast_to_float(onnx_type)).run([t])
     np.testing.assert_array_equal(y2, x)
+
+
+@pytest.mark.parametrize("onnx_name,name,values", CASES)
+def test_cast_round_trip_through_a_compiled_model(onnx_name, name, values):
+    """The same two Casts compiled with hydra.compile, called with NumPy: T out, then T in."""
+    onnx_type, dtype = _types(onnx_name, name)
+    graph = helper.make_graph(
+        [helper.make_node("Cast", ["x"], ["t"], to=onnx_type, name="to_t"),
+         helper.make_node("Cast", ["t"], ["y"], to=TensorProto.FLOAT, name="to_float")],
+        "sub_byte", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [5])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [5]),
+         helper.make_tensor_value_info("t", onnx_type, [5])])
+    proto = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 25)])
+    proto.ir_version = 11
+    x = np.array(values, np.float32)
+    got = hydra.compile(proto)(x)
+    np.testing.assert_array_equal(got["y"], x)
+    assert got["t"].dtype == dtype and got["t"].shape == (5,)
+    np.testing.assert_array_equal(got["t"].astype(np.float32), x)
+    back = hydra.compile(_cast_to_float(onnx_type))
+    assert back.inputs[0].dtype == dtype
+    np.testing.assert_array_equal(back(got["t"])["y"], x)
+    with pytest.raises(TypeError, match=f"is float32; the model takes {dtype}"):
+        back(x)
 
 
 def test_wrong_packed_sizes_are_refused(tmp_path):
