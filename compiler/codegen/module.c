@@ -345,6 +345,25 @@ static uint64_t cg_hash(const int64_t *k, int32_t len) {
   return h;
 }
 
+/* The specialisation of key (hash h) made before, or NULL. */
+static LLVMValueRef cg_spec_find(const cg_ctx *x, const int64_t *key, int32_t len, uint64_t h) {
+  uint64_t mask = (uint64_t)x->specs_cap - 1;
+  for (uint64_t i = h & mask; x->specs[i].key; i = (i + 1) & mask) {
+    const cg_spec *e = &x->specs[i];
+    if (e->hash == h && e->key_len == len && !memcmp(e->key, key, (size_t)len * sizeof *key))
+      return e->fn;
+  }
+  return NULL;
+}
+
+/* Records fn as the specialisation of key (hash h); the table has room for every node's. */
+static void cg_spec_add(cg_ctx *x, const int64_t *key, int32_t len, uint64_t h, LLVMValueRef fn) {
+  uint64_t mask = (uint64_t)x->specs_cap - 1, i = h & mask;
+  while (x->specs[i].key) i = (i + 1) & mask;
+  x->specs[i] = (cg_spec){h, key, len, fn};
+  x->n_specs++;
+}
+
 /* The body of a specialisation: the kernel called with n's constant hy_kparams and always
  * inlined, which is what specialises it on the shapes and attributes. */
 static hy_status cg_spec_body(cg_ctx *x, const ir_node *n, LLVMValueRef fn) {
@@ -375,15 +394,7 @@ static hy_status cg_spec_for(cg_ctx *x, const ir_node *n, LLVMValueRef *out) {
   int64_t *key = cg_spec_key(x, n, &len);
   if (!key) return diag_error(x->g->d, HY_ERR_OUT_OF_MEMORY, "codegen: out of memory");
   uint64_t h = cg_hash(key, len);
-  uint64_t mask = (uint64_t)x->specs_cap - 1;
-  for (uint64_t i = h & mask;; i = (i + 1) & mask) {
-    cg_spec *e = &x->specs[i];
-    if (!e->key) break;
-    if (e->hash == h && e->key_len == len && !memcmp(e->key, key, (size_t)len * sizeof *key)) {
-      *out = e->fn;
-      return HY_OK;
-    }
-  }
+  if ((*out = cg_spec_find(x, key, len, h))) return HY_OK;
   char *fname = arena_printf(x->g->a, "%s_k%d", x->b->sym, x->n_specs);
   if (!fname) return diag_error(x->g->d, HY_ERR_OUT_OF_MEMORY, "codegen: out of memory");
   LLVMTypeRef params[] = {x->ptr, x->ptr, x->ptr, x->ptr};
@@ -393,10 +404,7 @@ static hy_status cg_spec_for(cg_ctx *x, const ir_node *n, LLVMValueRef *out) {
   LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(x->c, noinline, 0));
   hy_status s = cg_spec_body(x, n, fn);
   if (s) return s;
-  uint64_t i = h & mask;
-  while (x->specs[i].key) i = (i + 1) & mask;
-  x->specs[i] = (cg_spec){h, key, len, fn};
-  x->n_specs++;
+  cg_spec_add(x, key, len, h, fn);
   *out = fn;
   return HY_OK;
 }
@@ -583,15 +591,7 @@ static hy_status cg_kernel_fn(cg_ctx *x, const ir_node *n, LLVMValueRef *out) {
   if (!key) return diag_error(x->g->d, HY_ERR_OUT_OF_MEMORY, "codegen: out of memory");
   cg_dyn_key(n, key);
   uint64_t h = cg_hash(key, len);
-  uint64_t mask = (uint64_t)x->specs_cap - 1;
-  for (uint64_t i = h & mask;; i = (i + 1) & mask) {
-    cg_spec *e = &x->specs[i];
-    if (!e->key) break;
-    if (e->hash == h && e->key_len == len && !memcmp(e->key, key, (size_t)len * sizeof *key)) {
-      *out = e->fn;
-      return HY_OK;
-    }
-  }
+  if ((*out = cg_spec_find(x, key, len, h))) return HY_OK;
   char *fname = arena_printf(x->g->a, "%s_rt%d", x->b->sym, x->n_specs);
   if (!fname) return diag_error(x->g->d, HY_ERR_OUT_OF_MEMORY, "codegen: out of memory");
   LLVMValueRef kfn = LLVMGetNamedFunction(x->m, sym);
@@ -601,10 +601,7 @@ static hy_status cg_kernel_fn(cg_ctx *x, const ir_node *n, LLVMValueRef *out) {
   unsigned noinline = LLVMGetEnumAttributeKindForName("noinline", 8);
   LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(x->c, noinline, 0));
   cg_dyn_spec_body(x, n, fn, kfn);
-  uint64_t i = h & mask;
-  while (x->specs[i].key) i = (i + 1) & mask;
-  x->specs[i] = (cg_spec){h, key, len, fn};
-  x->n_specs++;
+  cg_spec_add(x, key, len, h, fn);
   *out = fn;
   return HY_OK;
 }
