@@ -52,10 +52,14 @@ void dyn_make_assignments(const ir_graph *g, int64_t least, dyn_assignments *a) 
   a->n = g->n_syms + 3;
   for (int32_t k = 0; k < g->n_syms; k++) {
     const ir_symbol *s = &g->syms[k];
-    int64_t lo = s->lo > least || s->hi <= least ? s->lo : least;
-    for (int32_t j = 0; j <= g->n_syms; j++) a->v[j][k] = j == k + 1 ? lo : s->hi;
+    int64_t lo = s->lo, hi = s->hi;
+    if (lo < least) { /* sizes below least stand for themselves in no fit: take least, least + 1 */
+      lo = least;
+      hi = hi > least ? hi : least + 1;
+    }
+    for (int32_t j = 0; j <= g->n_syms; j++) a->v[j][k] = j == k + 1 ? lo : hi;
     a->v[g->n_syms + 1][k] = lo;
-    a->v[g->n_syms + 2][k] = lo + (s->hi - lo) / 2;
+    a->v[g->n_syms + 2][k] = lo + (hi - lo) / 2;
   }
 }
 

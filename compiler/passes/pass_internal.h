@@ -37,8 +37,9 @@ typedef struct dyn_assignments {
   int32_t n;
   int64_t v[DYN_MAX_EVALS][IR_MAX_SYMS];
 } dyn_assignments;
-/* least: the lowest value a symbol takes in them where its range allows (lowering takes 2: a
- * dim of 1 makes hooks pick broadcasts that a strided loop covers anyway). */
+/* least: the lowest value a symbol takes in them (lowering takes 2: a dim of 1 makes hooks pick
+ * broadcasts that a strided loop covers anyway); a range that ends at or below it is represented
+ * by least and least + 1, sizes only fitted, never run. */
 void dyn_make_assignments(const ir_graph *g, int64_t least, dyn_assignments *a);
 /* v has run-time dims, or shape content (ir_value.sdata). */
 bool dyn_reads_run_time_dims(const ir_value *v);

@@ -382,6 +382,27 @@ Test(run_time_dims, a_position_slice_takes_the_run_s_length) {
                 sizes, 3);
 }
 
+/* x[batch,8] unsqueezed on axis 1 plus x unsqueezed on axis 0: y[batch,batch,8]. At batch 1 the
+ * Add broadcasts nothing, at 2 both operands; a range 1..2 must still compile. */
+static Onnx__ModelProto *outer_sum_model(void) {
+  static const int64_t one = 1, axes1[1] = {1}, axes0[1] = {0};
+  Onnx__ModelProto *m = mb_model(13);
+  PUSH(m->graph->input, m->graph->n_input, value_info("x", HY_DTYPE_FLOAT, "batch,8"));
+  PUSH(m->graph->initializer, m->graph->n_initializer, i64_tensor("a1", 1, &one, axes1, 1));
+  PUSH(m->graph->initializer, m->graph->n_initializer, i64_tensor("a0", 1, &one, axes0, 1));
+  PUSH(m->graph->node, m->graph->n_node, node_new("Unsqueeze", "u1", "x,a1", "u"));
+  PUSH(m->graph->node, m->graph->n_node, node_new("Unsqueeze", "u0", "x,a0", "v"));
+  PUSH(m->graph->node, m->graph->n_node, node_new("Add", "add", "u,v", "y"));
+  PUSH(m->graph->output, m->graph->n_output, value_info("y", HY_DTYPE_FLOAT, NULL));
+  return m;
+}
+
+Test(run_time_dims, a_range_of_one_and_two_compiles_and_runs_both) {
+  static const int64_t sizes[][HY_MAX_RANK] = {{1, 8}, {2, 8}};
+  same_as_fixed(outer_sum_model, "x", HY_DTYPE_FLOAT, 2, (int64_t[]){1, 8}, (int64_t[]){2, 8},
+                sizes, 2);
+}
+
 Test(run_time_dims, the_session_checks_a_run_against_the_bounds) {
   pass_binding b = ranged("x", 2, (int64_t[]){2, 64}, (int64_t[]){8, 64});
   jitted c;
