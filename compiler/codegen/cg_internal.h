@@ -40,8 +40,8 @@ typedef struct cg_build {
   const char *cpu, *features; /* function attributes */
   LLVMTargetMachineRef tm;    /* for the optimisation pipeline's cost model */
   int opt_level;
-  /* Weights-file mode: constants are not embedded but laid out in *weights (filled by
-   * cg_build_module) and reached through the entry's weights argument. NULL: embed. */
+  /* Weights-file mode: the constants *weights lays out (cg_weights_plan) are reached through the
+   * entry's weights argument; the others are embedded. NULL: embed every constant. */
   struct cg_weights_out *weights;
   const char *weights_file; /* recorded in hy_model.weights_file */
   cg_profile *profile;      /* JIT only: per-node timing calls (see codegen.h); NULL: none */
@@ -52,11 +52,19 @@ typedef struct cg_blob {
   int64_t bytes, offset;
 } cg_blob;
 
+/* weights_file.c: the layout of a weights file, decided before codegen. */
 typedef struct cg_weights_out {
-  cg_blob *blobs;
-  int32_t n, cap;
-  int64_t total; /* file size */
+  cg_blob *blobs; /* by offset */
+  int32_t n;
+  int64_t total;        /* file size, header included */
+  uint64_t fingerprint; /* hy_weights_header.fingerprint */
+  int64_t *offset;      /* by value id: its bytes' offset in the file; -1: embedded in the object */
 } cg_weights_out;
+
+/* Lays out the constants of g that go to the file (the model's own, each content once). */
+hy_status cg_weights_plan(ir_graph *g, cg_weights_out *w);
+/* Writes the file: header, then each blob at its offset. */
+hy_status cg_weights_write(ir_graph *g, const cg_weights_out *w, const char *path);
 
 /* Builds, links, checks and optimises the module in ctx. Errors go to b->g->d. */
 hy_status cg_build_module(const cg_build *b, LLVMContextRef ctx, LLVMModuleRef *out);

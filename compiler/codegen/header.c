@@ -160,7 +160,9 @@ static void cg_header_weights(FILE *f, const char *n, const char *weights_path) 
              " * mapped by %s_create. It is found at opt->weights_path when given, else at the\n"
              " * first that exists of $HYDRA_WEIGHTS_DIR/%s, %s in the folder of the\n"
              " * running executable, and %s (as compiled). When %s_create fails,\n"
-             " * %s_error(NULL) says why (each path tried). */\n",
+             " * %s_error(NULL) says why (each path tried). Every object compiled from the same\n"
+             " * model, whatever its shapes, writes this same file and can use one copy; a file\n"
+             " * from another model is refused (its header's fingerprint is not this one's). */\n",
           file, n, file, file, weights_path, n, n);
 }
 

@@ -33,7 +33,6 @@ typedef struct cg_ctx {
   /* The function being emitted (the entry or a node's function) and its parameters. */
   LLVMValueRef fn, arena, inputs, outputs, ex, weights;
   LLVMValueRef *consts; /* one global per constant value, by value id (embedded mode) */
-  int64_t *woff;        /* weights-file mode: 1 + the value's offset in the file, 0: not yet */
   char diag_msg[512];   /* first error the LLVM context reported (linker) */
   struct cg_spec *specs; /* kernel specialisations by key (open addressing), see cg_spec_for */
   int32_t specs_cap, n_specs;
@@ -79,9 +78,9 @@ static void cg_types(cg_ctx *x) {
   LLVMTypeRef ed[] = {x->ptr, x->i32, x->i32, x->ptr, x->ptr, x->ptr, x->ptr, x->i32};
   x->edesc = LLVMStructTypeInContext(c, ed, 8, 0);
   LLVMTypeRef md[] = {x->i32, x->ptr, x->i32, x->i32, x->ptr, x->ptr, x->i64,
-                      x->ptr, x->ptr, x->i64, x->ptr, x->i32, x->ptr, x->i64,
-                      x->i32, x->ptr, x->i32, x->ptr, x->i64};
-  x->model = LLVMStructTypeInContext(c, md, 19, 0);
+                      x->ptr, x->ptr, x->i64, x->ptr, x->i64, x->i32, x->ptr,
+                      x->i64, x->i32, x->ptr, x->i32, x->ptr, x->i64};
+  x->model = LLVMStructTypeInContext(c, md, 20, 0);
   LLVMTypeRef ep[] = {x->ptr, x->ptr, x->ptr, x->ptr, x->ptr}; /* + weights in file mode */
   x->entry_ty = LLVMFunctionType(x->i32, ep, x->b->weights ? 5 : 4, 0);
   LLVMTypeRef kp_args[] = {x->ptr, x->ptr, x->ptr, x->ptr, x->ptr};
@@ -152,29 +151,12 @@ static hy_status cg_value_bytes(cg_ctx *x, const ir_value *v, int64_t *bytes) {
   return HY_OK;
 }
 
-/* Weights-file mode: v's bytes go to the next 64-byte aligned offset of the file (once per
- * value); the address is computed in the current function's first block from its weights
- * argument. */
-static LLVMValueRef cg_weights_blob(cg_ctx *x, const ir_value *v, int64_t bytes) {
-  cg_weights_out *w = x->b->weights;
-  bool cached = v->id >= 0 && v->id < x->g->n_values;
-  if (cached && x->woff[v->id]) {
-    LLVMValueRef o = ci64(x, x->woff[v->id] - 1);
-    return LLVMBuildInBoundsGEP2(x->allocs, x->i8, x->weights, &o, 1, "w");
-  }
-  if (w->n == w->cap) {
-    int32_t cap = w->cap ? w->cap * 2 : 64;
-    cg_blob *nb = arena_array(x->g->a, (size_t)cap, sizeof *nb);
-    if (!nb) return NULL;
-    if (w->n) memcpy(nb, w->blobs, (size_t)w->n * sizeof *nb);
-    w->blobs = nb;
-    w->cap = cap;
-  }
-  int64_t off = (w->total + 63) & ~(int64_t)63;
-  w->blobs[w->n++] = (cg_blob){v->data, bytes, off};
-  w->total = off + bytes;
-  if (cached) x->woff[v->id] = off + 1;
-  LLVMValueRef o = ci64(x, off);
+/* Weights-file mode: the address of v's bytes in the file (weights_file.c laid it out), computed
+ * in the current function's first block from its weights argument; NULL when v is embedded. */
+static LLVMValueRef cg_weights_blob(cg_ctx *x, const ir_value *v) {
+  const cg_weights_out *w = x->b->weights;
+  if (v->id < 0 || v->id >= x->g->n_values || w->offset[v->id] < 0) return NULL;
+  LLVMValueRef o = ci64(x, w->offset[v->id]);
   return LLVMBuildInBoundsGEP2(x->allocs, x->i8, x->weights, &o, 1, "w");
 }
 
@@ -188,11 +170,7 @@ static hy_status cg_const_data(cg_ctx *x, const ir_value *v, LLVMValueRef *out) 
   int64_t bytes;
   hy_status s = cg_value_bytes(x, v, &bytes);
   if (s) return s;
-  if (x->b->weights && bytes > 0) { /* an instruction of the current function: not cached */
-    *out = cg_weights_blob(x, v, bytes);
-    if (!*out) return diag_error(x->g->d, HY_ERR_OUT_OF_MEMORY, "codegen: out of memory");
-    return HY_OK;
-  }
+  if (x->b->weights && (*out = cg_weights_blob(x, v))) return HY_OK; /* not cached: per function */
   /* A zero-size constant still needs an address; one byte keeps it distinct. */
   LLVMValueRef init = bytes ? LLVMConstStringInContext2(x->c, v->data, (size_t)bytes, 1)
                             : LLVMConstNull(LLVMArrayType2(x->i8, 1));
@@ -966,6 +944,7 @@ static hy_status cg_model_global(cg_ctx *x) {
                       w ? cg_cstring(x, x->b->weights_file ? x->b->weights_file : "") : null,
                       ci64(x, w ? w->total : 0),
                       w ? x->entry : null,
+                      ci64(x, w ? (int64_t)w->fingerprint : 0),
                       ci32(x, x->g->n_nodes),
                       labels,
                       ci64(x, x->g->out_dims_offset),
@@ -977,7 +956,7 @@ static hy_status cg_model_global(cg_ctx *x) {
   char *gname = arena_printf(x->g->a, "%s_model", x->b->sym);
   if (!gname) return diag_error(x->g->d, HY_ERR_OUT_OF_MEMORY, "codegen: out of memory");
   LLVMValueRef gv = LLVMAddGlobal(x->m, x->model, gname);
-  LLVMSetInitializer(gv, LLVMConstNamedStruct(x->model, f, 19));
+  LLVMSetInitializer(gv, LLVMConstNamedStruct(x->model, f, 20));
   LLVMSetGlobalConstant(gv, 1);
   LLVMSetAlignment(gv, 8);
   x->model_gv = gv;
@@ -1087,8 +1066,7 @@ hy_status cg_build_module(const cg_build *b, LLVMContextRef ctx, LLVMModuleRef *
   ir_graph *g = b->g;
   cg_ctx x = {.b = b, .g = g, .c = ctx};
   x.consts = arena_array(g->a, (size_t)(g->n_values > 0 ? g->n_values : 1), sizeof(LLVMValueRef));
-  x.woff = arena_array(g->a, (size_t)(g->n_values > 0 ? g->n_values : 1), sizeof(int64_t));
-  if (!x.consts || !x.woff) return diag_error(g->d, HY_ERR_OUT_OF_MEMORY, "codegen: out of memory");
+  if (!x.consts) return diag_error(g->d, HY_ERR_OUT_OF_MEMORY, "codegen: out of memory");
   LLVMContextSetDiagnosticHandler(ctx, cg_diag_handler, &x);
   x.m = LLVMModuleCreateWithNameInContext(b->sym, ctx);
   LLVMSetTarget(x.m, b->triple);

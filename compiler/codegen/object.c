@@ -46,23 +46,6 @@ static hy_status cg_emit(ir_graph *g, LLVMTargetMachineRef tm, LLVMModuleRef m, 
   return HY_OK;
 }
 
-/* The constants at their offsets, zero padding between them. */
-static hy_status cg_write_weights(ir_graph *g, const cg_weights_out *w, const char *path) {
-  FILE *f = fopen(path, "wb");
-  if (!f) return diag_error(g->d, HY_ERR_IO, "%s: cannot create the weights file", path);
-  static const char zeros[64];
-  int64_t at = 0;
-  bool ok = true;
-  for (int32_t i = 0; i < w->n && ok; i++) {
-    const cg_blob *b = &w->blobs[i];
-    ok = fwrite(zeros, 1, (size_t)(b->offset - at), f) == (size_t)(b->offset - at) &&
-         fwrite(b->data, 1, (size_t)b->bytes, f) == (size_t)b->bytes;
-    at = b->offset + b->bytes;
-  }
-  if (fclose(f) != 0 || !ok) return diag_error(g->d, HY_ERR_IO, "%s: write failed", path);
-  return HY_OK;
-}
-
 typedef struct cg_object_job {
   ir_graph *g;
   const char *name;
@@ -85,6 +68,7 @@ static hy_status cg_emit_object_job(void *arg) {
     return diag_error(g->d, HY_ERR_INVALID_ARGUMENT, "codegen: no path for the weights file");
   if (cg_check_entry_names(g) != HY_OK) return g->d->status;
   cg_weights_out wout = {0};
+  if (w == CG_WEIGHTS_FILE && cg_weights_plan(g, &wout) != HY_OK) return g->d->status;
   char *cpu, *features;
   LLVMTargetMachineRef tm = cg_target_machine(g->d, t, &cpu, &features);
   if (!tm) return g->d->status;
@@ -103,7 +87,7 @@ static hy_status cg_emit_object_job(void *arg) {
     s = cg_emit(g, tm, m, obj_path);
     LLVMDisposeModule(m);
   }
-  if (!s && w == CG_WEIGHTS_FILE) s = cg_write_weights(g, &wout, weights_path);
+  if (!s && w == CG_WEIGHTS_FILE) s = cg_weights_write(g, &wout, weights_path);
   if (!s && header_path)
     s = cg_write_header(g, name, header_path, w == CG_WEIGHTS_FILE ? weights_path : NULL);
   if (ctx) LLVMContextDispose(ctx);

@@ -24,6 +24,8 @@ static const char help[] =
     "  --features LIST    target features\n"
     "  -O LEVEL           optimisation level (default 3)\n"
     "  --weights MODE     embed constants in the object (default) or write them to FILE.weights\n"
+    "  --weights-file W   write them to W (implies --weights file): objects compiled from one\n"
+    "                     model for other shapes write the same bytes, so one W serves them all\n"
     "  --entry E=OUTS     also NAME_run_E and NAME_run_E_tensors, which compute only the\n"
     "                     listed outputs (comma-separated) and what they need (repeatable);\n"
     "                     NAME_run computes every output as before\n"
@@ -55,7 +57,7 @@ static char *default_name(const char *obj) {
 }
 
 typedef struct compile_opts {
-  const char *obj, *header, *name, *triple, *cpu, *features, *opt, *weights;
+  const char *obj, *header, *name, *triple, *cpu, *features, *opt, *weights, *weights_file;
   drv_list shapes, pos, entries, binds;
   drv_models models;
 } compile_opts;
@@ -67,7 +69,8 @@ static int parse(int argc, char **argv, compile_opts *o) {
       {"--target", NULL, DRV_VALUE, &o->triple},      {"--cpu", NULL, DRV_VALUE, &o->cpu},
       {"--features", NULL, DRV_VALUE, &o->features},  {"--opt", "-O", DRV_VALUE, &o->opt},
       {"--weights", NULL, DRV_VALUE, &o->weights},    {"--entry", NULL, DRV_LIST, &o->entries},
-      {"--bind", NULL, DRV_LIST, &o->binds}};
+      {"--bind", NULL, DRV_LIST, &o->binds},
+      {"--weights-file", NULL, DRV_VALUE, &o->weights_file}};
   int r = drv_parse_args("compile", help, argc, argv, 2, specs, sizeof specs / sizeof specs[0],
                          &o->pos);
   if (r) return r;
@@ -77,6 +80,10 @@ static int parse(int argc, char **argv, compile_opts *o) {
   if (!o->obj) return drv_usage_error("compile", "missing -o NAME.o");
   if (o->weights && strcmp(o->weights, "embed") && strcmp(o->weights, "file"))
     return drv_usage_error("compile", "--weights is 'embed' or 'file', not '%s'", o->weights);
+  if (o->weights_file && o->weights && strcmp(o->weights, "file"))
+    return drv_usage_error("compile", "--weights-file writes a weights file: not with --weights %s",
+                           o->weights);
+  if (o->weights_file) o->weights = "file";
   if (o->name && !is_c_ident(o->name))
     return drv_usage_error("compile", "--name '%s' is not a C identifier", o->name);
   return 0;
@@ -129,7 +136,7 @@ int cmd_compile(int argc, char **argv) {
   }
   char *header = o.header ? NULL : with_ext(o.obj, ".h");
   char *name = o.name ? NULL : default_name(o.obj);
-  char *weights = with_ext(o.obj, ".weights");
+  char *weights = o.weights_file ? strdup(o.weights_file) : with_ext(o.obj, ".weights");
   int rc = (!header && !o.header) || (!name && !o.name) || !weights
                ? (fprintf(stderr, "hydrac: error: out of memory\n"), DRV_EXIT_ERROR)
                : emit(&o, o.name ? o.name : name, o.header ? o.header : header, weights);

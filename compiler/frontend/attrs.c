@@ -16,6 +16,7 @@ hy_status fe_tensor_value(fe_ctx *c, ir_graph *g, const Onnx__TensorProto *tp, c
   *out = ir_const_new(g, name, t.dtype, t.rank, t.dims, t.data);
   if (!*out || !(*out)->name)
     return diag_error(c->d, HY_ERR_OUT_OF_MEMORY, "%s: out of memory", c->file);
+  (*out)->from_model = true;
   return HY_OK;
 }
 

@@ -114,5 +114,6 @@ ir_value *ir_const_intern(ir_graph *g, ir_value *v) {
     *slot = v;
     t->n++;
   }
+  (*slot)->from_model |= v->from_model; /* the same bytes: the model gives them either way */
   return *slot;
 }

@@ -159,6 +159,20 @@ struct ir_value {
   /* Constant content (initializer, Constant node, folded): numel * dtype size bytes, row-major,
    * owned by the arena or by the mapped model file. NULL when computed at run time. */
   const void *data;
+  /* The content follows from the model alone: an initializer or a Constant's value, or a fold or
+   * packing of such constants only. Content computed from the shapes the graph was bound to (a
+   * position table sliced to the sequence length, a Shape) does not, and neither does a constant
+   * a pass builds from dims. Only such constants go to a weights file, which is why one file
+   * serves every object compiled from the model (codegen/weights_layout.c). */
+  bool from_model;
+  /* A model constant that a fold for this binding read (a position table a Gather took rows of):
+   * the weights file keeps it, since an object compiled for run-time dims reads it at run time. */
+  bool read_by_binding;
+  /* A constant folded for this binding whose bytes are view_of's (a model constant) from byte
+   * view_offset on, a multiple of 64 (a Gather of consecutive rows): a weights file serves it
+   * from there instead of the object holding a copy. NULL: none. */
+  ir_value *view_of;
+  int64_t view_offset;
   /* For `run`: the caller's value of a graph input, known at compile time. Shape inference may
    * read it (a Reshape whose shape is an input); the value stays a run-time input otherwise. */
   const void *bound;
@@ -409,6 +423,10 @@ void ir_set_out(ir_node *n, int32_t i, hy_dtype dt, int32_t rank, const int64_t 
 void ir_set_out_bounded(ir_node *n, int32_t i, int32_t d);
 /* Any present output with a bounded dim: the node's kernel reports the actual extent. */
 bool ir_node_value_dependent(const ir_node *n);
+/* Every present input is a constant from the model (ir_value.from_model): outputs computed from
+ * them at compile time are the model's too. False when one is computed at run time, even if only
+ * its shape is read (Shape, Size). */
+bool ir_node_reads_model_only(const ir_node *n);
 /* Checks that inputs [first, last] all have dtype of input first; error otherwise. */
 hy_status ir_check_same_dtype(ir_graph *g, ir_node *n, int32_t first, int32_t last);
 /* Numpy-style multidirectional broadcast of a and b into out; error naming the node if they

@@ -66,6 +66,12 @@ bool ir_node_value_dependent(const ir_node *n) {
   return false;
 }
 
+bool ir_node_reads_model_only(const ir_node *n) {
+  for (int32_t i = 0; i < n->n_in; i++)
+    if (n->in[i] && !(n->in[i]->data && n->in[i]->from_model)) return false;
+  return true;
+}
+
 hy_status ir_check_same_dtype(ir_graph *g, ir_node *n, int32_t first, int32_t last) {
   const ir_type *t0 = ir_in_type(n, first);
   for (int32_t i = first + 1; i <= last && i < n->n_in; i++) {

@@ -26,6 +26,7 @@ hy_status mv_const_out(ir_graph *g, ir_node *n, int32_t slot, hy_dtype dt, int32
   if (slot >= n->n_out || !n->out[slot]) return HY_OK;
   ir_set_out(n, slot, dt, rank, dims);
   n->out[slot]->data = data ? data : &empty_data;
+  n->out[slot]->from_model = ir_node_reads_model_only(n);
   return HY_OK;
 }
 

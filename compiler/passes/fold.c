@@ -73,6 +73,28 @@ static void fix_extent(ir_node *n, int64_t extent) {
   }
 }
 
+/* Outputs folded from the binding (from_model false) keep the model's constants they read in the
+ * weights file, where an object for run-time dims finds them, and one that is a 64-byte aligned
+ * run of such a constant's bytes is a view of it (weights_file.c). */
+static void note_binding_fold(ir_node *n) {
+  for (int32_t i = 0; i < n->n_in; i++)
+    if (n->in[i] && n->in[i]->data && n->in[i]->from_model) n->in[i]->read_by_binding = true;
+  for (int32_t o = 0; o < n->n_out; o++) {
+    ir_value *v = n->out[o];
+    int64_t bytes = v ? ir_type_bytes(&v->type) : 0;
+    for (int32_t i = 0; bytes > 0 && i < n->n_in && !v->view_of; i++) {
+      ir_value *in = n->in[i];
+      int64_t in_bytes = in && in->data && in->from_model ? ir_type_bytes(&in->type) : 0;
+      if (in_bytes < bytes) continue;
+      const uint8_t *at = memmem(in->data, (size_t)in_bytes, v->data, (size_t)bytes);
+      int64_t off = at ? at - (const uint8_t *)in->data : -1;
+      if (off < 0 || off % FOLD_ALIGN) continue;
+      v->view_of = in;
+      v->view_offset = off;
+    }
+  }
+}
+
 /* Computes n's outputs natively; as_constant: they become constants and n goes, else they become
  * the outputs' bound values (visible to shape inference, while n still runs in the model). */
 static hy_status eval_node(ir_graph *g, ir_node *n, bool as_constant) {
@@ -95,13 +117,16 @@ static hy_status eval_node(ir_graph *g, ir_node *n, bool as_constant) {
     if (extent < 0) return ir_node_error(g, n, HY_ERR_INTERNAL, "the kernel reported no extent");
     fix_extent(n, extent);
   }
+  bool from_model = ir_node_reads_model_only(n);
   for (int32_t i = 0; i < n->n_out; i++) {
     if (!n->out[i]) continue;
+    n->out[i]->from_model = as_constant && from_model;
     if (as_constant)
       n->out[i]->data = out[i];
     else
       n->out[i]->bound = out[i];
   }
+  if (as_constant && !from_model) note_binding_fold(n);
   if (as_constant) ir_node_remove(g, n);
   return HY_OK;
 }

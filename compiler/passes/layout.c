@@ -32,6 +32,7 @@ static hy_status pack(ir_graph *g, ir_node *n, int64_t K, int64_t N, bool trans)
   ir_value *pv = ir_const_new(g, name, HY_DTYPE_FLOAT, 2, dims, dst);
   if (!pv) return pass_oom(g);
   pv->layout = IR_LAYOUT_GEMM_PACKED_B;
+  pv->from_model = b->from_model;
   if (!(pv = ir_const_intern(g, pv))) return pass_oom(g);
   ir_node_set_input(g, n, 1, pv);
   return HY_OK;

@@ -99,10 +99,12 @@ static void hy_exe_dir(char *buf, size_t n) {
 /* Opens the weights file: the explicit path, else $HYDRA_WEIGHTS_DIR/F, the executable's
  * folder/F (F: the file name hydrac wrote), then the path as compiled (model.h). -1 when none
  * opens, with each path tried in hy_create_err. */
-static int hy_open_weights(const hy_model *m, const char *explicit_path) {
+static int hy_open_weights(const hy_model *m, const char *explicit_path, char *opened,
+                           size_t opened_len) {
   if (explicit_path) {
     int fd = open(explicit_path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) hy_create_fail(HY_ERR_IO, "weights file %s: %s", explicit_path, strerror(errno));
+    snprintf(opened, opened_len, "%s", explicit_path);
     return fd;
   }
   const char *compiled = m->weights_file ? m->weights_file : "";
@@ -116,7 +118,11 @@ static int hy_open_weights(const hy_model *m, const char *explicit_path) {
   snprintf(tried[n++], sizeof tried[0], "%s", compiled);
   for (int i = 0; i < n; i++) {
     int fd = open(tried[i], O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) return fd;
+    if (fd < 0) continue;
+    size_t k = strnlen(tried[i], opened_len - 1);
+    memcpy(opened, tried[i], k);
+    opened[k] = '\0';
+    return fd;
   }
   hy_create_fail(HY_ERR_IO,
                  "weights file '%s' not found (HYDRA_WEIGHTS_DIR %s%s; tried %s%s%s%s%s); give "
@@ -127,23 +133,49 @@ static int hy_open_weights(const hy_model *m, const char *explicit_path) {
   return -1;
 }
 
-/* Maps the model's weights file read-only; its size must be the one hydrac wrote. */
+/* Why the mapped file at path is not m's, or NULL: its header must carry the model's fingerprint
+ * and size (a file from another model, or from another hydrac, would compute wrong numbers). */
+static bool hy_weights_header_ok(const hy_model *m, const uint8_t *p, const char *path) {
+  hy_weights_header h;
+  memcpy(&h, p, sizeof h);
+  const char *name = m->name ? m->name : "?";
+  if (memcmp(h.magic, HY_WEIGHTS_MAGIC, sizeof h.magic) != 0) {
+    hy_create_fail(HY_ERR_IO, "weights file %s of model '%s' is not a Hydra weights file (no %s "
+                   "header; written by an older hydrac?)", path, name, HY_WEIGHTS_MAGIC);
+    return false;
+  }
+  if (h.fingerprint != m->weights_fingerprint || h.bytes != m->weights_bytes) {
+    hy_create_fail(HY_ERR_IO, "weights file %s was written for another model than '%s' "
+                   "(fingerprint %016llx, the model needs %016llx): compile them from the same "
+                   "model file", path, name, (unsigned long long)h.fingerprint,
+                   (unsigned long long)m->weights_fingerprint);
+    return false;
+  }
+  return true;
+}
+
+/* Maps the model's weights file read-only; its size and header must be the ones hydrac wrote. */
 static hy_status hy_session_map_weights(hy_session *s, const char *weights_path) {
   const hy_model *m = s->m;
   if (m->weights_bytes == 0) return HY_OK;
-  int fd = hy_open_weights(m, weights_path);
+  char path[4200] = "";
+  int fd = hy_open_weights(m, weights_path, path, sizeof path);
   if (fd < 0) return HY_ERR_IO;
   struct stat st;
   hy_status r = HY_OK;
-  if (fstat(fd, &st) != 0 || (uint64_t)st.st_size != m->weights_bytes) {
-    r = hy_create_fail(HY_ERR_IO, "weights file of model '%s': %lld bytes, the model needs %llu "
-                       "(a file written for another compilation?)",
+  if (fstat(fd, &st) != 0 || (uint64_t)st.st_size != m->weights_bytes ||
+      m->weights_bytes < sizeof(hy_weights_header)) {
+    r = hy_create_fail(HY_ERR_IO, "weights file %s of model '%s': %lld bytes, the model needs %llu "
+                       "(a file written for another model?)", path,
                        m->name ? m->name : "?", (long long)st.st_size,
                        (unsigned long long)m->weights_bytes);
   } else {
     void *p = mmap(NULL, (size_t)m->weights_bytes, PROT_READ, MAP_PRIVATE, fd, 0);
     if (p == MAP_FAILED) {
-      r = hy_create_fail(HY_ERR_IO, "weights file: mmap: %s", strerror(errno));
+      r = hy_create_fail(HY_ERR_IO, "weights file %s: mmap: %s", path, strerror(errno));
+    } else if (!hy_weights_header_ok(m, p, path)) {
+      munmap(p, (size_t)m->weights_bytes);
+      r = HY_ERR_IO;
     } else {
       s->weights = p;
       s->weights_len = (size_t)m->weights_bytes;

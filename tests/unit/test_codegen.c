@@ -10,6 +10,7 @@
 
 #include "codegen/codegen.h"
 #include "hydra/gemm.h"
+#include "hydra/model.h"
 #include "model_builder.h"
 #include "run/run_model.h"
 
@@ -170,10 +171,20 @@ Test(codegen, object_and_header) {
   arena_free(&f.a);
 }
 
-/* --weights: the constants go to a file (here the one 8-byte constant, at offset 0). */
+/* --weights: the model's constants larger than a cache line go to the file, after its header;
+ * the fixture's 8-byte constant and w's copy stay in the object. */
 Test(codegen, weights_file) {
   fixture f;
   build(&f);
+  static float w_data[32];
+  for (int i = 0; i < 32; i++) w_data[i] = (float)i * 0.5f;
+  const int64_t wd[1] = {32};
+  ir_value *w = ir_const_new(f.g, "w", HY_DTYPE_FLOAT, 1, wd, w_data);
+  ir_value *wy = fvalue(f.g, "wy", 1, wd);
+  w->from_model = true;
+  wy->mem = IR_MEM_ARENA;
+  wy->offset = 0;
+  add_copy(f.g, w, wy); /* a node reads w: it is the model's, 128 bytes */
   char dir[] = "/tmp/hydra_cg_XXXXXX";
   cr_assert_not_null(mkdtemp(dir));
   char obj[128], wts[128];
@@ -183,10 +194,17 @@ Test(codegen, weights_file) {
   cr_assert_eq(st, HY_OK, "%s", f.d.msg);
   FILE *fp = fopen(wts, "rb");
   cr_assert_not_null(fp);
-  float got[3];
-  cr_expect_eq(fread(got, 1, sizeof got, fp), sizeof k_const);
+  uint8_t got[512];
+  size_t n = fread(got, 1, sizeof got, fp);
   fclose(fp);
-  cr_expect_eq(memcmp(got, k_const, sizeof k_const), 0);
+  hy_weights_header h;
+  cr_assert_geq(n, sizeof h);
+  memcpy(&h, got, sizeof h);
+  cr_expect_eq(memcmp(h.magic, HY_WEIGHTS_MAGIC, 8), 0);
+  cr_expect_eq(h.bytes, (uint64_t)n);
+  cr_expect_eq(n, sizeof h + sizeof w_data); /* w alone, right after the header */
+  cr_expect_eq(memcmp(got + sizeof h, w_data, sizeof w_data), 0);
+  cr_expect_neq(h.fingerprint, 0u);
   unlink(obj);
   unlink(wts);
   rmdir(dir);

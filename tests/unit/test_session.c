@@ -225,7 +225,7 @@ Test(session, error_on_failing_entry) {
 /* A weights-file model: the session maps the file and hands its bytes to the entry. */
 static hy_status weights_entry(uint8_t *arena, const void *const *in, void *const *out,
                                const hy_exec *ex, const uint8_t *w) {
-  memcpy(out[0], w, 6 * sizeof(int64_t));
+  memcpy(out[0], w + sizeof(hy_weights_header), 6 * sizeof(int64_t));
   return HY_OK;
 }
 
@@ -237,17 +237,25 @@ static hy_model weights_model(const char *compiled) {
   m.entry = NULL;
   m.entry_weights = weights_entry;
   m.weights_file = compiled;
-  m.weights_bytes = 6 * sizeof(int64_t);
+  m.weights_bytes = sizeof(hy_weights_header) + 6 * sizeof(int64_t);
+  m.weights_fingerprint = 0x5eed;
   return m;
 }
 
-static void write_weights(const char *path) {
+/* A weights file as hydrac writes one: the header, then the constants. */
+static void write_weights_file(const char *path, const char *magic, uint64_t fingerprint) {
+  hy_weights_header h = {.fingerprint = fingerprint,
+                         .bytes = sizeof(hy_weights_header) + 6 * sizeof(int64_t)};
+  memcpy(h.magic, magic, sizeof h.magic);
   int64_t w[6] = {10, 20, 30, 40, 50, 60};
   FILE *f = fopen(path, "wb");
   cr_assert_not_null(f, "%s", path);
+  cr_assert_eq(fwrite(&h, sizeof h, 1, f), 1u);
   cr_assert_eq(fwrite(w, sizeof w, 1, f), 1u);
   fclose(f);
 }
+
+static void write_weights(const char *path) { write_weights_file(path, HY_WEIGHTS_MAGIC, 0x5eed); }
 
 /* A fresh folder (dir, "/tmp/hydra_wd_XXXXXX") holding the weights as path (dir/m.weights). */
 static void make_weights_dir(char *dir, char *path, size_t n) {
@@ -276,8 +284,32 @@ Test(session, weights_file_mapped) {
   expect_weights_read(s);
   m.weights_bytes = 8; /* a file of another size is refused */
   cr_expect_eq(hy_session_create_weights(&m, NULL, path, &s), HY_ERR_IO);
-  cr_expect(strstr(hy_session_error(NULL), "48 bytes, the model needs 8"), "%s",
+  cr_expect(strstr(hy_session_error(NULL), "112 bytes, the model needs 8"), "%s",
             hy_session_error(NULL));
+  cr_expect(strstr(hy_session_error(NULL), path), "%s", hy_session_error(NULL));
+  unlink(path);
+  rmdir(dir);
+}
+
+/* A file of the right size written for another model, or not by hydrac, would compute with the
+ * wrong numbers: its header says so, and create refuses it naming the file. */
+Test(session, weights_file_of_another_model_refused) {
+  char dir[] = "/tmp/hydra_wd_XXXXXX", path[64];
+  make_weights_dir(dir, path, sizeof path);
+  hy_model m = weights_model("m.weights");
+  hy_session *s;
+  write_weights_file(path, HY_WEIGHTS_MAGIC, 0xbad);
+  cr_expect_eq(hy_session_create_weights(&m, NULL, path, &s), HY_ERR_IO);
+  cr_expect(strstr(hy_session_error(NULL), "written for another model than 'adder'"), "%s",
+            hy_session_error(NULL));
+  cr_expect(strstr(hy_session_error(NULL), path), "%s", hy_session_error(NULL));
+  write_weights_file(path, "NOTHYDRA", 0x5eed);
+  cr_expect_eq(hy_session_create_weights(&m, NULL, path, &s), HY_ERR_IO);
+  cr_expect(strstr(hy_session_error(NULL), "is not a Hydra weights file"), "%s",
+            hy_session_error(NULL));
+  write_weights(path);
+  cr_assert_eq(hy_session_create_weights(&m, NULL, path, &s), HY_OK, "%s", hy_session_error(NULL));
+  expect_weights_read(s);
   unlink(path);
   rmdir(dir);
 }

@@ -18,7 +18,21 @@ extern "C" {
  *    (hy_gemm_uk_ep): an object from an older hydrac would call them with one argument short.
  * 6: run-time dims (hydrac compile --shape x=1..8x64): hy_model.syms and syms_offset,
  *    hy_io_desc.sym; an output with run-time dims is bounded (its dims are the bounds). */
-#define HY_MODEL_ABI 6
+/* 7: weights files start with hy_weights_header, whose fingerprint the model records
+ *    (hy_model.weights_fingerprint); the offsets the entry uses count from the file's start. */
+#define HY_MODEL_ABI 7
+
+/* The first 64 bytes of a weights file (hydrac compile --weights file), in the target's byte
+ * order. The constants follow at the offsets the object was compiled with. Every object compiled
+ * from one model, whatever its shapes, writes the same file: its fingerprint identifies the
+ * layout, and a session refuses a file whose fingerprint is not its model's. */
+#define HY_WEIGHTS_MAGIC "HYDRAWT1"
+typedef struct hy_weights_header {
+  char magic[8];        /* HY_WEIGHTS_MAGIC, no NUL */
+  uint64_t fingerprint; /* = hy_model.weights_fingerprint */
+  uint64_t bytes;       /* the file's size, this header included */
+  uint8_t reserved[40]; /* zero */
+} hy_weights_header;
 
 /* An entry that fails returns the kernel's status in its low 8 bits and, above them, 1 + the
  * position of the node that failed (0: no node), which the session turns into a message naming
@@ -85,11 +99,13 @@ typedef struct hy_model {
   const hy_io_desc *outputs;
   uint64_t arena_bytes;
   hy_entry_fn entry; /* NULL when the model needs a weights file (entry_weights is set) */
-  /* Weights-file models only (else NULL/0/NULL): the file hydrac wrote, its exact size, and
-   * the entry taking the mapped bytes. hy_session_create maps the file. */
+  /* Weights-file models only (else NULL/0/NULL/0): the file hydrac wrote, its exact size, the
+   * entry taking the mapped bytes, and the fingerprint in the file's header. hy_session_create
+   * maps the file and checks its header. */
   const char *weights_file;
   uint64_t weights_bytes;
   hy_entry_weights_fn entry_weights;
+  uint64_t weights_fingerprint;
   /* "<model file>: node '<name>' (<OpType>)" of each node in run order, for run-time errors
    * (HY_ENTRY_NODE_TAG), followed there by the kernel's reason (hy_kernel_fail). */
   int32_t n_nodes;
