@@ -9,9 +9,11 @@ hydrac (another build, e.g. before a change) joins every round as a third partic
 
 usage (python of build/venv/ort): bench.py --hydrac BIN --models DIR --peak-gflops G --doc FILE
     [--baseline BIN] [--quick] [--rounds R] [--seconds S] [--threads 1,2] [--only MODEL,...]
-    [--no-sharing] [--no-aot] [--workdir DIR]
+    [--no-sharing] [--no-dynamic] [--no-aot] [--workdir DIR]
 A full run (no --quick, no --only) ends with sharing.py's table: Hydra against itself on the
-multi-task sharing of issue 6 (duplicated encoders, merged models, one head alone).
+multi-task sharing of issue 6 (duplicated encoders, merged models, one head alone). Without
+--quick it also has dynamic.py's table: objects compiled for ranges (run-time dims, issue 9)
+against objects compiled for the shape they run.
 """
 import argparse
 import datetime
@@ -22,6 +24,7 @@ import subprocess
 import sys
 
 import count_flops
+import dynamic
 import sharing
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -142,6 +145,7 @@ def main():
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--only", help="comma-separated model names")
     ap.add_argument("--no-sharing", action="store_true", help="skip the multi-task sharing table")
+    ap.add_argument("--no-dynamic", action="store_true", help="skip the run-time dims table")
     ap.add_argument("--no-aot", action="store_true", help="skip the compiled object (Hydra AOT)")
     ap.add_argument("--workdir", help="where the AOT programs are built (default: bench/ beside hydrac)")
     a = ap.parse_args()
@@ -153,9 +157,11 @@ def main():
     py = sys.executable
     parts = [Participant("Hydra", [a.hydrac, "bench"]),
              Participant("ORT", [py, os.path.join(HERE, "ort_time.py")])]
+    aot = None
     if not a.no_aot:
-        parts.append(AotParticipant("Hydra AOT", a.hydrac,
-                                    a.workdir or os.path.join(os.path.dirname(os.path.abspath(a.hydrac)), "bench")))
+        aot = AotParticipant("Hydra AOT", a.hydrac,
+                             a.workdir or os.path.join(os.path.dirname(os.path.abspath(a.hydrac)), "bench"))
+        parts.append(aot)
     if a.baseline:
         parts.append(Participant("Hydra base", [a.baseline, "bench"]))
     started = datetime.datetime.now(datetime.timezone.utc)
@@ -189,6 +195,11 @@ def main():
         shared = sharing.table(a.hydrac, a.models, threads, rounds, seconds, run)
         print(shared)
         table += "\n\n## Multi-task sharing\n\n" + sharing.__doc__.split("\n\n", 1)[1].strip() + "\n\n" + shared
+    if not a.quick and not a.no_dynamic:
+        dyn = dynamic.table(a.hydrac, a.models, threads, rounds, seconds, run, aot,
+                            a.only.split(",") if a.only else None)
+        print(dyn)
+        table += "\n\n## Run-time dims\n\n" + dynamic.__doc__.split("\n\n", 1)[1].strip() + "\n\n" + dyn
     finished = datetime.datetime.now(datetime.timezone.utc)
     header = dict(date=started.strftime("%Y-%m-%d %H:%M UTC"), minutes=(finished - started).total_seconds() / 60,
                   machine=machine(), load=f"{load0} at the start, {load()} at the end", rev=git_rev(),

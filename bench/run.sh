@@ -4,7 +4,7 @@
 # core's FMA peak and the GEMM alone (tests/bench/gemm_bench.c), then times Hydra against ORT
 # (bench/bench.py) and writes docs/performance.md.
 #
-# usage: bash bench/run.sh [--quick] [--no-sharing] [--no-aot] [--baseline HYDRAC] [--only MODEL,...] [--rounds R]
+# usage: bash bench/run.sh [--quick] [--no-sharing] [--no-dynamic] [--no-aot] [--baseline HYDRAC] [--only MODEL,...] [--rounds R]
 #                          [--seconds S] [--threads 1,2] [BUILD_DIR]
 #   BUILD_DIR   default build/ (configured here, Release, when it has no CMakeCache.txt)
 #   --quick     two configurations, 3 short rounds: a check that everything runs
@@ -16,7 +16,7 @@ build=
 pass=()
 while [ $# -gt 0 ]; do
   case $1 in
-    --quick|--no-sharing|--no-aot) pass+=("$1") ;;
+    --quick|--no-sharing|--no-dynamic|--no-aot) pass+=("$1") ;;
     --baseline)
       [ $# -ge 2 ] && [ -x "$2" ] || { echo "bench/run.sh: --baseline wants a hydrac binary" >&2; exit 2; }
       pass+=("$1" "$(cd "$(dirname "$2")" && pwd)/$(basename "$2")"); shift ;;
