@@ -297,6 +297,15 @@ static int64_t *cg_spec_key(cg_ctx *x, const ir_node *n, int32_t *len) {
   return k;
 }
 
+/* Dim k of v is a run-time value (not the same at every size). */
+static bool cg_dim_is_rt(const ir_value *v, int32_t k) {
+  return v && k < v->type.rank && v->type.dyn && !ir_dimx_is_const(&v->type.dyn[k]);
+}
+
+static bool cg_int_is_rt(const ir_lowered *l, int32_t i) {
+  return l->dyn_ints && !ir_dimx_is_const(&l->dyn_ints[i]);
+}
+
 /* A key from cg_spec_key for a node on run-time dims: each run-time dim and int replaced by a
  * marker no size or int takes, its first word negated to keep it apart from constant-shape keys
  * (their functions take no kparams). Walks the key in cg_spec_key's order. */
@@ -310,11 +319,11 @@ static void cg_dyn_key(const ir_node *n, int64_t *k) {
     int32_t rank = v ? v->type.rank : 0;
     m += 2;
     for (int32_t d = 0; d < rank; d++, m++)
-      if (v->type.dyn && !ir_dimx_is_const(&v->type.dyn[d])) k[m] = marker;
+      if (cg_dim_is_rt(v, d)) k[m] = marker;
   }
   m += 2; /* scratch, n_ints */
   for (int32_t i = 0; i < l->n_ints; i++, m++)
-    if (l->dyn_ints && !ir_dimx_is_const(&l->dyn_ints[i])) k[m] = marker;
+    if (cg_int_is_rt(l, i)) k[m] = marker;
 }
 
 static uint64_t cg_hash(const int64_t *k, int32_t len) {
@@ -417,64 +426,38 @@ static bool cg_node_dynamic(const ir_node *n) {
   return false;
 }
 
-/* A stack array of n elem_ty, filled at run time by the caller; its address. */
-static LLVMValueRef cg_stack_array(cg_ctx *x, LLVMTypeRef elem_ty, int32_t n) {
-  return LLVMBuildAlloca(x->allocs, LLVMArrayType2(elem_ty, (uint64_t)n), "rt");
+/* The values a node on run-time dims hands its specialisation, in this order: each operand's
+ * run-time dims (inputs, then outputs), then its run-time ints. Their monomials into out (room
+ * for (n_in + n_out) * HY_MAX_RANK + n_ints); returns how many. Everything else the kernel reads
+ * is a constant of the specialisation (cg_dyn_spec_body walks the same order). */
+static int32_t cg_dyn_values(const ir_node *n, const ir_dimx **out) {
+  int32_t m = 0;
+  for (int32_t i = 0; i < n->n_in + n->n_out; i++) {
+    const ir_value *v = i < n->n_in ? n->in[i] : n->out[i - n->n_in];
+    for (int32_t k = 0; v && k < v->type.rank; k++)
+      if (cg_dim_is_rt(v, k)) out[m++] = &v->type.dyn[k];
+  }
+  for (int32_t i = 0; i < n->lowered->n_ints; i++)
+    if (cg_int_is_rt(n->lowered, i)) out[m++] = &n->lowered->dyn_ints[i];
+  return m;
 }
 
-static void cg_store_field(cg_ctx *x, LLVMTypeRef ty, LLVMValueRef base, int32_t i, int32_t f,
-                           LLVMValueRef v) {
-  LLVMValueRef idx[] = {ci32(x, i), ci32(x, f)};
-  LLVMBuildStore(x->ir, v, LLVMBuildInBoundsGEP2(x->ir, ty, base, idx, 2, ""));
-}
-
-/* hy_tdesc[n] of vals with this run's dims. */
-static LLVMValueRef cg_tdesc_array_rt(cg_ctx *x, ir_value **vals, int32_t n) {
-  if (n == 0) return LLVMConstNull(x->ptr);
-  LLVMValueRef arr = cg_stack_array(x, x->tdesc, n);
-  LLVMTypeRef dims_ty = LLVMArrayType2(x->i64, HY_MAX_RANK);
-  for (int32_t i = 0; i < n; i++) {
-    const ir_value *v = vals[i];
-    int32_t rank = v ? v->type.rank : 0;
-    cg_store_field(x, x->tdesc, arr, i, 0, ci32(x, v ? (int64_t)v->type.dtype : 0));
-    cg_store_field(x, x->tdesc, arr, i, 1, ci32(x, rank));
-    LLVMValueRef idx[] = {ci32(x, i), ci32(x, 2)};
-    LLVMValueRef dims = LLVMBuildInBoundsGEP2(x->ir, x->tdesc, arr, idx, 2, "");
-    for (int32_t k = 0; k < HY_MAX_RANK; k++) {
-      LLVMValueRef at[] = {ci32(x, 0), ci32(x, k)};
-      LLVMBuildStore(x->ir, k < rank ? cg_dim(x, v, k) : ci64(x, 0),
-                     LLVMBuildInBoundsGEP2(x->ir, dims_ty, dims, at, 2, ""));
-    }
+/* In the entry: int64[] of n's run-time values for this run (cg_dyn_values) into *out, or NULL. */
+static hy_status cg_dyn_values_rt(cg_ctx *x, const ir_node *n, LLVMValueRef *out) {
+  size_t room = (size_t)(n->n_in + n->n_out) * HY_MAX_RANK + (size_t)n->lowered->n_ints;
+  const ir_dimx **d = arena_array(x->g->a, room > 0 ? room : 1, sizeof *d);
+  if (!d) return diag_error(x->g->d, HY_ERR_OUT_OF_MEMORY, "codegen: out of memory");
+  int32_t count = cg_dyn_values(n, d);
+  *out = LLVMConstNull(x->ptr);
+  if (count == 0) return HY_OK;
+  LLVMTypeRef arr_ty = LLVMArrayType2(x->i64, (uint64_t)count);
+  LLVMValueRef arr = LLVMBuildAlloca(x->allocs, arr_ty, "rt");
+  for (int32_t j = 0; j < count; j++) {
+    LLVMValueRef at[] = {ci32(x, 0), ci32(x, j)};
+    LLVMBuildStore(x->ir, cg_dimx(x, d[j]), LLVMBuildInBoundsGEP2(x->ir, arr_ty, arr, at, 2, ""));
   }
-  return arr;
-}
-
-/* n's hy_kparams for this run: the operands' dims and the ints computed from the symbols. */
-static LLVMValueRef cg_kparams_rt(cg_ctx *x, const ir_node *n) {
-  const ir_lowered *l = n->lowered;
-  LLVMValueRef ints = LLVMConstNull(x->ptr), floats = LLVMConstNull(x->ptr);
-  if (l->n_ints > 0) {
-    ints = cg_stack_array(x, x->i64, l->n_ints);
-    for (int32_t i = 0; i < l->n_ints; i++) {
-      LLVMValueRef at[] = {ci32(x, 0), ci32(x, i)};
-      LLVMValueRef v = l->dyn_ints ? cg_dimx(x, &l->dyn_ints[i]) : ci64(x, l->ints[i]);
-      LLVMBuildStore(x->ir, v, LLVMBuildInBoundsGEP2(x->ir, LLVMArrayType2(x->i64,
-                     (uint64_t)l->n_ints), ints, at, 2, ""));
-    }
-  }
-  if (l->n_floats > 0) {
-    LLVMValueRef v[l->n_floats];
-    for (int32_t i = 0; i < l->n_floats; i++) v[i] = LLVMConstReal(x->f64, l->floats[i]);
-    floats = cg_const_global(x, LLVMConstArray2(x->f64, v, (uint64_t)l->n_floats), "floats", 8);
-  }
-  LLVMValueRef kp = LLVMBuildAlloca(x->allocs, x->kparams, "kp");
-  LLVMValueRef f[] = {ci32(x, n->n_in),  ci32(x, n->n_out),
-                      ci32(x, l->n_ints), ci32(x, l->n_floats),
-                      cg_tdesc_array_rt(x, n->in, n->n_in), cg_tdesc_array_rt(x, n->out, n->n_out),
-                      ints, floats};
-  for (int32_t i = 0; i < 8; i++)
-    LLVMBuildStore(x->ir, f[i], LLVMBuildStructGEP2(x->ir, x->kparams, kp, (unsigned)i, ""));
-  return kp;
+  *out = arr;
+  return HY_OK;
 }
 
 /* A node that computes shape content only: its values stored, no kernel. */
@@ -494,22 +477,27 @@ static hy_status cg_fill_content(cg_ctx *x, const ir_node *n) {
   return HY_OK;
 }
 
-/* The body of a specialisation on run-time dims, hy_status (kparams, in, out, scratch, ex): the
- * kernel called, always inlined, with a copy of the kparams it is given in which everything the
- * node fixes at compile time (dtypes, ranks, fixed dims and ints, floats) is a constant, so the
- * kernel is specialised on those as on constant shapes and only the run-time dims are loaded. */
+/* The next of the run-time values at rt (int64[], cg_dyn_values' order). */
+static LLVMValueRef cg_load_rt(cg_ctx *x, LLVMBuilderRef b, LLVMValueRef rt, int32_t *next) {
+  LLVMValueRef at = ci64(x, (*next)++);
+  return LLVMBuildLoad2(b, x->i64, LLVMBuildInBoundsGEP2(b, x->i64, rt, &at, 1, ""), "");
+}
+
+/* The body of a specialisation on run-time dims, hy_status (values, in, out, scratch, ex): the
+ * kernel called, always inlined, with kparams in which everything the node fixes at compile time
+ * (dtypes, ranks, fixed dims and ints, floats) is a constant, so the kernel is specialised on those
+ * as on constant shapes; only the run-time values are loaded, in cg_dyn_values' order. */
 static void cg_dyn_spec_body(cg_ctx *x, const ir_node *n, LLVMValueRef fn, LLVMValueRef kfn) {
   const ir_lowered *l = n->lowered;
   LLVMBuilderRef b = LLVMCreateBuilderInContext(x->c);
   LLVMPositionBuilderAtEnd(b, LLVMAppendBasicBlockInContext(x->c, fn, "body"));
   LLVMValueRef rt = LLVMGetParam(fn, 0);
+  int32_t next = 0; /* the next run-time value */
   LLVMValueRef tds[2] = {LLVMConstNull(x->ptr), LLVMConstNull(x->ptr)};
   for (int32_t side = 0; side < 2; side++) {
     int32_t count = side ? n->n_out : n->n_in;
     ir_value **vals = side ? n->out : n->in;
     if (!count) continue;
-    LLVMValueRef rt_arr = LLVMBuildLoad2(b, x->ptr, LLVMBuildStructGEP2(b, x->kparams, rt,
-                                         side ? 5 : 4, ""), "");
     tds[side] = LLVMBuildAlloca(b, LLVMArrayType2(x->tdesc, (uint64_t)count), "td");
     for (int32_t i = 0; i < count; i++) {
       const ir_value *v = vals[i];
@@ -520,30 +508,28 @@ static void cg_dyn_spec_body(cg_ctx *x, const ir_node *n, LLVMValueRef fn, LLVMV
       LLVMBuildStore(b, ci32(x, rank), LLVMBuildInBoundsGEP2(b, x->tdesc, tds[side], f1, 2, ""));
       for (int32_t k = 0; k < HY_MAX_RANK; k++) {
         LLVMValueRef at[] = {ci32(x, i), ci32(x, 2), ci32(x, k)};
-        LLVMValueRef d = ci64(x, k < rank ? v->type.dims[k] : 0);
-        if (k < rank && v->type.dyn && !ir_dimx_is_const(&v->type.dyn[k]))
-          d = LLVMBuildLoad2(b, x->i64, LLVMBuildInBoundsGEP2(b, x->tdesc, rt_arr, at, 3, ""), "");
+        LLVMValueRef d = cg_dim_is_rt(v, k) ? cg_load_rt(x, b, rt, &next)
+                                            : ci64(x, k < rank ? v->type.dims[k] : 0);
         LLVMBuildStore(b, d, LLVMBuildInBoundsGEP2(b, x->tdesc, tds[side], at, 3, ""));
       }
     }
   }
-  LLVMValueRef ints = LLVMConstNull(x->ptr);
+  LLVMValueRef ints = LLVMConstNull(x->ptr), floats = LLVMConstNull(x->ptr);
   if (l->n_ints > 0) {
     LLVMTypeRef arr_ty = LLVMArrayType2(x->i64, (uint64_t)l->n_ints);
-    LLVMValueRef rt_ints = LLVMBuildLoad2(b, x->ptr, LLVMBuildStructGEP2(b, x->kparams, rt, 6, ""),
-                                          "");
     ints = LLVMBuildAlloca(b, arr_ty, "ints");
     for (int32_t i = 0; i < l->n_ints; i++) {
       LLVMValueRef at[] = {ci32(x, 0), ci32(x, i)};
-      LLVMValueRef v = ci64(x, l->ints[i]);
-      if (l->dyn_ints && !ir_dimx_is_const(&l->dyn_ints[i]))
-        v = LLVMBuildLoad2(b, x->i64, LLVMBuildInBoundsGEP2(b, arr_ty, rt_ints, at, 2, ""), "");
+      LLVMValueRef v = cg_int_is_rt(l, i) ? cg_load_rt(x, b, rt, &next) : ci64(x, l->ints[i]);
       LLVMBuildStore(b, v, LLVMBuildInBoundsGEP2(b, arr_ty, ints, at, 2, ""));
     }
   }
+  if (l->n_floats > 0) { /* part of the key: the same in every node this serves */
+    LLVMValueRef v[l->n_floats];
+    for (int32_t i = 0; i < l->n_floats; i++) v[i] = LLVMConstReal(x->f64, l->floats[i]);
+    floats = cg_const_global(x, LLVMConstArray2(x->f64, v, (uint64_t)l->n_floats), "floats", 8);
+  }
   LLVMValueRef kp = LLVMBuildAlloca(b, x->kparams, "kp");
-  LLVMValueRef floats =
-      LLVMBuildLoad2(b, x->ptr, LLVMBuildStructGEP2(b, x->kparams, rt, 7, ""), "");
   LLVMValueRef f[] = {ci32(x, n->n_in), ci32(x, n->n_out), ci32(x, l->n_ints),
                       ci32(x, l->n_floats), tds[0], tds[1], ints, floats};
   for (int32_t i = 0; i < 8; i++)
@@ -608,7 +594,7 @@ static hy_status cg_node_call(cg_ctx *x, const ir_node *n, int32_t index) {
   if (s) return s;
   ops[2] = l->scratch_bytes > 0 ? cg_arena_at(x, l->scratch_offset) : LLVMConstNull(x->ptr);
   ops[3] = x->ex;
-  if (dynamic) args[0] = cg_kparams_rt(x, n);
+  if (dynamic && (s = cg_dyn_values_rt(x, n, &args[0]))) return s;
   cg_check_status(x, LLVMBuildCall2(x->ir, LLVMGlobalGetValueType(fn), fn, args,
                                     dynamic ? 5 : 4, ""),
                   HY_ENTRY_NODE_TAG(index));
