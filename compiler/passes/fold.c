@@ -75,7 +75,8 @@ static void fix_extent(ir_node *n, int64_t extent) {
 
 /* Outputs folded from the binding (from_model false) keep the model's constants they read in the
  * weights file, where an object for run-time dims finds them, and one that is a 64-byte aligned
- * run of such a constant's bytes is a view of it (weights_file.c). */
+ * run of such a constant's bytes (or of a view of one: a Reshape of a Gather of rows) is a view
+ * of it (weights_file.c). */
 static void note_binding_fold(ir_node *n) {
   for (int32_t i = 0; i < n->n_in; i++)
     if (n->in[i] && n->in[i]->data && n->in[i]->from_model) n->in[i]->read_by_binding = true;
@@ -84,12 +85,16 @@ static void note_binding_fold(ir_node *n) {
     int64_t bytes = v ? ir_type_bytes(&v->type) : 0;
     for (int32_t i = 0; bytes > 0 && i < n->n_in && !v->view_of; i++) {
       ir_value *in = n->in[i];
-      int64_t in_bytes = in && in->data && in->from_model ? ir_type_bytes(&in->type) : 0;
+      ir_value *base = !in || !in->data ? NULL
+                     : in->view_of    ? in->view_of
+                     : in->from_model ? in
+                                      : NULL;
+      int64_t in_bytes = base ? ir_type_bytes(&in->type) : 0;
       if (in_bytes < bytes) continue;
       const uint8_t *at = memmem(in->data, (size_t)in_bytes, v->data, (size_t)bytes);
-      int64_t off = at ? at - (const uint8_t *)in->data : -1;
+      int64_t off = at ? at - (const uint8_t *)in->data + (in->view_of ? in->view_offset : 0) : -1;
       if (off < 0 || off % FOLD_ALIGN) continue;
-      v->view_of = in;
+      v->view_of = base;
       v->view_offset = off;
     }
   }
