@@ -686,3 +686,24 @@ Test(driver, weights_file_header_says_where_it_is_found) {
   slurp(hdr, h, sizeof h);
   cr_expect(!strstr(h, "HYDRA_WEIGHTS_DIR"), "an embedded-weights header: %s", h);
 }
+
+/* --weights-file names the file (its folder made), so objects for other shapes look for the same
+ * one; it cannot be combined with --weights embed. */
+Test(driver, weights_file_option_names_the_file) {
+  char model[128], input[128], args[768], hdr[160], h[8192];
+  write_two_heads(model, sizeof model, input, sizeof input);
+  snprintf(args, sizeof args, "compile '%s' -o '%s/wf/h.o' --weights-file '%s/shared/m.weights'",
+           model, tmpdir, tmpdir);
+  cr_assert_eq(run(args), 0, "%s", err_text);
+  cr_expect(exists(tmpdir, "shared/m.weights") && !exists(tmpdir, "wf/h.weights"));
+  snprintf(hdr, sizeof hdr, "%s/wf/h.h", tmpdir);
+  slurp(hdr, h, sizeof h);
+  cr_expect(strstr(h, "constants are in the file m.weights") &&
+                strstr(h, "$HYDRA_WEIGHTS_DIR/m.weights"),
+            "%s", h);
+  snprintf(args, sizeof args, "compile '%s' -o '%s/wf/h.o' --weights embed --weights-file x.w",
+           model, tmpdir);
+  cr_assert_eq(run(args), 2);
+  cr_expect(strstr(err_text, "--weights-file writes a weights file: not with --weights embed"),
+            "%s", err_text);
+}
