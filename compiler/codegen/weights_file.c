@@ -5,7 +5,8 @@
  * model for different shapes hold the same such constants (shapes change which constants are
  * folded from Shape, not the weights or their packing), so they write byte-identical files and
  * one file serves them all. Constants folded for one binding (a position table sliced to the
- * sequence length) are embedded in the object instead.
+ * sequence length) are embedded in the object instead, or, when they are a 64-byte aligned run
+ * of a filed constant's bytes (ir_value.view_of), served from there.
  *
  * The file starts with a header (hy_weights_header, model.h): a magic, the byte size and a
  * fingerprint of the layout, which the object records too, so the session refuses a file
