@@ -163,7 +163,7 @@ struct ir_value {
    * packing of such constants only. Content computed from the shapes the graph was bound to (a
    * position table sliced to the sequence length, a Shape) does not, and neither does a constant
    * a pass builds from dims. Only such constants go to a weights file, which is why one file
-   * serves every object compiled from the model (codegen/weights_layout.c). */
+   * serves every object compiled from the model (codegen/weights_file.c). */
   bool from_model;
   /* A model constant that a fold for this binding read (a position table a Gather took rows of):
    * the weights file keeps it, since an object compiled for run-time dims reads it at run time. */
