@@ -123,18 +123,21 @@ static LLVMValueRef cg_tdesc_array(cg_ctx *x, ir_value **vals, int32_t n) {
   return cg_const_global(x, LLVMConstArray2(x->tdesc, elems, (uint64_t)n), "tdesc", 8);
 }
 
+/* The constant double[n_floats] of a lowered node's float attributes, or NULL. */
+static LLVMValueRef cg_floats_global(cg_ctx *x, const ir_lowered *l) {
+  if (l->n_floats <= 0) return LLVMConstNull(x->ptr);
+  LLVMValueRef v[l->n_floats];
+  for (int32_t i = 0; i < l->n_floats; i++) v[i] = LLVMConstReal(x->f64, l->floats[i]);
+  return cg_const_global(x, LLVMConstArray2(x->f64, v, (uint64_t)l->n_floats), "floats", 8);
+}
+
 static LLVMValueRef cg_kparams(cg_ctx *x, const ir_node *n) {
   const ir_lowered *l = n->lowered;
-  LLVMValueRef ints = LLVMConstNull(x->ptr), floats = LLVMConstNull(x->ptr);
+  LLVMValueRef ints = LLVMConstNull(x->ptr), floats = cg_floats_global(x, l);
   if (l->n_ints > 0) {
     LLVMValueRef v[l->n_ints];
     for (int32_t i = 0; i < l->n_ints; i++) v[i] = ci64(x, l->ints[i]);
     ints = cg_const_global(x, LLVMConstArray2(x->i64, v, (uint64_t)l->n_ints), "ints", 8);
-  }
-  if (l->n_floats > 0) {
-    LLVMValueRef v[l->n_floats];
-    for (int32_t i = 0; i < l->n_floats; i++) v[i] = LLVMConstReal(x->f64, l->floats[i]);
-    floats = cg_const_global(x, LLVMConstArray2(x->f64, v, (uint64_t)l->n_floats), "floats", 8);
   }
   LLVMValueRef f[] = {ci32(x, n->n_in),  ci32(x, n->n_out),
                       ci32(x, l->n_ints), ci32(x, l->n_floats),
@@ -514,7 +517,8 @@ static void cg_dyn_spec_body(cg_ctx *x, const ir_node *n, LLVMValueRef fn, LLVMV
       }
     }
   }
-  LLVMValueRef ints = LLVMConstNull(x->ptr), floats = LLVMConstNull(x->ptr);
+  /* The floats are part of the key: the same in every node this specialisation serves. */
+  LLVMValueRef ints = LLVMConstNull(x->ptr), floats = cg_floats_global(x, l);
   if (l->n_ints > 0) {
     LLVMTypeRef arr_ty = LLVMArrayType2(x->i64, (uint64_t)l->n_ints);
     ints = LLVMBuildAlloca(b, arr_ty, "ints");
@@ -523,11 +527,6 @@ static void cg_dyn_spec_body(cg_ctx *x, const ir_node *n, LLVMValueRef fn, LLVMV
       LLVMValueRef v = cg_int_is_rt(l, i) ? cg_load_rt(x, b, rt, &next) : ci64(x, l->ints[i]);
       LLVMBuildStore(b, v, LLVMBuildInBoundsGEP2(b, arr_ty, ints, at, 2, ""));
     }
-  }
-  if (l->n_floats > 0) { /* part of the key: the same in every node this serves */
-    LLVMValueRef v[l->n_floats];
-    for (int32_t i = 0; i < l->n_floats; i++) v[i] = LLVMConstReal(x->f64, l->floats[i]);
-    floats = cg_const_global(x, LLVMConstArray2(x->f64, v, (uint64_t)l->n_floats), "floats", 8);
   }
   LLVMValueRef kp = LLVMBuildAlloca(b, x->kparams, "kp");
   LLVMValueRef f[] = {ci32(x, n->n_in), ci32(x, n->n_out), ci32(x, l->n_ints),

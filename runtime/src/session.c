@@ -96,15 +96,22 @@ static void hy_exe_dir(char *buf, size_t n) {
 #endif
 }
 
+/* src into dst (n bytes), cut to fit. */
+static void hy_copy_path(char *dst, size_t n, const char *src) {
+  size_t k = strnlen(src, n - 1);
+  memcpy(dst, src, k);
+  dst[k] = '\0';
+}
+
 /* Opens the weights file: the explicit path, else $HYDRA_WEIGHTS_DIR/F, the executable's
- * folder/F (F: the file name hydrac wrote), then the path as compiled (model.h). -1 when none
- * opens, with each path tried in hy_create_err. */
+ * folder/F (F: the file name hydrac wrote), then the path as compiled (model.h); the path that
+ * opened into opened, for messages. -1 when none opens, with each path tried in hy_create_err. */
 static int hy_open_weights(const hy_model *m, const char *explicit_path, char *opened,
                            size_t opened_len) {
   if (explicit_path) {
     int fd = open(explicit_path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) hy_create_fail(HY_ERR_IO, "weights file %s: %s", explicit_path, strerror(errno));
-    snprintf(opened, opened_len, "%s", explicit_path);
+    hy_copy_path(opened, opened_len, explicit_path);
     return fd;
   }
   const char *compiled = m->weights_file ? m->weights_file : "";
@@ -119,9 +126,7 @@ static int hy_open_weights(const hy_model *m, const char *explicit_path, char *o
   for (int i = 0; i < n; i++) {
     int fd = open(tried[i], O_RDONLY | O_CLOEXEC);
     if (fd < 0) continue;
-    size_t k = strnlen(tried[i], opened_len - 1);
-    memcpy(opened, tried[i], k);
-    opened[k] = '\0';
+    hy_copy_path(opened, opened_len, tried[i]);
     return fd;
   }
   hy_create_fail(HY_ERR_IO,
@@ -133,8 +138,9 @@ static int hy_open_weights(const hy_model *m, const char *explicit_path, char *o
   return -1;
 }
 
-/* Why the mapped file at path is not m's, or NULL: its header must carry the model's fingerprint
- * and size (a file from another model, or from another hydrac, would compute wrong numbers). */
+/* The mapped file at path is m's: its header carries the model's fingerprint and size (a file
+ * from another model, or from another hydrac, would compute wrong numbers). False, with the
+ * reason in the thread's create error, when not. */
 static bool hy_weights_header_ok(const hy_model *m, const uint8_t *p, const char *path) {
   hy_weights_header h;
   memcpy(&h, p, sizeof h);
