@@ -19,12 +19,12 @@ import argparse
 import datetime
 import os
 import re
-import statistics
 import subprocess
 import sys
 
 import count_flops
 import dynamic
+import rounds as rounds_
 import sharing
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -172,19 +172,14 @@ def main():
         flops = sum(count_flops.count(path, dict((s.split("=")[0], [int(d) for d in s.split("=")[1].split("x")])
                                                  for s in shapes)).values())
         est = parts[1].time(path, shapes, 1, 3, 1)  # ORT, one thread: sizes the runs
-        iters = max(3, min(5000, round(seconds * 1e3 / max(est, 1e-3))))
+        iters = rounds_.iterations(seconds, est)
         warmup = max(1, iters // 10)
-        ms = {(p.name, t): [] for p in parts for t in threads}
-        for r in range(rounds):
-            for t in threads:
-                order = parts if r % 2 == 0 else parts[::-1]
-                for p in order:
-                    ms[(p.name, t)].append(p.time(path, shapes, t, iters, warmup))
-            print(f"  {model} {label} round {r + 1}/{rounds}: " +
-                  " ".join(f"{p.name}@{t}={ms[(p.name, t)][-1]:.3f}" for t in threads for p in parts),
-                  file=sys.stderr, flush=True)
+        by_name = {p.name: p for p in parts}
+        ms = rounds_.interleaved(list(by_name), threads, rounds,
+                                 lambda n, t: by_name[n].time(path, shapes, t, iters, warmup),
+                                 f"{model} {label}")
         for t in threads:
-            med = {p.name: statistics.median(ms[(p.name, t)]) for p in parts}
+            med = {p.name: ms[(p.name, t)] for p in parts}
             rows.append(dict(model=model, shape=label, threads=t, flops=flops, iters=iters, med=med))
     table = render(rows, [p.name for p in parts], a.peak_gflops)
     if a.gemm:

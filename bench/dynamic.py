@@ -7,8 +7,9 @@ through the JIT (`hydrac bench`) and as compiled objects (bench/aot_main.c, what
 program runs), interleaved, order reversed every other round. The ratio is ranged / fixed.
 """
 import os
-import statistics
 import sys
+
+import rounds as rounds_
 
 
 def text(dims):
@@ -49,18 +50,12 @@ def table(hydrac, models, threads, rounds, seconds, run, aot=None, only=None):
             variants["AOT fixed"] = [aot.program(path, fixed)]
             variants["AOT ranged"] = [aot.program(path, ranged), "--dims", dims]
         est = run(variants["JIT fixed"] + ["--iters", "3", "--warmup", "1"])
-        iters = max(3, min(5000, round(seconds * 1e3 / max(est, 1e-3))))
-        ms = {(v, t): [] for v in variants for t in threads}
-        names = list(variants)
-        for r in range(rounds):
-            for t in threads:
-                for v in (names if r % 2 == 0 else names[::-1]):
-                    ms[(v, t)].append(run(variants[v] + ["--threads", str(t), "--iters", str(iters),
-                                                         "--warmup", str(max(1, iters // 10))]))
-            print(f"  run-time dims {model} {label} round {r + 1}/{rounds}: " +
-                  " ".join(f"{v}@{t}={ms[(v, t)][-1]:.3f}" for t in threads for v in names),
-                  file=sys.stderr, flush=True)
-        med = {k: statistics.median(x) for k, x in ms.items()}
+        iters = rounds_.iterations(seconds, est)
+        med = rounds_.interleaved(
+            list(variants), threads, rounds,
+            lambda v, t: run(variants[v] + ["--threads", str(t), "--iters", str(iters),
+                                            "--warmup", str(max(1, iters // 10))]),
+            f"run-time dims {model} {label}")
         for t in threads:
             cells = []
             for side in ("JIT", "AOT") if aot else ("JIT",):

@@ -11,8 +11,9 @@ encoders), so each row compares two Hydra runs timed in the same interleaved rou
   - the merged unit's intent entry against the intent model alone: about 1.00.
 """
 import os
-import statistics
 import sys
+
+import rounds as rounds_
 
 TEXT = ["--shape", "input_ids=1x128", "--shape", "attention_mask=1x128"]
 
@@ -50,17 +51,13 @@ def table(hydrac, models, threads, rounds, seconds, run):
         sys.exit(f"bench: {missing[0]} is missing; it is exported by the build target "
                  "hydra_test_models_merge (bench/run.sh builds it)")
     est = run([hydrac, "bench"] + vs["mt_bert_small"] + TEXT + ["--iters", "3", "--warmup", "1"])
-    iters = max(3, min(2000, round(seconds * 1e3 / max(est, 1e-3))))
-    ms = {(v, t): [] for v in vs for t in threads}
-    names = list(vs)
-    for r in range(rounds):
-        for t in threads:
-            for v in (names if r % 2 == 0 else names[::-1]):
-                ms[(v, t)].append(run([hydrac, "bench"] + vs[v] + TEXT +
-                                      ["--threads", str(t), "--iters", str(iters),
-                                       "--warmup", str(max(1, iters // 10))]))
-        print(f"  sharing round {r + 1}/{rounds}", file=sys.stderr, flush=True)
-    med = {k: statistics.median(x) for k, x in ms.items()}
+    iters = rounds_.iterations(seconds, est, cap=2000)
+    med = rounds_.interleaved(
+        list(vs), threads, rounds,
+        lambda v, t: run([hydrac, "bench"] + vs[v] + TEXT +
+                         ["--threads", str(t), "--iters", str(iters),
+                          "--warmup", str(max(1, iters // 10))]),
+        "sharing")
     out = ["| ratio (Hydra against Hydra, 1x128) | threads | numerator ms | denominator ms | ratio | "
            "target |", "|---|---|---|---|---|---|"]
     for label, num, den, target in ROWS:
