@@ -79,6 +79,33 @@ hy_status ir_attr_finite(ir_graph *g, const ir_node *n, const char *name, float 
   return HY_OK;
 }
 
+hy_status ir_attr_perm(ir_graph *g, const ir_node *n, const char *name, int32_t rank,
+                       int64_t *perm, bool *present) {
+  const ir_attr *a = ir_attr_find(n, name);
+  *present = a != NULL;
+  if (!a) return HY_OK;
+  if (a->kind != IR_ATTR_INTS)
+    return ir_attr_error(g, n, name, HY_ERR_INVALID_MODEL, "must be a list of ints");
+  if (a->n != rank)
+    return ir_attr_error(g, n, name, HY_ERR_INVALID_MODEL,
+                         "has %d entries for an input of rank %d", a->n, rank);
+  bool seen[HY_MAX_RANK] = {0};
+  for (int32_t i = 0; i < rank; i++) {
+    if (a->ints[i] < 0 || a->ints[i] >= rank || seen[a->ints[i]]) {
+      char b[160];
+      size_t len = 0;
+      for (int32_t k = 0; k < rank && len + 24 < sizeof b; k++)
+        len += (size_t)snprintf(b + len, sizeof b - len, "%s%lld", k ? "," : "",
+                                (long long)a->ints[k]);
+      return ir_attr_error(g, n, name, HY_ERR_INVALID_MODEL,
+                           "[%s] is not a permutation of 0..%d", b, rank - 1);
+    }
+    seen[a->ints[i]] = true;
+    perm[i] = a->ints[i];
+  }
+  return HY_OK;
+}
+
 hy_status ir_attr_flag(ir_graph *g, const ir_node *n, const char *name, int64_t dflt,
                        int64_t *out) {
   *out = ir_attr_int(n, name, dflt);

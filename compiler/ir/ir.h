@@ -384,6 +384,10 @@ const char *ir_attr_string(const ir_node *n, const char *name, const char *dflt)
 /* true when present (and an INTS attribute); vals points into the arena. */
 bool ir_attr_ints(const ir_node *n, const char *name, const int64_t **vals, int32_t *count);
 bool ir_attr_floats(const ir_node *n, const char *name, const float **vals, int32_t *count);
+/* The INTS attribute `name` as a permutation of 0..rank-1 into perm (*present false and perm
+ * untouched when absent); an error naming it when it is another kind or no such permutation. */
+hy_status ir_attr_perm(ir_graph *g, const ir_node *n, const char *name, int32_t rank,
+                       int64_t *perm, bool *present);
 /* A 0/1 INT attribute (dflt when absent) into *out; an error naming it for any other value. */
 hy_status ir_attr_flag(ir_graph *g, const ir_node *n, const char *name, int64_t dflt,
                        int64_t *out);

@@ -168,11 +168,46 @@ bool lin_is_column_bias(const ir_type *t, int64_t N) {
   return true;
 }
 
-/* Y = act(alpha * A op(B) + beta * bias) + residual: A [..., K] float, B [K, N] (or [N, K] with
- * transB), bias a per-column [..., N], residual shaped like Y. */
+bool lin_row_swap(int32_t rank, const int64_t *dims, const int64_t *perm, int64_t *P,
+                  int64_t *Q) {
+  if (rank < 1 || perm[rank - 1] != rank - 1) return false;
+  int32_t pos[HY_MAX_RANK], r = 0; /* an axis' place among the axes of extent > 1 */
+  for (int32_t i = 0; i + 1 < rank; i++) pos[i] = dims[i] == 1 ? -1 : r++;
+  int32_t order[HY_MAX_RANK], m = 0, runs = 0;
+  for (int32_t i = 0; i + 1 < rank; i++)
+    if (pos[perm[i]] >= 0) order[m++] = pos[perm[i]];
+  for (int32_t i = 0; i < m; i++) runs += i == 0 || order[i] != order[i - 1] + 1;
+  /* one run moves no row; two are k .. r-1 then 0 .. k-1 (a run starting at 0 would have
+   * continued the other); more are no swap */
+  if (runs > 2) return false;
+  int32_t k = runs == 2 ? order[0] : r;
+  *P = *Q = 1;
+  for (int32_t i = 0; i + 1 < rank; i++)
+    if (pos[i] >= 0) *(pos[i] < k ? P : Q) *= dims[i];
+  return true;
+}
+
+/* A perm attribute of FusedMatMul over t's axes (rank of them): present, a permutation keeping
+ * the last axis, and one GEMM's rows can follow it (lin_row_swap). */
+static hy_status fused_perm(ir_graph *g, ir_node *n, const char *attr, const ir_type *t,
+                            int64_t *perm, bool *given) {
+  hy_status s = ir_attr_perm(g, n, attr, t->rank, perm, given);
+  int64_t P, Q;
+  if (s || !*given) return s;
+  if (!lin_row_swap(t->rank, t->dims, perm, &P, &Q))
+    return ir_attr_error(g, n, attr, HY_ERR_UNSUPPORTED,
+                         "must keep the last axis last and swap two groups of the leading ones");
+  return HY_OK;
+}
+
+/* Y = act(alpha * A' op(B) + beta * bias) + residual, transposed by perm_Y when given: A' is A,
+ * or Transpose(A, perm_A); A [..., K] float, B [K, N] (or [N, K] with transB), bias a per-column
+ * [..., N], residual shaped like the product (before perm_Y). perm_A and perm_Y are what
+ * passes/fold_transpose.c folds into the GEMM; they reorder rows only. */
 hy_status infer_fused_matmul(ir_graph *g, ir_node *n) {
   const ir_type *a, *b, *t;
-  int64_t tb;
+  int64_t tb, perm_a[HY_MAX_RANK], perm_y[HY_MAX_RANK];
+  bool has_pa, has_py;
   hy_status s;
   if ((s = ir_input_static(g, n, 0, &a)) || (s = ir_input_static(g, n, 1, &b)) ||
       (s = ir_attr_flag(g, n, "transB", 0, &tb)))
@@ -191,7 +226,10 @@ hy_status infer_fused_matmul(ir_graph *g, ir_node *n) {
   if (K != Kb)
     return ir_node_error(g, n, HY_ERR_SHAPE, "inner dimensions differ: %lld and %lld",
                          (long long)K, (long long)Kb);
+  if ((s = fused_perm(g, n, "perm_A", a, perm_a, &has_pa))) return s;
   ir_type y = *a;
+  if (has_pa)
+    for (int32_t i = 0; i < a->rank; i++) y.dims[i] = a->dims[perm_a[i]];
   y.dims[y.rank - 1] = N;
   if (n->n_in > 2 && n->in[2]) {
     if ((s = ir_input_static(g, n, 2, &t))) return s;
@@ -210,12 +248,45 @@ hy_status infer_fused_matmul(ir_graph *g, ir_node *n) {
                            ir_type_str(t, tt, sizeof tt), ir_type_str(&y, ty, sizeof ty));
     }
   }
+  if ((s = fused_perm(g, n, "perm_Y", &y, perm_y, &has_py))) return s;
+  if (has_pa && has_py)
+    return ir_attr_error(g, n, "perm_Y", HY_ERR_UNSUPPORTED, "is not taken with perm_A");
+  if (has_py) {
+    ir_type p = y;
+    for (int32_t i = 0; i < p.rank; i++) y.dims[i] = p.dims[perm_y[i]];
+  }
   ir_set_out(n, 0, HY_DTYPE_FLOAT, y.rank, y.dims);
   return HY_OK;
 }
 
+/* The rows of a FusedMatMul's GEMM, as the kernel runs them: `outer` products of an equal share
+ * of the rows each, the o-th reading A's rows from o * a_os in steps of a_rs, writing C's from
+ * o * c_os in steps of c_rs and reading the residual's from o * r_os in steps of r_rs (all
+ * counted in rows). perm_A: A's rows [P, Q] are the product's [Q, P]; perm_Y: the product's rows
+ * [P, Q] (A's order, and the residual's) are stored as [Q, P]. Either way row p*Q + q of A gives
+ * row q*P + p of Y; the loop runs over the shorter of P and Q so that each product has the more
+ * rows. */
+typedef struct fused_rows {
+  int64_t outer, a_os, a_rs, c_os, c_rs, r_os, r_rs;
+} fused_rows;
+
+static fused_rows fused_row_map(ir_graph *g, ir_node *n, const ir_type *a) {
+  int64_t perm[HY_MAX_RANK], P = 1, Q = 1;
+  bool on_a, on_y = false; /* A and the product share their leading dims */
+  if (ir_attr_perm(g, n, "perm_A", a->rank, perm, &on_a) == HY_OK && on_a)
+    lin_row_swap(a->rank, a->dims, perm, &P, &Q);
+  else if (ir_attr_perm(g, n, "perm_Y", a->rank, perm, &on_y) == HY_OK && on_y)
+    lin_row_swap(a->rank, a->dims, perm, &P, &Q);
+  if (Q == 1 || P == 1) return (fused_rows){1, 0, 1, 0, 1, 0, 1};
+  fused_rows m = P <= Q ? (fused_rows){P, Q, 1, 1, P, 0, 0}
+                        : (fused_rows){Q, 1, Q, P, 1, 0, 0};
+  /* the residual is in the product's order: C's with perm_A, A's with perm_Y */
+  m.r_os = on_y ? m.a_os : m.c_os;
+  m.r_rs = on_y ? m.a_rs : m.c_rs;
+  return m;
+}
+
 hy_status lower_fused_matmul(ir_graph *g, ir_node *n, ir_lowered *l) {
-  (void)g;
   const ir_type *a = ir_in_type(n, 0), *y = &n->out[0]->type;
   int64_t K = a->dims[a->rank - 1], N = y->dims[y->rank - 1];
   bool packed = lin_b_packed(n);
@@ -230,6 +301,9 @@ hy_status lower_fused_matmul(ir_graph *g, ir_node *n, ir_lowered *l) {
   lower_float(l, ir_attr_float(n, "beta", 1.0f));
   int64_t rows = 1;
   for (int32_t i = 0; i + 1 < a->rank; i++) rows *= a->dims[i];
+  fused_rows m = fused_row_map(g, n, a);
+  const int64_t map[] = {m.outer, m.a_os, m.a_rs, m.c_os, m.c_rs, m.r_os, m.r_rs};
+  for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) lower_int(l, map[i]);
   l->scratch_bytes =
       (int64_t)(packed ? hy_sgemm_prepacked_scratch_bytes(rows, N, K, HY_GEMM_MAX_TASKS)
                        : hy_sgemm_scratch_bytes(rows, N, K, HY_GEMM_MAX_TASKS));

@@ -18,6 +18,13 @@ const char *lin_fused_act_name(int32_t act);
 /* t is a per-column bias of an [..., N] product: N elements, every dim but the last 1. */
 bool lin_is_column_bias(const ir_type *t, int64_t N);
 
+/* How a permutation of a product's axes (the last kept last) reorders its rows: the leading axes
+ * of dims (rank of them, the last included) read as two groups [P, Q], permuted to [Q, P] (axes of
+ * extent 1 carry no order and are left out). True with *P and *Q when perm is such a swap, or
+ * moves no row (Q is 1 then); false for any other permutation. FusedMatMul's perm_A and perm_Y
+ * take only these (the GEMM then runs as P or Q products over strided rows). */
+bool lin_row_swap(int32_t rank, const int64_t *dims, const int64_t *perm, int64_t *P, int64_t *Q);
+
 typedef struct lin_conv_geom {
   int32_t nsp;
   int64_t group;

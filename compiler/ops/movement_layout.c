@@ -17,28 +17,13 @@ static void permuted_view(int32_t vr, const int64_t *vdims, const int64_t *perm,
 }
 
 /* ---- Transpose ---- */
+/* Transpose's perm, reversing the axes when absent. */
 static hy_status transpose_perm(ir_graph *g, ir_node *n, const ir_type *t, int64_t *perm) {
-  const int64_t *p;
-  int32_t count;
-  bool seen[HY_MAX_RANK] = {0};
-  if (!ir_attr_ints(n, "perm", &p, &count)) {
+  bool given;
+  hy_status s = ir_attr_perm(g, n, "perm", t->rank, perm, &given);
+  if (!s && !given)
     for (int32_t i = 0; i < t->rank; i++) perm[i] = t->rank - 1 - i;
-    return HY_OK;
-  }
-  if (count != t->rank)
-    return ir_attr_error(g, n, "perm", HY_ERR_INVALID_MODEL,
-                         "has %d entries for an input of rank %d", count, t->rank);
-  for (int32_t i = 0; i < count; i++) {
-    if (p[i] < 0 || p[i] >= count || seen[p[i]]) {
-      char b[200];
-      return ir_attr_error(g, n, "perm", HY_ERR_INVALID_MODEL,
-                           "%s is not a permutation of 0..%d", mv_fmt_ints(b, sizeof b, count, p),
-                           count - 1);
-    }
-    seen[p[i]] = true;
-    perm[i] = p[i];
-  }
-  return HY_OK;
+  return s;
 }
 
 hy_status infer_transpose(ir_graph *g, ir_node *n) {

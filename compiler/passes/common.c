@@ -1,10 +1,20 @@
-/* Helpers the passes share: out-of-memory report, size limits, checked lowering. */
+/* Helpers the passes share: out-of-memory report, shape constants, size limits, checked
+ * lowering. */
 #include <string.h>
 
 #include "passes/pass_internal.h"
 
 hy_status pass_oom(ir_graph *g) {
   return diag_error(g->d, HY_ERR_OUT_OF_MEMORY, "%s: out of memory", g->file);
+}
+
+ir_value *pass_shape_const(ir_graph *g, int32_t rank, const int64_t *dims) {
+  int64_t *p = arena_array(g->a, (size_t)rank, sizeof *p);
+  if (!p) return NULL;
+  memcpy(p, dims, (size_t)rank * sizeof *p);
+  int64_t n = rank;
+  ir_value *c = ir_const_new(g, "shape", HY_DTYPE_INT64, 1, &n, p);
+  return c ? ir_const_intern(g, c) : NULL;
 }
 
 const char *pass_size_problem(const ir_type *t) {

@@ -201,15 +201,6 @@ static ir_value *float_const(ir_graph *g, float f) {
   return c ? ir_const_intern(g, c) : NULL;
 }
 
-static ir_value *shape_const(ir_graph *g, int32_t rank, const int64_t *dims) {
-  int64_t *p = arena_array(g->a, (size_t)rank, sizeof *p);
-  if (!p) return NULL;
-  memcpy(p, dims, (size_t)rank * sizeof *p);
-  int64_t n = rank;
-  ir_value *c = ir_const_new(g, "attention_shape", HY_DTYPE_INT64, 1, &n, p);
-  return c ? ir_const_intern(g, c) : NULL;
-}
-
 static ir_attr int_attr(const char *name, int64_t v) {
   return (ir_attr){.name = name, .kind = IR_ATTR_INT, .i = v};
 }
@@ -254,7 +245,7 @@ static bool same_dims(const ir_type *t, int32_t rank, const int64_t *dims) {
 static ir_value *as_dims(ir_graph *g, ir_value *x, int32_t rank, const int64_t *dims,
                          ir_node *before, const char *what) {
   if (same_dims(&x->type, rank, dims)) return x;
-  ir_value *sh = shape_const(g, rank, dims);
+  ir_value *sh = pass_shape_const(g, rank, dims);
   ir_value *in[2] = {x, sh};
   if (!sh) {
     pass_oom(g);
@@ -386,7 +377,7 @@ static ir_value *kernel_mask(ir_graph *g, attn_match *m, ir_value *mask, ir_node
   if (m->q.order == ATTN_SBHD && m->scores->rank == 4 && (d4[0] != 1 || d4[1] != 1)) {
     int64_t full[4] = {m->q.b, m->q.h, d4[2], d4[3]}, n3[3] = {m->q.n, d4[2], d4[3]};
     if (d4[0] != m->q.b || d4[1] != m->q.h) {
-      ir_value *sh = shape_const(g, 4, full), *in[2] = {mask, sh};
+      ir_value *sh = pass_shape_const(g, 4, full), *in[2] = {mask, sh};
       if (!sh || !(mask = emit(g, OP_Expand, "Expand", "AttentionMaskHeads", before, in, 2, NULL)))
         return NULL;
     }
@@ -449,7 +440,7 @@ static hy_status replace_chain(ir_graph *g, attn_match *m, ir_node **made) {
   *made = n;
   if ((s = pass_infer_node(g, n)) != HY_OK || y == merged) return s;
   /* the merged output has another shape than the kernel's [1, S, B*H*Dv]: a Reshape to it */
-  ir_value *in[2] = {y, shape_const(g, merged->type.rank, merged->type.dims)};
+  ir_value *in[2] = {y, pass_shape_const(g, merged->type.rank, merged->type.dims)};
   if (!in[1]) return pass_oom(g);
   char *rn = arena_printf(g->a, "%s/AttentionOut", name);
   if (!rn) return pass_oom(g);

@@ -68,15 +68,23 @@ static int32_t act_of(const ir_graph *g, const ir_value *v, ir_node **node) {
   return 0;
 }
 
-static bool match_epilogue(const ir_graph *g, ir_node *root, epi_match *m) {
-  int64_t N, tb;
-  if (!root_ok(root, &N, &tb)) return false;
+/* The MatMul/Gemm alone as the start of a match (a Gemm's C as its bias); false when it is no
+ * FusedMatMul's product. */
+static bool match_root(ir_node *root, epi_match *m, int64_t *N) {
+  int64_t tb;
+  if (!root_ok(root, N, &tb)) return false;
   *m = (epi_match){.root = root, .beta = 1.0f, .y = root->out[0]};
   if (root->op == OP_Gemm && root->n_in > 2 && root->in[2]) { /* C must be a per-column bias */
-    if (!is_column_bias(root->in[2], &N)) return false;
+    if (!is_column_bias(root->in[2], N)) return false;
     m->beta = ir_attr_float(root, "beta", 1.0f);
     m->bias = m->beta != 0.0f ? root->in[2] : NULL; /* beta 0: Gemm never reads C */
   }
+  return true;
+}
+
+static bool match_epilogue(const ir_graph *g, ir_node *root, epi_match *m) {
+  int64_t N;
+  if (!match_root(root, m, &N)) return false;
   ir_node *n;
   if (!m->bias && (n = next_of(g, m->y, OP_Add)) &&
       ir_match_commutative(n, is_column_bias, &N, &m->bias, NULL)) {
@@ -98,9 +106,10 @@ static bool match_epilogue(const ir_graph *g, ir_node *root, epi_match *m) {
   return m->n_nodes > 0;
 }
 
-/* FusedMatMul(A, B, bias, residual) → the chain's output, where its last node stood. */
+/* FusedMatMul(A, B, bias, residual) → the chain's output, where its last node stood (the root
+ * when the chain is empty). */
 static hy_status replace(ir_graph *g, const epi_match *m, ir_node **made) {
-  ir_node *root = m->root, *last = m->nodes[m->n_nodes - 1];
+  ir_node *root = m->root, *last = m->n_nodes ? m->nodes[m->n_nodes - 1] : root;
   char *name = arena_printf(g->a, "%s/FusedMatMul", root->name);
   ir_node *n = name ? ir_node_new(g, OP_FusedMatMul, NULL, name, 4, 1) : NULL;
   ir_attr *at = arena_array(g->a, 4, sizeof *at);
@@ -113,6 +122,7 @@ static hy_status replace(ir_graph *g, const epi_match *m, ir_node **made) {
   n->attrs = at;
   n->n_attrs = 4;
   n->domain = ir_op_get(OP_FusedMatMul)->domain;
+  n->file = root->file; /* messages name the model the GEMM came from */
   n->opset = n->version = 1;
   ir_node_move_before(g, n, last);
   ir_value *a = root->in[0], *b = root->in[1];
@@ -141,6 +151,17 @@ static hy_status rewrite(ir_graph *g, ir_node *n, void *ctx, ir_node **made) {
 hy_status pass_fuse_epilogue_counted(ir_graph *g, pass_epilogue_stats *st) {
   *st = (pass_epilogue_stats){0};
   return ir_rewrite_worklist(g, rewrite, st);
+}
+
+hy_status pass_as_fused_matmul(ir_graph *g, ir_node *n, ir_node **made) {
+  epi_match m;
+  int64_t N;
+  *made = NULL;
+  if (n->op == OP_FusedMatMul) {
+    *made = n;
+    return HY_OK;
+  }
+  return match_root(n, &m, &N) ? replace(g, &m, made) : HY_OK;
 }
 
 hy_status pass_fuse_epilogue(ir_graph *g) {

@@ -6,6 +6,8 @@
 
 /* common.c */
 hy_status pass_oom(ir_graph *g);
+/* The int64 [rank] constant dims (a Reshape's target), interned; NULL when out of memory. */
+ir_value *pass_shape_const(ir_graph *g, int32_t rank, const int64_t *dims);
 /* Runs n's lower hook into l (zeroed first) and checks the result against the ABI limits; the
  * fold and lower passes both use it. */
 hy_status pass_lower_node(ir_graph *g, ir_node *n, ir_lowered *l);
@@ -20,6 +22,11 @@ const char *pass_size_problem(const ir_type *t);
  * outputs' bound values, leaving n in the graph: shape inference downstream sees the values (a
  * Range whose limit comes from an input) while the model still computes them. */
 hy_status pass_eval_bound(ir_graph *g, ir_node *n);
+
+/* fuse_epilogue.c: n (a float MatMul with a 2-D B, or a Gemm without transA whose C is a
+ * per-column bias) as a FusedMatMul without epilogue, which takes its place and output; n itself
+ * when it is a FusedMatMul. *made NULL when n is neither. */
+hy_status pass_as_fused_matmul(ir_graph *g, ir_node *n, ir_node **made);
 
 /* infer_dynamic.c: runs n's infer hook; when n reads run-time dims (ir.h), at the upper bounds
  * and at two probes, and gives its outputs their run-time dims and content (or refuses n). Every

@@ -50,6 +50,9 @@ hy_status pass_fuse_epilogue(ir_graph *g);
 hy_status pass_fuse_epilogue_counted(ir_graph *g, pass_epilogue_stats *st);
 /* fuse_elementwise.c: chains of float32 unary and binary ops → one FusedElementwise node. */
 hy_status pass_fuse_elementwise(ir_graph *g);
+/* fold_transpose.c: a Transpose that only reorders a GEMM operand's or result's rows (the last
+ * axis kept, two groups of leading axes swapped) → the FusedMatMul's perm_A or perm_Y. */
+hy_status pass_fold_transpose(ir_graph *g);
 /* dce.c: removes nodes no graph output depends on. */
 hy_status pass_dce(ir_graph *g);
 /* layout.c: constant MatMul/Gemm weights (A computed at run time) pre-packed for the GEMM into

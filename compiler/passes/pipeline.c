@@ -1,7 +1,7 @@
 /* The pipeline: bind → dce → infer/fold → simplify → cse → fusions (GELU, LayerNorm, then GEMM
  * epilogues, which take the Gelu nodes the first makes, then elementwise chains of what is left)
- * → dce → layout → lower → plan, ir_verify after each pass. An internal error always says which
- * pass it came from. */
+ * → Transposes of GEMM rows folded into the GEMMs → dce → layout → lower → plan, ir_verify after
+ * each pass. An internal error always says which pass it came from. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +19,7 @@ static const pass_def pass_list[] = {
     {"cse", pass_cse},       {"fuse_attention", pass_fuse_attention},
     {"fuse_gelu", pass_fuse_gelu}, {"fuse_layernorm", pass_fuse_layernorm},
     {"fuse_epilogue", pass_fuse_epilogue}, {"fuse_elementwise", pass_fuse_elementwise},
+    {"fold_transpose", pass_fold_transpose},
     {"dce", pass_dce},       {"layout", pass_layout},      {"lower", pass_lower},
     {"memplan", pass_plan_memory},
 };
@@ -48,11 +49,12 @@ static hy_status after_pass(ir_graph *g, const char *pass, hy_status s) {
 }
 
 /* HYDRA_SKIP_FUSION=fuse_attention[,fuse_gelu...] leaves those fusions out, to measure what one
- * gains in the same build (docs/profiling.md); only fuse_* passes can be left out. */
+ * gains in the same build (docs/profiling.md); only fuse_* and fold_transpose can be left out
+ * (the others are needed for correctness or codegen). */
 static bool skipped(const char *pass) {
   const char *list = getenv("HYDRA_SKIP_FUSION");
   size_t n = strlen(pass);
-  if (!list || strncmp(pass, "fuse_", 5)) return false;
+  if (!list || (strncmp(pass, "fuse_", 5) && strcmp(pass, "fold_transpose"))) return false;
   for (const char *p = strstr(list, pass); p; p = strstr(p + 1, pass))
     if ((p == list || p[-1] == ',') && (p[n] == '\0' || p[n] == ',')) return true;
   return false;

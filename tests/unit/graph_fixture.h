@@ -46,6 +46,12 @@ static inline ir_value *graph_fixture_input(const char *name, hy_dtype dt, int32
   return v;
 }
 
+/* v becomes G's next graph output. */
+static inline void graph_fixture_output(ir_value *v) {
+  v->output_index = G->n_outputs;
+  G->outputs[G->n_outputs++] = v;
+}
+
 /* out = type(a) or type(a, b) (b NULL), out typed like a (for elementwise ops). */
 static inline ir_value *graph_fixture_op(const char *type, const char *out, ir_value *a,
                                          ir_value *b) {
