@@ -107,6 +107,8 @@ static hy_status fold_into_writer(ir_graph *g, ir_node *t, const int64_t *perm) 
     r = NULL;
   }
   if (!gemm || !takes_perm(gemm)) return HY_OK;
+  /* a fused residual is shaped like the product, which the moved Reshape would regroup */
+  if (r && gemm->op == OP_FusedMatMul && gemm->n_in > 3 && gemm->in[3]) return HY_OK;
   ir_node *f;
   hy_status s = pass_as_fused_matmul(g, gemm, &f);
   if (s || !f) return s;

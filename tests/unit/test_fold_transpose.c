@@ -168,6 +168,30 @@ Test(fold_transpose, a_fused_residual_keeps_the_products_order) {
   expect_rows(y, P * Q, N, xs, arow, w->data, NULL, res);
 }
 
+/* A product with a fused residual whose rows a Reshape regroups before the Transpose: moving the
+ * Reshape onto A would leave the residual shaped otherwise, so the Transpose stays (and the
+ * values are right). */
+Test(fold_transpose, a_reshaped_product_with_a_residual_stays) {
+  const int64_t P = 2, Q = 3, N = K;
+  const int64_t xd[] = {P * Q, K}, wd[] = {K, N}, sh[] = {Q, P, N}, perm[] = {1, 0, 2};
+  ir_value *x = input(2, xd), *w = constant(2, wd, 9);
+  ir_value *sum = node("Add", node("MatMul", x, w, NULL)->out[0], x, NULL)->out[0];
+  graph_fixture_output(transpose(node("Reshape", sum, ints(sh, 3), NULL)->out[0], perm, 3));
+  cr_assert_eq(pass_run_all(G, NULL, 0), HY_OK, "%s", D.msg);
+  cr_expect_eq(count_op(OP_Transpose), 1);
+  float xs[P * Q * K], y[P * Q * N], res[P * Q * N];
+  int64_t arow[P * Q];
+  fill(xs, P * Q * K);
+  float *ys[] = {y};
+  run(xs, ys);
+  for (int64_t p = 0; p < P; p++)
+    for (int64_t q = 0; q < Q; q++) {
+      arow[p * Q + q] = q * P + p;
+      memcpy(res + (p * Q + q) * N, xs + (q * P + p) * K, sizeof(float) * N);
+    }
+  expect_rows(y, P * Q, N, xs, arow, w->data, NULL, res);
+}
+
 /* Perms that are no swap of two row groups (three groups; the last axis moved) and a Transpose
  * read by something besides GEMMs' A stay; the GEMMs still fold what they can. */
 Test(fold_transpose, near_misses_stay) {
