@@ -93,17 +93,21 @@ hy_status ir_attr_perm(ir_graph *g, const ir_node *n, const char *name, int32_t 
   for (int32_t i = 0; i < rank; i++) {
     if (a->ints[i] < 0 || a->ints[i] >= rank || seen[a->ints[i]]) {
       char b[160];
-      size_t len = 0;
-      for (int32_t k = 0; k < rank && len + 24 < sizeof b; k++)
-        len += (size_t)snprintf(b + len, sizeof b - len, "%s%lld", k ? "," : "",
-                                (long long)a->ints[k]);
-      return ir_attr_error(g, n, name, HY_ERR_INVALID_MODEL,
-                           "[%s] is not a permutation of 0..%d", b, rank - 1);
+      return ir_attr_error(g, n, name, HY_ERR_INVALID_MODEL, "%s is not a permutation of 0..%d",
+                           ir_fmt_ints(b, sizeof b, rank, a->ints), rank - 1);
     }
     seen[a->ints[i]] = true;
     perm[i] = a->ints[i];
   }
   return HY_OK;
+}
+
+const char *ir_fmt_ints(char *buf, size_t size, int32_t count, const int64_t *v) {
+  size_t k = (size_t)snprintf(buf, size, "[");
+  for (int32_t i = 0; i < count && k < size; i++)
+    k += (size_t)snprintf(buf + k, size - k, "%s%lld", i ? "," : "", (long long)v[i]);
+  if (k < size) snprintf(buf + k, size - k, "]");
+  return buf;
 }
 
 hy_status ir_attr_flag(ir_graph *g, const ir_node *n, const char *name, int64_t dflt,

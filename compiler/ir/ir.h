@@ -384,6 +384,8 @@ const char *ir_attr_string(const ir_node *n, const char *name, const char *dflt)
 /* true when present (and an INTS attribute); vals points into the arena. */
 bool ir_attr_ints(const ir_node *n, const char *name, const int64_t **vals, int32_t *count);
 bool ir_attr_floats(const ir_node *n, const char *name, const float **vals, int32_t *count);
+/* "[4,-1]": the ints as written, in buf (size bytes, cut when short). */
+const char *ir_fmt_ints(char *buf, size_t size, int32_t count, const int64_t *v);
 /* The INTS attribute `name` as a permutation of 0..rank-1 into perm (*present false and perm
  * untouched when absent); an error naming it when it is another kind or no such permutation. */
 hy_status ir_attr_perm(ir_graph *g, const ir_node *n, const char *name, int32_t rank,

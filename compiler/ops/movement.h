@@ -30,8 +30,6 @@ void mv_lower_pad_block(ir_lowered *l, int32_t rank, int64_t mode, const int64_t
 /* Row-major element strides of dims. */
 void mv_strides(int32_t rank, const int64_t *dims, int64_t *strides);
 int64_t mv_prod(const int64_t *dims, int32_t from, int32_t to);
-/* "[4,-1]": the ints as written (format_dims prints negatives as '?'). */
-const char *mv_fmt_ints(char *buf, size_t size, int32_t count, const int64_t *v);
 /* Lowers to the strided kernel: out element (i..) = in[base + sum i_k*strides[k]] over dims.
  * Coalesces dims first; r may be up to 16 (views of rank-8 tensors split in two). */
 hy_status mv_lower_strided(ir_graph *g, ir_node *n, ir_lowered *l, int32_t r, int64_t base,

@@ -77,14 +77,6 @@ int64_t mv_prod(const int64_t *dims, int32_t from, int32_t to) {
   return p;
 }
 
-const char *mv_fmt_ints(char *buf, size_t size, int32_t count, const int64_t *v) {
-  size_t k = (size_t)snprintf(buf, size, "[");
-  for (int32_t i = 0; i < count && k < size; i++)
-    k += (size_t)snprintf(buf + k, size - k, "%s%lld", i ? "," : "", (long long)v[i]);
-  if (k < size) snprintf(buf + k, size - k, "]");
-  return buf;
-}
-
 hy_status mv_lower_strided(ir_graph *g, ir_node *n, ir_lowered *l, int32_t r, int64_t base,
                            const int64_t *dims, const int64_t *strides) {
   int64_t d[16], s[16];

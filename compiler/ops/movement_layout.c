@@ -63,7 +63,7 @@ static hy_status expand_type(ir_graph *g, ir_node *n, const ir_type *t, ir_type 
     if (shape[i] < 0) {
       char b[200];
       return ir_node_error(g, n, HY_ERR_SHAPE, "shape %s has a negative dim",
-                           mv_fmt_ints(b, sizeof b, count, shape));
+                           ir_fmt_ints(b, sizeof b, count, shape));
     }
     want.dims[i] = shape[i];
   }

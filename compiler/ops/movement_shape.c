@@ -90,25 +90,25 @@ static hy_status reshape_dims(ir_graph *g, ir_node *n, const ir_type *t, const i
     if (req[i] == 0 && !allowzero) {
       if (i >= t->rank)
         return ir_node_error(g, n, HY_ERR_SHAPE, "shape %s: dim %d is 0 (copy the input's) but "
-                             "the input %s has rank %d", mv_fmt_ints(b, sizeof b, count, req), i,
+                             "the input %s has rank %d", ir_fmt_ints(b, sizeof b, count, req), i,
                              format_dims(a, sizeof a, t->rank, t->dims), t->rank);
       dims[i] = t->dims[i];
     } else if (req[i] == -1) {
       if (infer_at >= 0)
         return ir_node_error(g, n, HY_ERR_SHAPE, "shape %s has more than one -1",
-                             mv_fmt_ints(b, sizeof b, count, req));
+                             ir_fmt_ints(b, sizeof b, count, req));
       infer_at = i;
       continue;
     } else if (req[i] < -1) {
       return ir_node_error(g, n, HY_ERR_SHAPE, "shape %s has a negative dim %lld",
-                           mv_fmt_ints(b, sizeof b, count, req), (long long)req[i]);
+                           ir_fmt_ints(b, sizeof b, count, req), (long long)req[i]);
     }
     has_zero |= dims[i] == 0;
     overflow |= mul_overflows_i64(known, dims[i], &known);
   }
   if (allowzero && has_zero && infer_at >= 0)
     return ir_node_error(g, n, HY_ERR_SHAPE, "shape %s has both 0 and -1 with allowzero=1",
-                         mv_fmt_ints(b, sizeof b, count, req));
+                         ir_fmt_ints(b, sizeof b, count, req));
   if (infer_at >= 0 && !overflow && known != 0 && numel % known == 0) {
     dims[infer_at] = numel / known;
     known = numel;
@@ -116,7 +116,7 @@ static hy_status reshape_dims(ir_graph *g, ir_node *n, const ir_type *t, const i
   if (overflow || known != numel || (infer_at >= 0 && dims[infer_at] < 0))
     return ir_node_error(g, n, HY_ERR_SHAPE, "cannot reshape %s (%lld elements) to %s",
                          format_dims(a, sizeof a, t->rank, t->dims), (long long)numel,
-                         mv_fmt_ints(b, sizeof b, count, req));
+                         ir_fmt_ints(b, sizeof b, count, req));
   return HY_OK;
 }
 
@@ -329,7 +329,7 @@ hy_status infer_constantofshape(ir_graph *g, ir_node *n) {
   for (int32_t i = 0; i < count; i++)
     if (dims[i] < 0)
       return ir_node_error(g, n, HY_ERR_SHAPE, "shape %s has a negative dim",
-                           mv_fmt_ints(b, sizeof b, count, dims));
+                           ir_fmt_ints(b, sizeof b, count, dims));
   ir_set_out(n, 0, dt, count, dims);
   return HY_OK;
 }
