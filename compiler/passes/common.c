@@ -1,5 +1,5 @@
-/* Helpers the passes share: out-of-memory report, shape constants, size limits, checked
- * lowering. */
+/* Helpers the passes share: out-of-memory report, shape constants, new nodes, size limits,
+ * checked lowering. */
 #include <string.h>
 
 #include "passes/pass_internal.h"
@@ -15,6 +15,25 @@ ir_value *pass_shape_const(ir_graph *g, int32_t rank, const int64_t *dims) {
   int64_t n = rank;
   ir_value *c = ir_const_new(g, "shape", HY_DTYPE_INT64, 1, &n, p);
   return c ? ir_const_intern(g, c) : NULL;
+}
+
+ir_value *pass_emit_node(ir_graph *g, ir_op op, const char *type, const char *name,
+                         ir_node *before, ir_value *const *in, int n_in, ir_value *out) {
+  ir_node *n = name ? ir_node_new(g, op, type, name, n_in, 1) : NULL;
+  ir_value *o = out ? out : n ? ir_value_new(g, name) : NULL;
+  if (!n || !o) {
+    pass_oom(g);
+    return NULL;
+  }
+  n->opset = n->version = ir_onnx_op_version(type, 23);
+  if (before) {
+    ir_node_move_before(g, n, before);
+    n->file = before->file; /* messages name the model the chain came from */
+  }
+  for (int i = 0; i < n_in; i++)
+    ir_node_set_input(g, n, i, in[i]);
+  ir_node_set_output(g, n, 0, o);
+  return pass_infer_node(g, n) == HY_OK ? o : NULL;
 }
 
 const char *pass_size_problem(const ir_type *t) {

@@ -118,17 +118,10 @@ static hy_status fold_into_writer(ir_graph *g, ir_node *t, const int64_t *perm) 
     memcpy(dims, x->type.dims, sizeof(int64_t) * (size_t)x->type.rank);
     dims[x->type.rank - 1] = a->type.dims[a->type.rank - 1];
     char *name = arena_printf(g->a, "%s/OfA", r->name ? r->name : "Reshape");
-    ir_value *sh = pass_shape_const(g, x->type.rank, dims);
-    ir_node *v = name && sh ? ir_node_new(g, OP_Reshape, "Reshape", name, 2, 1) : NULL;
-    ir_value *va = v ? ir_value_new(g, name) : NULL;
-    if (!va) return pass_oom(g);
-    v->opset = v->version = ir_onnx_op_version("Reshape", 14);
-    v->file = f->file;
-    ir_node_move_before(g, v, f);
-    ir_node_set_input(g, v, 0, a);
-    ir_node_set_input(g, v, 1, sh);
-    ir_node_set_output(g, v, 0, va);
-    if ((s = pass_infer_node(g, v))) return s;
+    ir_value *in[2] = {a, pass_shape_const(g, x->type.rank, dims)};
+    if (!in[1]) return pass_oom(g);
+    ir_value *va = pass_emit_node(g, OP_Reshape, "Reshape", name, f, in, 2, NULL);
+    if (!va) return g->d->status;
     ir_node_set_input(g, f, 0, va);
     ir_node_remove(g, r);
   }

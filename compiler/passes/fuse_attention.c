@@ -205,33 +205,11 @@ static ir_attr int_attr(const char *name, int64_t v) {
   return (ir_attr){.name = name, .kind = IR_ATTR_INT, .i = v};
 }
 
-/* A node op(in[0..n_in)) named name → a new value, placed before `before` (at the end when NULL)
- * and typed by its infer hook; out (when not NULL) becomes its output instead. NULL with the
- * error recorded. */
-static ir_value *emit_named(ir_graph *g, ir_op op, const char *type, const char *name,
-                            ir_node *before, ir_value *const *in, int n_in, ir_value *out) {
-  ir_node *n = name ? ir_node_new(g, op, type, name, n_in, 1) : NULL;
-  ir_value *o = out ? out : n ? ir_value_new(g, name) : NULL;
-  if (!o) {
-    pass_oom(g);
-    return NULL;
-  }
-  n->opset = n->version = ir_onnx_op_version(type, 23);
-  if (before) {
-    ir_node_move_before(g, n, before);
-    n->file = before->file; /* messages name the model the chain came from */
-  }
-  for (int i = 0; i < n_in; i++)
-    ir_node_set_input(g, n, i, in[i]);
-  ir_node_set_output(g, n, 0, o);
-  return pass_infer_node(g, n) == HY_OK ? o : NULL;
-}
-
 /* The same, named after `before` (a node of the chain), placed before it. */
 static ir_value *emit(ir_graph *g, ir_op op, const char *type, const char *what, ir_node *before,
                       ir_value *const *in, int n_in, ir_value *out) {
   char *name = arena_printf(g->a, "%s/%s", before->name ? before->name : "attention", what);
-  return emit_named(g, op, type, name, before, in, n_in, out);
+  return pass_emit_node(g, op, type, name, before, in, n_in, out);
 }
 
 static bool same_dims(const ir_type *t, int32_t rank, const int64_t *dims) {
@@ -444,7 +422,8 @@ static hy_status replace_chain(ir_graph *g, attn_match *m, ir_node **made) {
   if (!in[1]) return pass_oom(g);
   char *rn = arena_printf(g->a, "%s/AttentionOut", name);
   if (!rn) return pass_oom(g);
-  return emit_named(g, OP_Reshape, "Reshape", rn, n->next, in, 2, merged) ? HY_OK : g->d->status;
+  return pass_emit_node(g, OP_Reshape, "Reshape", rn, n->next, in, 2, merged) ? HY_OK
+                                                                                  : g->d->status;
 }
 
 static hy_status rewrite(ir_graph *g, ir_node *n, void *ctx, ir_node **made) {

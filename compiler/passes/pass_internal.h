@@ -8,6 +8,11 @@
 hy_status pass_oom(ir_graph *g);
 /* The int64 [rank] constant dims (a Reshape's target), interned; NULL when out of memory. */
 ir_value *pass_shape_const(ir_graph *g, int32_t rank, const int64_t *dims);
+/* A node op(in[0..n_in)) of the default domain named name → a new value, placed before `before`
+ * (whose model its messages then name; at the end when NULL) and typed by its infer hook; out
+ * (when not NULL) becomes its output instead. NULL with the error recorded. */
+ir_value *pass_emit_node(ir_graph *g, ir_op op, const char *type, const char *name,
+                         ir_node *before, ir_value *const *in, int n_in, ir_value *out);
 /* Runs n's lower hook into l (zeroed first) and checks the result against the ABI limits; the
  * fold and lower passes both use it. */
 hy_status pass_lower_node(ir_graph *g, ir_node *n, ir_lowered *l);
