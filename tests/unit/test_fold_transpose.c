@@ -94,6 +94,27 @@ static void fill(float *x, int64_t n) {
   for (int64_t i = 0; i < n; i++) x[i] = (float)((i * 37) % 23) * 0.125f - 1.25f;
 }
 
+/* Runs G on the fixed x and checks its output y, whose row u*V + v (rows [U, V]) is A's row
+ * v*U + u times w, plus the bias b (NULL: none), plus a residual: res's row u*V + v (NULL: none),
+ * or, when residual_is_a, x's own row v*U + u (a residual read in A's order; N is K). */
+static void expect_swapped(int64_t U, int64_t V, int64_t N, const ir_value *w, const ir_value *b,
+                           const float *res, bool residual_is_a) {
+  enum { MAX_ROWS = 16, MAX_N = 24 };
+  cr_assert(U * V <= MAX_ROWS && N <= MAX_N);
+  float xs[MAX_ROWS * K], y[MAX_ROWS * MAX_N], xres[MAX_ROWS * K];
+  int64_t arow[MAX_ROWS];
+  fill(xs, U * V * K);
+  float *ys[] = {y};
+  run(xs, ys);
+  for (int64_t u = 0; u < U; u++)
+    for (int64_t v = 0; v < V; v++) {
+      int64_t r = u * V + v;
+      arow[r] = v * U + u;
+      if (residual_is_a) memcpy(xres + r * N, xs + arow[r] * K, sizeof(float) * N);
+    }
+  expect_rows(y, U * V, N, xs, arow, w->data, b ? b->data : NULL, residual_is_a ? xres : res);
+}
+
 /* [P, Q, K] → Transpose(1, 0, 2) → MatMul: the product's row (q, p) is A's row (p, q). Both
  * loops of the kernel: over p when P <= Q, over q otherwise. */
 static void transpose_into_a(int64_t P, int64_t Q) {
@@ -104,14 +125,7 @@ static void transpose_into_a(int64_t P, int64_t Q) {
   cr_expect_eq(count_op(OP_Transpose), 0);
   cr_assert_eq(count_op(OP_FusedMatMul), 1);
   cr_expect_not_null(ir_attr_find(G->last, "perm_A"));
-  float xs[64 * K], y[64 * 24];
-  int64_t arow[64];
-  fill(xs, P * Q * K);
-  float *ys[] = {y};
-  run(xs, ys);
-  for (int64_t q = 0; q < Q; q++)
-    for (int64_t p = 0; p < P; p++) arow[q * P + p] = p * Q + q;
-  expect_rows(y, P * Q, 24, xs, arow, w->data, NULL, NULL);
+  expect_swapped(Q, P, 24, w, NULL, NULL, false);
 }
 
 Test(fold_transpose, transpose_of_a_becomes_perm_a_with_the_same_values) {
@@ -133,14 +147,7 @@ Test(fold_transpose, transpose_of_a_reshaped_product_becomes_perm_y) {
   cr_assert_eq(pass_run_all(G, NULL, 0), HY_OK, "%s", D.msg);
   cr_expect_eq(count_op(OP_Transpose), 0);
   cr_expect_eq(count_op(OP_Gemm), 0);
-  float xs[P * Q * K], y[P * Q * N];
-  int64_t arow[P * Q];
-  fill(xs, P * Q * K);
-  float *ys[] = {y};
-  run(xs, ys);
-  for (int64_t p = 0; p < P; p++)
-    for (int64_t q = 0; q < Q; q++) arow[p * Q + q] = q * P + p;
-  expect_rows(y, P * Q, N, xs, arow, w->data, b->data, res->data);
+  expect_swapped(P, Q, N, w, b, res->data, false);
 }
 
 /* A product with its residual fused (in the product's order), then transposed: perm_Y reads the
@@ -155,17 +162,7 @@ Test(fold_transpose, a_fused_residual_keeps_the_products_order) {
   cr_expect_eq(count_op(OP_Transpose), 0);
   cr_assert_eq(count_op(OP_FusedMatMul), 1);
   cr_expect_not_null(ir_attr_find(G->last, "perm_Y"));
-  float xs[P * Q * K], y[P * Q * N], res[P * Q * N];
-  int64_t arow[P * Q];
-  fill(xs, P * Q * K);
-  float *ys[] = {y};
-  run(xs, ys);
-  for (int64_t q = 0; q < Q; q++)
-    for (int64_t p = 0; p < P; p++) {
-      arow[q * P + p] = p * Q + q;
-      memcpy(res + (q * P + p) * N, xs + (p * Q + q) * K, sizeof(float) * N);
-    }
-  expect_rows(y, P * Q, N, xs, arow, w->data, NULL, res);
+  expect_swapped(Q, P, N, w, NULL, NULL, true);
 }
 
 /* A product with a fused residual whose rows a Reshape regroups before the Transpose: moving the
@@ -179,17 +176,7 @@ Test(fold_transpose, a_reshaped_product_with_a_residual_stays) {
   graph_fixture_output(transpose(node("Reshape", sum, ints(sh, 3), NULL)->out[0], perm, 3));
   cr_assert_eq(pass_run_all(G, NULL, 0), HY_OK, "%s", D.msg);
   cr_expect_eq(count_op(OP_Transpose), 1);
-  float xs[P * Q * K], y[P * Q * N], res[P * Q * N];
-  int64_t arow[P * Q];
-  fill(xs, P * Q * K);
-  float *ys[] = {y};
-  run(xs, ys);
-  for (int64_t p = 0; p < P; p++)
-    for (int64_t q = 0; q < Q; q++) {
-      arow[p * Q + q] = q * P + p;
-      memcpy(res + (p * Q + q) * N, xs + (q * P + p) * K, sizeof(float) * N);
-    }
-  expect_rows(y, P * Q, N, xs, arow, w->data, NULL, res);
+  expect_swapped(P, Q, N, w, NULL, NULL, true);
 }
 
 /* Perms that are no swap of two row groups (three groups; the last axis moved) and a Transpose
